@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {}
+
+/**
+ * Read configuration once, from the environment, through a zod schema. A bad value stops start-up
+ * with one line naming the variable.
+ */
+export function readConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new ConfigError(`invalid configuration: ${String(issue.path[0] ?? '')}: ${issue.message}`);
+}
+
+/** Empty strings count as unset (compose and Knative often pass `VAR=`). */
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+export const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
+export const portVar = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+/** Settings every function reads. */
+export const CommonConfigSchema = z.object({
+  PORT: portVar(8080),
+  REDIS_URL: optionalUrl,
+  REDIS_KEY_PREFIX: z.string().regex(/^[a-z0-9:_-]*$/).default('parley:'),
+  AMQP_URL: optionalUrl,
+  AMQP_EXCHANGE: z.string().min(1).default('parley.events'),
+  K_SINK: optionalUrl,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DIALOGUE_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(3600),
+  CHARACTERS_DIR: z.string().default('content/characters'),
+  AI_URL: optionalUrl,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl,
+  AI_MODEL: optionalString,
+  AI_PROVIDER: z.enum(['openai', 'scripted']).optional(),
+  AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+});
+export type CommonConfig = z.infer<typeof CommonConfigSchema>;

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { MoodSchema, OpinionsSchema, SlugSchema, TraitsSchema } from './character';
+
+/** How many turn entries the hot state keeps for prompts; the full transcript lives apart. */
+export const RECENT_TURNS_WINDOW = 8;
+/** Goal progress at or above this at the end counts as the goal achieved. */
+export const GOAL_ACHIEVED_AT = 0.7;
+/** Per-turn bounds on what an appraisal may change, whatever the AI says. */
+export const MAX_OPINION_STEP = 15;
+export const MAX_PROGRESS_STEP = 0.3;
+
+export const PlayerIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:@|-]+$/, 'letters, digits and . _ : @ | -');
+export const DialogueIdSchema = z.uuid();
+export const MessageIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : -');
+export const PlayerTextSchema = z.string().trim().min(1).max(2000);
+export const IsoTimeSchema = z.iso.datetime();
+
+export const ParticipantSchema = z.strictObject({
+  id: z.string().min(1).max(128),
+  mood: MoodSchema,
+  opinions: OpinionsSchema,
+  traits: TraitsSchema,
+});
+export type Participant = z.infer<typeof ParticipantSchema>;
+
+export const SpeakerSchema = z.enum(['player', 'character']);
+
+export const TurnSchema = z.strictObject({
+  seq: z.number().int().min(0),
+  speaker: SpeakerSchema,
+  text: z.string(),
+  strategyId: SlugSchema.optional(),
+  optionId: z.string().optional(),
+  at: IsoTimeSchema,
+});
+export type Turn = z.infer<typeof TurnSchema>;
+
+/** A line the player may pick instead of typing. */
+export const OptionSchema = z.strictObject({
+  id: z.string().min(1).max(16),
+  text: z.string().min(1).max(500),
+  strategyId: SlugSchema,
+});
+export type Option = z.infer<typeof OptionSchema>;
+
+export const DialogueStatusSchema = z.enum(['active', 'ended']);
+
+/**
+ * The hot state of a dialogue: what a turn reads and writes. The transcript is kept apart
+ * (`DialogueStore.transcript`) so that the cost of a turn does not grow with the dialogue.
+ */
+export const DialogueStateSchema = z.strictObject({
+  id: DialogueIdSchema,
+  playerId: PlayerIdSchema,
+  characterId: SlugSchema,
+  goalId: SlugSchema,
+  strategyId: SlugSchema,
+  participants: z.strictObject({ player: ParticipantSchema, character: ParticipantSchema }),
+  recentTurns: z.array(TurnSchema).max(RECENT_TURNS_WINDOW),
+  turnCount: z.number().int().min(0),
+  goalProgress: z.number().min(0).max(1),
+  status: DialogueStatusSchema,
+  options: z.array(OptionSchema),
+  version: z.number().int().min(0),
+  createdAt: IsoTimeSchema,
+  updatedAt: IsoTimeSchema,
+});
+export type DialogueState = z.infer<typeof DialogueStateSchema>;
+
+/** What the AI says a turn did to the character; the domain bounds it before applying. */
+export const AppraisalSchema = z.strictObject({
+  emotion: z.string().min(1).max(32),
+  intensity: z.number().min(0).max(1),
+  valence: z.number().min(-1).max(1),
+  opinionDelta: z.number().min(-100).max(100),
+  goalProgressDelta: z.number().min(-1).max(1),
+  reasons: z.array(z.string().min(1).max(300)).min(1).max(5),
+});
+export type Appraisal = z.infer<typeof AppraisalSchema>;
+
+const ChangeSchema = z.strictObject({ before: z.number(), after: z.number(), delta: z.number() });
+export const ChangesSchema = z.strictObject({
+  mood: z.strictObject({ before: MoodSchema, after: MoodSchema }),
+  opinion: ChangeSchema,
+  goalProgress: ChangeSchema,
+  reasons: z.array(z.string()),
+});
+export type Changes = z.infer<typeof ChangesSchema>;
+
+export const EndedBySchema = z.enum(['player', 'timeout']);
+
+export const OutcomeSchema = z.strictObject({
+  dialogueId: DialogueIdSchema,
+  playerId: PlayerIdSchema,
+  characterId: SlugSchema,
+  goalId: SlugSchema,
+  strategyId: SlugSchema,
+  goalAchieved: z.boolean(),
+  goalProgress: z.number().min(0).max(1),
+  turnCount: z.number().int().min(0),
+  durationMs: z.number().int().min(0),
+  moodChange: z.strictObject({ from: MoodSchema, to: MoodSchema, valenceDelta: z.number() }),
+  opinionChange: z.strictObject({ from: z.number(), to: z.number(), delta: z.number() }),
+  summary: z.string(),
+  endedBy: EndedBySchema,
+  reason: z.string().optional(),
+  endedAt: IsoTimeSchema,
+});
+export type Outcome = z.infer<typeof OutcomeSchema>;
+
+/** The answer to one applied turn; stored under its messageId so a replay returns it unchanged. */
+export const TurnResultSchema = z.strictObject({
+  playerTurn: TurnSchema,
+  reply: TurnSchema,
+  changes: ChangesSchema,
+  options: z.array(OptionSchema),
+  dialogue: DialogueStateSchema,
+});
+export type TurnResult = z.infer<typeof TurnResultSchema>;

@@ -1,0 +1,111 @@
+/**
+ * Every failure the product knows by name. Each carries a machine-readable `code` and the HTTP
+ * status it means; `http/error-middleware.ts` is the one place that turns them into responses.
+ */
+export class ParleyError extends Error {
+  readonly status: number = 500;
+  readonly code: string = 'Internal';
+  /** True when the same request may succeed later (store or AI down). */
+  readonly retryable: boolean = false;
+  readonly details?: unknown;
+
+  constructor(message: string, options: { cause?: unknown; details?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options.details;
+  }
+}
+
+export class BadRequest extends ParleyError {
+  override readonly status = 400;
+  override readonly code = 'BadRequest';
+}
+export class Unauthorized extends ParleyError {
+  override readonly status = 401;
+  override readonly code = 'Unauthorized';
+}
+export class Forbidden extends ParleyError {
+  override readonly status = 403;
+  override readonly code = 'Forbidden';
+}
+export class NotFound extends ParleyError {
+  override readonly status = 404;
+  override readonly code: string = 'NotFound';
+}
+export class DialogueNotFound extends NotFound {
+  override readonly code = 'DialogueNotFound';
+}
+export class CharacterNotFound extends NotFound {
+  override readonly code = 'CharacterNotFound';
+}
+export class UnknownTask extends NotFound {
+  override readonly code = 'UnknownTask';
+}
+export class DialogueEnded extends ParleyError {
+  override readonly status = 409;
+  override readonly code = 'DialogueEnded';
+}
+export class TurnInFlight extends ParleyError {
+  override readonly status = 409;
+  override readonly code = 'TurnInFlight';
+  override readonly retryable = true;
+}
+export class VersionConflict extends ParleyError {
+  override readonly status = 409;
+  override readonly code = 'VersionConflict';
+  override readonly retryable = true;
+}
+export class PayloadTooLarge extends ParleyError {
+  override readonly status = 413;
+  override readonly code = 'PayloadTooLarge';
+}
+export class UnsupportedMediaType extends ParleyError {
+  override readonly status = 415;
+  override readonly code = 'UnsupportedMediaType';
+}
+export class Unprocessable extends ParleyError {
+  override readonly status = 422;
+  override readonly code: string = 'Unprocessable';
+}
+export class InvalidGoal extends Unprocessable {
+  override readonly code = 'InvalidGoal';
+}
+export class InvalidStrategy extends Unprocessable {
+  override readonly code = 'InvalidStrategy';
+}
+export class InvalidOption extends Unprocessable {
+  override readonly code = 'InvalidOption';
+}
+export class AiFailed extends ParleyError {
+  override readonly status = 502;
+  override readonly code = 'AiFailed';
+  override readonly retryable = true;
+}
+export class AiUnavailable extends ParleyError {
+  override readonly status = 503;
+  override readonly code = 'AiUnavailable';
+  override readonly retryable = true;
+}
+export class StoreUnavailable extends ParleyError {
+  override readonly status = 503;
+  override readonly code = 'StoreUnavailable';
+  override readonly retryable = true;
+}
+export class AiTimeout extends ParleyError {
+  override readonly status = 504;
+  override readonly code = 'AiTimeout';
+  override readonly retryable = true;
+}
+/** The caller went away; nothing to answer, nothing applied. */
+export class Aborted extends ParleyError {
+  override readonly status = 499;
+  override readonly code = 'Aborted';
+}
+
+export type ErrorBody = { error: { code: string; message: string; details?: unknown } };
+
+export function errorBody(err: ParleyError): ErrorBody {
+  return {
+    error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) },
+  };
+}

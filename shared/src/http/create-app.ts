@@ -1,0 +1,66 @@
+import express, { type Express, type Router } from 'express';
+import { errorMiddleware, notFoundRoute } from './error-middleware';
+import type { Logger } from './logger';
+
+export type ReadinessChecks = Record<string, () => Promise<unknown>>;
+
+export const DEFAULT_BODY_LIMIT = '64kb';
+
+/**
+ * The frame every function shares: JSON bodies (also CloudEvents' structured mode) up to a limit,
+ * `/healthz` (alive), `/readyz` (each of the function's own dependencies answers), the routes the
+ * function registers, then one 404 and one error middleware.
+ */
+export function createHttpApp(options: {
+  logger: Logger;
+  readiness: ReadinessChecks;
+  routes: Router | Router[];
+  bodyLimit?: string;
+}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(
+    express.json({
+      limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      strict: true,
+      type: ['application/json', 'application/cloudevents+json', 'application/*+json'],
+    }),
+  );
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await checkAll(options.readiness);
+    const ready = Object.values(checks).every((c) => c === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  for (const router of [options.routes].flat()) app.use(router);
+  app.use(notFoundRoute);
+  app.use(errorMiddleware(options.logger));
+  return app;
+}
+
+async function checkAll(readiness: ReadinessChecks): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    Object.entries(readiness).map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), 2000);
+        return [name, 'ok'] as const;
+      } catch (err) {
+        return [name, `failed: ${(err as Error).message}`] as const;
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

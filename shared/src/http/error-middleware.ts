@@ -1,0 +1,47 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { BadRequest, NotFound, ParleyError, PayloadTooLarge, UnsupportedMediaType, errorBody } from '../domain/errors';
+import type { Logger } from './logger';
+
+/** body-parser reports its failures with a `type`; map them to our typed errors. */
+function fromBodyParser(err: { type?: string; message?: string }): ParleyError | null {
+  switch (err.type) {
+    case 'entity.too.large':
+      return new PayloadTooLarge('request body is too large');
+    case 'entity.parse.failed':
+      return new BadRequest('request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new UnsupportedMediaType(err.message ?? 'unsupported encoding');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new BadRequest(err.message ?? 'malformed request');
+    default:
+      return null;
+  }
+}
+
+export function toParleyError(err: unknown): ParleyError | null {
+  if (err instanceof ParleyError) return err;
+  if (err && typeof err === 'object') return fromBodyParser(err as { type?: string });
+  return null;
+}
+
+/** The one place where errors become HTTP answers. Unknown errors are logged and answered 500. */
+export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const known = toParleyError(err);
+    const error = known ?? new ParleyError('internal error');
+    if (!known) logger.error({ err, path: req.path }, 'unhandled error');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (error.retryable && error.status >= 500) res.setHeader('Retry-After', '1');
+    res.status(error.status).json(errorBody(error));
+  };
+}
+
+export const notFoundRoute: RequestHandler = (req, _res, next) => {
+  next(new NotFound(`no route ${req.method} ${req.path}`));
+};

@@ -1,0 +1,33 @@
+// The public surface of Parley's shared library. Functions import from here only.
+
+// ---- domain (pure: no I/O, no env, no clock) ----
+export * from './domain/character';
+export * from './domain/dialogue';
+export * from './domain/errors';
+export * from './domain/events';
+export * from './domain/ai-tasks';
+export * from './domain/transitions';
+
+// ---- ports ----
+export type { DialogueStore, CommitResult } from './ports/dialogue-store';
+export type { EventPublisher, EventHandler } from './ports/event-publisher';
+export type { AiClient, AiCallOptions, AiStreamEvent } from './ports/ai-client';
+export type { CharacterCatalog } from './ports/character-catalog';
+
+// ---- adapters: catalog ----
+export { loadCharacterCatalog, InMemoryCharacterCatalog } from './adapters/file-character-catalog';
+
+// ---- adapters: stores ----
+
+// ---- adapters: events ----
+
+// ---- adapters: ai ----
+
+// ---- http kit and config ----
+export { createHttpApp, DEFAULT_BODY_LIMIT, type ReadinessChecks } from './http/create-app';
+export { errorMiddleware, toParleyError } from './http/error-middleware';
+export { createLogger, type Logger } from './http/logger';
+export { openSse, wantsEventStream, abortOnClientGone, type SseWriter } from './http/sse';
+export { serve } from './http/serve';
+export { parseInput } from './http/validate';
+export { readConfig, ConfigError, CommonConfigSchema, optionalUrl, portVar, type CommonConfig } from './config';

@@ -1,0 +1,53 @@
+import type { DialogueState, Outcome, Turn, TurnResult } from '../domain/dialogue';
+import type { ParleyEvent } from '../domain/events';
+
+/**
+ * Where dialogues live. Every adapter (in-memory, Redis) guarantees, and the contract suite in
+ * `dialogue-store.contract.ts` proves:
+ * - `create`, `commitTurn` and `end` are atomic: the state, the transcript entries, the stored
+ *   answer and the outbox events are all written or none is;
+ * - `commitTurn` and `end` are compare-and-set on `version`: with a stale version nothing is
+ *   written and the call answers `{ ok: false, reason: 'version' }`;
+ * - a `messageId` is applied at most once: a second commit with it answers `reason: 'duplicate'`
+ *   and the first answer stays readable through `turnResult`;
+ * - the turn lock is held by one `messageId` at a time and expires by itself (a crashed pod
+ *   cannot block a dialogue forever);
+ * - events handed to a write are kept in the outbox, in order per dialogue, until `ackOutbox`.
+ */
+export interface DialogueStore {
+  create(state: DialogueState, greeting: Turn, events: ParleyEvent[]): Promise<void>;
+  /** The hot state, or null when there is no live dialogue with this id. */
+  load(dialogueId: string): Promise<DialogueState | null>;
+  /** The full transcript, oldest first. */
+  transcript(dialogueId: string): Promise<Turn[]>;
+
+  /** Take the turn lock for `messageId`; answers the messageId that holds it when another does. */
+  lockTurn(dialogueId: string, messageId: string, ttlMs: number): Promise<{ acquired: true } | { acquired: false; heldBy: string }>;
+  unlockTurn(dialogueId: string, messageId: string): Promise<void>;
+  /** The stored answer of an applied turn, for replays. */
+  turnResult(dialogueId: string, messageId: string): Promise<TurnResult | null>;
+  commitTurn(commit: {
+    expectedVersion: number;
+    messageId: string;
+    state: DialogueState;
+    newTurns: Turn[];
+    result: TurnResult;
+    events: ParleyEvent[];
+  }): Promise<CommitResult>;
+
+  /** Remove the live state and keep the outcome readable for `outcomeTtlSeconds`. */
+  end(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<CommitResult>;
+  /** The outcome of an ended dialogue, while it is kept. */
+  outcome(dialogueId: string): Promise<{ playerId: string; outcome: Outcome } | null>;
+
+  /** Dialogues with events not yet published, and those events in order. */
+  outboxDialogues(limit: number): Promise<string[]>;
+  pendingEvents(dialogueId: string, limit: number): Promise<ParleyEvent[]>;
+  /** Drop these events (the head of the dialogue's outbox) once they are published. */
+  ackOutbox(dialogueId: string, eventIds: string[]): Promise<void>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type CommitResult = { ok: true } | { ok: false; reason: 'version' | 'duplicate' | 'missing' };
