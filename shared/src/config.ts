@@ -37,3 +37,13 @@ export const CommonConfigSchema = z.object({
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 });
 export type CommonConfig = z.infer<typeof CommonConfigSchema>;
+
+/** Settings of the three dialogue functions (and of `npm start`). */
+export const DialogueConfigSchema = CommonConfigSchema.extend({
+  /** A turn holds its dialogue at most this long; a crashed pod's lock frees itself after it. */
+  TURN_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+  OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
+  /** Pause between the scripted provider's chunks; 0 is the instant mode the benchmark uses. */
+  SCRIPTED_CHUNK_DELAY_MS: z.coerce.number().int().min(0).max(5000).optional(),
+});
+export type DialogueConfig = z.infer<typeof DialogueConfigSchema>;

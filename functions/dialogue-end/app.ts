@@ -1,0 +1,22 @@
+import { Router } from 'express';
+import { DialogueIdSchema, EndDialogueBodySchema, createHttpApp, parseInput, type Logger, type ReadinessChecks } from '../../shared/src';
+import { playerIdOf } from '../../shared/src/http/identity';
+import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
+import { finishDialogue } from './handler';
+
+export function createRoutes(deps: DialogueDeps): Router {
+  const router = Router();
+  router.post('/v1/dialogues/:id/end', async (req, res) => {
+    const dialogueId = parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
+    const playerId = playerIdOf(req);
+    const body = parseInput(EndDialogueBodySchema, req.body ?? {});
+    const traceparent = req.header('traceparent');
+    const { outcome, replayed } = await finishDialogue(deps, { dialogueId, playerId, ...body, ...(traceparent ? { traceparent } : {}) });
+    res.json({ outcome, replayed });
+  });
+  return router;
+}
+
+export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks }) {
+  return createHttpApp({ logger: options.logger, readiness: options.readiness, routes: createRoutes(deps) });
+}

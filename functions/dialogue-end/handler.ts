@@ -1,0 +1,68 @@
+import { DialogueEnded, TurnInFlight, VersionConflict, characterBrief, endDialogue, goalAchieved, plainSummary, type DialogueState, type Outcome } from '../../shared/src';
+import { characterOf, goalBrief, goalOf, findOwned, type DialogueDeps } from '../../shared/src/services/dialogue-access';
+
+export type EndCommand = { dialogueId: string; playerId: string; reason?: string; traceparent?: string };
+
+/** The turn lock is taken under this name while a dialogue ends, so no turn can land meanwhile. */
+const END_LOCK = 'end';
+
+/**
+ * End a dialogue: summarize it, compute the outcome, remove the live state and announce
+ * `dialogue.resolve`. Ending an ended dialogue returns the same outcome (while it is kept).
+ */
+export async function finishDialogue(deps: DialogueDeps, cmd: EndCommand): Promise<{ outcome: Outcome; replayed: boolean }> {
+  const state = await loadOwnedOrEnded(deps, cmd);
+  if ('outcome' in state) return state;
+  const lock = await deps.store.lockTurn(cmd.dialogueId, END_LOCK, deps.turnLockMs);
+  if (!lock.acquired) throw new TurnInFlight('a turn of this dialogue is in progress; end it when the turn is done');
+  try {
+    const current = await loadOwnedOrEnded(deps, cmd);
+    if ('outcome' in current) return current;
+    const character = characterOf(deps.catalog, current.characterId);
+    const goal = goalOf(character, current.goalId);
+    const summary = await deps.ai
+      .run(
+        'dialogue.summarize',
+        {
+          dialogueId: current.id,
+          character: characterBrief(character, current),
+          goal: goalBrief(goal),
+          history: current.recentTurns,
+          goalProgress: current.goalProgress,
+          goalAchieved: goalAchieved(current.goalProgress),
+          turnCount: current.turnCount,
+        },
+        cmd.traceparent ? { traceparent: cmd.traceparent } : {},
+      )
+      .then((r) => r.output.summary)
+      // Ending must not fail because the AI is down: the plain summary says what happened.
+      .catch(() => plainSummary(character, goal, current));
+    const ended = endDialogue(
+      current,
+      { character, summary, endedBy: 'player', ...(cmd.reason ? { reason: cmd.reason } : {}) },
+      { source: deps.source, now: deps.now(), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) },
+    );
+    const committed = await deps.store.end({
+      dialogueId: current.id,
+      playerId: current.playerId,
+      expectedVersion: current.version,
+      outcome: ended.outcome,
+      events: ended.events,
+    });
+    if (!committed.ok) {
+      if (committed.reason === 'version') throw new VersionConflict('the dialogue changed while ending; try again');
+      const after = await loadOwnedOrEnded(deps, cmd);
+      if ('outcome' in after) return after;
+      throw new DialogueEnded(`dialogue ${cmd.dialogueId} could not be ended`);
+    }
+    await deps.relay.flush(current.id);
+    return { outcome: ended.outcome, replayed: false };
+  } finally {
+    await deps.store.unlockTurn(cmd.dialogueId, END_LOCK).catch(() => undefined);
+  }
+}
+
+async function loadOwnedOrEnded(deps: DialogueDeps, cmd: EndCommand): Promise<DialogueState | { outcome: Outcome; replayed: true }> {
+  const found = await findOwned(deps.store, cmd.dialogueId, cmd.playerId);
+  return 'state' in found ? found.state : { outcome: found.outcome, replayed: true };
+}

@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { DialogueIdSchema, SendMessageBodySchema, createHttpApp, parseInput, type Logger, type ReadinessChecks } from '../../shared/src';
+import { playerIdOf } from '../../shared/src/http/identity';
+import { runStreamedRoute } from '../../shared/src/http/streamed-route';
+import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
+import { getDialogue, takeTurn } from './handler';
+
+export function createRoutes(deps: DialogueDeps, logger: Logger): Router {
+  const router = Router();
+  router.get('/v1/dialogues/:id', async (req, res) => {
+    const dialogueId = parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
+    res.json(await getDialogue(deps, dialogueId, playerIdOf(req)));
+  });
+  router.post('/v1/dialogues/:id/messages', async (req, res, next) => {
+    try {
+      const dialogueId = parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
+      const playerId = playerIdOf(req);
+      const body = parseInput(SendMessageBodySchema, req.body ?? {});
+      const traceparent = req.header('traceparent');
+      await runStreamedRoute(req, res, next, {
+        logger,
+        status: 200,
+        run: (narrator, signal) =>
+          takeTurn(
+            deps,
+            { dialogueId, playerId, ...body, ...(traceparent ? { traceparent } : {}) },
+            narrator
+              ? { onAccepted: (playerTurn) => narrator.send('accepted', playerTurn), onDelta: (text) => narrator.send('delta', { text }) }
+              : {},
+            signal,
+          ),
+        json: ({ result, replayed }) => ({ ...result, replayed }),
+        finalEvents: ({ result, replayed }) => [
+          ...(replayed ? ([['accepted', result.playerTurn]] as Array<[string, unknown]>) : []),
+          ['reply', result.reply],
+          ['changes', result.changes],
+          ['options', result.options],
+          ['done', { dialogue: result.dialogue, replayed }],
+        ],
+      });
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}
+
+export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks }) {
+  return createHttpApp({ logger: options.logger, readiness: options.readiness, routes: createRoutes(deps, options.logger) });
+}

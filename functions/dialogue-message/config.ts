@@ -1,0 +1,1 @@
+export { DialogueConfigSchema as ConfigSchema } from '../../shared/src/config';

@@ -1,0 +1,157 @@
+import {
+  Aborted,
+  DialogueEnded,
+  TurnInFlight,
+  RECENT_TURNS_WINDOW,
+  VersionConflict,
+  applyTurn,
+  characterBrief,
+  numberOptions,
+  resolvePlayerMove,
+  type DialogueState,
+  type PlayerMove,
+  type Turn,
+  type TurnResult,
+} from '../../shared/src';
+import { characterOf, findOwned, goalBrief, goalOf, loadOwnedState, seedFor, type DialogueDeps } from '../../shared/src/services/dialogue-access';
+
+export type TurnCommand = PlayerMove & { dialogueId: string; playerId: string; messageId: string; traceparent?: string };
+
+/** Called as the turn unfolds, so a streaming answer can show it live. */
+export type TurnHooks = {
+  onAccepted?: (playerTurn: Omit<Turn, 'at'>) => void;
+  onDelta?: (text: string) => void;
+};
+
+export type TurnAnswer = { result: TurnResult; replayed: boolean };
+
+const REPLAY_POLL_MS = 50;
+
+/**
+ * One player turn: validate the move, take the dialogue's turn lock, let the character answer
+ * (streamed), appraise, then commit everything at once. Nothing is written unless the whole turn
+ * succeeded; a replayed messageId returns the stored answer and applies nothing.
+ */
+export async function takeTurn(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHooks = {}, signal?: AbortSignal): Promise<TurnAnswer> {
+  const { store } = deps;
+  const before = await loadOwnedOrReplay(deps, cmd);
+  if ('result' in before) return before;
+  const character = characterOf(deps.catalog, before.characterId);
+  const goal = goalOf(character, before.goalId);
+  // Validate before locking: a bad move must not disturb a turn in flight.
+  resolvePlayerMove(before, goal, cmd);
+
+  const waited = await acquireTurnLock(deps, cmd, signal);
+  if (waited) return waited;
+  try {
+    // Under the lock the state is authoritative; the original of a replay may have just finished.
+    const state = await loadOwnedOrReplay(deps, cmd);
+    if ('result' in state) return state;
+    const move = resolvePlayerMove(state, goal, cmd);
+    const seq = state.turnCount + 1;
+    hooks.onAccepted?.({ seq, speaker: 'player', text: move.text, strategyId: move.strategy.id, ...(move.optionId ? { optionId: move.optionId } : {}) });
+
+    const brief = characterBrief(character, state);
+    const common = { dialogueId: state.id, seed: seedFor(state.id, seq), character: brief, goal: goalBrief(goal) };
+    const aiOptions = { ...(signal ? { signal } : {}), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) };
+    let replyText = '';
+    let replyDone = false;
+    for await (const event of deps.ai.stream(
+      'dialogue.reply',
+      { ...common, strategy: move.strategy, goalProgress: state.goalProgress, history: state.recentTurns, playerText: move.text },
+      aiOptions,
+    )) {
+      if (event.type === 'delta') hooks.onDelta?.(event.text);
+      else {
+        replyText = event.output.text;
+        replyDone = true;
+      }
+    }
+    if (!replyDone) throw new Aborted('the reply stream ended early');
+    const at = deps.now().toISOString();
+    const history = [...state.recentTurns, { seq, speaker: 'player' as const, text: move.text, at }, { seq, speaker: 'character' as const, text: replyText, at }];
+    const [appraisal, options] = await Promise.all([
+      deps.ai.run('dialogue.appraise', { ...common, strategy: move.strategy, goalProgress: state.goalProgress, playerText: move.text, replyText }, aiOptions),
+      deps.ai.run('dialogue.options', { ...common, strategies: goal.strategies, history: history.slice(-RECENT_TURNS_WINDOW), count: 3 }, aiOptions),
+    ]);
+    if (signal?.aborted) throw new Aborted('the player left before the turn was complete');
+
+    const applied = applyTurn(
+      state,
+      {
+        playerText: move.text,
+        strategyId: move.strategy.id,
+        ...(move.optionId ? { optionId: move.optionId } : {}),
+        replyText,
+        appraisal: appraisal.output,
+        nextOptions: numberOptions(options.output.options, goal),
+      },
+      { source: deps.source, now: deps.now(), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) },
+    );
+    const committed = await store.commitTurn({
+      expectedVersion: state.version,
+      messageId: cmd.messageId,
+      state: applied.state,
+      newTurns: applied.newTurns,
+      result: applied.result,
+      events: applied.events,
+    });
+    if (!committed.ok) {
+      if (committed.reason === 'duplicate') {
+        const first = await store.turnResult(cmd.dialogueId, cmd.messageId);
+        if (first) return { result: first, replayed: true };
+      }
+      if (committed.reason === 'missing') throw new DialogueEnded(`dialogue ${cmd.dialogueId} has ended`);
+      throw new VersionConflict('the dialogue changed during this turn; send it again');
+    }
+    await deps.relay.flush(state.id);
+    return { result: applied.result, replayed: false };
+  } finally {
+    await store.unlockTurn(cmd.dialogueId, cmd.messageId).catch(() => undefined);
+  }
+}
+
+async function loadOwnedOrReplay(deps: DialogueDeps, cmd: TurnCommand): Promise<DialogueState | TurnAnswer> {
+  const replay = await deps.store.turnResult(cmd.dialogueId, cmd.messageId);
+  if (replay) {
+    if (replay.dialogue.playerId !== cmd.playerId) await loadOwnedState(deps.store, cmd.dialogueId, cmd.playerId);
+    return { result: replay, replayed: true };
+  }
+  return loadOwnedState(deps.store, cmd.dialogueId, cmd.playerId);
+}
+
+/**
+ * Take the dialogue's turn lock. Another message holding it is a 409; the same messageId holding it
+ * is a retry of a turn in progress: wait for its answer, or take over if it gave up without one.
+ */
+async function acquireTurnLock(deps: DialogueDeps, cmd: TurnCommand, signal?: AbortSignal): Promise<TurnAnswer | null> {
+  const deadline = Date.now() + deps.turnLockMs;
+  for (;;) {
+    const lock = await deps.store.lockTurn(cmd.dialogueId, cmd.messageId, deps.turnLockMs);
+    if (lock.acquired) return null;
+    if (lock.heldBy !== cmd.messageId) {
+      throw new TurnInFlight('another turn of this dialogue is in progress; retry when it is done', {
+        details: { retryAfterMs: 1000 },
+      });
+    }
+    if (signal?.aborted) throw new Aborted('the player left');
+    if (Date.now() > deadline) throw new TurnInFlight('the first attempt of this message is still in progress');
+    await new Promise((r) => setTimeout(r, REPLAY_POLL_MS));
+    const result = await deps.store.turnResult(cmd.dialogueId, cmd.messageId);
+    if (result) return { result, replayed: true };
+  }
+}
+
+/** A dialogue as the frontend reads it: the live state with its whole transcript, or the outcome once ended. */
+export async function getDialogue(deps: Pick<DialogueDeps, 'store'>, dialogueId: string, playerId: string) {
+  const found = await findOwned(deps.store, dialogueId, playerId);
+  if ('state' in found) {
+    const { recentTurns: _window, ...rest } = found.state;
+    return { dialogue: { ...rest, turns: await deps.store.transcript(dialogueId) } };
+  }
+  const { outcome } = found;
+  return {
+    dialogue: { id: dialogueId, playerId, characterId: outcome.characterId, goalId: outcome.goalId, strategyId: outcome.strategyId, status: 'ended' as const },
+    outcome,
+  };
+}

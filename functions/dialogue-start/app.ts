@@ -1,0 +1,49 @@
+import { Router } from 'express';
+import { StartDialogueBodySchema, SlugSchema, createHttpApp, parseInput, type Logger, type ReadinessChecks } from '../../shared/src';
+import { playerIdOf } from '../../shared/src/http/identity';
+import { runStreamedRoute } from '../../shared/src/http/streamed-route';
+import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
+import { beginDialogue, getCharacter, listCharacters } from './handler';
+
+export function createRoutes(deps: DialogueDeps, logger: Logger): Router {
+  const router = Router();
+  router.get('/v1/characters', (_req, res) => {
+    res.json(listCharacters(deps));
+  });
+  router.get('/v1/characters/:id', (req, res) => {
+    res.json(getCharacter(deps, parseInput(SlugSchema, req.params.id, 'character id')));
+  });
+  router.post('/v1/dialogues', async (req, res, next) => {
+    try {
+      const playerId = playerIdOf(req);
+      const body = parseInput(StartDialogueBodySchema, req.body ?? {});
+      const traceparent = req.header('traceparent');
+      await runStreamedRoute(req, res, next, {
+        logger,
+        status: 201,
+        run: (narrator, signal) =>
+          beginDialogue(
+            deps,
+            { playerId, ...body, ...(traceparent ? { traceparent } : {}) },
+            narrator
+              ? { onAccepted: (accepted) => narrator.send('accepted', accepted), onDelta: (text) => narrator.send('delta', { text }) }
+              : {},
+            signal,
+          ),
+        json: (started) => started,
+        finalEvents: (started) => [
+          ['reply', started.greeting],
+          ['options', started.options],
+          ['done', { dialogue: started.dialogue }],
+        ],
+      });
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}
+
+export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks }) {
+  return createHttpApp({ logger: options.logger, readiness: options.readiness, routes: createRoutes(deps, options.logger) });
+}

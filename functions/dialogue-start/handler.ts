@@ -1,0 +1,58 @@
+import { Aborted, chooseGoalAndStrategy, characterBrief, numberOptions, publicCharacter, startDialogue } from '../../shared/src';
+import { characterOf, goalBrief, seedFor, type DialogueDeps } from '../../shared/src/services/dialogue-access';
+
+export type StartCommand = { playerId: string; characterId: string; goalId: string; strategyId?: string; traceparent?: string };
+export type StartHooks = {
+  onAccepted?: (accepted: { dialogueId: string; characterId: string; goalId: string; strategyId: string }) => void;
+  onDelta?: (text: string) => void;
+};
+
+export function listCharacters(deps: Pick<DialogueDeps, 'catalog'>) {
+  return { characters: deps.catalog.list().map(publicCharacter) };
+}
+
+export function getCharacter(deps: Pick<DialogueDeps, 'catalog'>, characterId: string) {
+  return { character: publicCharacter(characterOf(deps.catalog, characterId)) };
+}
+
+/**
+ * Start a dialogue: check goal and strategy against the character, let the character greet the
+ * player (streamed), propose options, then create the state and announce `dialogue.initiate`.
+ */
+export async function beginDialogue(deps: DialogueDeps, cmd: StartCommand, hooks: StartHooks = {}, signal?: AbortSignal) {
+  const character = characterOf(deps.catalog, cmd.characterId);
+  const { goal, strategy } = chooseGoalAndStrategy(character, cmd.goalId, cmd.strategyId);
+  const dialogueId = deps.newId();
+  hooks.onAccepted?.({ dialogueId, characterId: character.id, goalId: goal.id, strategyId: strategy.id });
+
+  const brief = characterBrief(character);
+  const seed = seedFor(dialogueId, 0);
+  const aiOptions = { ...(signal ? { signal } : {}), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) };
+  const common = { dialogueId, seed, character: brief, goal: goalBrief(goal) };
+  let greetingText: string | undefined;
+  for await (const event of deps.ai.stream('dialogue.reply', { ...common, strategy, goalProgress: 0, history: [] }, aiOptions)) {
+    if (event.type === 'delta') hooks.onDelta?.(event.text);
+    else greetingText = event.output.text;
+  }
+  if (greetingText === undefined) throw new Aborted('the greeting stream ended early');
+  const options = await deps.ai.run(
+    'dialogue.options',
+    { ...common, strategies: goal.strategies, history: [{ seq: 0, speaker: 'character', text: greetingText, at: deps.now().toISOString() }], count: 3 },
+    aiOptions,
+  );
+  if (signal?.aborted) throw new Aborted('the player left before the dialogue started');
+
+  const started = startDialogue({
+    id: dialogueId,
+    playerId: cmd.playerId,
+    character,
+    goal,
+    strategy,
+    greetingText,
+    options: numberOptions(options.output.options, goal),
+    ctx: { source: deps.source, now: deps.now(), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) },
+  });
+  await deps.store.create(started.state, started.greeting, started.events);
+  await deps.relay.flush(dialogueId);
+  return { dialogue: started.state, greeting: started.greeting, options: started.state.options };
+}

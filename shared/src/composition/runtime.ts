@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { CommonConfig } from '../config';
+import { eventSource } from '../domain/events';
+import { loadCharacterCatalog } from '../adapters/file-character-catalog';
+import { InMemoryDialogueStore } from '../adapters/memory-dialogue-store';
+import { RedisDialogueStore } from '../adapters/redis-dialogue-store';
+import { AmqpEventPublisher } from '../adapters/amqp-event-publisher';
+import { HttpSinkEventPublisher } from '../adapters/http-sink-event-publisher';
+import { InProcessEventBus } from '../adapters/in-process-event-bus';
+import { HttpAiClient } from '../adapters/http-ai-client';
+import { createAiProvider } from '../adapters/ai/provider-from-config';
+import { ScriptedProvider } from '../adapters/ai/scripted-provider';
+import { AiGateway } from '../ai-gateway/ai-gateway';
+import type { Logger } from '../http/logger';
+import type { ReadinessChecks } from '../http/create-app';
+import type { AiClient } from '../ports/ai-client';
+import type { EventPublisher } from '../ports/event-publisher';
+import { OutboxRelay } from '../services/outbox-relay';
+import type { DialogueDeps } from '../services/dialogue-access';
+
+/**
+ * Where events go, from configuration: RabbitMQ when AMQP_URL is set, the Knative broker when a
+ * SinkBinding set K_SINK, else an in-process bus (the single `npm start` process).
+ */
+export async function createEventPublisher(config: CommonConfig, logger: Logger): Promise<EventPublisher> {
+  if (config.AMQP_URL) return AmqpEventPublisher.connect(config.AMQP_URL, { exchange: config.AMQP_EXCHANGE, logger });
+  if (config.K_SINK) {
+    const ceOverrides = process.env.K_CE_OVERRIDES;
+    return new HttpSinkEventPublisher({ sink: config.K_SINK, ...(ceOverrides ? { ceOverrides } : {}) });
+  }
+  return new InProcessEventBus();
+}
+
+/** The AI gateway in this process, or the ai-generate function at AI_URL. */
+export function createAiClient(config: CommonConfig & { SCRIPTED_CHUNK_DELAY_MS?: number }, publisher: EventPublisher | undefined, logger: Logger): AiClient {
+  if (config.AI_URL) return new HttpAiClient({ baseUrl: config.AI_URL, timeoutMs: config.AI_TIMEOUT_MS });
+  const chunkDelayMs = config.SCRIPTED_CHUNK_DELAY_MS;
+  return new AiGateway({
+    provider: createAiProvider(config, chunkDelayMs === undefined ? {} : { chunkDelayMs }),
+    fallback: new ScriptedProvider(chunkDelayMs === undefined ? {} : { chunkDelayMs }),
+    ...(publisher ? { publisher } : {}),
+    source: eventSource('ai-generate'),
+    logger,
+  });
+}
+
+export type DialogueRuntimeConfig = CommonConfig & { TURN_LOCK_MS: number; OUTBOX_RELAY_INTERVAL_MS: number; SCRIPTED_CHUNK_DELAY_MS?: number };
+
+/**
+ * Everything a dialogue function needs, built from configuration: catalog (validated now, so a bad
+ * character stops start-up), store, publisher, AI client, and the outbox relay on its timer.
+ */
+export async function createDialogueRuntime(
+  config: DialogueRuntimeConfig,
+  options: { functionName: string; logger: Logger; publisher?: EventPublisher },
+): Promise<{ deps: DialogueDeps; publisher: EventPublisher; readiness: ReadinessChecks; close(): Promise<void> }> {
+  const { logger } = options;
+  const catalog = loadCharacterCatalog(config.CHARACTERS_DIR);
+  const store = config.REDIS_URL
+    ? RedisDialogueStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, ttlSeconds: config.DIALOGUE_TTL_SECONDS })
+    : new InMemoryDialogueStore({ ttlSeconds: config.DIALOGUE_TTL_SECONDS });
+  const publisher = options.publisher ?? (await createEventPublisher(config, logger));
+  const ai = createAiClient(config, publisher, logger);
+  const relay = new OutboxRelay({ store, publisher, logger });
+  relay.start(config.OUTBOX_RELAY_INTERVAL_MS);
+  // Events left by a previous process (crash, broker outage) go out now.
+  void relay.flushAll();
+  return {
+    deps: {
+      store,
+      ai,
+      catalog,
+      relay,
+      source: eventSource(options.functionName),
+      now: () => new Date(),
+      newId: randomUUID,
+      turnLockMs: config.TURN_LOCK_MS,
+    },
+    publisher,
+    readiness: {
+      store: () => store.ping(),
+      events: () => publisher.ping(),
+      ...(config.AI_URL ? { ai: () => ai.ping() } : {}),
+    },
+    async close() {
+      relay.stop();
+      await relay.flushAll();
+      await publisher.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * `npm start`: every function in ONE process behind one port, on embedded defaults (in-memory
+ * store, in-process event bus feeding the log and analytics handlers, AI gateway in-process with
+ * the scripted provider), so a newcomer sees the whole system with nothing installed. REDIS_URL,
+ * AMQP_URL and AI_URL switch the same process to the real services.
+ */
+import { readConfig } from '../shared/src';
+import { DialogueConfigSchema } from '../shared/src/config';
+import { createHttpApp } from '../shared/src/http/create-app';
+import { serve } from '../shared/src/http/serve';
+import { runMain } from '../shared/src/composition/run-main';
+import { createDialogueRuntime, createEventPublisher } from '../shared/src/composition/runtime';
+import { InProcessEventBus } from '../shared/src/adapters/in-process-event-bus';
+import { MemorySeenEvents } from '../shared/src/adapters/memory-seen-events';
+import { MemoryAnalyticsStore } from '../shared/src/adapters/memory-analytics-store';
+import { createRoutes as startRoutes } from '../functions/dialogue-start/app';
+import { createRoutes as messageRoutes } from '../functions/dialogue-message/app';
+import { createRoutes as endRoutes } from '../functions/dialogue-end/app';
+import { createRoutes as aiRoutes } from '../functions/ai-generate/app';
+import { createRoutes as analyticsRoutes } from '../functions/dialogue-analytics/app';
+import { createAnalyticsService } from '../functions/dialogue-analytics/handler';
+import { createLogHandler } from '../functions/dialogue-log/handler';
+import { AiGateway } from '../shared/src/ai-gateway/ai-gateway';
+
+runMain('parley', async (logger) => {
+  const config = readConfig(DialogueConfigSchema);
+  logger.level = config.LOG_LEVEL;
+  // With no broker configured, the subscribers listen on the in-process bus.
+  const bus = config.AMQP_URL || config.K_SINK ? null : new InProcessEventBus();
+  const publisher = bus ?? (await createEventPublisher(config, logger));
+  const analytics = createAnalyticsService({ store: new MemoryAnalyticsStore() });
+  if (bus) {
+    const log = createLogHandler({ logger: logger.child({ fn: 'dialogue-log' }), seen: new MemorySeenEvents() });
+    bus.subscribe(log);
+    bus.subscribe((event) => analytics.handle(event));
+  }
+  const runtime = await createDialogueRuntime(config, { functionName: 'parley', logger, publisher });
+  const routes = [
+    startRoutes(runtime.deps, logger),
+    messageRoutes(runtime.deps, logger),
+    endRoutes(runtime.deps),
+    analyticsRoutes(analytics),
+  ];
+  // The AI gateway's own route, when it runs in this process.
+  if (runtime.deps.ai instanceof AiGateway) routes.push(aiRoutes(runtime.deps.ai));
+  const app = createHttpApp({ logger, readiness: runtime.readiness, routes });
+  await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
+});

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import { createLogger, eventSource, loadCharacterCatalog, type DialogueStore, type ParleyEvent } from '../../shared/src';
+import { InMemoryDialogueStore } from '../../shared/src/adapters/memory-dialogue-store';
+import { InProcessEventBus } from '../../shared/src/adapters/in-process-event-bus';
+import { ScriptedProvider } from '../../shared/src/adapters/ai/scripted-provider';
+import { AiGateway } from '../../shared/src/ai-gateway/ai-gateway';
+import { OutboxRelay } from '../../shared/src/services/outbox-relay';
+import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
+import type { AiClient } from '../../shared/src/ports/ai-client';
+import { createApp as startApp } from '../../functions/dialogue-start/app';
+import { createApp as messageApp } from '../../functions/dialogue-message/app';
+import { createApp as endApp } from '../../functions/dialogue-end/app';
+import { listen } from './http';
+
+export const CHARACTERS_DIR = `${__dirname}/../../content/characters`;
+
+/**
+ * The three dialogue functions as real express apps on loopback ports, sharing one store and one
+ * in-process bus whose events the test can read. The AI is the real gateway with the scripted
+ * provider unless the test passes another AiClient.
+ */
+export async function startDialogueFunctions(options: { store?: DialogueStore; ai?: AiClient; chunkDelayMs?: number; turnLockMs?: number } = {}) {
+  const logger = createLogger('test', 'silent');
+  const store = options.store ?? new InMemoryDialogueStore({ ttlSeconds: 3600 });
+  const bus = new InProcessEventBus();
+  const events: ParleyEvent[] = [];
+  bus.subscribe(async (event) => {
+    events.push(event);
+  });
+  const chunkDelayMs = options.chunkDelayMs ?? 0;
+  const ai =
+    options.ai ??
+    new AiGateway({
+      provider: new ScriptedProvider({ chunkDelayMs }),
+      fallback: new ScriptedProvider({ chunkDelayMs: 0 }),
+      publisher: bus,
+      source: eventSource('ai-generate'),
+      logger,
+    });
+  const relay = new OutboxRelay({ store, publisher: bus, logger });
+  const deps = (functionName: string): DialogueDeps => ({
+    store,
+    ai,
+    catalog: loadCharacterCatalog(CHARACTERS_DIR),
+    relay,
+    source: eventSource(functionName),
+    now: () => new Date(),
+    newId: randomUUID,
+    turnLockMs: options.turnLockMs ?? 10_000,
+  });
+  const readiness = { store: () => store.ping() };
+  const apps: Record<'start' | 'message' | 'end', Express> = {
+    start: startApp(deps('dialogue-start'), { logger, readiness }),
+    message: messageApp(deps('dialogue-message'), { logger, readiness }),
+    end: endApp(deps('dialogue-end'), { logger, readiness }),
+  };
+  const servers = {
+    start: await listen(apps.start),
+    message: await listen(apps.message),
+    end: await listen(apps.end),
+  };
+  return {
+    store,
+    events,
+    bus,
+    urls: { start: servers.start.url, message: servers.message.url, end: servers.end.url },
+    dialogueEvents: () => events.filter((e) => e.type !== 'analytics.logging'),
+    async close() {
+      await Promise.all(Object.values(servers).map((s) => s.close()));
+    },
+  };
+}
