@@ -12,7 +12,7 @@ import {
   type Turn,
   type TurnResult,
 } from './dialogue';
-import { DialogueEnded, InvalidGoal, InvalidOption, InvalidStrategy } from './errors';
+import { BadRequest, DialogueEnded, InvalidGoal, InvalidOption, InvalidStrategy } from './errors';
 import { buildEvent, dialogueEventId, type ParleyEvent } from './events';
 import type { CharacterBrief } from './ai-tasks';
 
@@ -149,7 +149,9 @@ export function resolvePlayerMove(state: DialogueState, goal: Goal, move: Player
     }
     return { text: option.text, strategy: findStrategy(goal, option.strategyId), optionId: option.id };
   }
-  return { text: move.text ?? '', strategy: findStrategy(goal, move.strategyId ?? state.strategyId) };
+  // Callers validate the body, but the domain must never turn "nothing said" into an empty line.
+  if (move.text === undefined || move.text.trim() === '') throw new BadRequest('a move needs an optionId or some text');
+  return { text: move.text, strategy: findStrategy(goal, move.strategyId ?? state.strategyId) };
 }
 
 /** The AI proposes; the domain disposes: every change is bounded per turn and in range. */
@@ -161,7 +163,13 @@ export function boundAppraisal(state: DialogueState, appraisal: Appraisal): Chan
     valence: round(clamp(appraisal.valence, -1, 1)),
   };
   const opinionBefore = state.participants.character.opinions.player ?? 0;
-  const opinionAfter = round(clamp(opinionBefore + clamp(appraisal.opinionDelta, -MAX_OPINION_STEP, MAX_OPINION_STEP), -100, 100), 1);
+  const opinionStep = clamp(appraisal.opinionDelta, -MAX_OPINION_STEP, MAX_OPINION_STEP);
+  // Clamp after rounding: an off-grid opinion (e.g. 12.36 from a character file) must not round past the step.
+  const opinionAfter = clamp(
+    round(opinionBefore + opinionStep, 1),
+    Math.max(-100, opinionBefore - MAX_OPINION_STEP),
+    Math.min(100, opinionBefore + MAX_OPINION_STEP),
+  );
   const progressBefore = state.goalProgress;
   const progressAfter = round(clamp(progressBefore + clamp(appraisal.goalProgressDelta, -MAX_PROGRESS_STEP, MAX_PROGRESS_STEP), 0, 1));
   return {
