@@ -1,0 +1,100 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BadRequest } from '../domain/errors';
+import { EVENT_DATA_SCHEMAS, EVENT_TYPES, ParleyEventSchema, type ParleyEvent } from '../domain/events';
+import { decodeAmqpMessage, encodeAmqpMessage, type AmqpPublishOptions } from './amqp-message';
+
+type Fixture = { event: ParleyEvent; amqp: { routingKey: string; options: AmqpPublishOptions; content: string } };
+
+const FIXTURES = join(__dirname, '../../../test/fixtures/amqp');
+const fixtures = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((file) => ({ file, fixture: JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as Fixture }));
+const progress = fixtures.find((f) => f.file === 'dialogue.progress.json')!.fixture;
+
+/** What a consumer gets back for a fixture's encoding. */
+function delivered(amqp: Fixture['amqp'], headers: Record<string, unknown> = amqp.options.headers) {
+  return {
+    content: Buffer.from(amqp.content, 'utf8'),
+    properties: { headers, messageId: amqp.options.messageId, contentType: amqp.options.contentType },
+  };
+}
+
+describe('AMQP message layout (golden fixtures)', () => {
+  it('has one fixture per event type, each a valid event with valid data', () => {
+    expect(fixtures.map((f) => f.fixture.event.type).sort()).toEqual([...EVENT_TYPES].sort());
+    for (const { fixture } of fixtures) {
+      expect(ParleyEventSchema.parse(fixture.event)).toStrictEqual(fixture.event);
+      expect(() => EVENT_DATA_SCHEMAS[fixture.event.type].parse(fixture.event.data)).not.toThrow();
+    }
+  });
+
+  it.each(fixtures)('encodes $file exactly as recorded', ({ fixture }) => {
+    const encoded = encodeAmqpMessage(fixture.event);
+    expect(encoded.routingKey).toBe(fixture.amqp.routingKey);
+    expect(encoded.options).toStrictEqual(fixture.amqp.options);
+    expect(encoded.content.toString('utf8')).toBe(fixture.amqp.content);
+  });
+
+  it.each(fixtures)('decodes the recorded encoding of $file back to the event', ({ fixture }) => {
+    expect(decodeAmqpMessage(delivered(fixture.amqp))).toStrictEqual(fixture.event);
+  });
+
+  it('writes the broker layout: unprefixed attribute headers, string sequence, message_id, content_type', () => {
+    const { options } = encodeAmqpMessage(progress.event);
+    expect(Object.keys(options.headers).sort()).toEqual(['content-type', 'id', 'sequence', 'source', 'specversion', 'subject', 'time', 'traceparent', 'type']);
+    expect(options.headers.sequence).toBe(String(progress.event.sequence));
+    expect(options.messageId).toBe(progress.event.id);
+    expect(options.contentType).toBe('application/json');
+    expect(options.persistent).toBe(true);
+  });
+});
+
+describe('decodeAmqpMessage', () => {
+  const prefixed = (headers: Record<string, string>) =>
+    Object.fromEntries(Object.entries(headers).map(([k, v]) => [k === 'content-type' ? k : `ce-${k}`, v]));
+
+  it('accepts ce-prefixed headers, in any letter case', () => {
+    const headers = prefixed(progress.amqp.options.headers);
+    expect(decodeAmqpMessage(delivered(progress.amqp, headers))).toStrictEqual(progress.event);
+    const shouting = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toUpperCase(), v]));
+    expect(decodeAmqpMessage(delivered(progress.amqp, shouting))).toStrictEqual(progress.event);
+  });
+
+  it('prefers the unprefixed header when both are present', () => {
+    const headers = { ...progress.amqp.options.headers, 'ce-source': '/elsewhere' };
+    expect(decodeAmqpMessage(delivered(progress.amqp, headers)).source).toBe(progress.event.source);
+  });
+
+  it('reads byte-array and numeric header values, and falls back to message_id and content_type', () => {
+    const { id: _id, 'content-type': _ct, sequence, ...rest } = progress.amqp.options.headers;
+    const headers = { ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, Buffer.from(v)])), sequence: Number(sequence) };
+    expect(decodeAmqpMessage(delivered(progress.amqp, headers))).toStrictEqual(progress.event);
+  });
+
+  it('ignores RabbitMQ x- headers and extensions that are not ParleyEvent attributes', () => {
+    const headers = { ...progress.amqp.options.headers, 'x-death': [{ count: 1 }], tracestate: 'vendor=1', knativearrivaltime: '2025-03-01T10:00:00Z' };
+    expect(decodeAmqpMessage(delivered(progress.amqp, headers))).toStrictEqual(progress.event);
+  });
+
+  it.each([
+    ['a missing type', { type: undefined }],
+    ['an unknown type', { type: 'dialogue.exploded' }],
+    ['a non-numeric sequence', { sequence: 'three' }],
+    ['a negative sequence', { sequence: '-1' }],
+    ['a time that is not ISO 8601', { time: 'yesterday' }],
+    ['a non-JSON content type', { 'content-type': 'text/plain' }],
+    ['a wrong specversion', { specversion: '0.3' }],
+  ])('refuses %s with BadRequest', (_what, change: Record<string, string | undefined>) => {
+    const headers: Record<string, unknown> = { ...progress.amqp.options.headers, ...change };
+    for (const [k, v] of Object.entries(headers)) if (v === undefined) delete headers[k];
+    expect(() => decodeAmqpMessage(delivered(progress.amqp, headers))).toThrow(BadRequest);
+  });
+
+  it('refuses a body that is not JSON, and a message without headers', () => {
+    const message = delivered(progress.amqp);
+    expect(() => decodeAmqpMessage({ ...message, content: Buffer.from('{not json') })).toThrow(/not valid JSON/);
+    expect(() => decodeAmqpMessage({ content: message.content, properties: {} })).toThrow(BadRequest);
+  });
+});
