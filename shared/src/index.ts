@@ -31,3 +31,12 @@ export { openSse, wantsEventStream, abortOnClientGone, type SseWriter } from './
 export { serve } from './http/serve';
 export { parseInput } from './http/validate';
 export { readConfig, ConfigError, CommonConfigSchema, optionalUrl, portVar, type CommonConfig } from './config';
+
+// ---- analytics ----
+export * from './domain/analytics';
+export type { AnalyticsStore } from './ports/analytics-store';
+export type { SeenEvents } from './ports/seen-events';
+export { MemoryAnalyticsStore } from './adapters/memory-analytics-store';
+export { RedisAnalyticsStore, analyticsKeys } from './adapters/redis-analytics-store';
+export { MemorySeenEvents, BoundedIdSet } from './adapters/memory-seen-events';
+export { RedisSeenEvents } from './adapters/redis-seen-events';

@@ -1,0 +1,97 @@
+import { analyticsScenario, expectedScenarioReport } from '../../../test/analytics-scenario';
+import { AnalyticsReportSchema, analyticsCounter, analyticsIncrements, analyticsReport } from './analytics';
+import { buildEvent, type ParleyEvent } from './events';
+
+function sumAll(events: ParleyEvent[]): Record<string, number> {
+  const counters: Record<string, number> = {};
+  for (const event of events) {
+    for (const [name, amount] of Object.entries(analyticsIncrements(event))) counters[name] = (counters[name] ?? 0) + amount;
+  }
+  return counters;
+}
+
+describe('analyticsIncrements', () => {
+  const events = analyticsScenario();
+  const byType = (type: string) => events.filter((e) => e.type === type);
+
+  it.each([
+    ['dialogue.initiate', { 'character:innkeeper-mara:started': 1 }],
+    ['dialogue.progress', {}],
+  ])('%s adds %j', (type, expected) => {
+    expect(analyticsIncrements(byType(type)[0]!)).toEqual(expected);
+  });
+
+  it('dialogue.resolve adds the outcome per character and per strategy', () => {
+    expect(analyticsIncrements(byType('dialogue.resolve')[0]!)).toEqual({
+      'character:innkeeper-mara:ended': 1,
+      'character:innkeeper-mara:turnsAtEnd': 3,
+      'character:innkeeper-mara:moodValenceChange': 0.2,
+      'character:innkeeper-mara:opinionChange': 30,
+      'character:innkeeper-mara:strategy:flatter:ended': 1,
+      'character:innkeeper-mara:strategy:flatter:achieved': 1,
+    });
+  });
+
+  it('analytics.logging adds per provider and per task', () => {
+    expect(analyticsIncrements(byType('analytics.logging')[1]!)).toEqual({
+      'ai:scripted:calls': 1,
+      'ai:scripted:failures': 0,
+      'ai:scripted:fallbacks': 1,
+      'ai:scripted:latencyMs': 30,
+      'ai:scripted:tokensPrompt': 50,
+      'ai:scripted:tokensCompletion': 5,
+      'task:dialogue.appraise:calls': 1,
+      'task:dialogue.appraise:failures': 0,
+    });
+  });
+
+  it('rejects an event whose data does not fit its type with BadRequest', () => {
+    const bad = { ...byType('dialogue.resolve')[0]!, data: { dialogueId: 'x' } };
+    expect(() => analyticsIncrements(bad)).toThrow(expect.objectContaining({ code: 'BadRequest' }));
+  });
+
+  it('escapes ids so that they cannot forge other counters', () => {
+    const event = buildEvent({
+      id: 'x',
+      type: 'analytics.logging',
+      source: '/test',
+      time: '2030-01-01T00:00:00.000Z',
+      data: { task: 't', provider: 'evil:calls:x', model: 'm', latencyMs: 1, tokens: { prompt: 0, completion: 0, total: 0 }, ok: true },
+    });
+    const names = Object.keys(analyticsIncrements(event));
+    expect(names).toContain('ai:evil%3Acalls%3Ax:calls');
+    expect(analyticsReport(analyticsIncrements(event)).ai).toHaveProperty(['evil:calls:x', 'calls'], 1);
+    expect(analyticsCounter.aiCalls('p'.repeat(500)).length).toBeLessThan(100);
+  });
+});
+
+describe('analyticsReport', () => {
+  it('derives the figures of the scenario', () => {
+    const report = analyticsReport(sumAll(analyticsScenario()));
+    expect(report).toEqual(expectedScenarioReport);
+    expect(AnalyticsReportSchema.parse(report)).toEqual(report);
+  });
+
+  it('is empty for no counters and ignores names it does not know', () => {
+    expect(analyticsReport({})).toEqual({ characters: {}, ai: {}, tasks: {} });
+    expect(analyticsReport({ 'future:x:y': 3, 'character:%E0:started': 1, nonsense: 1 })).toEqual({ characters: {}, ai: {}, tasks: {} });
+  });
+
+  it('answers null averages for a character with no ended dialogue', () => {
+    const report = analyticsReport({ [analyticsCounter.characterStarted('captain-bram')]: 2 });
+    expect(report.characters['captain-bram']).toEqual({
+      dialoguesStarted: 2,
+      dialoguesEnded: 0,
+      averageTurns: null,
+      goalSuccessRateByStrategy: {},
+      averageMoodChange: null,
+      averageOpinionChange: null,
+    });
+  });
+
+  it('rounds float drift away', () => {
+    const c = analyticsCounter;
+    const report = analyticsReport({ [c.characterEnded('a')]: 3, [c.characterMoodChange('a')]: 0.1 + 0.2 + 0.3 });
+    expect(report.characters.a?.averageMoodChange).toBe(0.2);
+  });
+});
