@@ -1,0 +1,86 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Router, type RequestHandler } from 'express';
+import {
+  ParleyError,
+  TaskRequestSchema,
+  TraceparentSchema,
+  Unauthorized,
+  abortOnClientGone,
+  createHttpApp,
+  errorBody,
+  openSse,
+  parseInput,
+  toParleyError,
+  wantsEventStream,
+  type AiCallOptions,
+  type AiClient,
+  type AiTaskName,
+  type Logger,
+  type ReadinessChecks,
+  type StreamingTaskName,
+} from '../../shared/src';
+import { taskSpec } from '../../shared/src/ai-gateway/ai-gateway';
+
+/** Only callers holding the service token may spend model tokens (when one is configured). */
+function requireServiceToken(token: string): RequestHandler {
+  const expected = Buffer.from(`Bearer ${token}`);
+  return (req, _res, next) => {
+    const given = Buffer.from(req.header('authorization') ?? '');
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    next(new Unauthorized('a valid service token is required'));
+  };
+}
+
+/** `POST /v1/tasks/:task` with `{ input, stream? }`: JSON `{ output, meta }`, or SSE `delta`... `done` / `error`. */
+export function createRoutes(gateway: AiClient, options: { serviceToken?: string; logger?: Logger } = {}): Router {
+  const router = Router();
+  const guard: RequestHandler[] = options.serviceToken ? [requireServiceToken(options.serviceToken)] : [];
+  router.post('/v1/tasks/:task', ...guard, async (req, res, next) => {
+    try {
+      const spec = taskSpec(req.params.task as string);
+      const task = req.params.task as AiTaskName;
+      const body = parseInput(TaskRequestSchema, req.body ?? {});
+      // Checked here too so that a bad input is a plain 400, before any stream is opened.
+      const input = parseInput(spec.input, body.input, 'input');
+      const traceparent = req.header('traceparent');
+      const client = abortOnClientGone(res);
+      const callOptions: AiCallOptions = {
+        signal: client.signal,
+        ...(TraceparentSchema.safeParse(traceparent).success ? { traceparent } : {}),
+      };
+      if (!(body.stream === true || wantsEventStream(req.header('accept')))) {
+        res.json(await gateway.run(task, input as never, callOptions));
+        return;
+      }
+      const sse = openSse(res);
+      try {
+        if (spec.streams) {
+          for await (const event of gateway.stream(task as StreamingTaskName, input as never, callOptions)) {
+            if (event.type === 'delta') sse.send('delta', { text: event.text });
+            else sse.send('done', { output: event.output, meta: event.meta });
+          }
+        } else {
+          // A structured task has nothing to stream: one `done`, so SSE clients need no second code path.
+          sse.send('done', await gateway.run(task, input as never, callOptions));
+        }
+      } catch (err) {
+        const known = toParleyError(err);
+        if (!known) options.logger?.error({ err, task }, 'AI task failed');
+        if (known?.code !== 'Aborted') sse.send('error', errorBody(known ?? new ParleyError('internal error')));
+      } finally {
+        sse.end();
+      }
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}
+
+export function createApp(deps: { gateway: AiClient; logger: Logger; readiness?: ReadinessChecks; serviceToken?: string }) {
+  return createHttpApp({
+    logger: deps.logger,
+    readiness: deps.readiness ?? { ai: () => deps.gateway.ping() },
+    routes: createRoutes(deps.gateway, { logger: deps.logger, ...(deps.serviceToken ? { serviceToken: deps.serviceToken } : {}) }),
+  });
+}

@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { CommonConfigSchema } from '../../shared/src';
+
+/** ai-generate reads the common settings (provider, events, port) plus its own. */
+export const ConfigSchema = CommonConfigSchema.extend({
+  /** Delay between the scripted provider's chunks; 0 = instant (benchmarks). */
+  SCRIPTED_CHUNK_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(15),
+  /** When set, callers must send `Authorization: Bearer <token>` (HttpAiClient's `serviceToken`). */
+  AI_SERVICE_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
+});
+export type Config = z.infer<typeof ConfigSchema>;

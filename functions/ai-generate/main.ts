@@ -1,0 +1,41 @@
+import { eventSource, readConfig, serve } from '../../shared/src';
+import { createAiProvider } from '../../shared/src/adapters/ai/provider-from-config';
+import { ScriptedProvider } from '../../shared/src/adapters/ai/scripted-provider';
+import { AiGateway } from '../../shared/src/ai-gateway/ai-gateway';
+import { runMain } from '../../shared/src/composition/run-main';
+import { createEventPublisher } from '../../shared/src/composition/runtime';
+import { createApp } from './app';
+import { ConfigSchema } from './config';
+
+const FUNCTION_NAME = 'ai-generate';
+
+runMain(FUNCTION_NAME, async (logger) => {
+  const config = readConfig(ConfigSchema);
+  logger.level = config.LOG_LEVEL;
+  const chunkDelayMs = config.SCRIPTED_CHUNK_DELAY_MS;
+  // Analytics go to the broker when there is one; with neither AMQP nor a sink there is no one to tell.
+  const publisher = config.AMQP_URL || config.K_SINK ? await createEventPublisher(config, logger) : undefined;
+  const gateway = new AiGateway({
+    provider: createAiProvider(config, { chunkDelayMs }),
+    fallback: new ScriptedProvider({ chunkDelayMs }),
+    ...(publisher ? { publisher } : {}),
+    source: eventSource(FUNCTION_NAME),
+    logger,
+  });
+  if (!config.AI_SERVICE_TOKEN) logger.warn('AI_SERVICE_TOKEN is unset: any caller that reaches this service may use it');
+  const app = createApp({
+    gateway,
+    logger,
+    readiness: { ai: () => gateway.ping(), ...(publisher ? { events: () => publisher.ping() } : {}) },
+    ...(config.AI_SERVICE_TOKEN ? { serviceToken: config.AI_SERVICE_TOKEN } : {}),
+  });
+  await serve(app, {
+    port: config.PORT,
+    logger,
+    onShutdown: async () => {
+      await gateway.drain();
+      await publisher?.close();
+    },
+  });
+});
+
