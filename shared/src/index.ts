@@ -20,6 +20,12 @@ export { loadCharacterCatalog, InMemoryCharacterCatalog } from './adapters/file-
 // ---- adapters: stores ----
 
 // ---- adapters: events ----
+export { encodeAmqpMessage, decodeAmqpMessage, type EncodedAmqpMessage, type AmqpPublishOptions, type IncomingAmqpMessage } from './adapters/amqp-message';
+export { AmqpEventPublisher, type AmqpConnect } from './adapters/amqp-event-publisher';
+export { consumeEvents, type ConsumeEventsOptions } from './adapters/amqp-event-consumer';
+export { HttpSinkEventPublisher, type HttpSinkOptions } from './adapters/http-sink-event-publisher';
+export { InProcessEventBus } from './adapters/in-process-event-bus';
+export { parseCloudEventRequest, type IncomingHeaders } from './http/cloudevent-receiver';
 
 // ---- adapters: ai ----
 
