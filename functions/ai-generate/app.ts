@@ -10,6 +10,7 @@ import {
   errorBody,
   openSse,
   parseInput,
+  taskSpec,
   toParleyError,
   wantsEventStream,
   type AiCallOptions,
@@ -19,7 +20,6 @@ import {
   type ReadinessChecks,
   type StreamingTaskName,
 } from '../../shared/src';
-import { taskSpec } from '../../shared/src/ai-gateway/ai-gateway';
 
 /** Only callers holding the service token may spend model tokens (when one is configured). */
 function requireServiceToken(token: string): RequestHandler {

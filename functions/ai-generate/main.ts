@@ -1,7 +1,4 @@
-import { eventSource, readConfig, serve } from '../../shared/src';
-import { createAiProvider } from '../../shared/src/adapters/ai/provider-from-config';
-import { ScriptedProvider } from '../../shared/src/adapters/ai/scripted-provider';
-import { AiGateway } from '../../shared/src/ai-gateway/ai-gateway';
+import { AiGateway, ScriptedProvider, createAiProvider, eventSource, readConfig, serve } from '../../shared/src';
 import { runMain } from '../../shared/src/composition/run-main';
 import { createEventPublisher } from '../../shared/src/composition/runtime';
 import { createApp } from './app';

@@ -28,6 +28,14 @@ export { InProcessEventBus } from './adapters/in-process-event-bus';
 export { parseCloudEventRequest, type IncomingHeaders } from './http/cloudevent-receiver';
 
 // ---- adapters: ai ----
+export type { AiProvider, ProviderCallOptions, TextChunk, StructuredTaskName } from './ports/ai-provider';
+export { ruleBasedAppraisal, strategyEffect, type AppraiseInput, type StrategyEffect } from './domain/rule-appraisal';
+export { mulberry32, seedFromText, scriptedReply, scriptedOptions, scriptedSummary, scriptedText } from './domain/scripted-lines';
+export { ScriptedProvider, estimateTokens, wordChunks } from './adapters/ai/scripted-provider';
+export { OpenAiProvider, buildMessages, type OpenAiProviderOptions } from './adapters/ai/openai-provider';
+export { createAiProvider, aiProviderKind, DEFAULT_OPENAI_MODEL, type AiProviderConfig } from './adapters/ai/provider-from-config';
+export { AiGateway, taskSpec } from './ai-gateway/ai-gateway';
+export { HttpAiClient, readSseFrames } from './adapters/http-ai-client';
 
 // ---- http kit and config ----
 export { createHttpApp, DEFAULT_BODY_LIMIT, type ReadinessChecks } from './http/create-app';
