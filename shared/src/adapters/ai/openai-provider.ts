@@ -304,6 +304,8 @@ export class OpenAiProvider implements AiProvider {
         guard.arm();
       }
       guard.pause();
+      // The SDK ends a stream quietly when it is aborted: a cut stream must not pass for a whole one.
+      if (guard.signal.aborted) throw new Error('the stream was cut off');
       yield { usage: usage ?? estimateUsage(messages, text) };
     } catch (err) {
       throw guard.translate(err);
