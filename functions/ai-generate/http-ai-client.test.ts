@@ -1,0 +1,165 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  Aborted,
+  AiGateway,
+  AiTimeout,
+  AiUnavailable,
+  BadRequest,
+  HttpAiClient,
+  InProcessEventBus,
+  ScriptedProvider,
+  UnknownTask,
+  createLogger,
+  readSseFrames,
+  ruleBasedAppraisal,
+  type AiProvider,
+  type AiStreamEvent,
+  type ParleyEvent,
+  type TextChunk,
+  type TokenUsage,
+} from '../../shared/src';
+import { sampleAppraiseInput, sampleReplyInput } from '../../shared/src/ai-gateway/ai-task-fixtures';
+import { createApp } from './app';
+
+const logger = createLogger('http-ai-client-test', 'silent');
+
+/** Streams two chunks, then fails as an upstream model would (no real LLM runs here). */
+class FailingMidStream implements AiProvider {
+  readonly name = 'failing';
+  readonly model = 'failing-1';
+  async *streamText(): AsyncIterable<TextChunk> {
+    yield { text: 'I was about ' };
+    yield { text: 'to say ' };
+    throw new AiTimeout('model went silent');
+  }
+  async generateJson(): Promise<{ value: unknown; usage: TokenUsage }> {
+    throw new AiUnavailable('model is down');
+  }
+  async ping(): Promise<void> {}
+}
+
+const servers: Server[] = [];
+async function listen(server: Server): Promise<string> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+afterAll(async () => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise((resolve) => s.close(resolve));
+  }
+});
+
+async function gatewayUrl(provider: AiProvider = new ScriptedProvider({ chunkDelayMs: 10 })) {
+  const bus = new InProcessEventBus();
+  const events: ParleyEvent[] = [];
+  bus.subscribe(async (e) => {
+    events.push(e);
+  });
+  const gateway = new AiGateway({ provider, fallback: new ScriptedProvider({ chunkDelayMs: 0 }), publisher: bus, source: '/parley/ai-generate', logger });
+  const app = createApp({ gateway, logger });
+  return { url: await listen(createServer(app)), gateway, events };
+}
+
+async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const e of stream) out.push(e);
+  return out;
+}
+
+describe('HttpAiClient against the ai-generate app', () => {
+  test('run returns the validated output and meta', async () => {
+    const { url } = await gatewayUrl();
+    const client = new HttpAiClient({ baseUrl: url });
+    const input = sampleAppraiseInput();
+    const { output, meta } = await client.run('dialogue.appraise', input);
+    expect(output).toEqual(ruleBasedAppraisal(input));
+    expect(meta).toMatchObject({ provider: 'scripted', fallback: false });
+    await expect(client.ping()).resolves.toBeUndefined();
+  });
+
+  test('stream yields the deltas as they arrive, then done; the traceparent travels', async () => {
+    const { url, gateway, events } = await gatewayUrl();
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const stream = new HttpAiClient({ baseUrl: `${url}/` }).stream('dialogue.reply', sampleReplyInput(), { traceparent });
+    const got: AiStreamEvent<'dialogue.reply'>[] = await collect(stream);
+    const deltas = got.filter((e) => e.type === 'delta');
+    const done = got.at(-1);
+    expect(deltas.length).toBeGreaterThan(2);
+    expect(done?.type).toBe('done');
+    expect(done?.type === 'done' && done.output.text).toBe(deltas.map((d) => d.type === 'delta' && d.text).join(''));
+    await gateway.drain();
+    expect(events[0]).toMatchObject({ traceparent, data: { task: 'dialogue.reply', ok: true } });
+  });
+
+  test("the gateway's errors come back typed: before the stream and inside it", async () => {
+    const { url } = await gatewayUrl(new FailingMidStream());
+    const client = new HttpAiClient({ baseUrl: url });
+    await expect(client.run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(AiUnavailable);
+    await expect(client.run('dialogue.appraise', { ...sampleAppraiseInput(), goalProgress: 3 })).rejects.toBeInstanceOf(BadRequest);
+    await expect(client.run('dialogue.nothing' as 'dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(UnknownTask);
+    const seen: string[] = [];
+    const run = async () => {
+      for await (const e of client.stream('dialogue.reply', sampleReplyInput())) if (e.type === 'delta') seen.push(e.text);
+    };
+    await expect(run()).rejects.toBeInstanceOf(AiTimeout);
+    expect(seen).toEqual(['I was about ', 'to say ']);
+  });
+
+  test('aborting the signal mid-stream rejects with Aborted and stops the gateway call', async () => {
+    const { url, gateway, events } = await gatewayUrl(new ScriptedProvider({ chunkDelayMs: 30 }));
+    const controller = new AbortController();
+    const run = async () => {
+      for await (const e of new HttpAiClient({ baseUrl: url }).stream('dialogue.reply', sampleReplyInput(), { signal: controller.signal })) {
+        if (e.type === 'delta') controller.abort();
+      }
+    };
+    await expect(run()).rejects.toBeInstanceOf(Aborted);
+    while (events.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await gateway.drain();
+    expect(events[0]?.data).toMatchObject({ ok: false });
+  });
+
+  test('an unreachable gateway is AiUnavailable; a silent one AiTimeout', async () => {
+    const closed = createServer();
+    const closedUrl = await listen(closed);
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(new HttpAiClient({ baseUrl: closedUrl }).run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(AiUnavailable);
+    await expect(new HttpAiClient({ baseUrl: closedUrl }).ping()).rejects.toBeInstanceOf(AiUnavailable);
+
+    const silentUrl = await listen(createServer(() => undefined));
+    const client = new HttpAiClient({ baseUrl: silentUrl, timeoutMs: 200 });
+    await expect(client.run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(AiTimeout);
+    await expect(collect(client.stream('dialogue.reply', sampleReplyInput()))).rejects.toBeInstanceOf(AiTimeout);
+  });
+
+  test('sends the service token when given one', async () => {
+    const token = 'a-very-secret-service-token';
+    const gateway = new AiGateway({ provider: new ScriptedProvider({ chunkDelayMs: 0 }), fallback: new ScriptedProvider(), source: '/parley/t', logger });
+    const url = await listen(createServer(createApp({ gateway, logger, serviceToken: token })));
+    await expect(new HttpAiClient({ baseUrl: url }).run('dialogue.appraise', sampleAppraiseInput())).rejects.toMatchObject({ code: 'Unauthorized' });
+    await expect(new HttpAiClient({ baseUrl: url, serviceToken: token }).run('dialogue.appraise', sampleAppraiseInput())).resolves.toHaveProperty('output');
+  });
+});
+
+describe('readSseFrames', () => {
+  test('parses frames split at any byte, with CRLF, comments and multi-line data', async () => {
+    const text = ': hello\r\nevent: delta\r\ndata: {"text":"a"}\r\n\r\nevent: delta\ndata: {"text":\ndata: "b"}\n\nevent: done\ndata: {}\n\n';
+    const bytes = new TextEncoder().encode(text);
+    for (const size of [1, 2, 3, 7, bytes.length]) {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < bytes.length; i += size) controller.enqueue(bytes.slice(i, i + size));
+          controller.close();
+        },
+      });
+      expect(await collect(readSseFrames(body))).toEqual([
+        { event: 'delta', data: '{"text":"a"}' },
+        { event: 'delta', data: '{"text":\n"b"}' },
+        { event: 'done', data: '{}' },
+      ]);
+    }
+  });
+});
