@@ -54,3 +54,4 @@ export { MemoryAnalyticsStore } from './adapters/memory-analytics-store';
 export { RedisAnalyticsStore, analyticsKeys } from './adapters/redis-analytics-store';
 export { MemorySeenEvents, BoundedIdSet } from './adapters/memory-seen-events';
 export { RedisSeenEvents } from './adapters/redis-seen-events';
+export { cloudEventRoute } from './http/cloudevent-route';

@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import { describeAnalyticsStoreContract } from './analytics-store.contract';
 import { MemoryAnalyticsStore } from './memory-analytics-store';
 import { RedisAnalyticsStore } from './redis-analytics-store';
+import { REDIS_URL, closedRedisClient, deleteKeysUnder } from '../../../test/support/redis-test-kit';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describeAnalyticsStoreContract('memory', async () => new MemoryAnalyticsStore());
 
@@ -21,11 +21,8 @@ describe('RedisAnalyticsStore', () => {
     admin = new Redis(REDIS_URL);
   });
   afterAll(async () => {
-    for (const prefix of prefixes) {
-      const keys = await admin.keys(`${prefix}*`);
-      if (keys.length > 0) await admin.del(...keys);
-    }
     await admin.quit();
+    await deleteKeysUnder(prefixes);
   });
 
   it('keeps the seen id with a TTL and the counters in one hash under its prefix', async () => {
@@ -44,10 +41,7 @@ describe('RedisAnalyticsStore', () => {
   });
 
   it('answers StoreUnavailable when Redis is away', async () => {
-    // Never connected and no offline queue: every command fails at once, as with Redis down.
-    const store = new RedisAnalyticsStore(new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false }), {
-      keyPrefix: 'unused:',
-    });
+    const store = new RedisAnalyticsStore(closedRedisClient(), { keyPrefix: 'unused:' });
     try {
       await expect(store.record('e', { a: 1 })).rejects.toMatchObject({ code: 'StoreUnavailable' });
       await expect(store.ping()).rejects.toMatchObject({ code: 'StoreUnavailable' });

@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import { BoundedIdSet, MemorySeenEvents } from './memory-seen-events';
 import { RedisSeenEvents } from './redis-seen-events';
 import { describeSeenEventsContract } from './seen-events.contract';
+import { REDIS_URL, closedRedisClient, deleteKeysUnder } from '../../../test/support/redis-test-kit';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describeSeenEventsContract('memory', async () => new MemorySeenEvents());
 
@@ -16,12 +16,7 @@ describeSeenEventsContract('redis', async () => {
 });
 
 afterAll(async () => {
-  const admin = new Redis(REDIS_URL);
-  for (const prefix of prefixes) {
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length > 0) await admin.del(...keys);
-  }
-  await admin.quit();
+  await deleteKeysUnder(prefixes);
 });
 
 describe('BoundedIdSet', () => {
@@ -54,7 +49,7 @@ describe('RedisSeenEvents', () => {
   });
 
   it('answers StoreUnavailable when Redis is away', async () => {
-    const seen = new RedisSeenEvents(new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false }), { keyPrefix: 'unused:' });
+    const seen = new RedisSeenEvents(closedRedisClient(), { keyPrefix: 'unused:' });
     try {
       await expect(seen.firstTime('e')).rejects.toMatchObject({ code: 'StoreUnavailable' });
     } finally {

@@ -1,0 +1,68 @@
+import {
+  MemoryAnalyticsStore,
+  ParleyError,
+  RedisAnalyticsStore,
+  consumeEvents,
+  type AnalyticsStore,
+  type EventHandler,
+  type Logger,
+} from '../../shared/src';
+import { createApp } from './app';
+import type { Config } from './config';
+import { createAnalyticsService, type AnalyticsService } from './handler';
+
+/**
+ * The queue consumer requeues every handler failure; an event whose data can never be counted
+ * (a 4xx, not retryable) would come back forever. It is logged and dropped instead, while store
+ * failures still reject and the event is redelivered.
+ */
+export function queueHandler(service: AnalyticsService, logger: Logger): EventHandler {
+  return async (event) => {
+    try {
+      await service.handle(event);
+    } catch (err) {
+      if (err instanceof ParleyError && !err.retryable && err.status < 500) {
+        logger.error({ err, eventId: event.id, type: event.type }, 'dropping an event analytics cannot count');
+        return;
+      }
+      throw err;
+    }
+  };
+}
+
+/**
+ * Everything the function runs, built from a config object (main.ts reads it from env; tests pass
+ * their own): the store (Redis when REDIS_URL is set), the app, and the queue consumer when AMQP_URL
+ * is set. `close` stops consuming first, then closes the store.
+ */
+export async function createAnalyticsRuntime(config: Config, logger: Logger) {
+  // Counters shared by every pod when Redis is there; else this process's own.
+  const store: AnalyticsStore = config.REDIS_URL
+    ? RedisAnalyticsStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX })
+    : new MemoryAnalyticsStore();
+  const service = createAnalyticsService({ store });
+  let consumer: { close(): Promise<void> } | null = null;
+  try {
+    if (config.AMQP_URL) {
+      consumer = await consumeEvents({
+        url: config.AMQP_URL,
+        exchange: config.AMQP_EXCHANGE,
+        queue: config.AMQP_QUEUE,
+        handler: queueHandler(service, logger),
+        logger,
+      });
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const app = createApp({ service, logger, readiness: { analyticsStore: () => store.ping() } });
+  return {
+    app,
+    service,
+    async close() {
+      await consumer?.close();
+      await store.close();
+    },
+  };
+}

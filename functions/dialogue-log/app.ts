@@ -1,0 +1,7 @@
+import { createHttpApp, type EventHandler, type Logger, type ReadinessChecks } from '../../shared/src';
+import { cloudEventRoute } from '../../shared/src';
+
+/** The dialogue-log function: the CloudEvent receiver and the health routes; never listens. */
+export function createApp(deps: { handler: EventHandler; logger: Logger; readiness: ReadinessChecks }) {
+  return createHttpApp({ logger: deps.logger, readiness: deps.readiness, routes: cloudEventRoute(deps.handler) });
+}

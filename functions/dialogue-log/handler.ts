@@ -1,0 +1,79 @@
+import { EVENT_DATA_SCHEMAS, type EventHandler, type Logger, type ParleyEvent, type SeenEvents } from '../../shared/src';
+
+/**
+ * A few fields that say what happened, not the whole payload: player text and AI output stay out
+ * of the log. Data that does not fit its type is still logged (this is the place to see it).
+ */
+export function summarizeEvent(event: ParleyEvent): Record<string, unknown> {
+  switch (event.type) {
+    case 'dialogue.initiate': {
+      const parsed = EVENT_DATA_SCHEMAS[event.type].safeParse(event.data);
+      if (!parsed.success) return { invalidData: parsed.error.issues[0]?.message };
+      const d = parsed.data;
+      return { dialogueId: d.dialogueId, playerId: d.playerId, characterId: d.characterId, goalId: d.goalId, strategyId: d.strategyId };
+    }
+    case 'dialogue.progress': {
+      const parsed = EVENT_DATA_SCHEMAS[event.type].safeParse(event.data);
+      if (!parsed.success) return { invalidData: parsed.error.issues[0]?.message };
+      const d = parsed.data;
+      return {
+        dialogueId: d.dialogueId,
+        characterId: d.characterId,
+        seq: d.seq,
+        strategyId: d.strategyId,
+        mood: d.changes.mood.after.emotion,
+        opinionDelta: d.changes.opinion.delta,
+        goalProgress: d.changes.goalProgress.after,
+      };
+    }
+    case 'dialogue.resolve': {
+      const parsed = EVENT_DATA_SCHEMAS[event.type].safeParse(event.data);
+      if (!parsed.success) return { invalidData: parsed.error.issues[0]?.message };
+      const d = parsed.data;
+      return {
+        dialogueId: d.dialogueId,
+        characterId: d.characterId,
+        goalId: d.goalId,
+        strategyId: d.strategyId,
+        goalAchieved: d.goalAchieved,
+        turnCount: d.turnCount,
+        durationMs: d.durationMs,
+        endedBy: d.endedBy,
+      };
+    }
+    case 'analytics.logging': {
+      const parsed = EVENT_DATA_SCHEMAS[event.type].safeParse(event.data);
+      if (!parsed.success) return { invalidData: parsed.error.issues[0]?.message };
+      const d = parsed.data;
+      return { task: d.task, provider: d.provider, model: d.model, latencyMs: d.latencyMs, ok: d.ok, fallback: d.fallback ?? false, tokens: d.tokens.total };
+    }
+  }
+}
+
+/**
+ * The dialogue-log subscriber: one structured line per event, once per event id (brokers deliver
+ * at least once). A failure of `seen` rejects, so the delivery is retried rather than lost.
+ */
+export function createLogHandler(deps: { logger: Logger; seen: SeenEvents }): EventHandler {
+  return async (event) => {
+    if (!(await deps.seen.firstTime(event.id))) {
+      deps.logger.debug({ eventId: event.id, type: event.type }, 'duplicate event skipped');
+      return;
+    }
+    deps.logger.info(
+      {
+        event: {
+          type: event.type,
+          id: event.id,
+          subject: event.subject,
+          sequence: event.sequence,
+          source: event.source,
+          time: event.time,
+          ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+        },
+        summary: summarizeEvent(event),
+      },
+      event.type,
+    );
+  };
+}

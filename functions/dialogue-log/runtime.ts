@@ -1,0 +1,36 @@
+import { MemorySeenEvents, RedisSeenEvents, consumeEvents, type Logger, type SeenEvents } from '../../shared/src';
+import { createApp } from './app';
+import type { Config } from './config';
+import { createLogHandler } from './handler';
+
+export const FUNCTION_NAME = 'dialogue-log';
+
+/**
+ * Everything the function runs, built from a config object (main.ts reads it from env; tests pass
+ * their own): the seen-id memory (Redis when REDIS_URL is set), the app, and the queue consumer
+ * when AMQP_URL is set. `close` stops consuming first.
+ */
+export async function createLogRuntime(config: Config, logger: Logger) {
+  // Shared memory of seen ids across pods when Redis is there; else this pod's own.
+  const seen: SeenEvents = config.REDIS_URL
+    ? RedisSeenEvents.connect(config.REDIS_URL, { keyPrefix: `${config.REDIS_KEY_PREFIX}${FUNCTION_NAME}:` })
+    : new MemorySeenEvents();
+  const handler = createLogHandler({ logger, seen });
+  let consumer: { close(): Promise<void> } | null = null;
+  try {
+    if (config.AMQP_URL) {
+      consumer = await consumeEvents({ url: config.AMQP_URL, exchange: config.AMQP_EXCHANGE, queue: config.AMQP_QUEUE, handler, logger });
+    }
+  } catch (err) {
+    await seen.close();
+    throw err;
+  }
+  const app = createApp({ handler, logger, readiness: { seenEvents: () => seen.ping() } });
+  return {
+    app,
+    async close() {
+      await consumer?.close();
+      await seen.close();
+    },
+  };
+}

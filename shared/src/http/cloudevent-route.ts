@@ -1,0 +1,19 @@
+import { Router } from 'express';
+import type { EventHandler } from '../ports/event-publisher';
+import { parseCloudEventRequest } from './cloudevent-receiver';
+
+/**
+ * `POST /` for a subscriber function: the CloudEvent (binary or structured mode) goes to `handler`,
+ * and the answer is 204 with no body, because a Knative Trigger subscriber that answers with an
+ * event has it published back into the broker (DESIGN §7). An invalid event is a 400 (not retried
+ * by the broker); a handler failure keeps its status (503 for a store that is down: retried).
+ */
+export function cloudEventRoute(handler: EventHandler): Router {
+  const router = Router();
+  router.post('/', async (req, res) => {
+    const event = parseCloudEventRequest(req.headers, req.body);
+    await handler(event);
+    res.status(204).end();
+  });
+  return router;
+}
