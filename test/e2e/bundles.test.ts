@@ -1,0 +1,88 @@
+/**
+ * The esbuild bundles as the platform runs them: `PORT=… node dist/<fn>/index.js`, one process per
+ * function, against the real Redis and RabbitMQ. Each becomes ready and stops cleanly on SIGTERM;
+ * bad configuration or an invalid character file stops start-up with one clear line.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const FUNCTIONS = readdirSync(join(ROOT, 'functions')).filter((f) => existsSync(join(ROOT, 'functions', f, 'main.ts')));
+const BASE_ENV = {
+  PATH: process.env.PATH ?? '',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  REDIS_KEY_PREFIX: 'parley-bundles:',
+  AMQP_EXCHANGE: 'parley.bundles-test',
+  LOG_LEVEL: 'warn',
+};
+
+beforeAll(() => {
+  execFileSync('node', ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
+}, 60_000);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function runBundle(fn: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn('node', [join(ROOT, 'dist', fn, 'index.js')], { cwd: ROOT, env: { ...BASE_ENV, ...env } });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+test('every function has a bundle', () => {
+  expect(FUNCTIONS.sort()).toEqual(['ai-generate', 'dialogue-analytics', 'dialogue-end', 'dialogue-log', 'dialogue-message', 'dialogue-start']);
+  for (const fn of FUNCTIONS) expect(existsSync(join(ROOT, 'dist', fn, 'index.js'))).toBe(true);
+});
+
+test.each(FUNCTIONS)('%s runs alone, is ready with its dependencies, and exits 0 on SIGTERM', async (fn) => {
+  const port = await freePort();
+  const proc = runBundle(fn, { PORT: String(port) });
+  try {
+    let ready: Response | undefined;
+    for (let i = 0; i < 100; i++) {
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+      if (ready?.status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect({ status: ready?.status, output: ready?.status === 200 ? '' : proc.output() }).toEqual({ status: 200, output: '' });
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  } finally {
+    proc.child.kill('SIGKILL');
+  }
+});
+
+test.each([
+  ['an invalid port', { PORT: 'eighty' }, /PORT/],
+  ['a malformed REDIS_URL', { REDIS_URL: 'not a url' }, /REDIS_URL/],
+  ['a missing character folder', { CHARACTERS_DIR: 'content/nowhere' }, /CHARACTERS_DIR.*content\/nowhere/],
+])('dialogue-start with %s stops at start-up naming it', async (_name, env, message) => {
+  const proc = runBundle('dialogue-start', { PORT: String(await freePort()), ...env });
+  expect(await proc.exited).toBe(1);
+  expect(proc.output()).toMatch(message);
+});
+
+test('an invalid character file stops start-up with its path and the reason', async () => {
+  const dir = join(ROOT, 'test', 'fixtures', 'characters-invalid');
+  const cases = readdirSync(dir);
+  expect(cases.length).toBeGreaterThan(0);
+  for (const name of cases) {
+    const proc = runBundle('dialogue-start', { PORT: String(await freePort()), CHARACTERS_DIR: join(dir, name) });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toContain(join(dir, name));
+  }
+});
