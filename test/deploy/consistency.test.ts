@@ -52,7 +52,7 @@ async function acceptedEnv(fn: string): Promise<Set<string>> {
 function eachFunction(title: string, body: (fn: string) => void | Promise<void>, needs: 'folder' | 'config' = 'folder') {
   for (const fn of functions) {
     const present = needs === 'folder' ? folders.includes(fn) : existsSync(path.join(repoRoot, 'functions', fn, 'config.ts'));
-    if (present) it(`${fn}: ${title}`, () => body(fn));
+    if (present) it(`${fn}: ${title}`, async () => body(fn));
     else it.skip(`${fn}: ${title} (SKIPPED: functions/${fn}/${needs === 'folder' ? '' : 'config.ts'} does not exist yet)`, () => undefined);
   }
 }
