@@ -1,6 +1,10 @@
 // The nginx gateway (knative/base/gateway/default.conf.template, used by compose and Kubernetes) sends
 // every frontend route of deploy/functions.json to its function, and nothing else anywhere.
-import { composeAsWritten, functionTable, readRepoFile, type Route } from './deploy-files';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { composeAsWritten, functionTable, interpolate, readRepoFile, type Route } from './deploy-files';
 
 type Location = { modifier: '=' | '~' | '^~' | ''; pattern: string; upstream: string | null; body: string };
 
@@ -64,6 +68,29 @@ describe('gateway routes', () => {
     }
     // A location with its own proxy_* settings would drop the server-level ones.
     expect(locations.filter((l) => /proxy_(buffering|set_header|read_timeout)/.test(l.body))).toEqual([]);
+  });
+
+  const nginx = (() => {
+    try {
+      execFileSync('nginx', ['-v'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!nginx) console.warn('nginx -t SKIPPED: nginx is not installed (Debian: apt-get install nginx-light)');
+  (nginx ? it : it.skip)('nginx accepts the file once the entrypoint has filled it in (nginx -t)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parley-gateway-'));
+    try {
+      writeFileSync(path.join(dir, 'default.conf'), interpolate(conf.replace(/\$(?!\{)/g, '$$$$'), { PARLEY_UPSTREAM_SUFFIX: ':8080', NGINX_LOCAL_RESOLVERS: '127.0.0.11' }));
+      writeFileSync(
+        path.join(dir, 'nginx.conf'),
+        `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n  include ${dir}/default.conf;\n}\n`,
+      );
+      execFileSync('nginx', ['-t', '-q', '-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('compose serves this very file, with upstreams on the functions port', () => {
