@@ -4,7 +4,7 @@
  * the scripted provider), so a newcomer sees the whole system with nothing installed. REDIS_URL,
  * AMQP_URL and AI_URL switch the same process to the real services.
  */
-import { readConfig } from '../shared/src';
+import { createLogger, eventSource, readConfig } from '../shared/src';
 import { DialogueConfigSchema } from '../shared/src/config';
 import { createHttpApp } from '../shared/src/http/create-app';
 import { serve } from '../shared/src/http/serve';
@@ -30,15 +30,17 @@ runMain('parley', async (logger) => {
   const publisher = bus ?? (await createEventPublisher(config, logger));
   const analytics = createAnalyticsService({ store: new MemoryAnalyticsStore() });
   if (bus) {
-    const log = createLogHandler({ logger: logger.child({ fn: 'dialogue-log' }), seen: new MemorySeenEvents() });
+    const log = createLogHandler({ logger: createLogger('dialogue-log', config.LOG_LEVEL), seen: new MemorySeenEvents() });
     bus.subscribe(log);
     bus.subscribe((event) => analytics.handle(event));
   }
   const runtime = await createDialogueRuntime(config, { functionName: 'parley', logger, publisher });
+  // One process, but each route's events name the function that owns it.
+  const depsOf = (fn: string) => ({ ...runtime.deps, source: eventSource(fn) });
   const routes = [
-    startRoutes(runtime.deps, logger),
-    messageRoutes(runtime.deps, logger),
-    endRoutes(runtime.deps),
+    startRoutes(depsOf('dialogue-start'), logger),
+    messageRoutes(depsOf('dialogue-message'), logger),
+    endRoutes(depsOf('dialogue-end')),
     analyticsRoutes(analytics),
   ];
   // The AI gateway's own route, when it runs in this process.

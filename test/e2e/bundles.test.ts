@@ -86,3 +86,39 @@ test('an invalid character file stops start-up with its path and the reason', as
     expect(proc.output()).toContain(join(dir, name));
   }
 });
+
+test('npm start’s bundle holds a whole dialogue on embedded defaults (no Redis, RabbitMQ or AI service)', async () => {
+  const port = await freePort();
+  const child = spawn('node', [join(ROOT, 'dist', 'standalone', 'index.js')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'warn' },
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; i < 100; i++) {
+      if ((await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json() };
+    };
+    const started = await post('/v1/dialogues', { characterId: 'captain-bram', goalId: 'pass-gate', strategyId: 'persuade' });
+    expect(started.status).toBe(201);
+    const id = started.body.dialogue.id;
+    expect((await post(`/v1/dialogues/${id}/messages`, { messageId: 'm1', optionId: 'opt-1' })).status).toBe(200);
+    expect((await post(`/v1/dialogues/${id}/messages`, { messageId: 'm2', text: 'The plague doctor is waiting for me.' })).body.dialogue.version).toBe(2);
+    const ended = await post(`/v1/dialogues/${id}/end`, {});
+    expect(ended.body.outcome).toMatchObject({ dialogueId: id, turnCount: 2 });
+    const analytics = await (await fetch(`${base}/v1/analytics`)).json();
+    expect(analytics.characters['captain-bram']).toMatchObject({ dialoguesStarted: 1, dialoguesEnded: 1, averageTurns: 2 });
+    const task = await post('/v1/tasks/text.generate', { input: { prompt: 'A tavern sign reads' } });
+    expect(task.status).toBe(200);
+    expect(typeof task.body.output.text).toBe('string');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
