@@ -18,6 +18,9 @@ export type { CharacterCatalog } from './ports/character-catalog';
 export { loadCharacterCatalog, InMemoryCharacterCatalog } from './adapters/file-character-catalog';
 
 // ---- adapters: stores ----
+export { InMemoryDialogueStore } from './adapters/memory-dialogue-store';
+export { RedisDialogueStore, type RedisDialogueStoreOptions } from './adapters/redis-dialogue-store';
+export { dialogueKeys, type DialogueKeys } from './adapters/dialogue-keys';
 
 // ---- adapters: events ----
 export { encodeAmqpMessage, decodeAmqpMessage, type EncodedAmqpMessage, type AmqpPublishOptions, type IncomingAmqpMessage } from './adapters/amqp-message';

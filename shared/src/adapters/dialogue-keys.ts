@@ -1,0 +1,31 @@
+/**
+ * Every Redis key the dialogue store uses, made from one prefix (the prefix ends in its own
+ * separator, e.g. `parley:`). Per-dialogue keys carry the hash tag `{<dialogueId>}` so all of one
+ * dialogue's keys sit in one Redis Cluster slot and a Lua script may touch them together.
+ *
+ * The outbox index is the one key shared by all dialogues (no hash tag): scripts that write it
+ * need a single Redis (or Sentinel), not a Cluster.
+ */
+export function dialogueKeys(prefix: string) {
+  const dialogue = (dialogueId: string) => `${prefix}dialogue:{${dialogueId}}`;
+  return {
+    /** Hash: `v` the version (compared in Lua without decoding), `s` the state JSON. */
+    state: (dialogueId: string) => `${dialogue(dialogueId)}:state`,
+    /** List of turn JSON, oldest first. */
+    transcript: (dialogueId: string) => `${dialogue(dialogueId)}:transcript`,
+    /** String: the messageId holding the turn lock. */
+    turnLock: (dialogueId: string) => `${dialogue(dialogueId)}:lock`,
+    /** String: the TurnResult JSON of an applied messageId. */
+    turnResult: (dialogueId: string, messageId: string) => `${dialogue(dialogueId)}:result:${messageId}`,
+    /** String: `{ playerId, outcome }` JSON of an ended dialogue. */
+    outcome: (dialogueId: string) => `${dialogue(dialogueId)}:outcome`,
+    /** List of event JSON not yet published, in order. */
+    outbox: (dialogueId: string) => `${dialogue(dialogueId)}:outbox`,
+    /** Set of dialogue ids whose outbox is not empty. */
+    outboxIndex: () => `${prefix}outbox:index`,
+    /** Pattern matching every key made from this prefix (for tests and tooling). */
+    all: () => `${prefix}*`,
+  };
+}
+
+export type DialogueKeys = ReturnType<typeof dialogueKeys>;
