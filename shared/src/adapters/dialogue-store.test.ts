@@ -140,10 +140,14 @@ describe('RedisDialogueStore (Redis only)', () => {
       }
       expect(await admin.ttl(keys.outbox(state.id))).toBe(-1);
 
+      // A commit is activity: it restarts the idle clock of the state and the transcript.
+      await admin.expire(keys.state(state.id), 10);
+      await admin.expire(keys.transcript(state.id), 10);
       const turn = aTurn(state, 'm-1');
       await store.commitTurn(turn);
-      expect(await admin.ttl(keys.turnResult(state.id, 'm-1'))).toBeGreaterThan(100);
-      expect(await admin.ttl(keys.transcript(state.id))).toBeGreaterThan(100);
+      for (const key of [keys.state(state.id), keys.transcript(state.id), keys.turnResult(state.id, 'm-1')]) {
+        expect(await admin.ttl(key)).toBeGreaterThan(100);
+      }
 
       await store.lockTurn(state.id, 'm-2', 30_000);
       const lockTtl = await admin.pttl(keys.turnLock(state.id));
