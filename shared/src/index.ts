@@ -7,6 +7,7 @@ export * from './domain/errors';
 export * from './domain/events';
 export * from './domain/ai-tasks';
 export * from './domain/transitions';
+export * from './domain/requests';
 
 // ---- ports ----
 export type { DialogueStore, CommitResult } from './ports/dialogue-store';
