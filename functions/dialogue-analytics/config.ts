@@ -1,15 +1,5 @@
-import { z } from 'zod';
-import { CommonConfigSchema } from '../../shared/src';
+import type { z } from 'zod';
+import { subscriberConfigSchema } from '../../shared/src/config';
 
-export const ConfigSchema = CommonConfigSchema.pick({
-  PORT: true,
-  REDIS_URL: true,
-  REDIS_KEY_PREFIX: true,
-  AMQP_URL: true,
-  AMQP_EXCHANGE: true,
-  LOG_LEVEL: true,
-}).extend({
-  /** The durable queue this subscriber consumes when AMQP_URL is set (outside Knative). */
-  AMQP_QUEUE: z.string().min(1).default('parley.dialogue-analytics'),
-});
+export const ConfigSchema = subscriberConfigSchema('parley.dialogue-analytics');
 export type Config = z.infer<typeof ConfigSchema>;

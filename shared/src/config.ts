@@ -47,3 +47,18 @@ export const DialogueConfigSchema = CommonConfigSchema.extend({
   SCRIPTED_CHUNK_DELAY_MS: z.coerce.number().int().min(0).max(5000).optional(),
 });
 export type DialogueConfig = z.infer<typeof DialogueConfigSchema>;
+
+/** Settings of a CloudEvent subscriber; each names its own default queue. */
+export function subscriberConfigSchema(defaultQueue: string) {
+  return CommonConfigSchema.pick({
+    PORT: true,
+    REDIS_URL: true,
+    REDIS_KEY_PREFIX: true,
+    AMQP_URL: true,
+    AMQP_EXCHANGE: true,
+    LOG_LEVEL: true,
+  }).extend({
+    /** The durable queue this subscriber consumes when AMQP_URL is set (outside Knative). */
+    AMQP_QUEUE: z.string().min(1).default(defaultQueue),
+  });
+}

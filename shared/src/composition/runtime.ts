@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { CommonConfig } from '../config';
+import type { Express } from 'express';
+import { DialogueConfigSchema, readConfig, type CommonConfig } from '../config';
+import { serve } from '../http/serve';
 import { eventSource } from '../domain/events';
 import { loadCharacterCatalog } from '../adapters/file-character-catalog';
 import { InMemoryDialogueStore } from '../adapters/memory-dialogue-store';
@@ -89,4 +91,17 @@ export async function createDialogueRuntime(
       await store.close();
     },
   };
+}
+
+/** The whole composition root of a dialogue function: config, runtime, app, listen, shutdown. */
+export async function startDialogueFunction(
+  functionName: string,
+  logger: Logger,
+  createApp: (deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks }) => Express,
+): Promise<void> {
+  const config = readConfig(DialogueConfigSchema);
+  logger.level = config.LOG_LEVEL;
+  const runtime = await createDialogueRuntime(config, { functionName, logger });
+  const app = createApp(runtime.deps, { logger, readiness: runtime.readiness });
+  await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 }
