@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# ---- pinned versions (docs/deploy.md lists what a cluster needs) ----
+# ---- pinned versions (README.md lists what a cluster needs) ----
 KIND_NODE_IMAGE="kindest/node:v1.34.0"
 CERT_MANAGER_VERSION="v1.18.2"
 KNATIVE_SERVING_VERSION="knative-v1.23.0"
