@@ -8,6 +8,8 @@ ARG NODE_VERSION=20.19
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
+# package.json's overrides point node-llama-cpp's GPU builds at this empty stub.
+COPY stubs stubs
 # No install scripts: nothing Parley bundles needs one, and esbuild ships its binary as a package.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
