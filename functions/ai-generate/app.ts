@@ -1,4 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
+import { API_ROUTES } from '../../shared/src/api/api-routes';
+import { openApiRoute } from '../../shared/src/http/openapi-route';
 import { Router, type RequestHandler } from 'express';
 import {
   ParleyError,
@@ -35,7 +37,7 @@ function requireServiceToken(token: string): RequestHandler {
 export function createRoutes(gateway: AiClient, options: { serviceToken?: string; logger?: Logger } = {}): Router {
   const router = Router();
   const guard: RequestHandler[] = options.serviceToken ? [requireServiceToken(options.serviceToken)] : [];
-  router.post('/v1/tasks/:task', ...guard, async (req, res, next) => {
+  router.post(API_ROUTES.runTask.path, ...guard, async (req, res, next) => {
     try {
       const spec = taskSpec(req.params.task as string);
       const task = req.params.task as AiTaskName;
@@ -81,6 +83,6 @@ export function createApp(deps: { gateway: AiClient; logger: Logger; readiness?:
   return createHttpApp({
     logger: deps.logger,
     readiness: deps.readiness ?? { ai: () => deps.gateway.ping() },
-    routes: createRoutes(deps.gateway, { logger: deps.logger, ...(deps.serviceToken ? { serviceToken: deps.serviceToken } : {}) }),
+    routes: [createRoutes(deps.gateway, { logger: deps.logger, ...(deps.serviceToken ? { serviceToken: deps.serviceToken } : {}) }), openApiRoute('ai-generate')],
   });
 }

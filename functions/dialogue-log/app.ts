@@ -1,7 +1,8 @@
 import { createHttpApp, type EventHandler, type Logger, type ReadinessChecks } from '../../shared/src';
+import { openApiRoute } from '../../shared/src/http/openapi-route';
 import { cloudEventRoute } from '../../shared/src';
 
 /** The dialogue-log function: the CloudEvent receiver and the health routes; never listens. */
 export function createApp(deps: { handler: EventHandler; logger: Logger; readiness: ReadinessChecks }) {
-  return createHttpApp({ logger: deps.logger, readiness: deps.readiness, routes: cloudEventRoute(deps.handler) });
+  return createHttpApp({ logger: deps.logger, readiness: deps.readiness, routes: [cloudEventRoute(deps.handler), openApiRoute('dialogue-log')] });
 }

@@ -66,7 +66,23 @@ export const CharacterSchema = z
 export type Character = z.infer<typeof CharacterSchema>;
 
 /** What the frontend may see of a character: no persona prose, no secrets. */
-export function publicCharacter(character: Character) {
+export const PublicCharacterSchema = z.strictObject({
+  id: SlugSchema,
+  name: z.string(),
+  baselineMood: MoodSchema,
+  traits: TraitsSchema,
+  goals: z.array(
+    z.strictObject({
+      id: SlugSchema,
+      description: z.string(),
+      successHint: z.string(),
+      strategies: z.array(StrategySchema),
+    }),
+  ),
+});
+export type PublicCharacter = z.infer<typeof PublicCharacterSchema>;
+
+export function publicCharacter(character: Character): PublicCharacter {
   return {
     id: character.id,
     name: character.name,
@@ -80,4 +96,3 @@ export function publicCharacter(character: Character) {
     })),
   };
 }
-export type PublicCharacter = ReturnType<typeof publicCharacter>;

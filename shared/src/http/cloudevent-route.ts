@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { API_ROUTES } from '../api/api-routes';
 import type { EventHandler } from '../ports/event-publisher';
 import { parseCloudEventRequest } from './cloudevent-receiver';
 
@@ -10,7 +11,7 @@ import { parseCloudEventRequest } from './cloudevent-receiver';
  */
 export function cloudEventRoute(handler: EventHandler): Router {
   const router = Router();
-  router.post('/', async (req, res) => {
+  router.post(API_ROUTES.receiveEvent.path, async (req, res) => {
     const event = parseCloudEventRequest(req.headers, req.body);
     await handler(event);
     res.status(204).end();

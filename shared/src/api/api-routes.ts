@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { SlugSchema } from '../domain/character';
+import { DialogueIdSchema } from '../domain/dialogue';
+import { EndDialogueBodySchema, SendMessageBodySchema, StartDialogueBodySchema } from '../domain/requests';
+import { AiTaskNameSchema, TaskRequestSchema } from '../domain/ai-tasks';
+import {
+  AnalyticsReportSchema,
+  CharacterAnswerSchema,
+  CharacterListAnswerSchema,
+  DevEventsAnswerSchema,
+  DialogueAnswerSchema,
+  EndAnswerSchema,
+  HealthAnswerSchema,
+  MessageStreamEvents,
+  ReadinessAnswerSchema,
+  StartDialogueAnswerSchema,
+  StartStreamEvents,
+  TaskAnswerSchema,
+  TurnAnswerSchema,
+} from './api-schemas';
+
+/** Who registers a route: a function, or only the standalone `npm start` process. */
+export type RouteOwner = 'dialogue-start' | 'dialogue-message' | 'dialogue-end' | 'ai-generate' | 'dialogue-log' | 'dialogue-analytics' | 'standalone';
+export const FUNCTION_NAMES = ['dialogue-start', 'dialogue-message', 'dialogue-end', 'ai-generate', 'dialogue-log', 'dialogue-analytics'] as const;
+
+export type ApiRoute = {
+  method: 'get' | 'post';
+  /** Express syntax (`/v1/dialogues/:id`); the OpenAPI document writes `{id}`. */
+  path: string;
+  owners: readonly RouteOwner[] | 'every';
+  summary: string;
+  tag: string;
+  params?: Record<string, z.ZodType>;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** The success status and its JSON body (null: no body). */
+  status: number;
+  answer: z.ZodType | null;
+  /** Server-Sent Events answered instead with `Accept: text/event-stream`. */
+  stream?: Record<string, z.ZodType>;
+  /** Every error status the route may answer (body: `ErrorBody`). */
+  errors: readonly number[];
+  /** Not for game clients: cluster-internal (the AI gateway, the broker's deliveries). */
+  internal?: boolean;
+  /** A subscriber's receiver: `npm start` feeds its subscribers in-process instead. */
+  notInStandalone?: boolean;
+};
+
+// Statuses shared by routes; 401/403/429 come from authentication and rate limits (DESIGN §4).
+const AUTH = [401, 403, 429] as const;
+const BODY = [400, 413, 415] as const;
+const AI = [502, 503, 504] as const;
+
+/**
+ * The one table of Parley's HTTP routes. The functions register their routes from it (path and
+ * status), the OpenAPI document is generated from it, and a test checks that the express routers
+ * register exactly these routes and answer only these statuses.
+ */
+export const API_ROUTES = {
+  health: { method: 'get', path: '/healthz', owners: 'every', tag: 'operations', summary: 'Alive', status: 200, answer: HealthAnswerSchema, errors: [] },
+  readiness: {
+    method: 'get',
+    path: '/readyz',
+    owners: 'every',
+    tag: 'operations',
+    summary: "Ready: each of the function's own dependencies answers",
+    status: 200,
+    answer: ReadinessAnswerSchema,
+    errors: [503],
+  },
+  openapi: { method: 'get', path: '/openapi.json', owners: 'every', tag: 'operations', summary: 'This document (the routes of the process that serves it)', status: 200, answer: null, errors: [] },
+  listCharacters: {
+    method: 'get',
+    path: '/v1/characters',
+    owners: ['dialogue-start'],
+    tag: 'characters',
+    summary: 'The catalog: characters, their goals and the strategies valid for each goal',
+    status: 200,
+    answer: CharacterListAnswerSchema,
+    errors: [...AUTH],
+  },
+  getCharacter: {
+    method: 'get',
+    path: '/v1/characters/:id',
+    owners: ['dialogue-start'],
+    tag: 'characters',
+    summary: 'One character',
+    params: { id: SlugSchema },
+    status: 200,
+    answer: CharacterAnswerSchema,
+    errors: [400, 404, ...AUTH],
+  },
+  startDialogue: {
+    method: 'post',
+    path: '/v1/dialogues',
+    owners: ['dialogue-start'],
+    tag: 'dialogues',
+    summary: 'Start a dialogue: the character greets the player (streamed with Accept: text/event-stream) and options are proposed',
+    body: StartDialogueBodySchema,
+    status: 201,
+    answer: StartDialogueAnswerSchema,
+    stream: StartStreamEvents,
+    errors: [...BODY, 404, 422, ...AUTH, ...AI],
+  },
+  getDialogue: {
+    method: 'get',
+    path: '/v1/dialogues/:id',
+    owners: ['dialogue-message'],
+    tag: 'dialogues',
+    summary: 'A dialogue with its whole transcript, or its outcome once ended',
+    params: { id: DialogueIdSchema },
+    status: 200,
+    answer: DialogueAnswerSchema,
+    errors: [400, 404, ...AUTH, 503],
+  },
+  sendMessage: {
+    method: 'post',
+    path: '/v1/dialogues/:id/messages',
+    owners: ['dialogue-message'],
+    tag: 'dialogues',
+    summary: 'Take a turn (an option or free text); messageId is the idempotency key',
+    params: { id: DialogueIdSchema },
+    body: SendMessageBodySchema,
+    status: 200,
+    answer: TurnAnswerSchema,
+    stream: MessageStreamEvents,
+    errors: [...BODY, 404, 409, 422, ...AUTH, ...AI],
+  },
+  endDialogue: {
+    method: 'post',
+    path: '/v1/dialogues/:id/end',
+    owners: ['dialogue-end'],
+    tag: 'dialogues',
+    summary: 'End a dialogue and read its outcome (ending again answers the same outcome)',
+    params: { id: DialogueIdSchema },
+    body: EndDialogueBodySchema,
+    status: 200,
+    answer: EndAnswerSchema,
+    errors: [...BODY, 404, 409, ...AUTH, ...AI],
+  },
+  analytics: {
+    method: 'get',
+    path: '/v1/analytics',
+    owners: ['dialogue-analytics'],
+    tag: 'analytics',
+    summary: 'Aggregates of the events seen so far',
+    status: 200,
+    answer: AnalyticsReportSchema,
+    errors: [...AUTH, 503],
+  },
+  runTask: {
+    method: 'post',
+    path: '/v1/tasks/:task',
+    owners: ['ai-generate'],
+    tag: 'ai',
+    summary: 'Run an AI task (cluster-internal; a service token when configured); SSE with stream: true',
+    params: { task: AiTaskNameSchema },
+    body: TaskRequestSchema,
+    status: 200,
+    answer: TaskAnswerSchema,
+    stream: { delta: z.strictObject({ text: z.string() }), done: TaskAnswerSchema },
+    errors: [...BODY, 401, 404, ...AI],
+    internal: true,
+  },
+  receiveEvent: {
+    method: 'post',
+    path: '/',
+    owners: ['dialogue-log', 'dialogue-analytics'],
+    tag: 'events',
+    summary: 'A CloudEvent (binary or structured mode) from the broker; answered 204 with no body',
+    status: 204,
+    answer: null,
+    errors: [...BODY, 503],
+    internal: true,
+    notInStandalone: true,
+  },
+  devEvents: {
+    method: 'get',
+    path: '/v1/dev/events',
+    owners: ['standalone'],
+    tag: 'dev',
+    summary: 'npm start only: the CloudEvents emitted so far, after the given position',
+    query: z.strictObject({ after: z.coerce.number().int().min(0).optional() }),
+    status: 200,
+    answer: DevEventsAnswerSchema,
+    errors: [400],
+  },
+} as const satisfies Record<string, ApiRoute>;
+
+export type RouteName = keyof typeof API_ROUTES;
+
+/** The routes one process registers: a function's, or the standalone process's (every function's but the receivers). */
+export function routesOf(owner: RouteOwner): Array<[RouteName, ApiRoute]> {
+  return (Object.entries(API_ROUTES) as Array<[RouteName, ApiRoute]>).filter(([, r]) => {
+    if (r.owners === 'every') return true;
+    if (owner === 'standalone') return !r.notInStandalone;
+    return r.owners.includes(owner);
+  });
+}
