@@ -27,11 +27,31 @@ export class AmqpEventPublisher implements EventPublisher {
     private readonly openConnection: AmqpConnect,
   ) {}
 
-  static async connect(url: string, options: { exchange: string; logger?: Logger; connect?: AmqpConnect }): Promise<AmqpEventPublisher> {
-    const publisher = new AmqpEventPublisher(url, options.exchange, options.logger, options.connect ?? ((u) => amqp.connect(u)));
+  static async connect(url: string, options: { exchange: string; logger?: Logger; connect?: AmqpConnect; confirmTimeoutMs?: number }): Promise<AmqpEventPublisher> {
+    const publisher = AmqpEventPublisher.create(url, options);
     await publisher.ensureLink();
     return publisher;
   }
+
+  /**
+   * A publisher that does not wait for the broker: the link is tried now in the background and
+   * reopened by each `publish`. The dialogue functions start this way, because their events wait in
+   * the outbox while RabbitMQ is down; a broker outage must not stop a pod from starting.
+   */
+  static lazy(url: string, options: { exchange: string; logger?: Logger; connect?: AmqpConnect; confirmTimeoutMs?: number }): AmqpEventPublisher {
+    const publisher = AmqpEventPublisher.create(url, options);
+    publisher.ensureLink().catch((err: unknown) => options.logger?.warn({ err }, 'AMQP broker unreachable at start-up; events wait in the outbox'));
+    return publisher;
+  }
+
+  private static create(url: string, options: { exchange: string; logger?: Logger; connect?: AmqpConnect; confirmTimeoutMs?: number }): AmqpEventPublisher {
+    const publisher = new AmqpEventPublisher(url, options.exchange, options.logger, options.connect ?? ((u) => amqp.connect(u, { timeout: 5_000 })));
+    if (options.confirmTimeoutMs !== undefined) publisher.confirmTimeoutMs = options.confirmTimeoutMs;
+    return publisher;
+  }
+
+  /** A broker that takes the messages but never confirms (a half-open link) must not hold a turn forever. */
+  private confirmTimeoutMs = 10_000;
 
   async publish(events: ParleyEvent[]): Promise<void> {
     if (events.length === 0) return;
@@ -62,7 +82,16 @@ export class AmqpEventPublisher implements EventPublisher {
       if (!accepted) await waitForDrainOrClose(channel);
     }
     // Wait for all before answering, so a rejection never leaves confirms unobserved.
-    const results = await Promise.allSettled(confirms);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.confirmTimeoutMs);
+    });
+    const settled = await Promise.race([Promise.allSettled(confirms), timedOut]).finally(() => clearTimeout(timer));
+    if (settled === 'timeout') {
+      this.dropLink();
+      throw new Error(`AMQP broker did not confirm ${events.length} event(s) within ${this.confirmTimeoutMs} ms`);
+    }
+    const results = settled;
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }

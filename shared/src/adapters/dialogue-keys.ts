@@ -3,7 +3,7 @@
  * separator, e.g. `parley:`). Per-dialogue keys carry the hash tag `{<dialogueId>}` so all of one
  * dialogue's keys sit in one Redis Cluster slot and a Lua script may touch them together.
  *
- * The outbox index is the one key shared by all dialogues (no hash tag): scripts that write it
+ * The outbox and expiry indexes are the keys shared by all dialogues (no hash tag): scripts that write them
  * need a single Redis (or Sentinel), not a Cluster.
  */
 export function dialogueKeys(prefix: string) {
@@ -23,6 +23,8 @@ export function dialogueKeys(prefix: string) {
     outbox: (dialogueId: string) => `${dialogue(dialogueId)}:outbox`,
     /** Set of dialogue ids whose outbox is not empty. */
     outboxIndex: () => `${prefix}outbox:index`,
+    /** Sorted set: live dialogue ids scored by their idle deadline (ms, Redis clock). */
+    expiryIndex: () => `${prefix}expiry:index`,
     /** Pattern matching every key made from this prefix (for tests and tooling). */
     all: () => `${prefix}*`,
   };

@@ -252,3 +252,78 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
     });
   });
 }
+
+/**
+ * Idle expiry, run against every adapter with a 1 s TTL: the deadline moves with each commit, an
+ * expired dialogue is listed, and `expire` ends it exactly once, never while a turn holds the lock
+ * or before the deadline.
+ */
+export function describeDialogueExpiryContract(name: string, makeStore: (ttlSeconds: number) => Promise<DialogueStoreHarness>): void {
+  describe(`DialogueStore expiry contract: ${name}`, () => {
+    let store: DialogueStore;
+    let harness: DialogueStoreHarness;
+    let wait: (ms: number) => Promise<void>;
+
+    beforeEach(async () => {
+      harness = await makeStore(1);
+      store = harness.store;
+      wait = harness.advanceTime ?? sleep;
+    });
+    afterEach(async () => {
+      await harness.cleanup();
+    });
+
+    const timedOut = (state: DialogueState) => {
+      const { outcome, events } = endDialogue(state, { character, summary: 'Nobody spoke.', endedBy: 'timeout' }, ctx(state.turnCount + 2));
+      return { dialogueId: state.id, playerId: state.playerId, expectedVersion: state.version, outcome, events };
+    };
+
+    it('lists a dialogue only once it is idle past its deadline, and a commit moves the deadline', async () => {
+      const a = started();
+      await store.create(a.state, a.greeting, a.events);
+      expect(await store.expiredDialogues(10)).toEqual([]);
+      expect(await store.expire(timedOut(a.state))).toEqual({ ok: false, reason: 'active' });
+      await wait(700);
+      const turn = turnOn(a.state, 'm-1');
+      expect(await store.commitTurn(turn)).toEqual({ ok: true });
+      await wait(700);
+      expect(await store.expiredDialogues(10)).toEqual([]);
+      await wait(500);
+      expect(await store.expiredDialogues(10)).toEqual([a.state.id]);
+    });
+
+    it('expires exactly once among concurrent sweepers; the outcome and one resolve event remain', async () => {
+      const a = started();
+      await store.create(a.state, a.greeting, a.events);
+      await store.ackOutbox(a.state.id, a.events.map((e) => e.id));
+      await wait(1_100);
+      const results = await Promise.all(Array.from({ length: 5 }, () => store.expire(timedOut(a.state))));
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual(['missing', 'missing', 'missing', 'missing']);
+      expect(await store.load(a.state.id)).toBeNull();
+      expect((await store.outcome(a.state.id))?.outcome.endedBy).toBe('timeout');
+      expect((await store.pendingEvents(a.state.id, 10)).map((e) => e.type)).toEqual(['dialogue.resolve']);
+      expect(await store.expiredDialogues(10)).toEqual([]);
+    });
+
+    it('does not expire a dialogue while a turn holds its lock, nor at a stale version', async () => {
+      const a = started();
+      await store.create(a.state, a.greeting, a.events);
+      await store.lockTurn(a.state.id, 'm-1', 60_000);
+      await wait(1_100);
+      expect(await store.expire(timedOut(a.state))).toEqual({ ok: false, reason: 'active' });
+      await store.unlockTurn(a.state.id, 'm-1');
+      expect(await store.expire({ ...timedOut(a.state), expectedVersion: 7 })).toEqual({ ok: false, reason: 'version' });
+      expect(await store.load(a.state.id)).not.toBeNull();
+      expect(await store.expire(timedOut(a.state))).toEqual({ ok: true });
+    });
+
+    it('a player end removes the dialogue from the expiry list', async () => {
+      const a = started();
+      await store.create(a.state, a.greeting, a.events);
+      expect(await store.end(ended(a.state))).toEqual({ ok: true });
+      await wait(1_100);
+      expect(await store.expiredDialogues(10)).toEqual([]);
+    });
+  });
+}

@@ -4,10 +4,10 @@ import Redis from 'ioredis';
 import { StoreUnavailable } from '../domain/errors';
 import { eventSource } from '../domain/events';
 import { chooseGoalAndStrategy, endDialogue, startDialogue, applyTurn } from '../domain/transitions';
-import { describeDialogueStoreContract } from './dialogue-store.contract';
+import { describeDialogueExpiryContract, describeDialogueStoreContract } from './dialogue-store.contract';
 import { dialogueKeys } from './dialogue-keys';
 import { loadCharacterCatalog } from './file-character-catalog';
-import { InMemoryDialogueStore } from './memory-dialogue-store';
+import { EXPIRY_GRACE_SECONDS, InMemoryDialogueStore } from './memory-dialogue-store';
 import { RedisDialogueStore } from './redis-dialogue-store';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -41,6 +41,25 @@ describeDialogueStoreContract('InMemoryDialogueStore', async () => {
     cleanup: () => store.close(),
     advanceTime: async (ms) => {
       clock += ms;
+    },
+  };
+});
+
+describeDialogueExpiryContract('InMemoryDialogueStore', async (ttlSeconds) => {
+  let clock = Date.parse('2030-01-01T00:00:00.000Z');
+  const store = new InMemoryDialogueStore({ ttlSeconds, now: () => clock });
+  return { store, cleanup: () => store.close(), advanceTime: async (ms) => void (clock += ms) };
+});
+
+// Redis keeps its own clock: the suite waits in real time with a 1 s TTL.
+describeDialogueExpiryContract('RedisDialogueStore', async (ttlSeconds) => {
+  const keyPrefix = newPrefix();
+  const store = new RedisDialogueStore({ redis: admin, keyPrefix, ttlSeconds });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await deleteKeys(keyPrefix);
     },
   };
 });
@@ -88,7 +107,7 @@ describe('dialogueKeys', () => {
 });
 
 describe('InMemoryDialogueStore expiry', () => {
-  it('forgets an idle dialogue, its answers and its outcome after ttlSeconds, but keeps the outbox', async () => {
+  it('lists an idle dialogue as expired after ttlSeconds, forgets it after the grace period, keeps the outbox', async () => {
     let clock = 0;
     const store = new InMemoryDialogueStore({ ttlSeconds: 60, now: () => clock });
     const { state, greeting, events } = aDialogue();
@@ -96,11 +115,17 @@ describe('InMemoryDialogueStore expiry', () => {
     clock += 59_000;
     const turn = aTurn(state, 'm-1');
     expect(await store.commitTurn(turn)).toEqual({ ok: true });
-    // The commit refreshed the TTL.
+    // The commit refreshed the idle deadline.
     clock += 59_000;
     expect(await store.load(state.id)).toEqual(turn.state);
+    expect(await store.expiredDialogues(10)).toEqual([]);
     clock += 1_000;
+    // Past the deadline it waits for a sweeper; the keys outlive it by the grace period.
+    expect(await store.expiredDialogues(10)).toEqual([state.id]);
+    expect(await store.load(state.id)).toEqual(turn.state);
+    clock += EXPIRY_GRACE_SECONDS * 1000;
     expect(await store.load(state.id)).toBeNull();
+    expect(await store.expiredDialogues(10)).toEqual([]);
     expect(await store.transcript(state.id)).toEqual([]);
     expect(await store.turnResult(state.id, 'm-1')).toBeNull();
     expect(await store.pendingEvents(state.id, 10)).toHaveLength(2);
@@ -134,10 +159,15 @@ describe('RedisDialogueStore (Redis only)', () => {
     try {
       const { state, greeting, events } = aDialogue();
       await store.create(state, greeting, events);
+      // Live keys outlive the idle deadline by the grace period, so a sweeper finds them to resolve.
       for (const key of [keys.state(state.id), keys.transcript(state.id)]) {
-        expect(await admin.ttl(key)).toBeGreaterThan(100);
-        expect(await admin.ttl(key)).toBeLessThanOrEqual(120);
+        expect(await admin.ttl(key)).toBeGreaterThan(100 + EXPIRY_GRACE_SECONDS);
+        expect(await admin.ttl(key)).toBeLessThanOrEqual(120 + EXPIRY_GRACE_SECONDS);
       }
+      const deadline = Number(await admin.zscore(keys.expiryIndex(), state.id));
+      const [seconds] = await admin.time();
+      expect(deadline - Number(seconds) * 1000).toBeGreaterThan(100_000);
+      expect(deadline - Number(seconds) * 1000).toBeLessThanOrEqual(121_000);
       expect(await admin.ttl(keys.outbox(state.id))).toBe(-1);
 
       // A commit is activity: it restarts the idle clock of the state and the transcript.
@@ -146,7 +176,7 @@ describe('RedisDialogueStore (Redis only)', () => {
       const turn = aTurn(state, 'm-1');
       await store.commitTurn(turn);
       for (const key of [keys.state(state.id), keys.transcript(state.id), keys.turnResult(state.id, 'm-1')]) {
-        expect(await admin.ttl(key)).toBeGreaterThan(100);
+        expect(await admin.ttl(key)).toBeGreaterThan(100 + EXPIRY_GRACE_SECONDS);
       }
 
       await store.lockTurn(state.id, 'm-2', 30_000);
@@ -157,6 +187,8 @@ describe('RedisDialogueStore (Redis only)', () => {
       const end = endDialogue(turn.state, { character, summary: 's', endedBy: 'player' }, ctx);
       await store.end({ dialogueId: state.id, playerId: state.playerId, expectedVersion: turn.state.version, ...end });
       expect(await admin.ttl(keys.outcome(state.id))).toBeGreaterThan(100);
+      expect(await admin.ttl(keys.outcome(state.id))).toBeLessThanOrEqual(120);
+      expect(await admin.zscore(keys.expiryIndex(), state.id)).toBeNull();
       expect(await admin.exists(keys.state(state.id), keys.transcript(state.id), keys.turnLock(state.id))).toBe(0);
       expect(await admin.ttl(keys.outbox(state.id))).toBe(-1);
       await store.ping();

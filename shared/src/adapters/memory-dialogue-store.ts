@@ -1,9 +1,15 @@
 import type { DialogueState, Outcome, Turn, TurnResult } from '../domain/dialogue';
 import type { ParleyEvent } from '../domain/events';
-import type { CommitResult, DialogueStore } from '../ports/dialogue-store';
+import type { CommitResult, DialogueStore, ExpireResult } from '../ports/dialogue-store';
 
 type Expiring<T> = { value: T; expiresAt: number };
 type StoredOutcome = { playerId: string; outcome: Outcome };
+
+/**
+ * How long a dialogue's live keys outlive its idle deadline. A sweeper resolves it in between; a day
+ * covers a function scaled to zero (no sweeper running) until a request wakes a pod.
+ */
+export const EXPIRY_GRACE_SECONDS = 86_400;
 
 /** Expired entries are dropped on access, and all of them at most this often (by the injected clock). */
 const SWEEP_EVERY_MS = 60_000;
@@ -23,6 +29,8 @@ export class InMemoryDialogueStore implements DialogueStore {
   private readonly outcomes = new Map<string, Expiring<StoredOutcome>>();
   /** Insertion order of the map is the order `outboxDialogues` answers in. */
   private readonly outbox = new Map<string, ParleyEvent[]>();
+  /** Idle deadline (ms) of each live dialogue. */
+  private readonly deadlines = new Map<string, number>();
   private lastSweep: number;
 
   constructor(options: { ttlSeconds: number; now?: () => number }) {
@@ -34,9 +42,10 @@ export class InMemoryDialogueStore implements DialogueStore {
   async create(state: DialogueState, greeting: Turn, events: ParleyEvent[]): Promise<void> {
     this.sweep();
     if (this.live(this.states, state.id)) throw new Error(`dialogue ${state.id} already exists`);
-    const expiresAt = this.now() + this.ttlMs;
+    const expiresAt = this.now() + this.ttlMs + EXPIRY_GRACE_SECONDS * 1000;
     this.states.set(state.id, { value: structuredClone(state), expiresAt });
     this.transcripts.set(state.id, { value: [structuredClone(greeting)], expiresAt });
+    this.deadlines.set(state.id, this.now() + this.ttlMs);
     this.pushOutbox(state.id, events);
   }
 
@@ -81,7 +90,8 @@ export class InMemoryDialogueStore implements DialogueStore {
     if (this.live(this.results, resultKey(id, commit.messageId))) return { ok: false, reason: 'duplicate' };
     if (stored.version !== commit.expectedVersion) return { ok: false, reason: 'version' };
 
-    const expiresAt = this.now() + this.ttlMs;
+    const expiresAt = this.now() + this.ttlMs + EXPIRY_GRACE_SECONDS * 1000;
+    this.deadlines.set(id, this.now() + this.ttlMs);
     this.states.set(id, { value: structuredClone(commit.state), expiresAt });
     const turns = this.live(this.transcripts, id) ?? [];
     turns.push(...structuredClone(commit.newTurns));
@@ -92,21 +102,54 @@ export class InMemoryDialogueStore implements DialogueStore {
   }
 
   async end(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<CommitResult> {
+    const answer = this.runEnd(commit, false);
+    return answer === 'ok' ? { ok: true } : { ok: false, reason: answer === 'active' ? 'version' : answer };
+  }
+
+  async expiredDialogues(limit: number): Promise<string[]> {
+    const now = this.now();
+    const due = [...this.deadlines].filter(([, deadline]) => deadline <= now).sort((a, b) => a[1] - b[1]);
+    const live: string[] = [];
+    for (const [id] of due) {
+      if (live.length >= limit) break;
+      if (this.live(this.states, id)) live.push(id);
+      else this.deadlines.delete(id);
+    }
+    return live;
+  }
+
+  async expire(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<ExpireResult> {
+    const answer = this.runEnd(commit, true);
+    return answer === 'ok' ? { ok: true } : { ok: false, reason: answer };
+  }
+
+  private runEnd(
+    commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] },
+    onlyIfExpired: boolean,
+  ): 'ok' | 'missing' | 'version' | 'active' {
     this.sweep();
     const id = commit.dialogueId;
     const stored = this.live(this.states, id);
-    if (!stored) return { ok: false, reason: 'missing' };
-    if (stored.version !== commit.expectedVersion) return { ok: false, reason: 'version' };
+    if (!stored) {
+      this.deadlines.delete(id);
+      return 'missing';
+    }
+    if (stored.version !== commit.expectedVersion) return 'version';
+    if (onlyIfExpired) {
+      if ((this.deadlines.get(id) ?? 0) > this.now()) return 'active';
+      if (this.live(this.locks, id) !== undefined) return 'active';
+    }
 
     this.states.delete(id);
     this.transcripts.delete(id);
     this.locks.delete(id);
+    this.deadlines.delete(id);
     this.outcomes.set(id, {
       value: structuredClone({ playerId: commit.playerId, outcome: commit.outcome }),
       expiresAt: this.now() + this.ttlMs,
     });
     this.pushOutbox(id, commit.events);
-    return { ok: true };
+    return 'ok';
   }
 
   async outcome(dialogueId: string): Promise<{ playerId: string; outcome: Outcome } | null> {
@@ -163,6 +206,7 @@ export class InMemoryDialogueStore implements DialogueStore {
     for (const map of [this.states, this.transcripts, this.locks, this.results, this.outcomes] as Array<Map<string, Expiring<unknown>>>) {
       for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
     }
+    for (const id of this.deadlines.keys()) if (!this.states.has(id)) this.deadlines.delete(id);
   }
 }
 

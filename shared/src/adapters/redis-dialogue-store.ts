@@ -2,9 +2,9 @@ import Redis from 'ioredis';
 import type { DialogueState, Outcome, Turn, TurnResult } from '../domain/dialogue';
 import { StoreUnavailable } from '../domain/errors';
 import type { ParleyEvent } from '../domain/events';
-import type { CommitResult, DialogueStore } from '../ports/dialogue-store';
+import type { CommitResult, DialogueStore, ExpireResult } from '../ports/dialogue-store';
 import { dialogueKeys, type DialogueKeys } from './dialogue-keys';
-import { assertVersionAdvances } from './memory-dialogue-store';
+import { EXPIRY_GRACE_SECONDS, assertVersionAdvances } from './memory-dialogue-store';
 
 /*
  * Each write is one Lua script, so it is atomic and a compare-and-set on the version. The version
@@ -13,24 +13,33 @@ import { assertVersionAdvances } from './memory-dialogue-store';
  * turn 2 and turn 2000.
  */
 
-/** KEYS: state, transcript, outbox, index. ARGV: version, state, greeting, ttl, dialogueId, ...events */
-const CREATE = `
+/** Milliseconds on the Redis clock: every replica reads the same one (Redis 7 replicates script effects). */
+const NOW_MS = `
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/** KEYS: state, transcript, outbox, index, expiry. ARGV: version, state, greeting, keyTtl, dialogueId, idleMs, ...events */
+const CREATE = `${NOW_MS}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 's', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('DEL', KEYS[2])
 redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
-for i = 6, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
-if #ARGV >= 6 then redis.call('SADD', KEYS[4], ARGV[5]) end
+redis.call('ZADD', KEYS[5], nowMs() + tonumber(ARGV[6]), ARGV[5])
+for i = 7, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
+if #ARGV >= 7 then redis.call('SADD', KEYS[4], ARGV[5]) end
 return 1
 `;
 
 /**
- * KEYS: state, transcript, result, outbox, index.
- * ARGV: expectedVersion, newVersion, state, result, ttl, dialogueId, turnCount, ...turns, ...events
+ * KEYS: state, transcript, result, outbox, index, expiry.
+ * ARGV: expectedVersion, newVersion, state, result, keyTtl, dialogueId, idleMs, turnCount, ...turns, ...events
  */
-const COMMIT_TURN = `
+const COMMIT_TURN = `${NOW_MS}
 local version = redis.call('HGET', KEYS[1], 'v')
 if not version then return 'missing' end
 if redis.call('EXISTS', KEYS[3]) == 1 then return 'duplicate' end
@@ -38,25 +47,54 @@ if version ~= ARGV[1] then return 'version' end
 local ttl = ARGV[5]
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ttl)
-local turns = tonumber(ARGV[7])
-for i = 8, 7 + turns do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+local turns = tonumber(ARGV[8])
+for i = 9, 8 + turns do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('EXPIRE', KEYS[2], ttl)
 redis.call('SET', KEYS[3], ARGV[4], 'EX', ttl)
-for i = 8 + turns, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
-if #ARGV >= 8 + turns then redis.call('SADD', KEYS[5], ARGV[6]) end
+redis.call('ZADD', KEYS[6], nowMs() + tonumber(ARGV[7]), ARGV[6])
+for i = 9 + turns, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+if #ARGV >= 9 + turns then redis.call('SADD', KEYS[5], ARGV[6]) end
 return 'ok'
 `;
 
-/** KEYS: state, transcript, lock, outcome, outbox, index. ARGV: expectedVersion, outcome, ttl, dialogueId, ...events */
-const END = `
+/**
+ * KEYS: state, transcript, lock, outcome, outbox, index, expiry.
+ * ARGV: expectedVersion, outcome, ttl, dialogueId, onlyIfExpired ('1' or '0'), ...events
+ * With onlyIfExpired the dialogue ends only while it is past its deadline and no turn holds the
+ * lock: a sweeper on another replica, or a player who just came back, wins the race cleanly.
+ */
+const END = `${NOW_MS}
 local version = redis.call('HGET', KEYS[1], 'v')
-if not version then return 'missing' end
+if not version then
+  redis.call('ZREM', KEYS[7], ARGV[4])
+  return 'missing'
+end
 if version ~= ARGV[1] then return 'version' end
+if ARGV[5] == '1' then
+  local deadline = redis.call('ZSCORE', KEYS[7], ARGV[4])
+  if deadline and tonumber(deadline) > nowMs() then return 'active' end
+  if redis.call('EXISTS', KEYS[3]) == 1 then return 'active' end
+end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('ZREM', KEYS[7], ARGV[4])
 redis.call('SET', KEYS[4], ARGV[2], 'EX', ARGV[3])
-for i = 5, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
-if #ARGV >= 5 then redis.call('SADD', KEYS[6], ARGV[4]) end
+for i = 6, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
+if #ARGV >= 6 then redis.call('SADD', KEYS[6], ARGV[4]) end
 return 'ok'
+`;
+
+/**
+ * KEYS: expiry. ARGV: limit, statePrefix, stateSuffix. Ids past their deadline whose state still
+ * exists; ids whose keys are gone (nothing left to resolve) leave the index.
+ */
+const EXPIRED = `${NOW_MS}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', nowMs(), 'LIMIT', 0, tonumber(ARGV[1]))
+local live = {}
+for _, id in ipairs(ids) do
+  if redis.call('EXISTS', ARGV[2] .. id .. ARGV[3]) == 1 then table.insert(live, id)
+  else redis.call('ZREM', KEYS[1], id) end
+end
+return live
 `;
 
 /** KEYS: lock. ARGV: messageId, ttlMs. Answers {1} or {0, holder}; one script so the holder read cannot race its expiry. */
@@ -94,16 +132,18 @@ return 0
 type Scripts = {
   parleyCreate(...args: Array<string | number>): Promise<number>;
   parleyCommitTurn(...args: Array<string | number>): Promise<'ok' | 'missing' | 'duplicate' | 'version'>;
-  parleyEnd(...args: Array<string | number>): Promise<'ok' | 'missing' | 'version'>;
+  parleyEnd(...args: Array<string | number>): Promise<'ok' | 'missing' | 'version' | 'active'>;
+  parleyExpired(...args: Array<string | number>): Promise<string[]>;
   parleyLockTurn(...args: Array<string | number>): Promise<[1] | [0, string]>;
   parleyUnlockTurn(...args: Array<string | number>): Promise<number>;
   parleyAckOutbox(...args: Array<string | number>): Promise<number>;
 };
 
 const SCRIPTS: Array<[keyof Scripts, number, string]> = [
-  ['parleyCreate', 4, CREATE],
-  ['parleyCommitTurn', 5, COMMIT_TURN],
-  ['parleyEnd', 6, END],
+  ['parleyCreate', 5, CREATE],
+  ['parleyCommitTurn', 6, COMMIT_TURN],
+  ['parleyEnd', 7, END],
+  ['parleyExpired', 1, EXPIRED],
   ['parleyLockTurn', 1, LOCK_TURN],
   ['parleyUnlockTurn', 1, UNLOCK_TURN],
   ['parleyAckOutbox', 2, ACK_OUTBOX],
@@ -183,11 +223,13 @@ export class RedisDialogueStore implements DialogueStore {
         k.transcript(state.id),
         k.outbox(state.id),
         k.outboxIndex(),
+        k.expiryIndex(),
         String(state.version),
         JSON.stringify(state),
         JSON.stringify(greeting),
-        this.ttlSeconds,
+        this.keyTtlSeconds(),
         state.id,
+        this.ttlSeconds * 1000,
         ...events.map((e) => JSON.stringify(e)),
       ),
     );
@@ -236,12 +278,14 @@ export class RedisDialogueStore implements DialogueStore {
         k.turnResult(id, commit.messageId),
         k.outbox(id),
         k.outboxIndex(),
+        k.expiryIndex(),
         String(commit.expectedVersion),
         String(commit.state.version),
         JSON.stringify(commit.state),
         JSON.stringify(commit.result),
-        this.ttlSeconds,
+        this.keyTtlSeconds(),
         id,
+        this.ttlSeconds * 1000,
         commit.newTurns.length,
         ...commit.newTurns.map((t) => JSON.stringify(t)),
         ...commit.events.map((e) => JSON.stringify(e)),
@@ -251,9 +295,29 @@ export class RedisDialogueStore implements DialogueStore {
   }
 
   async end(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<CommitResult> {
+    const answer = await this.runEnd(commit, false);
+    return answer === 'ok' ? { ok: true } : { ok: false, reason: answer === 'active' ? 'version' : answer };
+  }
+
+  async expiredDialogues(limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const marker = '\u0000';
+    const [before, after] = this.keys.state(marker).split(marker) as [string, string];
+    return this.call(() => this.scripts.parleyExpired(this.keys.expiryIndex(), limit, before, after));
+  }
+
+  async expire(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<ExpireResult> {
+    const answer = await this.runEnd(commit, true);
+    return answer === 'ok' ? { ok: true } : { ok: false, reason: answer };
+  }
+
+  private runEnd(
+    commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] },
+    onlyIfExpired: boolean,
+  ): Promise<'ok' | 'missing' | 'version' | 'active'> {
     const id = commit.dialogueId;
     const k = this.keys;
-    const answer = await this.call(() =>
+    return this.call(() =>
       this.scripts.parleyEnd(
         k.state(id),
         k.transcript(id),
@@ -261,14 +325,20 @@ export class RedisDialogueStore implements DialogueStore {
         k.outcome(id),
         k.outbox(id),
         k.outboxIndex(),
+        k.expiryIndex(),
         String(commit.expectedVersion),
         JSON.stringify({ playerId: commit.playerId, outcome: commit.outcome }),
         this.ttlSeconds,
         id,
+        onlyIfExpired ? '1' : '0',
         ...commit.events.map((e) => JSON.stringify(e)),
       ),
     );
-    return answer === 'ok' ? { ok: true } : { ok: false, reason: answer };
+  }
+
+  /** Live keys outlive the idle deadline, so they are still there when a sweeper resolves the dialogue. */
+  private keyTtlSeconds(): number {
+    return this.ttlSeconds + EXPIRY_GRACE_SECONDS;
   }
 
   async outcome(dialogueId: string): Promise<{ playerId: string; outcome: Outcome } | null> {

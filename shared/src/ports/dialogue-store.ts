@@ -12,7 +12,11 @@ import type { ParleyEvent } from '../domain/events';
  *   and the first answer stays readable through `turnResult`;
  * - the turn lock is held by one `messageId` at a time and expires by itself (a crashed pod
  *   cannot block a dialogue forever);
- * - events handed to a write are kept in the outbox, in order per dialogue, until `ackOutbox`.
+ * - events handed to a write are kept in the outbox, in order per dialogue, until `ackOutbox`;
+ * - `create` and `commitTurn` set the dialogue's idle deadline to now + ttl (the store's own clock,
+ *   so replicas with skewed clocks agree); the live keys outlive it by a grace period, so a dialogue
+ *   is never lost before a sweeper has resolved it; `expire` ends it at most once, and only while it
+ *   is still past its deadline, at its expected version, with no turn holding the lock.
  */
 export interface DialogueStore {
   create(state: DialogueState, greeting: Turn, events: ParleyEvent[]): Promise<void>;
@@ -40,6 +44,11 @@ export interface DialogueStore {
   /** The outcome of an ended dialogue, while it is kept. */
   outcome(dialogueId: string): Promise<{ playerId: string; outcome: Outcome } | null>;
 
+  /** Ids of live dialogues idle past their deadline, oldest first (ids whose state is gone are dropped). */
+  expiredDialogues(limit: number): Promise<string[]>;
+  /** `end`, but only if the dialogue is still past its deadline and no turn holds its lock ('active' otherwise). */
+  expire(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<ExpireResult>;
+
   /** Dialogues with events not yet published, and those events in order. */
   outboxDialogues(limit: number): Promise<string[]>;
   pendingEvents(dialogueId: string, limit: number): Promise<ParleyEvent[]>;
@@ -51,3 +60,4 @@ export interface DialogueStore {
 }
 
 export type CommitResult = { ok: true } | { ok: false; reason: 'version' | 'duplicate' | 'missing' };
+export type ExpireResult = { ok: true } | { ok: false; reason: 'version' | 'missing' | 'active' };
