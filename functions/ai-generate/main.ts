@@ -1,6 +1,7 @@
 import { AiGateway, ScriptedProvider, createAiProvider, eventSource, readConfig, serve } from '../../shared/src';
 import { runMain } from '../../shared/src/composition/run-main';
 import { createEventPublisher } from '../../shared/src/composition/runtime';
+import { processMetrics } from '../../shared/src/adapters/prom-metrics';
 import { createApp } from './app';
 import { ConfigSchema } from './config';
 
@@ -16,6 +17,7 @@ runMain(FUNCTION_NAME, async (logger) => {
     provider: createAiProvider(config, { chunkDelayMs }),
     fallback: new ScriptedProvider({ chunkDelayMs }),
     ...(publisher ? { publisher } : {}),
+    metrics: processMetrics(),
     source: eventSource(FUNCTION_NAME),
     logger,
   });

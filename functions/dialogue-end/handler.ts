@@ -55,6 +55,7 @@ export async function finishDialogue(deps: DialogueDeps, cmd: EndCommand): Promi
       if ('outcome' in after) return after;
       throw new DialogueEnded(`dialogue ${cmd.dialogueId} could not be ended`);
     }
+    deps.metrics?.dialogueEnded(current.characterId);
     await deps.relay.flush(current.id);
     return { outcome: ended.outcome, replayed: false };
   } finally {

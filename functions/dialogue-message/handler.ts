@@ -104,6 +104,7 @@ export async function takeTurn(deps: DialogueDeps, cmd: TurnCommand, hooks: Turn
       if (committed.reason === 'missing') throw new DialogueEnded(`dialogue ${cmd.dialogueId} has ended`);
       throw new VersionConflict('the dialogue changed during this turn; send it again');
     }
+    deps.metrics?.turnApplied(state.characterId);
     await deps.relay.flush(state.id);
     return { result: applied.result, replayed: false };
   } finally {

@@ -53,6 +53,7 @@ export async function beginDialogue(deps: DialogueDeps, cmd: StartCommand, hooks
     ctx: { source: deps.source, now: deps.now(), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) },
   });
   await deps.store.create(started.state, started.greeting, started.events);
+  deps.metrics?.dialogueStarted(started.state.characterId);
   await deps.relay.flush(dialogueId);
   return { dialogue: started.state, greeting: started.greeting, options: started.state.options };
 }

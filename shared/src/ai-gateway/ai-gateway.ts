@@ -16,6 +16,7 @@ import { parseInput } from '../http/validate';
 import type { AiCallOptions, AiClient, AiStreamEvent } from '../ports/ai-client';
 import type { AiProvider, StructuredTaskName } from '../ports/ai-provider';
 import type { EventPublisher } from '../ports/event-publisher';
+import type { MetricsRecorder } from '../ports/metrics';
 
 const NO_USAGE: TokenUsage = { prompt: 0, completion: 0, total: 0 };
 const addUsage = (a: TokenUsage, b: TokenUsage): TokenUsage => ({
@@ -58,6 +59,7 @@ export class AiGateway implements AiClient {
   private readonly provider: AiProvider;
   private readonly fallback: AiProvider;
   private readonly publisher: EventPublisher | undefined;
+  private readonly metrics: MetricsRecorder | undefined;
   private readonly source: string;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -69,6 +71,7 @@ export class AiGateway implements AiClient {
     /** The scripted provider: answers structured tasks by rules when the model's output is unusable. */
     fallback: AiProvider;
     publisher?: EventPublisher;
+    metrics?: MetricsRecorder;
     source: string;
     logger: Logger;
     now?: () => number;
@@ -77,6 +80,7 @@ export class AiGateway implements AiClient {
     this.provider = options.provider;
     this.fallback = options.fallback;
     this.publisher = options.publisher;
+    this.metrics = options.metrics;
     this.source = options.source;
     this.logger = options.logger;
     this.now = options.now ?? (() => performance.timeOrigin + performance.now());
@@ -181,9 +185,10 @@ export class AiGateway implements AiClient {
   }
 
   private report(task: AiTaskName, input: unknown, options: AiCallOptions, record: CallRecord, started: number, ok: boolean): void {
+    const meta = this.meta(record, started);
+    this.metrics?.aiCall({ provider: meta.provider, task, ok, seconds: meta.latencyMs / 1000, tokens: meta.usage });
     if (!this.publisher) return;
     const fields = input as { dialogueId?: string; character?: { id: string } };
-    const meta = this.meta(record, started);
     const event = buildEvent({
       id: this.newId(),
       type: 'analytics.logging',

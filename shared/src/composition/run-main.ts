@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '../http/logger';
+import { startTracing } from '../observability/tracing';
 
 /**
  * Start a function's composition root. A failure at start-up (bad config, invalid character file,
@@ -7,6 +8,8 @@ import { createLogger, type Logger } from '../http/logger';
  */
 export function runMain(functionName: string, main: (logger: Logger) => Promise<void>): void {
   const logger = createLogger(functionName);
+  // Before anything handles a request: spans need the propagator and context manager in place.
+  startTracing(functionName);
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   main(logger).catch((err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);

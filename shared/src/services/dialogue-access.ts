@@ -4,6 +4,7 @@ import { CharacterNotFound, DialogueEnded, DialogueNotFound, Forbidden } from '.
 import type { AiClient } from '../ports/ai-client';
 import type { CharacterCatalog } from '../ports/character-catalog';
 import type { DialogueStore } from '../ports/dialogue-store';
+import type { MetricsRecorder } from '../ports/metrics';
 
 /** What the three dialogue use cases need; each function's main.ts builds it. */
 export type DialogueDeps = {
@@ -17,6 +18,8 @@ export type DialogueDeps = {
   newId: () => string;
   /** How long a turn may hold its dialogue before another may take it (a crashed pod's lock expires). */
   turnLockMs: number;
+  /** Turns applied, dialogues started and ended; absent in tests that do not look. */
+  metrics?: MetricsRecorder;
 };
 
 export function characterOf(catalog: CharacterCatalog, characterId: string): Character {

@@ -1,6 +1,7 @@
 import type { DialogueStore } from '../ports/dialogue-store';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { Logger } from '../http/logger';
+import { NO_METRICS, type MetricsRecorder } from '../ports/metrics';
 
 /**
  * Moves events from the store's outbox to the publisher, in order per dialogue, removing each batch
@@ -13,8 +14,12 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: { store: DialogueStore; publisher: EventPublisher; logger: Logger; batchSize?: number },
+    private readonly deps: { store: DialogueStore; publisher: EventPublisher; logger: Logger; batchSize?: number; metrics?: MetricsRecorder },
   ) {}
+
+  private get metrics(): MetricsRecorder {
+    return this.deps.metrics ?? NO_METRICS;
+  }
 
   /** Publish what a dialogue has pending. Never rejects: failures are logged and retried later. */
   flush(dialogueId: string): Promise<void> {
@@ -31,6 +36,7 @@ export class OutboxRelay {
     let ids: string[];
     try {
       ids = await this.deps.store.outboxDialogues(limit);
+      this.metrics.outboxDepth(ids.length);
     } catch (err) {
       this.deps.logger.warn({ err }, 'outbox: cannot list pending dialogues');
       return;
@@ -56,6 +62,7 @@ export class OutboxRelay {
         const events = await this.deps.store.pendingEvents(dialogueId, batchSize);
         if (events.length === 0) return;
         await this.deps.publisher.publish(events);
+        this.metrics.outboxPublished(events.length);
         await this.deps.store.ackOutbox(
           dialogueId,
           events.map((e) => e.id),
@@ -63,6 +70,7 @@ export class OutboxRelay {
         if (events.length < batchSize) return;
       }
     } catch (err) {
+      this.metrics.outboxPublishFailed();
       this.deps.logger.warn({ err, dialogueId }, 'outbox: publish failed; events kept for retry');
     }
   }
