@@ -1,6 +1,6 @@
 // Bundles each function's composition root into dist/<function>/index.js (one file, node20).
 import { build } from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 
 const entries = readdirSync('functions', { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(`functions/${d.name}/main.ts`))
@@ -28,4 +28,34 @@ await Promise.all(
       }),
     ),
 );
-console.log(`built ${entries.map((e) => e.name).join(', ')}`);
+// The typed client (client/dist: ESM and CJS, browsers and Node; its zod imports are type-only) and
+// the playground page that `npm start` serves at / (dist/playground: React, no external requests).
+const web = [];
+if (only.length === 0 || only.includes('client')) {
+  web.push('client');
+  const common = { entryPoints: ['client/src/index.ts'], bundle: true, platform: 'neutral', target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning' };
+  await Promise.all([
+    build({ ...common, outfile: 'client/dist/index.js', format: 'esm' }),
+    build({ ...common, outfile: 'client/dist/index.cjs', format: 'cjs' }),
+  ]);
+}
+if ((only.length === 0 || only.includes('playground')) && existsSync('playground/src/main.tsx')) {
+  web.push('playground');
+  await build({
+    entryPoints: ['playground/src/main.tsx'],
+    outfile: 'dist/playground/app.js',
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'esm',
+    jsx: 'automatic',
+    minify: true,
+    sourcemap: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  mkdirSync('dist/playground', { recursive: true });
+  for (const file of ['index.html', 'playground.css']) copyFileSync(`playground/${file}`, `dist/playground/${file}`);
+}
+console.log(`built ${[...entries.filter((e) => only.length === 0 || only.includes(e.name)).map((e) => e.name), ...web].join(', ')}`);

@@ -1,0 +1,133 @@
+// Types only: they come from the server's zod schemas, and the bundle holds no zod.
+import type {
+  CharacterListAnswer,
+  DevEventsAnswer,
+  DialogueAnswer,
+  EndAnswer,
+  MessageStreamEvent,
+  StartDialogueAnswer,
+  StartStreamEvent,
+  TurnAnswer,
+} from '../../shared/src/api/api-schemas';
+import type { PublicCharacter } from '../../shared/src/domain/character';
+import type { EndDialogueBodySchema, SendMessageBodySchema, StartDialogueBodySchema } from '../../shared/src/domain/requests';
+import type { z } from 'zod';
+import { ParleyApiError, errorFromResponse } from './parley-api-error';
+import { readSseFrames } from './sse-frames';
+
+export type ParleyClientOptions = {
+  /** Where Parley answers, e.g. `http://localhost:8080` (or `''` in a page served by Parley). */
+  baseUrl: string;
+  /** A bearer token (JWT whose `sub` is the player), sent as `Authorization: Bearer …`. */
+  token?: string;
+  /** Only where the server runs with AUTH_MODE=none (npm start): names the player. */
+  playerId?: string;
+  /** Defaults to the global fetch; inject one for tests or custom agents. */
+  fetch?: typeof fetch;
+};
+export type CallOptions = { signal?: AbortSignal };
+
+export type StartDialogueInput = z.input<typeof StartDialogueBodySchema>;
+/** `messageId` is the idempotency key; the client makes one when it is left out. */
+export type SendMessageInput = Omit<z.input<typeof SendMessageBodySchema>, 'messageId'> & { messageId?: string };
+export type EndDialogueInput = z.input<typeof EndDialogueBodySchema>;
+
+/** Stream events as yielded: an `error` event is thrown as a ParleyApiError instead. */
+export type StartEvent = Exclude<StartStreamEvent, { event: 'error' }>;
+export type MessageEvent = Exclude<MessageStreamEvent, { event: 'error' }>;
+
+export type ParleyClient = {
+  listCharacters(options?: CallOptions): Promise<PublicCharacter[]>;
+  getCharacter(characterId: string, options?: CallOptions): Promise<PublicCharacter>;
+  startDialogue(input: StartDialogueInput, options?: CallOptions & { stream?: false }): Promise<StartDialogueAnswer>;
+  startDialogue(input: StartDialogueInput, options: CallOptions & { stream: true }): AsyncIterable<StartEvent>;
+  sendMessage(dialogueId: string, input: SendMessageInput, options?: CallOptions & { stream?: false }): Promise<TurnAnswer>;
+  sendMessage(dialogueId: string, input: SendMessageInput, options: CallOptions & { stream: true }): AsyncIterable<MessageEvent>;
+  getDialogue(dialogueId: string, options?: CallOptions): Promise<DialogueAnswer>;
+  endDialogue(dialogueId: string, input?: EndDialogueInput, options?: CallOptions): Promise<EndAnswer>;
+  /** `npm start` only: the CloudEvents emitted after position `after`. */
+  devEvents(after?: number, options?: CallOptions): Promise<DevEventsAnswer>;
+};
+
+/** A typed client of Parley's frontend routes; works wherever `fetch` does (browsers, Node 18+). */
+export function createParleyClient(options: ParleyClientOptions): ParleyClient {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+
+  function headers(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      accept: 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.playerId ? { 'x-player-id': options.playerId } : {}),
+      ...extra,
+    };
+  }
+
+  async function request(method: 'GET' | 'POST', path: string, body: unknown, call: CallOptions, accept?: string): Promise<Response> {
+    const res = await doFetch(`${base}${path}`, {
+      method,
+      headers: headers({ ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(accept ? { accept } : {}) }),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(call.signal ? { signal: call.signal } : {}),
+    });
+    if (!res.ok) throw await errorFromResponse(res);
+    return res;
+  }
+
+  async function json<T>(method: 'GET' | 'POST', path: string, body: unknown, call: CallOptions = {}): Promise<T> {
+    return (await (await request(method, path, body, call)).json()) as T;
+  }
+
+  async function* stream<E extends { event: string; data: unknown }>(path: string, body: unknown, call: CallOptions): AsyncGenerator<Exclude<E, { event: 'error' }>> {
+    const res = await request('POST', path, body, call, 'text/event-stream');
+    if (!res.body) throw new ParleyApiError({ status: 0, code: 'StreamInterrupted', message: 'the answer has no body' });
+    for await (const frame of readSseFrames(res.body, call.signal)) {
+      if (frame.event === 'error') {
+        const error = (frame.data as { error?: { code?: string; message?: string; details?: unknown } }).error ?? {};
+        throw new ParleyApiError({ status: res.status, code: error.code ?? 'Internal', message: error.message ?? 'stream failed', details: error.details });
+      }
+      yield frame as Exclude<E, { event: 'error' }>;
+      if (frame.event === 'done') return;
+    }
+    throw new ParleyApiError({ status: 0, code: 'StreamInterrupted', message: 'the stream ended before its done event' });
+  }
+
+  const id = (value: string) => encodeURIComponent(value);
+
+  function startDialogue(input: StartDialogueInput, call?: CallOptions & { stream?: false }): Promise<StartDialogueAnswer>;
+  function startDialogue(input: StartDialogueInput, call: CallOptions & { stream: true }): AsyncIterable<StartEvent>;
+  function startDialogue(input: StartDialogueInput, call: CallOptions & { stream?: boolean } = {}): Promise<StartDialogueAnswer> | AsyncIterable<StartEvent> {
+    const { stream: wantStream, ...rest } = call;
+    return wantStream ? stream<StartStreamEvent>('/v1/dialogues', input, rest) : json<StartDialogueAnswer>('POST', '/v1/dialogues', input, rest);
+  }
+
+  function sendMessage(dialogueId: string, input: SendMessageInput, call?: CallOptions & { stream?: false }): Promise<TurnAnswer>;
+  function sendMessage(dialogueId: string, input: SendMessageInput, call: CallOptions & { stream: true }): AsyncIterable<MessageEvent>;
+  function sendMessage(dialogueId: string, input: SendMessageInput, call: CallOptions & { stream?: boolean } = {}): Promise<TurnAnswer> | AsyncIterable<MessageEvent> {
+    const { stream: wantStream, ...rest } = call;
+    const body = { ...input, messageId: input.messageId ?? newMessageId() };
+    const path = `/v1/dialogues/${id(dialogueId)}/messages`;
+    return wantStream ? stream<MessageStreamEvent>(path, body, rest) : json<TurnAnswer>('POST', path, body, rest);
+  }
+
+  return {
+    async listCharacters(call) {
+      return (await json<CharacterListAnswer>('GET', '/v1/characters', undefined, call)).characters;
+    },
+    async getCharacter(characterId, call) {
+      return (await json<{ character: PublicCharacter }>('GET', `/v1/characters/${id(characterId)}`, undefined, call)).character;
+    },
+    startDialogue,
+    sendMessage,
+    getDialogue: (dialogueId, call) => json<DialogueAnswer>('GET', `/v1/dialogues/${id(dialogueId)}`, undefined, call),
+    endDialogue: (dialogueId, input = {}, call) => json<EndAnswer>('POST', `/v1/dialogues/${id(dialogueId)}/end`, input, call),
+    devEvents: (after = 0, call) => json<DevEventsAnswer>('GET', `/v1/dev/events?after=${after}`, undefined, call),
+  };
+}
+
+function newMessageId(): string {
+  // randomUUID exists in Node 19+ and in browsers' secure contexts (localhost included).
+  const c = globalThis.crypto as Crypto | undefined;
+  if (c?.randomUUID) return c.randomUUID();
+  return `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
