@@ -20,11 +20,11 @@ export class TcpProxy {
   ) {}
 
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    let proxy!: TcpProxy;
-    const server = createServer((client) => proxy.accept(client, target));
+    const holder: { proxy?: TcpProxy } = {};
+    const server = createServer((client) => holder.proxy?.accept(client, target));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new TcpProxy(server, (server.address() as AddressInfo).port);
-    return proxy;
+    holder.proxy = new TcpProxy(server, (server.address() as AddressInfo).port);
+    return holder.proxy;
   }
 
   /** `redis://127.0.0.1:6379` -> the same URL through the proxy. */
