@@ -68,6 +68,7 @@ export const API_ROUTES = {
     answer: ReadinessAnswerSchema,
     errors: [503],
   },
+  metrics: { method: 'get', path: '/metrics', owners: 'every', tag: 'operations', summary: 'Prometheus metrics of this process (text exposition format)', status: 200, answer: null, errors: [] },
   openapi: { method: 'get', path: '/openapi.json', owners: 'every', tag: 'operations', summary: 'This document (the routes of the process that serves it)', status: 200, answer: null, errors: [] },
   listCharacters: {
     method: 'get',

@@ -80,7 +80,8 @@ export const StartStreamEvents = {
 };
 /** Events of `POST /v1/dialogues/:id/messages`: accepted, delta (many), reply, changes, options, done; or error. */
 export const MessageStreamEvents = {
-  accepted: TurnSchema,
+  /** The player's turn as accepted; `at` is set when the turn commits (present on a replay). */
+  accepted: TurnSchema.partial({ at: true }),
   delta: DeltaEventSchema,
   reply: TurnSchema,
   changes: ChangesSchema,

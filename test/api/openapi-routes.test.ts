@@ -1,0 +1,253 @@
+/**
+ * The OpenAPI documents against the real express apps: every route an app registers is documented
+ * and every documented route is registered (read from the routers themselves), each app serves its
+ * own document at /openapi.json, and requests to each route answer only documented statuses with
+ * bodies that validate against the documented schemas (ajv, JSON Schema 2020-12).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { AiGateway, AiUnavailable, createLogger, eventSource, type AiClient } from '../../shared/src';
+import { ScriptedProvider } from '../../shared/src/adapters/ai/scripted-provider';
+import { InProcessEventBus } from '../../shared/src/adapters/in-process-event-bus';
+import { MemorySeenEvents } from '../../shared/src/adapters/memory-seen-events';
+import { MemoryAnalyticsStore } from '../../shared/src/adapters/memory-analytics-store';
+import { headerAuthenticator } from '../../shared/src/http/auth';
+import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
+import { API_ROUTES, FUNCTION_NAMES, routesOf, type RouteName, type RouteOwner } from '../../shared/src/api/api-routes';
+import { buildOpenApiDocument, openApiPath, type OpenApiDocument } from '../../shared/src/api/openapi-document';
+import { createApp as startApp } from '../../functions/dialogue-start/app';
+import { createApp as messageApp } from '../../functions/dialogue-message/app';
+import { createApp as endApp } from '../../functions/dialogue-end/app';
+import { createApp as aiApp } from '../../functions/ai-generate/app';
+import { createApp as logApp } from '../../functions/dialogue-log/app';
+import { createApp as analyticsApp } from '../../functions/dialogue-analytics/app';
+import { createLogHandler } from '../../functions/dialogue-log/handler';
+import { createAnalyticsService } from '../../functions/dialogue-analytics/handler';
+import { startDialogueFunctions } from '../support/dialogue-harness';
+import { listen } from '../support/http';
+import { collectSse } from '../support/sse';
+
+const logger = createLogger('test', 'silent');
+const gateway = () =>
+  new AiGateway({ provider: new ScriptedProvider({ chunkDelayMs: 0 }), fallback: new ScriptedProvider({ chunkDelayMs: 0 }), publisher: new InProcessEventBus(), source: eventSource('ai-generate'), logger });
+
+/** Each function's app as its main.ts builds it (deps are not touched while routes register). */
+function appsByFunction(): Record<(typeof FUNCTION_NAMES)[number], Express> {
+  const deps = {} as DialogueDeps;
+  const options = { logger, readiness: {}, access: { auth: headerAuthenticator() } };
+  return {
+    'dialogue-start': startApp(deps, options),
+    'dialogue-message': messageApp(deps, options),
+    'dialogue-end': endApp(deps, options),
+    'ai-generate': aiApp({ gateway: gateway(), logger, serviceToken: 'svc-token' }),
+    'dialogue-log': logApp({ handler: createLogHandler({ logger, seen: new MemorySeenEvents() }), logger, readiness: {} }),
+    'dialogue-analytics': analyticsApp({ service: createAnalyticsService({ store: new MemoryAnalyticsStore() }), logger, readiness: {} }),
+  };
+}
+
+type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+/** "METHOD /path" of every route in an express 5 app, nested routers included. */
+function registeredRoutes(app: Express): string[] {
+  const found: string[] = [];
+  const walk = (stack: Layer[]) => {
+    for (const layer of stack) {
+      if (layer.route) for (const method of Object.keys(layer.route.methods)) found.push(`${method.toUpperCase()} ${layer.route.path}`);
+      else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+  return [...new Set(found)].sort();
+}
+
+function documentedRoutes(doc: OpenApiDocument): string[] {
+  return Object.entries(doc.paths)
+    .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
+    .sort();
+}
+
+describe('every registered route is documented and every documented route is registered', () => {
+  const apps = appsByFunction();
+  test.each(FUNCTION_NAMES)('%s', async (fn) => {
+    const registered = registeredRoutes(apps[fn]).map((r) => r.replace(/:([A-Za-z0-9_]+)/g, '{$1}'));
+    const doc = buildOpenApiDocument(fn);
+    expect(registered).toEqual(documentedRoutes(doc));
+    expect(registered.length).toBeGreaterThanOrEqual(4);
+    // ...and the app serves exactly that document.
+    const server = await listen(apps[fn]);
+    try {
+      const served = await (await fetch(`${server.url}/openapi.json`)).json();
+      expect(served).toEqual(JSON.parse(JSON.stringify(doc)));
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('the standalone document holds every function route but the subscribers\u2019 receivers, plus the dev events', () => {
+    const standalone = documentedRoutes(buildOpenApiDocument('standalone'));
+    const fromFunctions = new Set(FUNCTION_NAMES.flatMap((fn) => documentedRoutes(buildOpenApiDocument(fn))));
+    expect(standalone).toEqual([...fromFunctions].filter((r) => r !== 'POST /').concat('GET /v1/dev/events').sort());
+  });
+
+  test('the document is OpenAPI 3.1 whose every $ref resolves, and every SSE event of DESIGN \u00a74 is described', () => {
+    const doc = buildOpenApiDocument('standalone');
+    expect(doc.openapi).toBe('3.1.0');
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(20);
+    for (const ref of refs) {
+      const id = ref.slice(8, -1).replace('#/components/schemas/', '');
+      expect(doc.components.schemas[id]).toBeDefined();
+    }
+    const events = (p: string) => Object.keys(doc.paths[p]!.post!['x-sse-events'] ?? {});
+    expect(events('/v1/dialogues/{id}/messages')).toEqual(['accepted', 'delta', 'reply', 'changes', 'options', 'done', 'error']);
+    expect(events('/v1/dialogues')).toEqual(['accepted', 'delta', 'reply', 'options', 'done', 'error']);
+    // 401/403/429 are documented on every player route from the start (DESIGN §4).
+    for (const name of ['listCharacters', 'getCharacter', 'startDialogue', 'getDialogue', 'sendMessage', 'endDialogue'] as const) {
+      const op = doc.paths[openApiPath(API_ROUTES[name].path)]![API_ROUTES[name].method]!;
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403', '429']));
+    }
+  });
+});
+
+describe('the apps answer only documented statuses, with documented bodies', () => {
+  const doc = buildOpenApiDocument('standalone');
+  const docAi = buildOpenApiDocument('ai-generate');
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema(doc, 'standalone');
+  ajv.addSchema(docAi, 'ai');
+  const observed = new Map<RouteName, Set<number>>();
+
+  /** Checks one answer against the document and records its status for the coverage test. */
+  async function check(name: RouteName, res: Response, docName: 'standalone' | 'ai' = 'standalone') {
+    const route = API_ROUTES[name];
+    const op = (docName === 'ai' ? docAi : doc).paths[openApiPath(route.path)]![route.method]!;
+    const documented = Object.keys(op.responses).map(Number);
+    expect({ name, status: res.status, documented: documented.includes(res.status) }).toEqual({ name, status: res.status, documented: true });
+    observed.set(name, (observed.get(name) ?? new Set()).add(res.status));
+    const text = await res.text();
+    const schema = op.responses[String(res.status)]!.content?.['application/json']?.schema as { $ref?: string } | undefined;
+    if (!schema?.$ref) return text ? JSON.parse(text) : null;
+    const body = JSON.parse(text);
+    const validate = ajv.getSchema(`${docName}${schema.$ref}`)!;
+    expect({ name, status: res.status, valid: validate(body), errors: validate.errors ?? null }).toEqual({ name, status: res.status, valid: true, errors: null });
+    return body;
+  }
+
+  let h: Awaited<ReturnType<typeof startDialogueFunctions>>;
+  let failing: Awaited<ReturnType<typeof startDialogueFunctions>>;
+  beforeAll(async () => {
+    h = await startDialogueFunctions();
+    const down: AiClient = {
+      run: async () => {
+        throw new AiUnavailable('the AI is down');
+      },
+      // eslint-disable-next-line require-yield
+      stream: async function* () {
+        throw new AiUnavailable('the AI is down');
+      },
+      ping: async () => undefined,
+    } as unknown as AiClient;
+    failing = await startDialogueFunctions({ ai: down });
+  });
+  afterAll(async () => {
+    await h.close();
+    await failing.close();
+  });
+
+  const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  test('probes of every dialogue route', async () => {
+    const { start, message, end } = h.urls;
+    await check('health', await fetch(`${start}/healthz`));
+    await check('readiness', await fetch(`${start}/readyz`));
+    await check('openapi', await fetch(`${start}/openapi.json`));
+    await check('listCharacters', await fetch(`${start}/v1/characters`));
+    await check('getCharacter', await fetch(`${start}/v1/characters/innkeeper-mara`));
+    await check('getCharacter', await fetch(`${start}/v1/characters/nobody`));
+    await check('getCharacter', await fetch(`${start}/v1/characters/NOT_A_SLUG`));
+
+    const startBody = { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' };
+    const started = await check('startDialogue', await post(`${start}/v1/dialogues`, startBody));
+    await check('startDialogue', await post(`${start}/v1/dialogues`, { ...startBody, extra: 1 }));
+    await check('startDialogue', await post(`${start}/v1/dialogues`, { ...startBody, characterId: 'nobody' }));
+    await check('startDialogue', await post(`${start}/v1/dialogues`, { ...startBody, strategyId: 'intimidate' }));
+    await check('startDialogue', await post(`${start}/v1/dialogues`, { ...startBody, pad: 'x'.repeat(70_000) }));
+    await check('startDialogue', await post(`${start}/v1/dialogues`, JSON.stringify(startBody), { 'content-type': 'application/json; charset=latin1' }));
+    await check('startDialogue', await post(`${failing.urls.start}/v1/dialogues`, startBody));
+
+    const id = started.dialogue.id as string;
+    const option = started.options[0].id as string;
+    await check('sendMessage', await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm1', optionId: option }));
+    await check('sendMessage', await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm2' }));
+    await check('sendMessage', await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm3', optionId: 'opt-99' }));
+    await check('sendMessage', await post(`${message}/v1/dialogues/${randomUUID()}/messages`, { messageId: 'm4', text: 'hello' }));
+    await check('sendMessage', await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm5', text: 'hello' }, { 'x-player-id': 'someone-else' }));
+    await check('getDialogue', await fetch(`${message}/v1/dialogues/${id}`));
+    await check('getDialogue', await fetch(`${message}/v1/dialogues/not-a-uuid`));
+    await check('getDialogue', await fetch(`${message}/v1/dialogues/${randomUUID()}`));
+    await check('getDialogue', await fetch(`${message}/v1/dialogues/${id}`, { headers: { 'x-player-id': 'someone-else' } }));
+    await check('endDialogue', await post(`${end}/v1/dialogues/${id}/end`, { reason: 1 }));
+    await check('endDialogue', await post(`${end}/v1/dialogues/${id}/end`, { reason: 'done' }));
+    await check('endDialogue', await post(`${end}/v1/dialogues/${randomUUID()}/end`, {}));
+    await check('sendMessage', await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm6', text: 'still there?' }));
+    await check('getDialogue', await fetch(`${message}/v1/dialogues/${id}`));
+  });
+
+  test('streamed answers carry only documented events, each valid', async () => {
+    const body = await (await post(`${h.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour' })).json();
+    const res = await post(`${h.urls.message}/v1/dialogues/${body.dialogue.id}/messages`, { messageId: 's1', text: 'Well met.' }, { accept: 'text/event-stream' });
+    expect(res.status).toBe(API_ROUTES.sendMessage.status);
+    const frames = await collectSse(res);
+    const described = doc.paths['/v1/dialogues/{id}/messages']!.post!['x-sse-events']!;
+    expect(new Set(frames.map((f) => f.event))).toEqual(new Set(['accepted', 'delta', 'reply', 'changes', 'options', 'done']));
+    for (const frame of frames) {
+      const validate = ajv.getSchema(`standalone${(described[frame.event] as { $ref: string }).$ref}`)!;
+      expect({ event: frame.event, valid: validate(frame.data), errors: validate.errors ?? null }).toEqual({ event: frame.event, valid: true, errors: null });
+    }
+  });
+
+  test('probes of the AI gateway route', async () => {
+    const server = await listen(appsByFunction()['ai-generate']);
+    const auth = { authorization: 'Bearer svc-token' };
+    try {
+      const input = { dialogueId: randomUUID(), seed: 1, text: 'x' };
+      await check('runTask', await post(`${server.url}/v1/tasks/text.generate`, { input: { prompt: 'Name a tavern.' } }, auth), 'ai');
+      await check('runTask', await post(`${server.url}/v1/tasks/text.generate`, { input: { prompt: 'Name a tavern.' } }), 'ai');
+      await check('runTask', await post(`${server.url}/v1/tasks/no.such.task`, { input }, auth), 'ai');
+      await check('runTask', await post(`${server.url}/v1/tasks/text.generate`, { input: {}, extra: true }, auth), 'ai');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('coverage: every documented status was seen, but those this suite cannot cause', () => {
+    // Not caused here, with the reason: auth and rate limits are off in these apps (issue 4's suites
+    // cause them); 502/504 take the same path as the 503 seen (the AI's typed error); a failing
+    // store is the store contract suites' business.
+    const notCausedHere: Partial<Record<RouteName, number[]>> = {
+      health: [],
+      readiness: [503],
+      listCharacters: [401, 403, 429],
+      getCharacter: [401, 403, 429],
+      startDialogue: [401, 403, 429, 502, 504],
+      getDialogue: [401, 429, 503],
+      sendMessage: [401, 429, 502, 503, 504, 413, 415],
+      endDialogue: [401, 403, 429, 409, 502, 503, 504, 413, 415],
+      runTask: [413, 415, 502, 503, 504],
+    };
+    const uncovered: Record<string, number[]> = {};
+    for (const name of Object.keys(notCausedHere) as RouteName[]) {
+      const missing = API_ROUTES[name].errors.concat(API_ROUTES[name].status).filter((s) => !observed.get(name)?.has(s) && !notCausedHere[name]!.includes(s));
+      if (missing.length) uncovered[name] = missing;
+    }
+    expect(uncovered).toEqual({});
+  });
+});
+
+test('each owner has a document; the route table names only known owners', () => {
+  const owners = new Set<RouteOwner>([...FUNCTION_NAMES, 'standalone']);
+  for (const [, route] of routesOf('standalone')) if (route.owners !== 'every') for (const o of route.owners) expect(owners.has(o)).toBe(true);
+});
