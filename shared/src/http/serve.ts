@@ -38,6 +38,9 @@ export function serve(app: Express, options: { port: number; logger: Logger; dra
         process.exit(0);
       });
       server.closeIdleConnections();
+      // A stream that finishes leaves its keep-alive socket idle; close such sockets as they appear,
+      // or a client's (or proxy's) keep-alive would hold the pod until the deadline.
+      setInterval(() => server.closeIdleConnections(), 100).unref();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
