@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { NodeTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
 
 /** When the standard OTEL_* variables ask for an OTLP exporter (an endpoint set, or `otlp` named). */
 export function otlpExportWanted(env: NodeJS.ProcessEnv): boolean {
@@ -28,7 +29,7 @@ export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = proce
     if (otlpExportWanted(env)) {
       // Loaded lazily: the exporter and its protobuf machinery cost start-up time nobody asked for.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+      const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp;
       spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
     }
     started = new NodeTracerProvider({

@@ -1,0 +1,328 @@
+/**
+ * `npm run bench`: Parley's own cost, side by side with a bare baseline measured in the same run.
+ * The functions run as separate processes from dist/ on the real Redis and RabbitMQ, the scripted
+ * provider in instant mode (SCRIPTED_CHUNK_DELAY_MS=0); this process only drives and measures.
+ * Prints one table with PASS/MISS per target (never fails on a miss) and writes bench/results.json.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import amqp from 'amqplib';
+import { AmqpEventPublisher, ScriptedProvider, buildEvent, encodeAmqpMessage, type ParleyEvent } from '../shared/src';
+import { sampleAppraiseInput, sampleOptionsInput, sampleReplyInput } from '../shared/src/ai-gateway/ai-task-fixtures';
+import type { BenchLine } from './bench-line';
+import { closedLoop, percentile, request } from './load-driver';
+import { rssMb, startBundle, stop, type Started } from './processes';
+
+const ROOT = path.resolve(__dirname, '../..');
+const DIST = path.join(ROOT, 'dist');
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const RUN = randomUUID().slice(0, 8);
+const PREFIX = `bench:${RUN}:`;
+const EXCHANGE = `parley.bench.${RUN}`;
+const LOAD_MS = Number(process.env.BENCH_LOAD_MS ?? 5000);
+const LONG_TURNS = 1000;
+const PLAYER = { 'x-player-id': 'bench-player' };
+const TURN = { text: 'Your stew is famous from here to the coast.', strategyId: 'flatter' };
+
+const lines: BenchLine[] = [];
+const add = (line: BenchLine) => {
+  lines.push(line);
+  process.stderr.write(`  ${line.section} / ${line.name}: ${round(line.value)} ${line.unit}\n`);
+};
+const round = (n: number) => (Number.isFinite(n) ? (Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 100) / 100) : n);
+const ratioLine = (line: Omit<BenchLine, 'ratio'> & { baseline: number }): BenchLine => ({ ...line, ratio: round(line.value / line.baseline) });
+
+const ENV: Record<string, string> = {
+  REDIS_URL,
+  AMQP_URL,
+  AMQP_EXCHANGE: EXCHANGE,
+  REDIS_KEY_PREFIX: PREFIX,
+  CHARACTERS_DIR: path.join(ROOT, 'content/characters'),
+  AI_PROVIDER: 'scripted',
+  // The documented instant mode: the scripted provider streams without pauses.
+  SCRIPTED_CHUNK_DELAY_MS: '0',
+  AUTH_MODE: 'none',
+  RATE_LIMIT_PLAYER_PER_MINUTE: '0',
+  RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
+  MAX_ACTIVE_DIALOGUES: '0',
+  LOG_LEVEL: 'info',
+  OTEL_TRACES_EXPORTER: 'none',
+};
+
+const BUNDLES = ['ai-generate', 'dialogue-start', 'dialogue-message', 'dialogue-end', 'dialogue-log', 'dialogue-analytics'];
+const PORTS: Record<string, number> = { 'ai-generate': 18101, 'dialogue-start': 18102, 'dialogue-message': 18103, 'dialogue-end': 18104, 'dialogue-log': 18105, 'dialogue-analytics': 18106, standalone: 18107, baseline: 18108 };
+const envOf = (fn: string): Record<string, string> => ({
+  ...ENV,
+  ...(fn.startsWith('dialogue-') && !['dialogue-log', 'dialogue-analytics'].includes(fn) ? { AI_URL: `http://127.0.0.1:${PORTS['ai-generate']}` } : {}),
+  ...(['dialogue-log', 'dialogue-analytics'].includes(fn) ? { AMQP_QUEUE: `${EXCHANGE}.${fn}` } : {}),
+});
+
+async function coldStarts(): Promise<Record<string, Started>> {
+  const running: Record<string, Started> = {};
+  for (const fn of [...BUNDLES, 'standalone']) {
+    const script = path.join(DIST, fn, 'index.js');
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      // npm start's single process runs on its embedded defaults (in-memory store, in-process bus).
+      const env = fn === 'standalone' ? { SCRIPTED_CHUNK_DELAY_MS: '0', LOG_LEVEL: 'info', CHARACTERS_DIR: ENV.CHARACTERS_DIR!, AUTH_MODE: 'none' } : envOf(fn);
+      const started = await startBundle(fn, script, PORTS[fn]!, env);
+      times.push(started.coldStartMs);
+      if (i === 2 && fn !== 'standalone') running[fn] = started;
+      else await stop(started);
+    }
+    const ms = percentile(times, 50);
+    add({ section: 'cold start', name: `${fn} (median of 3)`, value: round(ms), unit: 'ms', target: '<= 300 ms', pass: ms <= 300 });
+  }
+  return running;
+}
+
+async function newDialogue(): Promise<string> {
+  const res = await request(`http://127.0.0.1:${PORTS['dialogue-start']}/v1/dialogues`, {
+    body: { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' },
+    headers: PLAYER,
+  });
+  if (res.status !== 201) throw new Error(`start answered ${res.status}: ${res.body}`);
+  return (JSON.parse(res.body) as { dialogue: { id: string } }).dialogue.id;
+}
+
+const MESSAGE_URL = (id: string) => `http://127.0.0.1:${PORTS['dialogue-message']}/v1/dialogues/${id}/messages`;
+
+async function sendTurn(id: string, messageId: string, sse = false) {
+  const res = await request(MESSAGE_URL(id), {
+    body: { messageId, ...TURN },
+    headers: { ...PLAYER, ...(sse ? { accept: 'text/event-stream' } : {}) },
+    ...(sse ? { firstEvent: 'delta' } : {}),
+  });
+  if (res.status !== 200) throw new Error(`turn answered ${res.status}: ${res.body.slice(0, 200)}`);
+  return res;
+}
+
+/** What the scripted provider itself takes for a turn's three calls, in this process (instant mode). */
+async function providerTimes() {
+  const provider = new ScriptedProvider({ chunkDelayMs: 0 });
+  const firstChunk: number[] = [];
+  const turn: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const t0 = performance.now();
+    let first = true;
+    for await (const _chunk of provider.streamText('dialogue.reply', sampleReplyInput({ seed: i }), {})) {
+      if (first) firstChunk.push(performance.now() - t0);
+      first = false;
+    }
+    await provider.generateJson('dialogue.appraise', sampleAppraiseInput(), {}, {});
+    await provider.generateJson('dialogue.options', sampleOptionsInput(), {}, {});
+    turn.push(performance.now() - t0);
+  }
+  return { firstChunkP50: percentile(firstChunk, 50), firstChunkP99: percentile(firstChunk, 99), turnP50: percentile(turn, 50), turnP99: percentile(turn, 99) };
+}
+
+async function throughput(running: Record<string, Started>, provider: Awaited<ReturnType<typeof providerTimes>>) {
+  const baselineUrl = `http://127.0.0.1:${PORTS.baseline}`;
+  const baselineTurn = (worker: number) =>
+    request(`${baselineUrl}/turn/${RUN}-${worker}`, { body: TURN }).then((r) => {
+      if (r.status !== 200) throw new Error(`baseline ${r.status}`);
+    });
+  // Warm both up (JIT, connection pools) before anything counts.
+  const warm = await Promise.all(Array.from({ length: 16 }, () => newDialogue()));
+  await closedLoop(16, 1500, (w, n) => sendTurn(warm[w]!, `warm-${n}`).then(() => undefined));
+  await closedLoop(16, 1500, baselineTurn);
+
+  let peakRss: Record<string, number> = {};
+  for (const concurrency of [1, 16, 64]) {
+    const dialogues = await Promise.all(Array.from({ length: concurrency }, () => newDialogue()));
+    const sampler = setInterval(() => {
+      for (const [fn, s] of Object.entries(running)) peakRss[fn] = Math.max(peakRss[fn] ?? 0, rssMb(s.child));
+    }, 100);
+    if (concurrency !== 64) peakRss = {};
+    const parley = await closedLoop(concurrency, LOAD_MS, (w, n) => sendTurn(dialogues[w]!, `c${concurrency}-${n}`).then(() => undefined));
+    clearInterval(sampler);
+    const base = await closedLoop(concurrency, LOAD_MS, baselineTurn);
+    const section = `message route, JSON, ${concurrency} dialogue${concurrency > 1 ? 's' : ''}`;
+    const tput = ratioLine({ section, name: 'turns/s (baseline: bare express GET+SET+confirmed publish)', value: round(parley.perSecond), unit: '/s', baseline: round(base.perSecond) });
+    if (concurrency === 16) Object.assign(tput, { target: '>= 0.5 x baseline', pass: parley.perSecond >= 0.5 * base.perSecond });
+    if (parley.errors > 0) tput.note = `${parley.errors} failed turns`;
+    add(tput);
+    add(ratioLine({ section, name: 'latency p50', value: round(parley.p50), unit: 'ms', baseline: round(base.p50) }));
+    add(ratioLine({ section, name: 'latency p99', value: round(parley.p99), unit: 'ms', baseline: round(base.p99) }));
+    if (concurrency === 16) {
+      // A turn's own overhead: its latency less what the AI (the instant scripted provider) took.
+      const overhead = parley.p99 - provider.turnP99;
+      add({ section, name: 'turn overhead p99 (latency p99 - provider p99)', value: round(overhead), unit: 'ms', target: '<= 5 ms', pass: overhead <= 5, note: `provider p99 ${round(provider.turnP99)} ms` });
+    }
+  }
+  for (const [fn, mb] of Object.entries(peakRss)) add({ section: 'memory', name: `${fn} RSS under load (64 dialogues, peak)`, value: round(mb), unit: 'MB' });
+}
+
+async function timeToFirstDelta(provider: Awaited<ReturnType<typeof providerTimes>>) {
+  const id = await newDialogue();
+  const ttfd: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const res = await sendTurn(id, `sse-${i}`, true);
+    if (res.firstEventMs !== undefined && i >= 10) ttfd.push(res.firstEventMs);
+  }
+  const section = 'SSE, 1 dialogue';
+  const p50 = percentile(ttfd, 50) - provider.firstChunkP50;
+  const p99 = percentile(ttfd, 99) - provider.firstChunkP99;
+  add({ section, name: 'time to first delta - provider first chunk, p50', value: round(p50), unit: 'ms', target: '<= 2 ms', pass: p50 <= 2, note: `provider first chunk p50 ${round(provider.firstChunkP50 * 1000)} us` });
+  add({ section, name: 'time to first delta - provider first chunk, p99', value: round(p99), unit: 'ms' });
+}
+
+async function perTurnCost(redis: Redis) {
+  const id = await newDialogue();
+  const latency: number[] = [];
+  const sizes: Record<number, { state: number; result: number }> = {};
+  for (let turn = 1; turn <= LONG_TURNS; turn++) {
+    const t0 = performance.now();
+    await sendTurn(id, `long-${turn}`);
+    latency.push(performance.now() - t0);
+    if (turn === 10 || turn === LONG_TURNS) {
+      const state = await redis.hstrlen(`${PREFIX}dialogue:{${id}}:state`, 's');
+      const result = await redis.strlen(`${PREFIX}dialogue:{${id}}:result:long-${turn}`);
+      sizes[turn] = { state, result };
+    }
+  }
+  const transcript = await redis.llen(`${PREFIX}dialogue:{${id}}:transcript`);
+  const short = sizes[10]!;
+  const long = sizes[LONG_TURNS]!;
+  const section = 'per-turn cost, length 10 vs 1,000';
+  const perTurn = (s: { state: number; result: number }) => 2 * s.state + s.state + s.result;
+  add({
+    ...ratioLine({ section, name: 'bytes read+written per turn (state read twice, written once, plus the stored answer)', value: perTurn(long), unit: 'B', baseline: perTurn(short) }),
+    target: '<= 1.10 x at length 10',
+    pass: perTurn(long) <= 1.1 * perTurn(short),
+    note: `hot state ${short.state} -> ${long.state} B; transcript list ${transcript} entries`,
+  });
+  const early = percentile(latency.slice(5, 55), 50);
+  const late = percentile(latency.slice(-50), 50);
+  add({ ...ratioLine({ section, name: 'turn latency p50 (turns 6-55 vs last 50)', value: round(late), unit: 'ms', baseline: round(early) }), target: '<= 1.10 x at length 10', pass: late <= 1.1 * early });
+}
+
+async function publisherRate() {
+  const events = 10_000;
+  const batch = 50;
+  const exchange = `${EXCHANGE}.publisher`;
+  const queue = `${exchange}.sink`;
+  const connection = await amqp.connect(AMQP_URL);
+  const admin = await connection.createChannel();
+  await admin.assertExchange(exchange, 'topic', { durable: true });
+  await admin.assertQueue(queue, { durable: true });
+  await admin.bindQueue(queue, exchange, '#');
+  const make = (i: number): ParleyEvent =>
+    buildEvent({ id: `${RUN}.${i}`, type: 'dialogue.progress', source: '/parley/bench', subject: RUN, time: new Date().toISOString(), sequence: i, data: { bench: i } as never });
+  const all = Array.from({ length: events }, (_, i) => make(i));
+
+  const publisher = await AmqpEventPublisher.connect(AMQP_URL, { exchange });
+  let t0 = performance.now();
+  for (let i = 0; i < events; i += batch) await publisher.publish(all.slice(i, i + batch));
+  const ours = events / ((performance.now() - t0) / 1000);
+  await publisher.close();
+
+  const confirm = await connection.createConfirmChannel();
+  t0 = performance.now();
+  for (let i = 0; i < events; i += batch) {
+    for (const event of all.slice(i, i + batch)) {
+      const { routingKey, content, options } = encodeAmqpMessage(event);
+      confirm.publish(exchange, routingKey, content, options);
+    }
+    await confirm.waitForConfirms();
+  }
+  const bare = events / ((performance.now() - t0) / 1000);
+  await admin.deleteQueue(queue);
+  await admin.deleteExchange(exchange);
+  await connection.close();
+  add({
+    ...ratioLine({ section: 'events', name: `AMQP publisher with confirms (batches of ${batch}) vs bare amqplib confirm loop`, value: round(ours), unit: 'events/s', baseline: round(bare) }),
+    target: '>= 0.5 x bare amqplib',
+    pass: ours >= 0.5 * bare,
+  });
+}
+
+function bundleSizes() {
+  for (const fn of readdirSync(DIST)) {
+    const file = path.join(DIST, fn, 'index.js');
+    if (fn === 'bench' || !existsSync(file)) continue;
+    add({ section: 'bundle size', name: fn, value: round(statSync(file).size / 1024), unit: 'KB' });
+  }
+}
+
+async function llamaLines() {
+  const file = path.join(DIST, 'bench', 'llama-bench.js');
+  if (!existsSync(file)) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const llama = require(file) as { runLlamaBench(): Promise<BenchLine[]> };
+  for (const line of await llama.runLlamaBench()) add(line);
+}
+
+function printTable() {
+  const rows = lines.map((l) => [
+    l.section,
+    l.name,
+    `${round(l.value)} ${l.unit}`,
+    l.baseline === undefined ? '' : `${round(l.baseline)} ${l.unit}`,
+    l.ratio === undefined ? '' : String(l.ratio),
+    l.target ?? '',
+    l.pass === undefined ? '' : l.pass ? 'PASS' : 'MISS',
+    l.note ?? '',
+  ]);
+  const header = ['section', 'measure', 'value', 'baseline', 'ratio', 'target', '', 'note'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log([fmt(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(fmt)].join('\n'));
+}
+
+async function main() {
+  const began = performance.now();
+  const redis = new Redis(REDIS_URL);
+  let running: Record<string, Started> = {};
+  let baseline: Started | undefined;
+  try {
+    process.stderr.write(`bench run ${RUN}: ${os.cpus().length} cpus, node ${process.version}\n`);
+    const provider = await providerTimes();
+    add({ section: 'provider (in-process, instant)', name: 'scripted: a turn\'s 3 calls, p50', value: round(provider.turnP50), unit: 'ms' });
+    running = await coldStarts();
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const [fn, s] of Object.entries(running)) add({ section: 'memory', name: `${fn} RSS idle`, value: round(rssMb(s.child)), unit: 'MB' });
+    baseline = await startBundle('baseline', path.join(DIST, 'bench', 'baseline-server.js'), PORTS.baseline!, { ...ENV, REDIS_KEY_PREFIX: `${PREFIX}baseline:` });
+    await throughput(running, provider);
+    await timeToFirstDelta(provider);
+    await perTurnCost(redis);
+    await publisherRate();
+    bundleSizes();
+    await llamaLines();
+  } finally {
+    await Promise.all([...Object.values(running), ...(baseline ? [baseline] : [])].map(stop));
+    await cleanUp(redis);
+  }
+  printTable();
+  const seconds = Math.round((performance.now() - began) / 1000);
+  const misses = lines.filter((l) => l.pass === false).length;
+  console.log(`\n${lines.filter((l) => l.pass).length} PASS, ${misses} MISS; ${seconds} s; ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`);
+  writeFileSync(
+    path.join(ROOT, 'bench', 'results.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), seconds, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, lines }, null, 2)}\n`,
+  );
+}
+
+async function cleanUp(redis: Redis) {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+  const connection = await amqp.connect(AMQP_URL);
+  const channel = await connection.createChannel();
+  for (const fn of ['dialogue-log', 'dialogue-analytics']) await channel.deleteQueue(`${EXCHANGE}.${fn}`).catch(() => undefined);
+  await channel.deleteExchange(EXCHANGE).catch(() => undefined);
+  await connection.close().catch(() => undefined);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

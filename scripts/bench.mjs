@@ -1,0 +1,28 @@
+// `npm run bench`: bundles the bench driver and the baseline server (and bench/llama-bench.ts when
+// it exists) next to the functions' bundles, then runs the driver. See docs/performance.md.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const entries = [
+  ['bench/run-bench.ts', 'dist/bench/index.js'],
+  ['bench/baseline-server.ts', 'dist/bench/baseline-server.js'],
+  ...(existsSync('bench/llama-bench.ts') ? [['bench/llama-bench.ts', 'dist/bench/llama-bench.js']] : []),
+];
+await Promise.all(
+  entries.map(([entry, outfile]) =>
+    build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: true,
+      logLevel: 'warning',
+      external: ['node-llama-cpp', 'pino-pretty'],
+    }),
+  ),
+);
+const run = spawnSync(process.execPath, ['dist/bench/index.js'], { stdio: 'inherit' });
+process.exit(run.status ?? 1);
