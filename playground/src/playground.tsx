@@ -54,7 +54,7 @@ export function Playground({ client }: { client: ParleyClient }) {
     setStrategyId(character?.goals.find((g) => g.id === id)?.strategies[0]?.id ?? '');
   }
 
-  const addLine = (turn: Turn) => setLines((old) => [...old, { key: `${turn.speaker}-${turn.seq}`, speaker: turn.speaker, text: turn.text }]);
+  const addLine = (turn: Pick<Turn, 'seq' | 'speaker' | 'text'>) => setLines((old) => [...old, { key: `${turn.speaker}-${turn.seq}`, speaker: turn.speaker, text: turn.text }]);
 
   async function start(e: FormEvent) {
     e.preventDefault();
