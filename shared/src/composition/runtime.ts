@@ -18,6 +18,7 @@ import type { ReadinessChecks } from '../http/create-app';
 import type { AiClient } from '../ports/ai-client';
 import type { EventPublisher } from '../ports/event-publisher';
 import { OutboxRelay } from '../services/outbox-relay';
+import { ExpirySweeper, sweepIntervalMs } from '../services/expiry-sweeper';
 import type { DialogueDeps } from '../services/dialogue-access';
 
 /**
@@ -25,7 +26,7 @@ import type { DialogueDeps } from '../services/dialogue-access';
  * SinkBinding set K_SINK, else an in-process bus (the single `npm start` process).
  */
 export async function createEventPublisher(config: CommonConfig, logger: Logger): Promise<EventPublisher> {
-  if (config.AMQP_URL) return AmqpEventPublisher.connect(config.AMQP_URL, { exchange: config.AMQP_EXCHANGE, logger });
+  if (config.AMQP_URL) return AmqpEventPublisher.lazy(config.AMQP_URL, { exchange: config.AMQP_EXCHANGE, logger });
   if (config.K_SINK) {
     const ceOverrides = process.env.K_CE_OVERRIDES;
     return new HttpSinkEventPublisher({ sink: config.K_SINK, ...(ceOverrides ? { ceOverrides } : {}) });
@@ -67,6 +68,9 @@ export async function createDialogueRuntime(
   relay.start(config.OUTBOX_RELAY_INTERVAL_MS);
   // Events left by a previous process (crash, broker outage) go out now.
   void relay.flushAll();
+  const sweeper = new ExpirySweeper({ store, catalog, relay, logger, source: eventSource(options.functionName), now: () => new Date() });
+  sweeper.start(sweepIntervalMs(config.DIALOGUE_TTL_SECONDS));
+  void sweeper.sweep();
   return {
     deps: {
       store,
@@ -81,11 +85,16 @@ export async function createDialogueRuntime(
     publisher,
     readiness: {
       store: () => store.ping(),
-      events: () => publisher.ping(),
+      // Turns go on while the broker is down (events wait in the outbox): reported, not fatal.
+      events: () => publisher.ping().then(
+        () => 'ok',
+        (err: unknown) => `degraded: ${err instanceof Error ? err.message : String(err)}; events wait in the outbox`,
+      ),
       ...(config.AI_URL ? { ai: () => ai.ping() } : {}),
     },
     async close() {
       relay.stop();
+      await sweeper.stop();
       await relay.flushAll();
       await publisher.close();
       await store.close();

@@ -2,6 +2,11 @@ import express, { type Express, type Router } from 'express';
 import { errorMiddleware, notFoundRoute } from './error-middleware';
 import type { Logger } from './logger';
 
+/**
+ * Each check resolves when its dependency answers. A check may resolve to a string starting with
+ * `degraded` for a dependency the function can serve without (the broker, behind the outbox): it is
+ * reported but keeps the pod ready.
+ */
 export type ReadinessChecks = Record<string, () => Promise<unknown>>;
 
 export const DEFAULT_BODY_LIMIT = '64kb';
@@ -32,7 +37,7 @@ export function createHttpApp(options: {
   });
   app.get('/readyz', async (_req, res) => {
     const checks = await checkAll(options.readiness);
-    const ready = Object.values(checks).every((c) => c === 'ok');
+    const ready = Object.values(checks).every((c) => c === 'ok' || c.startsWith('degraded'));
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
   for (const router of [options.routes].flat()) app.use(router);
@@ -45,8 +50,8 @@ async function checkAll(readiness: ReadinessChecks): Promise<Record<string, stri
   const entries = await Promise.all(
     Object.entries(readiness).map(async ([name, check]) => {
       try {
-        await withTimeout(check(), 2000);
-        return [name, 'ok'] as const;
+        const answer = await withTimeout(check(), 2000);
+        return [name, typeof answer === 'string' && answer.startsWith('degraded') ? answer : 'ok'] as const;
       } catch (err) {
         return [name, `failed: ${(err as Error).message}`] as const;
       }
