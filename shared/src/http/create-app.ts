@@ -1,6 +1,8 @@
 import express, { type Express, type Router } from 'express';
 import { errorMiddleware, notFoundRoute } from './error-middleware';
 import type { Logger } from './logger';
+import { requestContext, type HttpMetrics } from './request-context';
+import { processMetrics } from '../adapters/prom-metrics';
 
 /**
  * Each check resolves when its dependency answers. A check may resolve to a string starting with
@@ -14,17 +16,28 @@ export const DEFAULT_BODY_LIMIT = '64kb';
 /**
  * The frame every function shares: JSON bodies (also CloudEvents' structured mode) up to a limit,
  * `/healthz` (alive), `/readyz` (each of the function's own dependencies answers), the routes the
- * function registers, then one 404 and one error middleware.
+ * function registers, then one 404 and one error middleware. First of all, the request frame
+ * (request id, trace span, request log line, latency by route) and `GET /metrics` for Prometheus,
+ * from this process's registry unless `metrics` names another (`false`: none, e.g. a test app).
  */
 export function createHttpApp(options: {
   logger: Logger;
   readiness: ReadinessChecks;
   routes: Router | Router[];
   bodyLimit?: string;
+  metrics?: HttpMetrics | false;
 }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? processMetrics());
+  app.use(requestContext({ logger: options.logger, ...(metrics ? { metrics } : {}) }));
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      const { contentType, body } = await metrics.render();
+      res.type(contentType).send(body);
+    });
+  }
   app.use(
     express.json({
       limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
