@@ -14,7 +14,7 @@ runMain(FUNCTION_NAME, async (logger) => {
   // Analytics go to the broker when there is one; with neither AMQP nor a sink there is no one to tell.
   const publisher = config.AMQP_URL || config.K_SINK ? await createEventPublisher(config, logger) : undefined;
   const gateway = new AiGateway({
-    provider: createAiProvider(config, { chunkDelayMs }),
+    provider: createAiProvider(config, { chunkDelayMs, logger }),
     fallback: new ScriptedProvider({ chunkDelayMs }),
     ...(publisher ? { publisher } : {}),
     metrics: processMetrics(),

@@ -1,18 +1,45 @@
+import { existsSync } from 'node:fs';
 import { ConfigError, type CommonConfig } from '../../config';
+import type { Logger } from '../../http/logger';
 import type { AiProvider } from '../../ports/ai-provider';
+import { llamaThreads } from './llama-threads';
+import { LlamaProvider } from './llama-provider';
 import { OpenAiProvider } from './openai-provider';
 import { ScriptedProvider } from './scripted-provider';
 
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 
-export type AiProviderConfig = Pick<CommonConfig, 'AI_PROVIDER' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AI_MODEL' | 'AI_TIMEOUT_MS'>;
+export type AiProviderConfig = Pick<CommonConfig, 'AI_PROVIDER' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AI_MODEL' | 'AI_TIMEOUT_MS'> & Partial<LlamaConfig>;
+export type LlamaConfig = Pick<
+  CommonConfig,
+  'LLAMA_MODEL_PATH' | 'LLAMA_THREADS' | 'LLAMA_CONTEXT_SIZE' | 'LLAMA_GPU' | 'LLAMA_PARALLEL' | 'LLAMA_QUEUE_LIMIT' | 'LLAMA_MAX_TOKENS' | 'AI_TIMEOUT_MS'
+>;
+
+/** The in-process llama.cpp provider; a missing model file stops start-up naming LLAMA_MODEL_PATH. */
+export function createLlamaProvider(config: Partial<LlamaConfig> & Pick<CommonConfig, 'AI_TIMEOUT_MS'>, logger?: Logger): LlamaProvider {
+  const modelPath = config.LLAMA_MODEL_PATH;
+  if (!modelPath) throw new ConfigError('invalid configuration: LLAMA_MODEL_PATH: AI_PROVIDER=llama needs LLAMA_MODEL_PATH, the path of a GGUF model file');
+  if (!existsSync(modelPath)) throw new ConfigError(`invalid configuration: LLAMA_MODEL_PATH: no file at ${modelPath}`);
+  return new LlamaProvider({
+    modelPath,
+    threads: llamaThreads(config.LLAMA_THREADS),
+    contextSize: config.LLAMA_CONTEXT_SIZE ?? 4096,
+    gpu: config.LLAMA_GPU === 'false' ? false : 'auto',
+    parallel: config.LLAMA_PARALLEL ?? 2,
+    queueLimit: config.LLAMA_QUEUE_LIMIT ?? 8,
+    maxTokens: config.LLAMA_MAX_TOKENS ?? 256,
+    timeoutMs: config.AI_TIMEOUT_MS,
+    ...(logger ? { logger } : {}),
+  });
+}
 
 /** `AI_PROVIDER`, else `openai` when an OpenAI key or base URL is set, else the offline `scripted` provider. */
-export function aiProviderKind(config: AiProviderConfig): 'openai' | 'scripted' {
+export function aiProviderKind(config: AiProviderConfig): 'openai' | 'scripted' | 'llama' {
   return config.AI_PROVIDER ?? (config.OPENAI_API_KEY || config.OPENAI_BASE_URL ? 'openai' : 'scripted');
 }
 
-export function createAiProvider(config: AiProviderConfig, options: { fetch?: typeof fetch; chunkDelayMs?: number } = {}): AiProvider {
+export function createAiProvider(config: AiProviderConfig, options: { fetch?: typeof fetch; chunkDelayMs?: number; logger?: Logger } = {}): AiProvider {
+  if (aiProviderKind(config) === 'llama') return createLlamaProvider(config, options.logger);
   if (aiProviderKind(config) === 'scripted') {
     return new ScriptedProvider(options.chunkDelayMs === undefined ? {} : { chunkDelayMs: options.chunkDelayMs });
   }
