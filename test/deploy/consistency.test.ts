@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { EVENT_TYPES } from '../../shared/src/domain/events';
+import { API_ROUTES } from '../../shared/src/api/api-routes';
 import {
   composeAsWritten,
   functionFolders,
@@ -261,8 +262,9 @@ describe('routes', () => {
     const dir = path.join(repoRoot, 'functions', fn);
     return readdirSync(dir)
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
-      .flatMap((f) => [...readFileSync(path.join(dir, f), 'utf8').matchAll(/router\.(get|post|put|patch|delete)\(\s*'([^']+)'/g)])
-      .map((m) => `${m[1]!.toUpperCase()} ${m[2]}`)
+      // A route is registered by a literal path or from the API route table (`API_ROUTES.<name>.path`).
+      .flatMap((f) => [...readFileSync(path.join(dir, f), 'utf8').matchAll(/router\.(get|post|put|patch|delete)\(\s*(?:'([^']+)'|API_ROUTES\.(\w+)\.path)/g)])
+      .map((m) => `${m[1]!.toUpperCase()} ${m[2] ?? API_ROUTES[m[3] as keyof typeof API_ROUTES].path}`)
       .sort();
   };
 
