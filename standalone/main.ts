@@ -21,6 +21,9 @@ import { createRoutes as analyticsRoutes } from '../functions/dialogue-analytics
 import { createAnalyticsService } from '../functions/dialogue-analytics/handler';
 import { createLogHandler } from '../functions/dialogue-log/handler';
 import { AiGateway } from '../shared/src/ai-gateway/ai-gateway';
+import { openApiRoute } from '../shared/src/http/openapi-route';
+import { devEventsRoute, playgroundRoute } from './dev-routes';
+import { join } from 'node:path';
 
 runMain('parley', async (logger) => {
   const config = readConfig(DialogueConfigSchema);
@@ -45,6 +48,10 @@ runMain('parley', async (logger) => {
   ];
   // The AI gateway's own route, when it runs in this process.
   if (runtime.deps.ai instanceof AiGateway) routes.push(aiRoutes(runtime.deps.ai));
+  // Dev-only, npm start alone: this process's OpenAPI, the emitted events (in-process bus) and the playground at /.
+  routes.unshift(openApiRoute('standalone'));
+  if (bus) routes.push(devEventsRoute(bus));
+  routes.push(playgroundRoute(join(__dirname, '..', 'playground')));
   const app = createHttpApp({ logger, readiness: runtime.readiness, routes });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 });

@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { API_ROUTES } from '../../shared/src/api/api-routes';
+import { openApiRoute } from '../../shared/src/http/openapi-route';
 import { DialogueIdSchema, EndDialogueBodySchema, createHttpApp, parseInput, type Logger, type ReadinessChecks } from '../../shared/src';
 import { playerIdOf } from '../../shared/src/http/identity';
 import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
@@ -6,7 +8,7 @@ import { finishDialogue } from './handler';
 
 export function createRoutes(deps: DialogueDeps): Router {
   const router = Router();
-  router.post('/v1/dialogues/:id/end', async (req, res) => {
+  router.post(API_ROUTES.endDialogue.path, async (req, res) => {
     const dialogueId = parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
     const playerId = playerIdOf(req);
     const body = parseInput(EndDialogueBodySchema, req.body ?? {});
@@ -18,5 +20,5 @@ export function createRoutes(deps: DialogueDeps): Router {
 }
 
 export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks }) {
-  return createHttpApp({ logger: options.logger, readiness: options.readiness, routes: createRoutes(deps) });
+  return createHttpApp({ logger: options.logger, readiness: options.readiness, routes: [createRoutes(deps), openApiRoute('dialogue-end')] });
 }

@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { API_ROUTES } from '../../shared/src/api/api-routes';
+import { openApiRoute } from '../../shared/src/http/openapi-route';
 import { DialogueIdSchema, SendMessageBodySchema, createHttpApp, parseInput, type Logger, type ReadinessChecks } from '../../shared/src';
 import { playerIdOf } from '../../shared/src/http/identity';
 import { runStreamedRoute } from '../../shared/src/http/streamed-route';
@@ -7,11 +9,11 @@ import { getDialogue, takeTurn } from './handler';
 
 export function createRoutes(deps: DialogueDeps, logger: Logger): Router {
   const router = Router();
-  router.get('/v1/dialogues/:id', async (req, res) => {
+  router.get(API_ROUTES.getDialogue.path, async (req, res) => {
     const dialogueId = parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
     res.json(await getDialogue(deps, dialogueId, playerIdOf(req)));
   });
-  router.post('/v1/dialogues/:id/messages', async (req, res, next) => {
+  router.post(API_ROUTES.sendMessage.path, async (req, res, next) => {
     try {
       const dialogueId = parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
       const playerId = playerIdOf(req);
@@ -19,7 +21,7 @@ export function createRoutes(deps: DialogueDeps, logger: Logger): Router {
       const traceparent = req.header('traceparent');
       await runStreamedRoute(req, res, next, {
         logger,
-        status: 200,
+        status: API_ROUTES.sendMessage.status,
         run: (narrator, signal) =>
           takeTurn(
             deps,
@@ -46,5 +48,5 @@ export function createRoutes(deps: DialogueDeps, logger: Logger): Router {
 }
 
 export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks }) {
-  return createHttpApp({ logger: options.logger, readiness: options.readiness, routes: createRoutes(deps, options.logger) });
+  return createHttpApp({ logger: options.logger, readiness: options.readiness, routes: [createRoutes(deps, options.logger), openApiRoute('dialogue-message')] });
 }
