@@ -1,0 +1,110 @@
+/**
+ * The `llama` provider with the tiny model: time to first token and tokens/s through ai-generate's
+ * HTTP route, beside the same figures from node-llama-cpp called directly, in the same run and with
+ * the same prompt, threads and token budget. The ratio is the gateway's overhead.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildMessages } from '../shared/src/adapters/ai/openai-provider';
+import { toCompletionPrompt } from '../shared/src/adapters/ai/llama-prompt';
+import { llamaThreads } from '../shared/src/adapters/ai/llama-threads';
+import { TINY_MODEL, buildBundle, repoRoot, startBundle, tinyModelPresent, waitReady } from '../test/support/llama-process';
+import type { BenchLine } from './bench-line';
+
+const RUNS = 8;
+const MAX_TOKENS = 64;
+const SECTION = 'llama (stories260K)';
+const INPUT = { prompt: 'Once upon a time', maxTokens: MAX_TOKENS, seed: 1 };
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/** node-llama-cpp alone, in its own process (it is ESM with top-level await): the baseline. */
+const DIRECT = `
+import { getLlama, LlamaLogLevel, LlamaCompletion } from 'node-llama-cpp';
+const [modelPath, threads, runs, maxTokens, prompt] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]), process.argv[6]];
+const llama = await getLlama({ gpu: false, build: 'never', maxThreads: threads, logLevel: LlamaLogLevel.error });
+const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
+const context = await model.createContext({ sequences: 1, contextSize: 2048, threads });
+const sequence = context.getSequence();
+const out = [];
+for (let i = 0; i < runs; i++) {
+  const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+  let first, tokens = 0;
+  const t0 = performance.now();
+  await completion.generateCompletion(prompt, { maxTokens, temperature: 0.8, seed: 1, onToken: (t) => { first ??= performance.now() - t0; tokens += t.length; } });
+  out.push({ ttftMs: first, totalMs: performance.now() - t0, tokens });
+  completion.dispose();
+  await sequence.clearHistory();
+}
+console.log(JSON.stringify(out));
+process.exit(0);
+`;
+
+async function direct(prompt: string, threads: number): Promise<Array<{ ttftMs: number; totalMs: number; tokens: number }>> {
+  // Under the repo so that Node resolves node-llama-cpp from its node_modules.
+  const dir = mkdtempSync(path.join(repoRoot, 'node_modules', '.cache', 'llama-direct-'));
+  const file = path.join(dir, 'direct.mjs');
+  writeFileSync(file, DIRECT);
+  try {
+    const child = spawn(process.execPath, [file, TINY_MODEL, String(threads), String(RUNS), String(MAX_TOKENS), prompt], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise((resolve) => child.once('exit', resolve));
+    return JSON.parse(out.trim().split('\n').at(-1)!) as Array<{ ttftMs: number; totalMs: number; tokens: number }>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function throughGateway(threads: number): Promise<Array<{ ttftMs: number; totalMs: number; tokens: number }>> {
+  const bundle = await buildBundle('ai-generate');
+  const ai = await startBundle(bundle.file, { AI_PROVIDER: 'llama', LLAMA_MODEL_PATH: TINY_MODEL, LLAMA_THREADS: String(threads), LLAMA_GPU: 'false', LLAMA_CONTEXT_SIZE: '2048', LLAMA_PARALLEL: '1' });
+  try {
+    await waitReady(ai.url);
+    const out = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`${ai.url}/v1/tasks/text.generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: INPUT, stream: true }) });
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let first: number | undefined;
+      let text = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+        if (first === undefined && text.includes('event: delta')) first = performance.now() - t0;
+      }
+      const doneFrame = /event: done\ndata: (.*)\n/.exec(text)?.[1];
+      const tokens = doneFrame ? (JSON.parse(doneFrame) as { meta: { usage: { completion: number } } }).meta.usage.completion : 0;
+      out.push({ ttftMs: first ?? Number.NaN, totalMs: performance.now() - t0, tokens });
+    }
+    return out;
+  } finally {
+    await ai.stop();
+    bundle.cleanup();
+  }
+}
+
+export async function runLlamaBench(): Promise<BenchLine[]> {
+  if (!tinyModelPresent) return [{ section: SECTION, name: 'skipped', value: 0, unit: '', note: `no model at ${TINY_MODEL}` }];
+  const threads = llamaThreads(undefined);
+  const prompt = toCompletionPrompt(buildMessages('text.generate', INPUT), { player: 'Player', character: 'Assistant' }, '');
+  const base = await direct(prompt, threads);
+  const gw = await throughGateway(threads);
+  const tps = (runs: typeof base) => median(runs.map((r) => r.tokens / Math.max(1e-3, (r.totalMs - r.ttftMs) / 1000)));
+  const baseTtft = median(base.map((r) => r.ttftMs));
+  const gwTtft = median(gw.map((r) => r.ttftMs));
+  const baseTps = tps(base);
+  const gwTps = tps(gw);
+  const note = `${RUNS} runs, ${MAX_TOKENS} tokens, ${threads} thread(s), medians`;
+  return [
+    { section: SECTION, name: 'direct node-llama-cpp: time to first token', value: round(baseTtft), unit: 'ms', note },
+    { section: SECTION, name: 'direct node-llama-cpp: tokens/s', value: round(baseTps), unit: 'tok/s', note },
+    { section: SECTION, name: 'gateway HTTP route: time to first token', value: round(gwTtft), unit: 'ms', baseline: round(baseTtft), ratio: round(gwTtft / baseTtft), note },
+    { section: SECTION, name: 'gateway HTTP route: tokens/s', value: round(gwTps), unit: 'tok/s', baseline: round(baseTps), ratio: round(gwTps / baseTps), note },
+  ];
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
