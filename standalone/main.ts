@@ -26,7 +26,8 @@ import { devEventsRoute, playgroundRoute } from './dev-routes';
 import { join } from 'node:path';
 
 runMain('parley', async (logger) => {
-  const config = readConfig(DialogueConfigSchema);
+  // npm start is local play: no authentication unless AUTH_MODE says otherwise (DESIGN §2).
+  const config = readConfig(DialogueConfigSchema, { AUTH_MODE: 'none', ...process.env });
   logger.level = config.LOG_LEVEL;
   // With no broker configured, the subscribers listen on the in-process bus.
   const bus = config.AMQP_URL || config.K_SINK ? null : new InProcessEventBus();
@@ -41,9 +42,9 @@ runMain('parley', async (logger) => {
   // One process, but each route's events name the function that owns it.
   const depsOf = (fn: string) => ({ ...runtime.deps, source: eventSource(fn) });
   const routes = [
-    startRoutes(depsOf('dialogue-start'), logger),
-    messageRoutes(depsOf('dialogue-message'), logger),
-    endRoutes(depsOf('dialogue-end')),
+    startRoutes(depsOf('dialogue-start'), { logger, access: runtime.access }),
+    messageRoutes(depsOf('dialogue-message'), { logger, access: runtime.access }),
+    endRoutes(depsOf('dialogue-end'), { access: runtime.access }),
     analyticsRoutes(analytics),
   ];
   // The AI gateway's own route, when it runs in this process.

@@ -56,7 +56,7 @@ export async function createAnalyticsRuntime(config: Config, logger: Logger) {
     await store.close();
     throw err;
   }
-  const app = createApp({ service, logger, readiness: { analyticsStore: () => store.ping() } });
+  const app = createApp({ service, logger, readiness: { analyticsStore: () => store.ping() }, ...(config.SUBSCRIBER_TOKEN ? { serviceToken: config.SUBSCRIBER_TOKEN } : {}) });
   return {
     app,
     service,

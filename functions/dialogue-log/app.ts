@@ -3,6 +3,7 @@ import { openApiRoute } from '../../shared/src/http/openapi-route';
 import { cloudEventRoute } from '../../shared/src';
 
 /** The dialogue-log function: the CloudEvent receiver and the health routes; never listens. */
-export function createApp(deps: { handler: EventHandler; logger: Logger; readiness: ReadinessChecks }) {
-  return createHttpApp({ logger: deps.logger, readiness: deps.readiness, routes: [cloudEventRoute(deps.handler), openApiRoute('dialogue-log')] });
+export function createApp(deps: { handler: EventHandler; logger: Logger; readiness: ReadinessChecks; serviceToken?: string }) {
+  const guard = deps.serviceToken ? { serviceToken: deps.serviceToken } : {};
+  return createHttpApp({ logger: deps.logger, readiness: deps.readiness, routes: [cloudEventRoute(deps.handler, guard), openApiRoute('dialogue-log')] });
 }

@@ -25,7 +25,7 @@ export async function createLogRuntime(config: Config, logger: Logger) {
     await seen.close();
     throw err;
   }
-  const app = createApp({ handler, logger, readiness: { seenEvents: () => seen.ping() } });
+  const app = createApp({ handler, logger, readiness: { seenEvents: () => seen.ping() }, ...(config.SUBSCRIBER_TOKEN ? { serviceToken: config.SUBSCRIBER_TOKEN } : {}) });
   return {
     app,
     async close() {

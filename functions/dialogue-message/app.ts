@@ -3,17 +3,20 @@ import { API_ROUTES } from '../../shared/src/api/api-routes';
 import { openApiRoute } from '../../shared/src/http/openapi-route';
 import { DialogueIdSchema, SendMessageBodySchema, createHttpApp, parseInput, type Logger, type ReadinessChecks } from '../../shared/src';
 import { playerIdOf } from '../../shared/src/http/identity';
+import { playerGuard, type PlayerAccess } from '../../shared/src/http/player-guard';
 import { runStreamedRoute } from '../../shared/src/http/streamed-route';
 import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
 import { getDialogue, takeTurn } from './handler';
 
-export function createRoutes(deps: DialogueDeps, logger: Logger): Router {
+export function createRoutes(deps: DialogueDeps, options: { logger: Logger; access: PlayerAccess }): Router {
+  const { logger } = options;
+  const guard = playerGuard(options.access);
   const router = Router();
-  router.get(API_ROUTES.getDialogue.path, async (req, res) => {
+  router.get(API_ROUTES.getDialogue.path, ...guard, async (req, res) => {
     const dialogueId = parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
     res.json(await getDialogue(deps, dialogueId, playerIdOf(req)));
   });
-  router.post(API_ROUTES.sendMessage.path, async (req, res, next) => {
+  router.post(API_ROUTES.sendMessage.path, ...guard, async (req, res, next) => {
     try {
       const dialogueId = parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
       const playerId = playerIdOf(req);
@@ -47,6 +50,6 @@ export function createRoutes(deps: DialogueDeps, logger: Logger): Router {
   return router;
 }
 
-export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks }) {
-  return createHttpApp({ logger: options.logger, readiness: options.readiness, routes: [createRoutes(deps, options.logger), openApiRoute('dialogue-message')] });
+export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess }) {
+  return createHttpApp({ logger: options.logger, readiness: options.readiness, routes: [createRoutes(deps, options), openApiRoute('dialogue-message')] });
 }

@@ -3,19 +3,22 @@ import { API_ROUTES } from '../../shared/src/api/api-routes';
 import { openApiRoute } from '../../shared/src/http/openapi-route';
 import { StartDialogueBodySchema, SlugSchema, createHttpApp, parseInput, type Logger, type ReadinessChecks } from '../../shared/src';
 import { playerIdOf } from '../../shared/src/http/identity';
+import { playerGuard, type PlayerAccess } from '../../shared/src/http/player-guard';
 import { runStreamedRoute } from '../../shared/src/http/streamed-route';
 import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
 import { beginDialogue, getCharacter, listCharacters } from './handler';
 
-export function createRoutes(deps: DialogueDeps, logger: Logger): Router {
+export function createRoutes(deps: DialogueDeps, options: { logger: Logger; access: PlayerAccess }): Router {
+  const { logger } = options;
+  const guard = playerGuard(options.access);
   const router = Router();
-  router.get(API_ROUTES.listCharacters.path, (_req, res) => {
+  router.get(API_ROUTES.listCharacters.path, ...guard, (_req, res) => {
     res.json(listCharacters(deps));
   });
-  router.get(API_ROUTES.getCharacter.path, (req, res) => {
+  router.get(API_ROUTES.getCharacter.path, ...guard, (req, res) => {
     res.json(getCharacter(deps, parseInput(SlugSchema, req.params.id, 'character id')));
   });
-  router.post(API_ROUTES.startDialogue.path, async (req, res, next) => {
+  router.post(API_ROUTES.startDialogue.path, ...guard, async (req, res, next) => {
     try {
       const playerId = playerIdOf(req);
       const body = parseInput(StartDialogueBodySchema, req.body ?? {});
@@ -46,6 +49,6 @@ export function createRoutes(deps: DialogueDeps, logger: Logger): Router {
   return router;
 }
 
-export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks }) {
-  return createHttpApp({ logger: options.logger, readiness: options.readiness, routes: [createRoutes(deps, options.logger), openApiRoute('dialogue-start')] });
+export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess }) {
+  return createHttpApp({ logger: options.logger, readiness: options.readiness, routes: [createRoutes(deps, options), openApiRoute('dialogue-start')] });
 }

@@ -33,13 +33,46 @@ export const CommonConfigSchema = z.object({
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl,
   AI_MODEL: optionalString,
-  AI_PROVIDER: z.enum(['openai', 'scripted']).optional(),
+  AI_PROVIDER: z.enum(['openai', 'scripted', 'llama']).optional(),
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** AI_PROVIDER=llama: a GGUF model run in this process by llama.cpp (docs/local-models.md). */
+  LLAMA_MODEL_PATH: optionalString,
+  /** Default: the cores available minus one, left to the event loop. */
+  LLAMA_THREADS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(256).optional()),
+  LLAMA_CONTEXT_SIZE: z.coerce.number().int().min(256).max(131_072).default(4096),
+  LLAMA_GPU: z.enum(['auto', 'false']).default('auto'),
+  /** Requests generating at once (context sequences); more wait in a queue of LLAMA_QUEUE_LIMIT, then 503. */
+  LLAMA_PARALLEL: z.coerce.number().int().min(1).max(64).default(2),
+  LLAMA_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(8),
+  /** Longest reply in tokens. */
+  LLAMA_MAX_TOKENS: z.coerce.number().int().min(1).max(4096).default(256),
 });
 export type CommonConfig = z.infer<typeof CommonConfigSchema>;
 
+const optionalToken = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional());
+const perMinute = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000).default(fallback);
+
+/** Who may call the player routes, and how much (docs/security.md). */
+export const AuthConfigSchema = z.object({
+  /** jwt unless `none` is written out: a forgotten variable must not open the service. */
+  AUTH_MODE: z.enum(['jwt', 'none']).default('jwt'),
+  /** HS256 shared secret, at least 32 characters. */
+  AUTH_JWT_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32).optional()),
+  /** The game's identity service keys (asymmetric algorithms only). */
+  AUTH_JWKS_URL: optionalUrl,
+  AUTH_ISSUER: optionalString,
+  AUTH_AUDIENCE: optionalString,
+  /** Requests per player and per address per minute on the player routes; 0 switches the limit off. */
+  RATE_LIMIT_PLAYER_PER_MINUTE: perMinute(120),
+  RATE_LIMIT_ADDRESS_PER_MINUTE: perMinute(600),
+});
+export type AuthConfig = z.infer<typeof AuthConfigSchema>;
+
 /** Settings of the three dialogue functions (and of `npm start`). */
 export const DialogueConfigSchema = CommonConfigSchema.extend({
+  ...AuthConfigSchema.shape,
+  /** Sent as `Authorization: Bearer` to ai-generate at AI_URL (it must hold the same token). */
+  AI_SERVICE_TOKEN: optionalToken,
   /** A turn holds its dialogue at most this long; a crashed pod's lock frees itself after it. */
   TURN_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
@@ -60,5 +93,7 @@ export function subscriberConfigSchema(defaultQueue: string) {
   }).extend({
     /** The durable queue this subscriber consumes when AMQP_URL is set (outside Knative). */
     AMQP_QUEUE: z.string().min(1).default(defaultQueue),
+    /** When set, `POST /` and the reports require `Authorization: Bearer <token>` (docs/security.md). */
+    SUBSCRIBER_TOKEN: optionalToken,
   });
 }

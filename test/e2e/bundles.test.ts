@@ -17,6 +17,8 @@ const BASE_ENV = {
   REDIS_KEY_PREFIX: 'parley-bundles:',
   AMQP_EXCHANGE: 'parley.bundles-test',
   LOG_LEVEL: 'warn',
+  // As deployed: the player functions check bearer JWTs.
+  AUTH_JWT_SECRET: 'bundles-secret-0123456789abcdef0123456789',
 };
 
 beforeAll(() => {
@@ -70,6 +72,8 @@ test.each([
   ['an invalid port', { PORT: 'eighty' }, /PORT/],
   ['a malformed REDIS_URL', { REDIS_URL: 'not a url' }, /REDIS_URL/],
   ['a missing character folder', { CHARACTERS_DIR: 'content/nowhere' }, /CHARACTERS_DIR.*content\/nowhere/],
+  ['no AUTH_JWT_SECRET while AUTH_MODE defaults to jwt', { AUTH_JWT_SECRET: '' }, /AUTH_JWT_SECRET/],
+  ['an unknown AUTH_MODE', { AUTH_MODE: 'off' }, /AUTH_MODE/],
 ])('dialogue-start with %s stops at start-up naming it', async (_name, env, message) => {
   const proc = runBundle('dialogue-start', { PORT: String(await freePort()), ...env });
   expect(await proc.exited).toBe(1);

@@ -11,6 +11,7 @@ import Redis from 'ioredis';
 import { createLogger, type ParleyEvent } from '../../shared/src';
 import { DialogueConfigSchema } from '../../shared/src/config';
 import { createDialogueRuntime } from '../../shared/src/composition/runtime';
+import { TEST_JWT_SECRET, bearer } from '../support/tokens';
 import { dialogueKeys } from '../../shared/src/adapters/dialogue-keys';
 import { decodeAmqpMessage } from '../../shared/src/adapters/amqp-message';
 import { consumeEvents } from '../../shared/src/adapters/amqp-event-consumer';
@@ -36,6 +37,8 @@ type Received = { event: ParleyEvent; headers: Record<string, unknown>; messageI
 const received: Received[] = [];
 const closers: Array<() => Promise<unknown>> = [];
 let redis: Redis;
+/** The player's bearer token: the functions run in AUTH_MODE=jwt here, as deployed. */
+let asPlayer: Record<string, string>;
 let urls: { start: string; message: string; end: string; analytics: string };
 
 beforeAll(async () => {
@@ -48,7 +51,9 @@ beforeAll(async () => {
     CHARACTERS_DIR,
     SCRIPTED_CHUNK_DELAY_MS: '5',
     LOG_LEVEL: 'silent',
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
   });
+  asPlayer = await bearer('player-e2e');
   // A witness queue bound to the exchange before anything is published.
   const connection = await amqp.connect(AMQP_URL);
   const channel = await connection.createChannel();
@@ -75,7 +80,7 @@ beforeAll(async () => {
   const listening: Record<string, string> = {};
   for (const [name, createApp] of Object.entries(apps)) {
     const runtime = await createDialogueRuntime(config, { functionName: `dialogue-${name}`, logger });
-    const server = await listen(createApp(runtime.deps, { logger, readiness: runtime.readiness }));
+    const server = await listen(createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access }));
     listening[name] = server.url;
     closers.push(async () => {
       await server.close();
@@ -125,7 +130,7 @@ test('start, three messages (option, free text over SSE, free text), end: state,
   const transcriptLength = (id: string) => redis.llen(keys.transcript(id));
 
   // start
-  const started = await postJson(`${urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' }, { 'x-player-id': 'player-e2e' });
+  const started = await postJson(`${urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' }, asPlayer);
   expect(started.status).toBe(201);
   const id: string = started.body.dialogue.id;
   expect(await storedState(id)).toMatchObject({ id, version: 0, status: 'active', playerId: 'player-e2e' });
@@ -134,7 +139,7 @@ test('start, three messages (option, free text over SSE, free text), end: state,
 
   // message 1: by option
   const option = started.body.options[0];
-  const m1 = await postJson(`${urls.message}/v1/dialogues/${id}/messages`, { messageId: 'e2e-1', optionId: option.id }, { 'x-player-id': 'player-e2e' });
+  const m1 = await postJson(`${urls.message}/v1/dialogues/${id}/messages`, { messageId: 'e2e-1', optionId: option.id }, asPlayer);
   expect(m1.status).toBe(200);
   expect(m1.body.playerTurn).toMatchObject({ seq: 1, text: option.text, strategyId: option.strategyId });
   expect(await storedState(id)).toMatchObject({ version: 1, turnCount: 1 });
@@ -143,7 +148,7 @@ test('start, three messages (option, free text over SSE, free text), end: state,
   // message 2: free text, streamed, parsed as SSE
   const sse = await fetch(`${urls.message}/v1/dialogues/${id}/messages`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-player-id': 'player-e2e' },
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...asPlayer },
     body: JSON.stringify({ messageId: 'e2e-2', text: 'Your stew is famous all along the moor road!', strategyId: 'flatter' }),
   });
   expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -159,22 +164,22 @@ test('start, three messages (option, free text over SSE, free text), end: state,
   expect(await transcriptLength(id)).toBe(5);
 
   // message 3: free text, JSON
-  const m3 = await postJson(`${urls.message}/v1/dialogues/${id}/messages`, { messageId: 'e2e-3', text: 'I could pay for a good story.', strategyId: 'bribe' }, { 'x-player-id': 'player-e2e' });
+  const m3 = await postJson(`${urls.message}/v1/dialogues/${id}/messages`, { messageId: 'e2e-3', text: 'I could pay for a good story.', strategyId: 'bribe' }, asPlayer);
   expect(m3.status).toBe(200);
   expect(await storedState(id)).toMatchObject({ version: 3, turnCount: 3, goalProgress: m3.body.dialogue.goalProgress });
   expect(await transcriptLength(id)).toBe(7);
-  const read = await getJson(`${urls.message}/v1/dialogues/${id}`, { 'x-player-id': 'player-e2e' });
+  const read = await getJson(`${urls.message}/v1/dialogues/${id}`, asPlayer);
   expect(read.body.dialogue.turns.map((t: { seq: number; speaker: string }) => `${t.seq}${t.speaker[0]}`)).toEqual(['0c', '1p', '1c', '2p', '2c', '3p', '3c']);
 
   // end
-  const ended = await postJson(`${urls.end}/v1/dialogues/${id}/end`, { reason: 'done talking' }, { 'x-player-id': 'player-e2e' });
+  const ended = await postJson(`${urls.end}/v1/dialogues/${id}/end`, { reason: 'done talking' }, asPlayer);
   expect(ended.status).toBe(200);
   expect(ended.body.outcome).toMatchObject({ dialogueId: id, turnCount: 3, endedBy: 'player', goalProgress: m3.body.dialogue.goalProgress });
   // The live state is gone; the outcome stays readable for the TTL.
   expect(await redis.exists(keys.state(id), keys.transcript(id), keys.turnLock(id))).toBe(0);
   expect(await redis.exists(keys.outcome(id))).toBe(1);
   expect(await redis.ttl(keys.outcome(id))).toBeGreaterThan(3000);
-  expect((await postJson(`${urls.end}/v1/dialogues/${id}/end`, {}, { 'x-player-id': 'player-e2e' })).body.outcome).toEqual(ended.body.outcome);
+  expect((await postJson(`${urls.end}/v1/dialogues/${id}/end`, {}, asPlayer)).body.outcome).toEqual(ended.body.outcome);
   // Nothing left in the outbox: every event went out.
   await eventually(() => redis.llen(keys.outbox(id)), (n) => n === 0, 'empty outbox');
 

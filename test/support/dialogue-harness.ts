@@ -8,6 +8,8 @@ import { AiGateway } from '../../shared/src/ai-gateway/ai-gateway';
 import { OutboxRelay } from '../../shared/src/services/outbox-relay';
 import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
 import type { AiClient } from '../../shared/src/ports/ai-client';
+import { headerAuthenticator } from '../../shared/src/http/auth';
+import type { PlayerAccess } from '../../shared/src/http/player-guard';
 import { createApp as startApp } from '../../functions/dialogue-start/app';
 import { createApp as messageApp } from '../../functions/dialogue-message/app';
 import { createApp as endApp } from '../../functions/dialogue-end/app';
@@ -20,7 +22,9 @@ export const CHARACTERS_DIR = `${__dirname}/../../content/characters`;
  * in-process bus whose events the test can read. The AI is the real gateway with the scripted
  * provider unless the test passes another AiClient.
  */
-export async function startDialogueFunctions(options: { store?: DialogueStore; ai?: AiClient; chunkDelayMs?: number; turnLockMs?: number } = {}) {
+export async function startDialogueFunctions(
+  options: { store?: DialogueStore; ai?: AiClient; chunkDelayMs?: number; turnLockMs?: number; access?: PlayerAccess } = {},
+) {
   const logger = createLogger('test', 'silent');
   const store = options.store ?? new InMemoryDialogueStore({ ttlSeconds: 3600 });
   const bus = new InProcessEventBus();
@@ -50,10 +54,12 @@ export async function startDialogueFunctions(options: { store?: DialogueStore; a
     turnLockMs: options.turnLockMs ?? 10_000,
   });
   const readiness = { store: () => store.ping() };
+  // AUTH_MODE=none (X-Player-Id) unless the test passes its own access: tests that are not about auth name players freely.
+  const access = options.access ?? { auth: headerAuthenticator() };
   const apps: Record<'start' | 'message' | 'end', Express> = {
-    start: startApp(deps('dialogue-start'), { logger, readiness }),
-    message: messageApp(deps('dialogue-message'), { logger, readiness }),
-    end: endApp(deps('dialogue-end'), { logger, readiness }),
+    start: startApp(deps('dialogue-start'), { logger, readiness, access }),
+    message: messageApp(deps('dialogue-message'), { logger, readiness, access }),
+    end: endApp(deps('dialogue-end'), { logger, readiness, access }),
   };
   const servers = {
     start: await listen(apps.start),

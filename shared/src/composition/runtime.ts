@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
-import { DialogueConfigSchema, readConfig, type CommonConfig } from '../config';
+import { DialogueConfigSchema, readConfig, type AuthConfig, type CommonConfig, type DialogueConfig } from '../config';
 import { serve } from '../http/serve';
 import { eventSource } from '../domain/events';
 import { loadCharacterCatalog } from '../adapters/file-character-catalog';
@@ -18,6 +18,10 @@ import type { ReadinessChecks } from '../http/create-app';
 import type { AiClient } from '../ports/ai-client';
 import type { EventPublisher } from '../ports/event-publisher';
 import { OutboxRelay } from '../services/outbox-relay';
+import { FlexibleRateLimiter } from '../adapters/flexible-rate-limiter';
+import { authenticatorFromConfig } from '../http/auth';
+import type { PlayerAccess } from '../http/player-guard';
+import type { RateLimiter } from '../ports/rate-limiter';
 import { ExpirySweeper, sweepIntervalMs } from '../services/expiry-sweeper';
 import type { DialogueDeps } from '../services/dialogue-access';
 
@@ -35,8 +39,14 @@ export async function createEventPublisher(config: CommonConfig, logger: Logger)
 }
 
 /** The AI gateway in this process, or the ai-generate function at AI_URL. */
-export function createAiClient(config: CommonConfig & { SCRIPTED_CHUNK_DELAY_MS?: number }, publisher: EventPublisher | undefined, logger: Logger): AiClient {
-  if (config.AI_URL) return new HttpAiClient({ baseUrl: config.AI_URL, timeoutMs: config.AI_TIMEOUT_MS });
+export function createAiClient(
+  config: CommonConfig & { SCRIPTED_CHUNK_DELAY_MS?: number; AI_SERVICE_TOKEN?: string },
+  publisher: EventPublisher | undefined,
+  logger: Logger,
+): AiClient {
+  if (config.AI_URL) {
+    return new HttpAiClient({ baseUrl: config.AI_URL, timeoutMs: config.AI_TIMEOUT_MS, ...(config.AI_SERVICE_TOKEN ? { serviceToken: config.AI_SERVICE_TOKEN } : {}) });
+  }
   const chunkDelayMs = config.SCRIPTED_CHUNK_DELAY_MS;
   return new AiGateway({
     provider: createAiProvider(config, chunkDelayMs === undefined ? {} : { chunkDelayMs }),
@@ -47,7 +57,33 @@ export function createAiClient(config: CommonConfig & { SCRIPTED_CHUNK_DELAY_MS?
   });
 }
 
-export type DialogueRuntimeConfig = CommonConfig & { TURN_LOCK_MS: number; OUTBOX_RELAY_INTERVAL_MS: number; SCRIPTED_CHUNK_DELAY_MS?: number };
+export type DialogueRuntimeConfig = DialogueConfig;
+
+/**
+ * Authentication and the per-player / per-address limits of the player routes. The counters live in
+ * Redis when REDIS_URL is set, so every replica shares them.
+ */
+export function createPlayerAccess(
+  config: AuthConfig & Pick<CommonConfig, 'REDIS_URL' | 'REDIS_KEY_PREFIX'>,
+  logger: Logger,
+): { access: PlayerAccess; close(): Promise<void> } {
+  const auth = authenticatorFromConfig(config, logger);
+  const redis = config.REDIS_URL && (config.RATE_LIMIT_PLAYER_PER_MINUTE > 0 || config.RATE_LIMIT_ADDRESS_PER_MINUTE > 0) ? FlexibleRateLimiter.connectRedis(config.REDIS_URL) : null;
+  const limit = (name: string, points: number): RateLimiter | undefined => {
+    if (points === 0) return undefined;
+    const options = { name, points, windowSeconds: 60 };
+    return redis ? FlexibleRateLimiter.redis(redis, { ...options, keyPrefix: config.REDIS_KEY_PREFIX }) : FlexibleRateLimiter.memory(options);
+  };
+  const perPlayer = limit('player', config.RATE_LIMIT_PLAYER_PER_MINUTE);
+  const perAddress = limit('address', config.RATE_LIMIT_ADDRESS_PER_MINUTE);
+  return {
+    access: { auth, ...(perPlayer ? { perPlayer } : {}), ...(perAddress ? { perAddress } : {}) },
+    async close() {
+      if (!redis) return;
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
 
 /**
  * Everything a dialogue function needs, built from configuration: catalog (validated now, so a bad
@@ -56,8 +92,10 @@ export type DialogueRuntimeConfig = CommonConfig & { TURN_LOCK_MS: number; OUTBO
 export async function createDialogueRuntime(
   config: DialogueRuntimeConfig,
   options: { functionName: string; logger: Logger; publisher?: EventPublisher },
-): Promise<{ deps: DialogueDeps; publisher: EventPublisher; readiness: ReadinessChecks; close(): Promise<void> }> {
+): Promise<{ deps: DialogueDeps; access: PlayerAccess; publisher: EventPublisher; readiness: ReadinessChecks; close(): Promise<void> }> {
   const { logger } = options;
+  // Auth first: a jwt mode without a key stops start-up before anything connects.
+  const player = createPlayerAccess(config, logger);
   const catalog = loadCharacterCatalog(config.CHARACTERS_DIR);
   const store = config.REDIS_URL
     ? RedisDialogueStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, ttlSeconds: config.DIALOGUE_TTL_SECONDS })
@@ -82,6 +120,7 @@ export async function createDialogueRuntime(
       newId: randomUUID,
       turnLockMs: config.TURN_LOCK_MS,
     },
+    access: player.access,
     publisher,
     readiness: {
       store: () => store.ping(),
@@ -98,6 +137,7 @@ export async function createDialogueRuntime(
       await relay.flushAll();
       await publisher.close();
       await store.close();
+      await player.close();
     },
   };
 }
@@ -106,11 +146,11 @@ export async function createDialogueRuntime(
 export async function startDialogueFunction(
   functionName: string,
   logger: Logger,
-  createApp: (deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks }) => Express,
+  createApp: (deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess }) => Express,
 ): Promise<void> {
   const config = readConfig(DialogueConfigSchema);
   logger.level = config.LOG_LEVEL;
   const runtime = await createDialogueRuntime(config, { functionName, logger });
-  const app = createApp(runtime.deps, { logger, readiness: runtime.readiness });
+  const app = createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 }

@@ -76,6 +76,28 @@ export class InvalidStrategy extends Unprocessable {
 export class InvalidOption extends Unprocessable {
   override readonly code = 'InvalidOption';
 }
+/** Too many requests from one player or address; `retryAfterSeconds` becomes the Retry-After header. */
+export class RateLimited extends ParleyError {
+  override readonly status = 429;
+  override readonly code = 'RateLimited';
+  override readonly retryable = true;
+  readonly retryAfterSeconds: number;
+  constructor(message: string, options: { retryAfterSeconds: number; cause?: unknown }) {
+    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
+  }
+}
+/** The player already holds as many live dialogues as allowed; ending one frees a slot. */
+export class TooManyDialogues extends ParleyError {
+  override readonly status = 429;
+  override readonly code = 'TooManyDialogues';
+}
+/** The identity service (JWKS) did not answer: not the caller's fault, try again. */
+export class AuthUnavailable extends ParleyError {
+  override readonly status = 503;
+  override readonly code = 'AuthUnavailable';
+  override readonly retryable = true;
+}
 export class AiFailed extends ParleyError {
   override readonly status = 502;
   override readonly code = 'AiFailed';

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { API_ROUTES } from '../api/api-routes';
 import type { EventHandler } from '../ports/event-publisher';
+import { serviceGuard } from './auth';
 import { parseCloudEventRequest } from './cloudevent-receiver';
 
 /**
@@ -8,10 +9,11 @@ import { parseCloudEventRequest } from './cloudevent-receiver';
  * and the answer is 204 with no body, because a Knative Trigger subscriber that answers with an
  * event has it published back into the broker (DESIGN §7). An invalid event is a 400 (not retried
  * by the broker); a handler failure keeps its status (503 for a store that is down: retried).
+ * With `serviceToken`, only callers presenting it as a bearer token are heard (401 otherwise).
  */
-export function cloudEventRoute(handler: EventHandler): Router {
+export function cloudEventRoute(handler: EventHandler, options: { serviceToken?: string } = {}): Router {
   const router = Router();
-  router.post(API_ROUTES.receiveEvent.path, async (req, res) => {
+  router.post(API_ROUTES.receiveEvent.path, ...serviceGuard(options.serviceToken), async (req, res) => {
     const event = parseCloudEventRequest(req.headers, req.body);
     await handler(event);
     res.status(204).end();

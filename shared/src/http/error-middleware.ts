@@ -1,9 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { BadRequest, NotFound, ParleyError, PayloadTooLarge, UnsupportedMediaType, errorBody } from '../domain/errors';
+import { BadRequest, NotFound, ParleyError, PayloadTooLarge, RateLimited, UnsupportedMediaType, errorBody } from '../domain/errors';
 import type { Logger } from './logger';
 
 /** body-parser reports its failures with a `type`; map them to our typed errors. */
-function fromBodyParser(err: { type?: string; message?: string }): ParleyError | null {
+function fromBodyParser(err: { type?: string; message?: string; status?: unknown; expose?: unknown }): ParleyError | null {
   switch (err.type) {
     case 'entity.too.large':
       return new PayloadTooLarge('request body is too large');
@@ -17,6 +17,10 @@ function fromBodyParser(err: { type?: string; message?: string }): ParleyError |
     case 'stream.encoding.set':
       return new BadRequest(err.message ?? 'malformed request');
     default:
+      // Other body-parser failures (a corrupt gzip or brotli body...) are http-errors with a 4xx status.
+      if (typeof err.status === 'number' && err.status >= 400 && err.status < 500 && err.expose === true) return new BadRequest('malformed request body');
+      // The router could not percent-decode a path parameter (`/v1/dialogues/%E0%A4%A`).
+      if (err instanceof URIError) return new BadRequest('malformed request path');
       return null;
   }
 }
@@ -37,7 +41,8 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
-    if (error.retryable && error.status >= 500) res.setHeader('Retry-After', '1');
+    if (error instanceof RateLimited) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    else if (error.retryable && error.status >= 500) res.setHeader('Retry-After', '1');
     res.status(error.status).json(errorBody(error));
   };
 }

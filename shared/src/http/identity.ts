@@ -1,13 +1,12 @@
 import type { Request } from 'express';
-import { PlayerIdSchema } from '../domain/dialogue';
-import { parseInput } from './validate';
+import { Unauthorized } from '../domain/errors';
 
 /**
- * Who is calling. With AUTH_MODE=none (local play) the game may name the player in `X-Player-Id`;
- * without it every caller is the same anonymous player.
+ * The player that `authenticate` (http/auth.ts) resolved for this request. A route mounted without
+ * it answers 401: forgetting the guard closes the route rather than opening it.
  */
 export function playerIdOf(req: Request): string {
-  const header = req.header('x-player-id');
-  if (header === undefined) return 'anonymous';
-  return parseInput(PlayerIdSchema, header, 'X-Player-Id header');
+  const playerId: unknown = req.res?.locals.playerId;
+  if (typeof playerId !== 'string') throw new Unauthorized('no authenticated player');
+  return playerId;
 }

@@ -1,0 +1,120 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { ConfigError, type AuthConfig } from '../config';
+import { PlayerIdSchema } from '../domain/dialogue';
+import { AuthUnavailable, Unauthorized } from '../domain/errors';
+import type { Logger } from './logger';
+import { parseInput } from './validate';
+
+/** Who is calling: resolves the player id of a request, or rejects with 401 (503 when the JWKS is down). */
+export interface Authenticator {
+  readonly mode: 'jwt' | 'none';
+  playerOf(req: Request): Promise<string>;
+}
+
+const MAX_TOKEN_CHARS = 8192;
+const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+/** The player named by a verified bearer JWT: `sub` is the player id; `exp` is required. */
+export function jwtAuthenticator(options: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string }): Authenticator {
+  let key: Uint8Array | JWTVerifyGetKey;
+  let algorithms: string[];
+  if (options.secret) {
+    key = new TextEncoder().encode(options.secret);
+    algorithms = ['HS256'];
+  } else if (options.jwksUrl) {
+    key = createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000 });
+    algorithms = ASYMMETRIC;
+  } else {
+    throw new Error('jwtAuthenticator needs a secret or a JWKS URL');
+  }
+  const verifyOptions = {
+    algorithms,
+    requiredClaims: ['sub', 'exp'],
+    ...(options.issuer ? { issuer: options.issuer } : {}),
+    ...(options.audience ? { audience: options.audience } : {}),
+  };
+  return {
+    mode: 'jwt',
+    async playerOf(req) {
+      const header = req.header('authorization');
+      const match = header && header.length <= MAX_TOKEN_CHARS + 7 ? /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(header) : null;
+      if (!match) throw new Unauthorized('a bearer token is required');
+      let sub: unknown;
+      try {
+        const verified = await (typeof key === 'function' ? jwtVerify(match[1]!, key, verifyOptions) : jwtVerify(match[1]!, key, verifyOptions));
+        sub = verified.payload.sub;
+      } catch (err) {
+        // The identity service being unreachable is ours to fix, not a bad token.
+        if (err instanceof joseErrors.JWKSTimeout || (err instanceof Error && !(err instanceof joseErrors.JOSEError))) {
+          throw new AuthUnavailable('cannot check the token now', { cause: err });
+        }
+        // One message for every failure: which check failed helps only a forger.
+        throw new Unauthorized('the bearer token is invalid or expired');
+      }
+      const player = PlayerIdSchema.safeParse(sub);
+      if (!player.success) throw new Unauthorized('the bearer token is invalid or expired');
+      return player.data;
+    },
+  };
+}
+
+/** Local play only: the game may name the player in `X-Player-Id`; otherwise everyone is `anonymous`. */
+export function headerAuthenticator(): Authenticator {
+  return {
+    mode: 'none',
+    async playerOf(req) {
+      const header = req.header('x-player-id');
+      if (header === undefined) return 'anonymous';
+      return parseInput(PlayerIdSchema, header, 'X-Player-Id header');
+    },
+  };
+}
+
+/** Built once at start-up; a jwt mode with no key stops the process naming the variable. */
+export function authenticatorFromConfig(config: AuthConfig, logger: Logger): Authenticator {
+  if (config.AUTH_MODE === 'none') {
+    logger.warn('AUTH_MODE=none: NO AUTHENTICATION. Any caller may act as any player (X-Player-Id). Never run this in production.');
+    return headerAuthenticator();
+  }
+  if (!config.AUTH_JWT_SECRET && !config.AUTH_JWKS_URL) {
+    throw new ConfigError('invalid configuration: AUTH_JWT_SECRET: AUTH_MODE=jwt needs AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (or set AUTH_MODE=none for local play)');
+  }
+  return jwtAuthenticator({
+    ...(config.AUTH_JWT_SECRET ? { secret: config.AUTH_JWT_SECRET } : { jwksUrl: config.AUTH_JWKS_URL! }),
+    ...(config.AUTH_ISSUER ? { issuer: config.AUTH_ISSUER } : {}),
+    ...(config.AUTH_AUDIENCE ? { audience: config.AUTH_AUDIENCE } : {}),
+  });
+}
+
+/** Resolves the player before the route runs; `playerIdOf(req)` reads it. */
+export function authenticate(auth: Authenticator): RequestHandler {
+  return (req, res, next) => {
+    auth.playerOf(req).then(
+      (playerId) => {
+        res.locals.playerId = playerId;
+        next();
+      },
+      (err: unknown) => next(err),
+    );
+  };
+}
+
+/**
+ * Internal callers (the dialogue functions calling ai-generate, a broker delivering to a
+ * subscriber) present `Authorization: Bearer <service token>`; compared in constant time.
+ */
+export function requireServiceToken(token: string): RequestHandler {
+  const expected = Buffer.from(`Bearer ${token}`);
+  return (req, _res, next) => {
+    const given = Buffer.from(req.header('authorization') ?? '');
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    next(new Unauthorized('a valid service token is required'));
+  };
+}
+
+/** `requireServiceToken` when a token is configured, else nothing (the trade-off is in docs/security.md). */
+export function serviceGuard(token: string | undefined): RequestHandler[] {
+  return token ? [requireServiceToken(token)] : [];
+}
