@@ -1,4 +1,4 @@
-import { Aborted, chooseGoalAndStrategy, characterBrief, numberOptions, publicCharacter, startDialogue } from '../../shared/src';
+import { Aborted, TooManyDialogues, chooseGoalAndStrategy, characterBrief, numberOptions, publicCharacter, startDialogue } from '../../shared/src';
 import { characterOf, goalBrief, seedFor, type DialogueDeps } from '../../shared/src/services/dialogue-access';
 
 export type StartCommand = { playerId: string; characterId: string; goalId: string; strategyId?: string; traceparent?: string };
@@ -22,6 +22,9 @@ export function getCharacter(deps: Pick<DialogueDeps, 'catalog'>, characterId: s
 export async function beginDialogue(deps: DialogueDeps, cmd: StartCommand, hooks: StartHooks = {}, signal?: AbortSignal) {
   const character = characterOf(deps.catalog, cmd.characterId);
   const { goal, strategy } = chooseGoalAndStrategy(character, cmd.goalId, cmd.strategyId);
+  const maxActive = deps.maxActiveDialogues ?? 0;
+  // A cheap early refusal before any AI call; the store's atomic check at create is the one that counts.
+  if (maxActive > 0 && (await deps.store.activeDialogues(cmd.playerId)) >= maxActive) throw tooMany(maxActive);
   const dialogueId = deps.newId();
   hooks.onAccepted?.({ dialogueId, characterId: character.id, goalId: goal.id, strategyId: strategy.id });
 
@@ -52,8 +55,13 @@ export async function beginDialogue(deps: DialogueDeps, cmd: StartCommand, hooks
     options: numberOptions(options.output.options, goal),
     ctx: { source: deps.source, now: deps.now(), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) },
   });
-  await deps.store.create(started.state, started.greeting, started.events);
+  const created = await deps.store.create(started.state, started.greeting, started.events, { maxActivePerPlayer: maxActive });
+  if (!created.ok) throw tooMany(maxActive);
   deps.metrics?.dialogueStarted(started.state.characterId);
   await deps.relay.flush(dialogueId);
   return { dialogue: started.state, greeting: started.greeting, options: started.state.options };
+}
+
+function tooMany(maxActive: number): TooManyDialogues {
+  return new TooManyDialogues(`you already have ${maxActive} active dialogues: end one to start another`, { details: { maxActiveDialogues: maxActive } });
 }

@@ -75,6 +75,8 @@ export const DialogueConfigSchema = CommonConfigSchema.extend({
   AI_SERVICE_TOKEN: optionalToken,
   /** A turn holds its dialogue at most this long; a crashed pod's lock frees itself after it. */
   TURN_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+  /** Live dialogues one player may hold at once (429 TooManyDialogues beyond); 0 switches the cap off. */
+  MAX_ACTIVE_DIALOGUES: z.coerce.number().int().min(0).max(10_000).default(20),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   /** Pause between the scripted provider's chunks; 0 is the instant mode the benchmark uses. */
   SCRIPTED_CHUNK_DELAY_MS: z.coerce.number().int().min(0).max(5000).optional(),

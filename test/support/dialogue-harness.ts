@@ -23,7 +23,7 @@ export const CHARACTERS_DIR = `${__dirname}/../../content/characters`;
  * provider unless the test passes another AiClient.
  */
 export async function startDialogueFunctions(
-  options: { store?: DialogueStore; ai?: AiClient; chunkDelayMs?: number; turnLockMs?: number; access?: PlayerAccess } = {},
+  options: { store?: DialogueStore; ai?: AiClient; chunkDelayMs?: number; turnLockMs?: number; access?: PlayerAccess; maxActiveDialogues?: number } = {},
 ) {
   const logger = createLogger('test', 'silent');
   const store = options.store ?? new InMemoryDialogueStore({ ttlSeconds: 3600 });
@@ -52,6 +52,7 @@ export async function startDialogueFunctions(
     now: () => new Date(),
     newId: randomUUID,
     turnLockMs: options.turnLockMs ?? 10_000,
+    ...(options.maxActiveDialogues === undefined ? {} : { maxActiveDialogues: options.maxActiveDialogues }),
   });
   const readiness = { store: () => store.ping() };
   // AUTH_MODE=none (X-Player-Id) unless the test passes its own access: tests that are not about auth name players freely.

@@ -25,6 +25,11 @@ export function dialogueKeys(prefix: string) {
     outboxIndex: () => `${prefix}outbox:index`,
     /** Sorted set: live dialogue ids scored by their idle deadline (ms, Redis clock). */
     expiryIndex: () => `${prefix}expiry:index`,
+    /**
+     * Set: the player's live dialogue ids (the cap on active dialogues). Written by the create, end and
+     * expire scripts; a member whose state is gone (keys outlived) is pruned when the player next starts one.
+     */
+    playerDialogues: (playerId: string) => `${prefix}player:${playerId}:dialogues`,
     /** Pattern matching every key made from this prefix (for tests and tooling). */
     all: () => `${prefix}*`,
   };

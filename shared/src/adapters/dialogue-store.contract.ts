@@ -21,9 +21,9 @@ const T0 = Date.parse('2030-01-01T12:00:00.000Z');
 const ctx = (second: number): EventContext => ({ source: eventSource('dialogue-store-contract'), now: new Date(T0 + second * 1000) });
 const appraisal: Appraisal = { emotion: 'pleased', intensity: 0.5, valence: 0.2, opinionDelta: 2, goalProgressDelta: 0.01, reasons: ['flattered'] };
 
-function started() {
+function started(playerId = 'player-7') {
   const options = numberOptions([{ text: 'Your stew is the best in the valley.', strategyId: 'flatter' }], goal);
-  return startDialogue({ id: randomUUID(), playerId: 'player-7', character, goal, strategy, greetingText: character.greeting, options, ctx: ctx(0) });
+  return startDialogue({ id: randomUUID(), playerId, character, goal, strategy, greetingText: character.greeting, options, ctx: ctx(0) });
 }
 
 /** The commit of one turn on `state`, as dialogue-message builds it. */
@@ -233,6 +233,52 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
       expect(await store.outboxDialogues(0)).toEqual([]);
     });
 
+    it('caps live dialogues per player: a refused create writes nothing, an end frees a slot', async () => {
+      const cap = { maxActivePerPlayer: 2 };
+      const a = started('player-cap');
+      const b = started('player-cap');
+      expect(await store.create(a.state, a.greeting, a.events, cap)).toEqual({ ok: true });
+      expect(await store.create(b.state, b.greeting, b.events, cap)).toEqual({ ok: true });
+      expect(await store.activeDialogues('player-cap')).toBe(2);
+
+      const c = started('player-cap');
+      expect(await store.create(c.state, c.greeting, c.events, cap)).toEqual({ ok: false, reason: 'limit', active: 2 });
+      expect(await store.load(c.state.id)).toBeNull();
+      expect(await store.transcript(c.state.id)).toEqual([]);
+      expect(await store.pendingEvents(c.state.id, 10)).toEqual([]);
+      expect(await store.outboxDialogues(100)).not.toContain(c.state.id);
+      expect(await store.activeDialogues('player-cap')).toBe(2);
+
+      // Another player has their own count; no cap given, no cap applied.
+      const other = started('player-other');
+      expect(await store.create(other.state, other.greeting, other.events, cap)).toEqual({ ok: true });
+      const uncapped = started('player-cap');
+      expect(await store.create(uncapped.state, uncapped.greeting, uncapped.events)).toEqual({ ok: true });
+      expect(await store.activeDialogues('player-cap')).toBe(3);
+
+      // A turn does not change the count; an end frees a slot (but 3 live is still over the cap of 2).
+      const turn = turnOn(a.state, 'm-1');
+      expect(await store.commitTurn(turn)).toEqual({ ok: true });
+      expect(await store.end(ended(turn.state))).toEqual({ ok: true });
+      expect(await store.activeDialogues('player-cap')).toBe(2);
+      expect(await store.create(c.state, c.greeting, c.events, cap)).toEqual({ ok: false, reason: 'limit', active: 2 });
+      expect(await store.end(ended(b.state))).toEqual({ ok: true });
+      expect(await store.create(c.state, c.greeting, c.events, cap)).toEqual({ ok: true });
+      expect(await store.load(c.state.id)).toEqual(c.state);
+      expect(await store.activeDialogues('player-cap')).toBe(2);
+      expect(await store.activeDialogues('player-nobody')).toBe(0);
+    });
+
+    it('counts atomically: of 12 concurrent creates under a cap of 3, exactly 3 succeed', async () => {
+      const dialogues = Array.from({ length: 12 }, () => started('player-race'));
+      const answers = await Promise.all(dialogues.map((d) => store.create(d.state, d.greeting, d.events, { maxActivePerPlayer: 3 })));
+      expect(answers.filter((a) => a.ok)).toHaveLength(3);
+      expect(answers.filter((a) => !a.ok)).toEqual(Array(9).fill({ ok: false, reason: 'limit', active: 3 }));
+      expect(await store.activeDialogues('player-race')).toBe(3);
+      const loaded = await Promise.all(dialogues.map((d) => store.load(d.state.id)));
+      expect(loaded.filter((l) => l !== null)).toHaveLength(3);
+    });
+
     it('keeps the hot state the same size however long the dialogue grows', async () => {
       const { state, greeting, events } = started();
       await store.create(state, greeting, events);
@@ -316,6 +362,18 @@ export function describeDialogueExpiryContract(name: string, makeStore: (ttlSeco
       expect(await store.expire({ ...timedOut(a.state), expectedVersion: 7 })).toEqual({ ok: false, reason: 'version' });
       expect(await store.load(a.state.id)).not.toBeNull();
       expect(await store.expire(timedOut(a.state))).toEqual({ ok: true });
+    });
+
+    it('expiring a dialogue frees its slot under the per-player cap', async () => {
+      const cap = { maxActivePerPlayer: 1 };
+      const a = started('player-idle');
+      expect(await store.create(a.state, a.greeting, a.events, cap)).toEqual({ ok: true });
+      const b = started('player-idle');
+      expect(await store.create(b.state, b.greeting, b.events, cap)).toEqual({ ok: false, reason: 'limit', active: 1 });
+      await wait(1_100);
+      expect(await store.expire(timedOut(a.state))).toEqual({ ok: true });
+      expect(await store.activeDialogues('player-idle')).toBe(0);
+      expect(await store.create(b.state, b.greeting, b.events, cap)).toEqual({ ok: true });
     });
 
     it('a player end removes the dialogue from the expiry list', async () => {

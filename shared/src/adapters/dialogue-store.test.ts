@@ -206,6 +206,7 @@ describe('RedisDialogueStore (Redis only)', () => {
       const calls: Array<() => Promise<unknown>> = [
         () => store.ping(),
         () => store.create(state, greeting, events),
+        () => store.activeDialogues(state.playerId),
         () => store.load(state.id),
         () => store.transcript(state.id),
         () => store.lockTurn(state.id, 'm-1', 1000),
@@ -237,5 +238,28 @@ describe('RedisDialogueStore (Redis only)', () => {
     const store = new RedisDialogueStore({ redis, keyPrefix: newPrefix(), ttlSeconds: 60 });
     await expect(store.load(randomUUID())).rejects.toBeInstanceOf(StoreUnavailable);
     await store.close();
+  });
+});
+
+describe('RedisDialogueStore per-player cap (Redis only)', () => {
+  it('a dialogue whose keys vanished without a sweeper does not hold a slot', async () => {
+    const keyPrefix = newPrefix();
+    const keys = dialogueKeys(keyPrefix);
+    const store = new RedisDialogueStore({ redis: admin, keyPrefix, ttlSeconds: 120 });
+    try {
+      const a = aDialogue();
+      expect(await store.create(a.state, a.greeting, a.events, { maxActivePerPlayer: 1 })).toEqual({ ok: true });
+      expect(await admin.smembers(keys.playerDialogues('player-7'))).toEqual([a.state.id]);
+      const setTtl = await admin.ttl(keys.playerDialogues('player-7'));
+      expect(setTtl).toBeGreaterThan(100 + EXPIRY_GRACE_SECONDS);
+      // As if every pod had been scaled to zero past the grace period: the live keys are gone.
+      await admin.del(keys.state(a.state.id), keys.transcript(a.state.id));
+      const b = aDialogue();
+      expect(await store.create(b.state, b.greeting, b.events, { maxActivePerPlayer: 1 })).toEqual({ ok: true });
+      expect(await admin.smembers(keys.playerDialogues('player-7'))).toEqual([b.state.id]);
+      expect(await store.activeDialogues('player-7')).toBe(1);
+    } finally {
+      await deleteKeys(keyPrefix);
+    }
   });
 });

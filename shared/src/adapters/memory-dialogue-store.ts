@@ -1,6 +1,6 @@
 import type { DialogueState, Outcome, Turn, TurnResult } from '../domain/dialogue';
 import type { ParleyEvent } from '../domain/events';
-import type { CommitResult, DialogueStore, ExpireResult } from '../ports/dialogue-store';
+import type { CommitResult, CreateResult, DialogueStore, ExpireResult } from '../ports/dialogue-store';
 
 type Expiring<T> = { value: T; expiresAt: number };
 type StoredOutcome = { playerId: string; outcome: Outcome };
@@ -39,14 +39,31 @@ export class InMemoryDialogueStore implements DialogueStore {
     this.lastSweep = this.now();
   }
 
-  async create(state: DialogueState, greeting: Turn, events: ParleyEvent[]): Promise<void> {
+  async create(state: DialogueState, greeting: Turn, events: ParleyEvent[], options: { maxActivePerPlayer?: number } = {}): Promise<CreateResult> {
     this.sweep();
     if (this.live(this.states, state.id)) throw new Error(`dialogue ${state.id} already exists`);
+    const max = options.maxActivePerPlayer ?? 0;
+    if (max > 0) {
+      const active = this.countActive(state.playerId);
+      if (active >= max) return { ok: false, reason: 'limit', active };
+    }
     const expiresAt = this.now() + this.ttlMs + EXPIRY_GRACE_SECONDS * 1000;
     this.states.set(state.id, { value: structuredClone(state), expiresAt });
     this.transcripts.set(state.id, { value: [structuredClone(greeting)], expiresAt });
     this.deadlines.set(state.id, this.now() + this.ttlMs);
     this.pushOutbox(state.id, events);
+    return { ok: true };
+  }
+
+  async activeDialogues(playerId: string): Promise<number> {
+    return this.countActive(playerId);
+  }
+
+  /** A scan of the live states: one process holds few enough that an index is not worth keeping in step. */
+  private countActive(playerId: string): number {
+    let active = 0;
+    for (const id of [...this.states.keys()]) if (this.live(this.states, id)?.playerId === playerId) active++;
+    return active;
   }
 
   async load(dialogueId: string): Promise<DialogueState | null> {

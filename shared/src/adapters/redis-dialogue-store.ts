@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import type { DialogueState, Outcome, Turn, TurnResult } from '../domain/dialogue';
 import { StoreUnavailable } from '../domain/errors';
 import type { ParleyEvent } from '../domain/events';
-import type { CommitResult, DialogueStore, ExpireResult } from '../ports/dialogue-store';
+import type { CommitResult, CreateResult, DialogueStore, ExpireResult } from '../ports/dialogue-store';
 import { dialogueKeys, type DialogueKeys } from './dialogue-keys';
 import { EXPIRY_GRACE_SECONDS, assertVersionAdvances } from './memory-dialogue-store';
 
@@ -21,22 +21,53 @@ local function nowMs()
 end
 `;
 
-/** KEYS: state, transcript, outbox, index, expiry. ARGV: version, state, greeting, keyTtl, dialogueId, idleMs, ...events */
-const CREATE = `${NOW_MS}
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+/**
+ * KEYS: player set. ARGV: statePrefix, stateSuffix. The player's live dialogues: members whose state
+ * key is gone (outlived without a sweeper) are pruned, so they never hold a slot.
+ */
+const COUNT_LIVE = `
+local function countLive(set, before, after)
+  local live = 0
+  for _, id in ipairs(redis.call('SMEMBERS', set)) do
+    if redis.call('EXISTS', before .. id .. after) == 1 then live = live + 1
+    else redis.call('SREM', set, id) end
+  end
+  return live
+end
+`;
+
+/**
+ * KEYS: state, transcript, outbox, index, expiry, player set.
+ * ARGV: version, state, greeting, keyTtl, dialogueId, idleMs, maxActive (0 = no cap), statePrefix, stateSuffix, ...events
+ * Answers {1} created, {0} the id exists, {-1, active} the player is at the cap (nothing written).
+ */
+const CREATE = `${NOW_MS}${COUNT_LIVE}
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+local max = tonumber(ARGV[7])
+if max > 0 then
+  local active = countLive(KEYS[6], ARGV[8], ARGV[9])
+  if active >= max then return {-1, active} end
+end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 's', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('DEL', KEYS[2])
 redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 redis.call('ZADD', KEYS[5], nowMs() + tonumber(ARGV[6]), ARGV[5])
-for i = 7, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
-if #ARGV >= 7 then redis.call('SADD', KEYS[4], ARGV[5]) end
-return 1
+redis.call('SADD', KEYS[6], ARGV[5])
+redis.call('EXPIRE', KEYS[6], ARGV[4])
+for i = 10, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
+if #ARGV >= 10 then redis.call('SADD', KEYS[4], ARGV[5]) end
+return {1}
+`;
+
+/** KEYS: player set. ARGV: statePrefix, stateSuffix. */
+const ACTIVE = `${COUNT_LIVE}
+return countLive(KEYS[1], ARGV[1], ARGV[2])
 `;
 
 /**
- * KEYS: state, transcript, result, outbox, index, expiry.
+ * KEYS: state, transcript, result, outbox, index, expiry, player set.
  * ARGV: expectedVersion, newVersion, state, result, keyTtl, dialogueId, idleMs, turnCount, ...turns, ...events
  */
 const COMMIT_TURN = `${NOW_MS}
@@ -52,13 +83,15 @@ for i = 9, 8 + turns do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('EXPIRE', KEYS[2], ttl)
 redis.call('SET', KEYS[3], ARGV[4], 'EX', ttl)
 redis.call('ZADD', KEYS[6], nowMs() + tonumber(ARGV[7]), ARGV[6])
+-- The player's set lives as long as their longest-lived dialogue.
+redis.call('EXPIRE', KEYS[7], ttl)
 for i = 9 + turns, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
 if #ARGV >= 9 + turns then redis.call('SADD', KEYS[5], ARGV[6]) end
 return 'ok'
 `;
 
 /**
- * KEYS: state, transcript, lock, outcome, outbox, index, expiry.
+ * KEYS: state, transcript, lock, outcome, outbox, index, expiry, player set.
  * ARGV: expectedVersion, outcome, ttl, dialogueId, onlyIfExpired ('1' or '0'), ...events
  * With onlyIfExpired the dialogue ends only while it is past its deadline and no turn holds the
  * lock: a sweeper on another replica, or a player who just came back, wins the race cleanly.
@@ -67,6 +100,7 @@ const END = `${NOW_MS}
 local version = redis.call('HGET', KEYS[1], 'v')
 if not version then
   redis.call('ZREM', KEYS[7], ARGV[4])
+  redis.call('SREM', KEYS[8], ARGV[4])
   return 'missing'
 end
 if version ~= ARGV[1] then return 'version' end
@@ -77,6 +111,7 @@ if ARGV[5] == '1' then
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 redis.call('ZREM', KEYS[7], ARGV[4])
+redis.call('SREM', KEYS[8], ARGV[4])
 redis.call('SET', KEYS[4], ARGV[2], 'EX', ARGV[3])
 for i = 6, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
 if #ARGV >= 6 then redis.call('SADD', KEYS[6], ARGV[4]) end
@@ -130,7 +165,8 @@ return 0
 `;
 
 type Scripts = {
-  parleyCreate(...args: Array<string | number>): Promise<number>;
+  parleyCreate(...args: Array<string | number>): Promise<[1] | [0] | [-1, number]>;
+  parleyActive(...args: Array<string | number>): Promise<number>;
   parleyCommitTurn(...args: Array<string | number>): Promise<'ok' | 'missing' | 'duplicate' | 'version'>;
   parleyEnd(...args: Array<string | number>): Promise<'ok' | 'missing' | 'version' | 'active'>;
   parleyExpired(...args: Array<string | number>): Promise<string[]>;
@@ -140,9 +176,10 @@ type Scripts = {
 };
 
 const SCRIPTS: Array<[keyof Scripts, number, string]> = [
-  ['parleyCreate', 5, CREATE],
-  ['parleyCommitTurn', 6, COMMIT_TURN],
-  ['parleyEnd', 7, END],
+  ['parleyCreate', 6, CREATE],
+  ['parleyActive', 1, ACTIVE],
+  ['parleyCommitTurn', 7, COMMIT_TURN],
+  ['parleyEnd', 8, END],
   ['parleyExpired', 1, EXPIRED],
   ['parleyLockTurn', 1, LOCK_TURN],
   ['parleyUnlockTurn', 1, UNLOCK_TURN],
@@ -215,25 +252,43 @@ export class RedisDialogueStore implements DialogueStore {
     return new RedisDialogueStore({ redis, keyPrefix: opts.keyPrefix, ttlSeconds: opts.ttlSeconds, ownsConnection: true });
   }
 
-  async create(state: DialogueState, greeting: Turn, events: ParleyEvent[]): Promise<void> {
+  async create(state: DialogueState, greeting: Turn, events: ParleyEvent[], options: { maxActivePerPlayer?: number } = {}): Promise<CreateResult> {
     const k = this.keys;
-    const created = await this.call(() =>
+    const [before, after] = this.stateKeyParts();
+    const answer = await this.call(() =>
       this.scripts.parleyCreate(
         k.state(state.id),
         k.transcript(state.id),
         k.outbox(state.id),
         k.outboxIndex(),
         k.expiryIndex(),
+        k.playerDialogues(state.playerId),
         String(state.version),
         JSON.stringify(state),
         JSON.stringify(greeting),
         this.keyTtlSeconds(),
         state.id,
         this.ttlSeconds * 1000,
+        Math.max(0, options.maxActivePerPlayer ?? 0),
+        before,
+        after,
         ...events.map((e) => JSON.stringify(e)),
       ),
     );
-    if (created !== 1) throw new Error(`dialogue ${state.id} already exists`);
+    if (answer[0] === -1) return { ok: false, reason: 'limit', active: answer[1] };
+    if (answer[0] !== 1) throw new Error(`dialogue ${state.id} already exists`);
+    return { ok: true };
+  }
+
+  async activeDialogues(playerId: string): Promise<number> {
+    const [before, after] = this.stateKeyParts();
+    return this.call(() => this.scripts.parleyActive(this.keys.playerDialogues(playerId), before, after));
+  }
+
+  /** The state key around a dialogue id, for scripts that build it from ids they read. */
+  private stateKeyParts(): [string, string] {
+    const marker = '\u0000';
+    return this.keys.state(marker).split(marker) as [string, string];
   }
 
   async load(dialogueId: string): Promise<DialogueState | null> {
@@ -279,6 +334,7 @@ export class RedisDialogueStore implements DialogueStore {
         k.outbox(id),
         k.outboxIndex(),
         k.expiryIndex(),
+        k.playerDialogues(commit.state.playerId),
         String(commit.expectedVersion),
         String(commit.state.version),
         JSON.stringify(commit.state),
@@ -301,8 +357,7 @@ export class RedisDialogueStore implements DialogueStore {
 
   async expiredDialogues(limit: number): Promise<string[]> {
     if (limit <= 0) return [];
-    const marker = '\u0000';
-    const [before, after] = this.keys.state(marker).split(marker) as [string, string];
+    const [before, after] = this.stateKeyParts();
     return this.call(() => this.scripts.parleyExpired(this.keys.expiryIndex(), limit, before, after));
   }
 
@@ -326,6 +381,7 @@ export class RedisDialogueStore implements DialogueStore {
         k.outbox(id),
         k.outboxIndex(),
         k.expiryIndex(),
+        k.playerDialogues(commit.playerId),
         String(commit.expectedVersion),
         JSON.stringify({ playerId: commit.playerId, outcome: commit.outcome }),
         this.ttlSeconds,

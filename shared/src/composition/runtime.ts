@@ -119,6 +119,7 @@ export async function createDialogueRuntime(
       now: () => new Date(),
       newId: randomUUID,
       turnLockMs: config.TURN_LOCK_MS,
+      maxActiveDialogues: config.MAX_ACTIVE_DIALOGUES,
     },
     access: player.access,
     publisher,

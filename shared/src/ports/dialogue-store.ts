@@ -16,10 +16,16 @@ import type { ParleyEvent } from '../domain/events';
  * - `create` and `commitTurn` set the dialogue's idle deadline to now + ttl (the store's own clock,
  *   so replicas with skewed clocks agree); the live keys outlive it by a grace period, so a dialogue
  *   is never lost before a sweeper has resolved it; `expire` ends it at most once, and only while it
- *   is still past its deadline, at its expected version, with no turn holding the lock.
+ *   is still past its deadline, at its expected version, with no turn holding the lock;
+ * - each player's live dialogues are counted atomically with `create` / `end` / `expire`: given
+ *   `maxActivePerPlayer`, `create` refuses (`reason: 'limit'`, nothing written) when the player
+ *   already has that many; ending or expiring one frees its slot.
  */
 export interface DialogueStore {
-  create(state: DialogueState, greeting: Turn, events: ParleyEvent[]): Promise<void>;
+  /** Throws when the id already exists (a caller bug: ids are random UUIDs). `maxActivePerPlayer` 0 or absent: no cap. */
+  create(state: DialogueState, greeting: Turn, events: ParleyEvent[], options?: { maxActivePerPlayer?: number }): Promise<CreateResult>;
+  /** How many live (not ended, not expired) dialogues the player has. */
+  activeDialogues(playerId: string): Promise<number>;
   /** The hot state, or null when there is no live dialogue with this id. */
   load(dialogueId: string): Promise<DialogueState | null>;
   /** The full transcript, oldest first. */
@@ -59,5 +65,6 @@ export interface DialogueStore {
   close(): Promise<void>;
 }
 
+export type CreateResult = { ok: true } | { ok: false; reason: 'limit'; active: number };
 export type CommitResult = { ok: true } | { ok: false; reason: 'version' | 'duplicate' | 'missing' };
 export type ExpireResult = { ok: true } | { ok: false; reason: 'version' | 'missing' | 'active' };

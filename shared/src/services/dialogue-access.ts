@@ -18,6 +18,8 @@ export type DialogueDeps = {
   newId: () => string;
   /** How long a turn may hold its dialogue before another may take it (a crashed pod's lock expires). */
   turnLockMs: number;
+  /** Live dialogues one player may hold (MAX_ACTIVE_DIALOGUES); 0 or absent: no cap. */
+  maxActiveDialogues?: number;
   /** Turns applied, dialogues started and ended; absent in tests that do not look. */
   metrics?: MetricsRecorder;
 };
