@@ -10,19 +10,20 @@ import { AmqpEventPublisher } from '../adapters/amqp-event-publisher';
 import { HttpSinkEventPublisher } from '../adapters/http-sink-event-publisher';
 import { InProcessEventBus } from '../adapters/in-process-event-bus';
 import { HttpAiClient } from '../adapters/http-ai-client';
-import { createAiProvider } from '../adapters/ai/provider-from-config';
+import { aiProviderKind, createAiProvider } from '../adapters/ai/provider-from-config';
 import { ScriptedProvider } from '../adapters/ai/scripted-provider';
 import { AiGateway } from '../ai-gateway/ai-gateway';
+import { processMetrics } from '../adapters/prom-metrics';
 import type { Logger } from '../http/logger';
 import type { ReadinessChecks } from '../http/create-app';
 import type { AiClient } from '../ports/ai-client';
 import type { EventPublisher } from '../ports/event-publisher';
 import { OutboxRelay } from '../services/outbox-relay';
+import { ExpirySweeper, sweepIntervalMs } from '../services/expiry-sweeper';
 import { FlexibleRateLimiter } from '../adapters/flexible-rate-limiter';
 import { authenticatorFromConfig } from '../http/auth';
 import type { PlayerAccess } from '../http/player-guard';
 import type { RateLimiter } from '../ports/rate-limiter';
-import { ExpirySweeper, sweepIntervalMs } from '../services/expiry-sweeper';
 import type { DialogueDeps } from '../services/dialogue-access';
 
 /**
@@ -49,9 +50,10 @@ export function createAiClient(
   }
   const chunkDelayMs = config.SCRIPTED_CHUNK_DELAY_MS;
   return new AiGateway({
-    provider: createAiProvider(config, chunkDelayMs === undefined ? {} : { chunkDelayMs }),
+    provider: createAiProvider(config, { logger, ...(chunkDelayMs === undefined ? {} : { chunkDelayMs }) }),
     fallback: new ScriptedProvider(chunkDelayMs === undefined ? {} : { chunkDelayMs }),
     ...(publisher ? { publisher } : {}),
+    metrics: processMetrics(),
     source: eventSource('ai-generate'),
     logger,
   });
@@ -102,7 +104,7 @@ export async function createDialogueRuntime(
     : new InMemoryDialogueStore({ ttlSeconds: config.DIALOGUE_TTL_SECONDS });
   const publisher = options.publisher ?? (await createEventPublisher(config, logger));
   const ai = createAiClient(config, publisher, logger);
-  const relay = new OutboxRelay({ store, publisher, logger });
+  const relay = new OutboxRelay({ store, publisher, logger, metrics: processMetrics() });
   relay.start(config.OUTBOX_RELAY_INTERVAL_MS);
   // Events left by a previous process (crash, broker outage) go out now.
   void relay.flushAll();
@@ -120,6 +122,7 @@ export async function createDialogueRuntime(
       newId: randomUUID,
       turnLockMs: config.TURN_LOCK_MS,
       maxActiveDialogues: config.MAX_ACTIVE_DIALOGUES,
+      metrics: processMetrics(),
     },
     access: player.access,
     publisher,
@@ -130,7 +133,8 @@ export async function createDialogueRuntime(
         () => 'ok',
         (err: unknown) => `degraded: ${err instanceof Error ? err.message : String(err)}; events wait in the outbox`,
       ),
-      ...(config.AI_URL ? { ai: () => ai.ping() } : {}),
+      // An in-process local model is a dependency too: not ready until it is loaded.
+      ...(config.AI_URL || aiProviderKind(config) === 'llama' ? { ai: () => ai.ping() } : {}),
     },
     async close() {
       relay.stop();
