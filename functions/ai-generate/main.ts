@@ -1,4 +1,4 @@
-import { AiGateway, ScriptedProvider, createAiProvider, eventSource, readConfig, serve } from '../../shared/src';
+import { AiGateway, ScriptedProvider, createAiProviders, eventSource, readConfig, serve } from '../../shared/src';
 import { runMain } from '../../shared/src/composition/run-main';
 import { createEventPublisher } from '../../shared/src/composition/runtime';
 import { processMetrics } from '../../shared/src/adapters/prom-metrics';
@@ -14,7 +14,8 @@ runMain(FUNCTION_NAME, async (logger) => {
   // Analytics go to the broker when there is one; with neither AMQP nor a sink there is no one to tell.
   const publisher = config.AMQP_URL || config.K_SINK ? await createEventPublisher(config, logger) : undefined;
   const gateway = new AiGateway({
-    provider: createAiProvider(config, { chunkDelayMs, logger }),
+    // AI_PROVIDER may name a chain (openai,scripted): the gateway hands a failed call to the next.
+    provider: createAiProviders(config, { chunkDelayMs, logger }),
     fallback: new ScriptedProvider({ chunkDelayMs }),
     ...(publisher ? { publisher } : {}),
     metrics: processMetrics(),

@@ -18,6 +18,9 @@ const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string(
 export const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
 export const portVar = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
+export const AI_PROVIDER_NAMES = ['openai', 'scripted', 'llama'] as const;
+export type AiProviderName = (typeof AI_PROVIDER_NAMES)[number];
+
 /** Settings every function reads. */
 export const CommonConfigSchema = z.object({
   PORT: portVar(8080),
@@ -33,7 +36,18 @@ export const CommonConfigSchema = z.object({
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl,
   AI_MODEL: optionalString,
-  AI_PROVIDER: z.enum(['openai', 'scripted', 'llama']).optional(),
+  /**
+   * One provider, or a fallback chain tried in order when one is down (`openai,scripted`).
+   * Unset: `openai` when OPENAI_API_KEY or OPENAI_BASE_URL is set, else `scripted` (DESIGN §2).
+   */
+  AI_PROVIDER: z.preprocess(
+    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.split(',').map((name) => name.trim())) : v),
+    z
+      .array(z.enum(AI_PROVIDER_NAMES))
+      .min(1)
+      .refine((names) => new Set(names).size === names.length, 'a provider may appear once in the chain')
+      .optional(),
+  ),
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** AI_PROVIDER=llama: a GGUF model run in this process by llama.cpp (docs/local-models.md). */
   LLAMA_MODEL_PATH: optionalString,

@@ -37,7 +37,7 @@ export { ruleBasedAppraisal, strategyEffect, type AppraiseInput, type StrategyEf
 export { mulberry32, seedFromText, scriptedReply, scriptedOptions, scriptedSummary, scriptedText } from './domain/scripted-lines';
 export { ScriptedProvider, estimateTokens, wordChunks } from './adapters/ai/scripted-provider';
 export { OpenAiProvider, buildMessages, type OpenAiProviderOptions } from './adapters/ai/openai-provider';
-export { createAiProvider, aiProviderKind, DEFAULT_OPENAI_MODEL, type AiProviderConfig } from './adapters/ai/provider-from-config';
+export { createAiProvider, createAiProviders, aiProviderChain, aiProviderKind, DEFAULT_OPENAI_MODEL, type AiProviderConfig } from './adapters/ai/provider-from-config';
 export { AiGateway, taskSpec } from './ai-gateway/ai-gateway';
 export { HttpAiClient, readSseFrames } from './adapters/http-ai-client';
 

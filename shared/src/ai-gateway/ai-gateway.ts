@@ -9,7 +9,7 @@ import {
   type StreamingTaskName,
   type TokenUsage,
 } from '../domain/ai-tasks';
-import { AiFailed, Aborted, BadRequest, ParleyError, UnknownTask } from '../domain/errors';
+import { AiFailed, AiTimeout, AiUnavailable, Aborted, BadRequest, ParleyError, UnknownTask } from '../domain/errors';
 import { buildEvent, TraceparentSchema } from '../domain/events';
 import type { Logger } from '../http/logger';
 import { parseInput } from '../http/validate';
@@ -48,15 +48,22 @@ function asParleyError(err: unknown): ParleyError {
   return err instanceof ParleyError ? err : new AiFailed(`AI provider failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }
 
-type CallRecord = { provider: AiProvider; usage: TokenUsage; fallback: boolean };
+/** The provider that answered (or was tried last), and the ones of the chain that failed before it. */
+type CallRecord = { provider: AiProvider; usage: TokenUsage; fallback: boolean; fallbackFrom: string[] };
+
+/** A provider that is down, slow or broken hands the call to the next one of the chain; an aborted call stops. */
+const failsOver = (err: unknown) => err instanceof AiUnavailable || err instanceof AiTimeout || err instanceof AiFailed;
 
 /**
  * The AI gateway's service: the one place that checks a task's input, asks the provider, and makes
- * sure only schema-valid output leaves (retry once, then the rule-based fallback). Every call, good
- * or bad, is reported as an `analytics.logging` event without making the caller wait for the broker.
+ * sure only schema-valid output leaves (retry once, then the rule-based fallback). Providers form a
+ * chain (AI_PROVIDER=openai,scripted): one that fails (AiUnavailable / AiTimeout / AiFailed, after its
+ * own bounded retries) hands the call to the next, as long as no text of it has been streamed yet;
+ * when the last one fails the call fails. Every call, good or bad, is reported as an
+ * `analytics.logging` event (one per provider tried) without making the caller wait for the broker.
  */
 export class AiGateway implements AiClient {
-  private readonly provider: AiProvider;
+  private readonly providers: readonly [AiProvider, ...AiProvider[]];
   private readonly fallback: AiProvider;
   private readonly publisher: EventPublisher | undefined;
   private readonly metrics: MetricsRecorder | undefined;
@@ -67,7 +74,8 @@ export class AiGateway implements AiClient {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(options: {
-    provider: AiProvider;
+    /** One provider, or the chain tried in order. */
+    provider: AiProvider | readonly AiProvider[];
     /** The scripted provider: answers structured tasks by rules when the model's output is unusable. */
     fallback: AiProvider;
     publisher?: EventPublisher;
@@ -77,7 +85,9 @@ export class AiGateway implements AiClient {
     now?: () => number;
     newId?: () => string;
   }) {
-    this.provider = options.provider;
+    const chain = Array.isArray(options.provider) ? [...(options.provider as readonly AiProvider[])] : [options.provider as AiProvider];
+    if (chain.length === 0) throw new Error('AiGateway: at least one provider');
+    this.providers = chain as [AiProvider, ...AiProvider[]];
     this.fallback = options.fallback;
     this.publisher = options.publisher;
     this.metrics = options.metrics;
@@ -96,17 +106,20 @@ export class AiGateway implements AiClient {
       throw new AiFailed(`AI task ${task} ended without an answer`);
     }
     const parsed = parseInput(spec.input, input, 'input') as AiTaskInput<T>;
-    const started = this.now();
-    const record: CallRecord = { provider: this.provider, usage: NO_USAGE, fallback: false };
+    const clock = { started: this.now() };
+    const record = this.newRecord();
     let ok = false;
+    let failure: string | undefined;
     try {
-      const output = await this.structured(task as StructuredTaskName, parsed as AiTaskInput<StructuredTaskName>, options, record);
+      const output = await this.structured(task as StructuredTaskName, parsed as AiTaskInput<StructuredTaskName>, options, record, clock);
       ok = true;
-      return { output: output as AiTaskOutput<T>, meta: this.meta(record, started) };
+      return { output: output as AiTaskOutput<T>, meta: this.meta(record, clock.started) };
     } catch (err) {
-      throw asParleyError(err);
+      const known = asParleyError(err);
+      failure = known.code;
+      throw known;
     } finally {
-      this.report(task, parsed, options, record, started, ok);
+      this.report(task, parsed, options, record, clock.started, ok, failure);
     }
   }
 
@@ -114,39 +127,52 @@ export class AiGateway implements AiClient {
     const spec = taskSpec(task);
     if (!spec.streams) throw new BadRequest(`AI task ${task} does not stream`);
     const parsed = parseInput(spec.input, input, 'input') as AiTaskInput<T>;
-    const started = this.now();
-    const record: CallRecord = { provider: this.provider, usage: NO_USAGE, fallback: false };
+    const clock = { started: this.now() };
+    const record = this.newRecord();
     // The output schema's length limit: the stream stops there, so deltas and output always agree.
     const maxChars = spec.output.shape.text.maxLength ?? Number.POSITIVE_INFINITY;
     let ok = false;
+    let failure: string | undefined;
     try {
       if (options.signal?.aborted) throw new Aborted('aborted');
       let text = '';
-      for (const provider of [this.provider, this.fallback]) {
-        record.fallback = provider !== this.provider;
-        for await (const chunk of provider.streamText(task, parsed, { signal: options.signal })) {
-          if (chunk.usage) record.usage = addUsage(record.usage, chunk.usage);
-          if (!chunk.text || text.length >= maxChars) continue;
-          const piece = chunk.text.slice(0, maxChars - text.length);
-          text += piece;
-          yield { type: 'delta', text: piece };
+      // The chain, then the scripted line for a model that said nothing at all (nothing was streamed yet).
+      const attempts = [...this.providers.map((provider) => ({ provider, silentFallback: false })), { provider: this.fallback, silentFallback: true }];
+      for (const [index, { provider, silentFallback }] of attempts.entries()) {
+        if (index > 0) record.fallback = true;
+        if (!silentFallback) record.provider = provider;
+        try {
+          for await (const chunk of provider.streamText(task, parsed, { signal: options.signal })) {
+            if (chunk.usage) record.usage = addUsage(record.usage, chunk.usage);
+            if (!chunk.text || text.length >= maxChars) continue;
+            const piece = chunk.text.slice(0, maxChars - text.length);
+            text += piece;
+            yield { type: 'delta', text: piece };
+          }
+        } catch (err) {
+          // Text already streamed cannot be unsaid: only a provider that has said nothing hands over.
+          const next = attempts[index + 1];
+          if (text.length > 0 || silentFallback || !next || next.silentFallback || !this.handOver(task, parsed, options, record, clock, err)) throw err;
+          continue;
         }
-        // A model that says nothing at all gets the scripted line instead: nothing was streamed yet.
         if (text.trim().length > 0) break;
       }
       const output = spec.output.safeParse({ text });
       if (!output.success) throw new AiFailed(`AI task ${task} produced no usable text`);
       ok = true;
-      yield { type: 'done', output: output.data as AiTaskOutput<T>, meta: this.meta(record, started) };
+      yield { type: 'done', output: output.data as AiTaskOutput<T>, meta: this.meta(record, clock.started) };
     } catch (err) {
-      throw asParleyError(err);
+      const known = asParleyError(err);
+      failure = known.code;
+      throw known;
     } finally {
-      this.report(task, parsed, options, record, started, ok);
+      this.report(task, parsed, options, record, clock.started, ok, failure);
     }
   }
 
+  /** The first provider of the chain is the one readiness waits for; the others are there for its outages. */
   async ping(): Promise<void> {
-    await this.provider.ping();
+    await this.providers[0].ping();
   }
 
   /** Waits for the analytics events still being published (shutdown, tests). */
@@ -154,15 +180,33 @@ export class AiGateway implements AiClient {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private async structured<T extends StructuredTaskName>(task: T, input: AiTaskInput<T>, options: AiCallOptions, record: CallRecord): Promise<unknown> {
+  private async structured<T extends StructuredTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    options: AiCallOptions,
+    record: CallRecord,
+    clock: { started: number },
+  ): Promise<unknown> {
     const schema = AI_TASKS[task].output;
     const jsonSchema = outputJsonSchema(task);
-    for (let attempt = 1; attempt <= 2; attempt++) {
-      const answer = await this.provider.generateJson(task, input, jsonSchema, { signal: options.signal });
-      record.usage = addUsage(record.usage, answer.usage);
-      const checked = schema.safeParse(answer.value);
-      if (checked.success) return checked.data;
-      this.logger.warn({ task, attempt, provider: this.provider.name, issues: checked.error.issues.slice(0, 3) }, 'AI output failed its schema');
+    // A provider that answers, but not to the schema, is up: its bad output goes to the rules below,
+    // not to the next provider of the chain.
+    answering: for (const [index, provider] of this.providers.entries()) {
+      record.provider = provider;
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        let answer: { value: unknown; usage: TokenUsage };
+        try {
+          answer = await provider.generateJson(task, input, jsonSchema, { signal: options.signal });
+        } catch (err) {
+          if (index + 1 < this.providers.length && this.handOver(task, input, options, record, clock, err)) continue answering;
+          throw err;
+        }
+        record.usage = addUsage(record.usage, answer.usage);
+        const checked = schema.safeParse(answer.value);
+        if (checked.success) return checked.data;
+        this.logger.warn({ task, attempt, provider: provider.name, issues: checked.error.issues.slice(0, 3) }, 'AI output failed its schema');
+      }
+      break;
     }
     const answer = await this.fallback.generateJson(task, input, jsonSchema, { signal: options.signal });
     record.usage = addUsage(record.usage, answer.usage);
@@ -173,7 +217,29 @@ export class AiGateway implements AiClient {
     return checked.data;
   }
 
-  /** The meta names the primary provider; `fallback` says when the answer came from the rules instead. */
+  private newRecord(): CallRecord {
+    return { provider: this.providers[0], usage: NO_USAGE, fallback: false, fallbackFrom: [] };
+  }
+
+  /**
+   * When `err` lets the call move on to the next provider: reports the failed provider's call, logs
+   * it, and resets the record and the clock for the next one. False when the call must fail instead.
+   */
+  private handOver(task: AiTaskName, input: unknown, options: AiCallOptions, record: CallRecord, clock: { started: number }, err: unknown): boolean {
+    if (options.signal?.aborted || !failsOver(err)) return false;
+    this.report(task, input, options, record, clock.started, false, (err as ParleyError).code);
+    this.logger.warn({ task, provider: record.provider.name, code: (err as ParleyError).code, err: (err as Error).message }, 'AI provider failed; trying the next one of the chain');
+    record.fallbackFrom.push(record.provider.name);
+    record.fallback = true;
+    record.usage = NO_USAGE;
+    clock.started = this.now();
+    return true;
+  }
+
+  /**
+   * The meta names the provider that answered; `fallback` says the answer did not come from the first
+   * provider as asked (an earlier one of the chain failed: `fallbackFrom`, or the rules answered).
+   */
   private meta(record: CallRecord, started: number): AiCallMeta {
     return {
       provider: record.provider.name,
@@ -181,10 +247,11 @@ export class AiGateway implements AiClient {
       latencyMs: Math.max(0, Math.round(this.now() - started)),
       usage: record.usage,
       fallback: record.fallback,
+      ...(record.fallbackFrom.length > 0 ? { fallbackFrom: [...record.fallbackFrom] } : {}),
     };
   }
 
-  private report(task: AiTaskName, input: unknown, options: AiCallOptions, record: CallRecord, started: number, ok: boolean): void {
+  private report(task: AiTaskName, input: unknown, options: AiCallOptions, record: CallRecord, started: number, ok: boolean, errorCode?: string): void {
     const meta = this.meta(record, started);
     this.metrics?.aiCall({ provider: meta.provider, task, ok, seconds: meta.latencyMs / 1000, tokens: meta.usage });
     if (!this.publisher) return;
@@ -205,6 +272,8 @@ export class AiGateway implements AiClient {
         tokens: meta.usage,
         ok,
         fallback: meta.fallback,
+        ...(meta.fallbackFrom ? { fallbackFrom: meta.fallbackFrom } : {}),
+        ...(errorCode ? { error: errorCode } : {}),
         ...(fields.dialogueId ? { dialogueId: fields.dialogueId } : {}),
         ...(fields.character ? { characterId: fields.character.id } : {}),
       },

@@ -10,7 +10,7 @@ import { AmqpEventPublisher } from '../adapters/amqp-event-publisher';
 import { HttpSinkEventPublisher } from '../adapters/http-sink-event-publisher';
 import { InProcessEventBus } from '../adapters/in-process-event-bus';
 import { HttpAiClient } from '../adapters/http-ai-client';
-import { aiProviderKind, createAiProvider } from '../adapters/ai/provider-from-config';
+import { aiProviderKind, createAiProviders } from '../adapters/ai/provider-from-config';
 import { ScriptedProvider } from '../adapters/ai/scripted-provider';
 import { AiGateway } from '../ai-gateway/ai-gateway';
 import { processMetrics } from '../adapters/prom-metrics';
@@ -50,7 +50,8 @@ export function createAiClient(
   }
   const chunkDelayMs = config.SCRIPTED_CHUNK_DELAY_MS;
   return new AiGateway({
-    provider: createAiProvider(config, { logger, ...(chunkDelayMs === undefined ? {} : { chunkDelayMs }) }),
+    // AI_PROVIDER may name a chain (openai,scripted): the gateway hands a failed call to the next.
+    provider: createAiProviders(config, { logger, ...(chunkDelayMs === undefined ? {} : { chunkDelayMs }) }),
     fallback: new ScriptedProvider(chunkDelayMs === undefined ? {} : { chunkDelayMs }),
     ...(publisher ? { publisher } : {}),
     metrics: processMetrics(),

@@ -105,8 +105,13 @@ export const AiCallMetaSchema = z.strictObject({
   model: z.string(),
   latencyMs: z.number().min(0),
   usage: TokenUsageSchema,
-  /** True when the provider's structured output was invalid and the rule-based answer was used. */
+  /**
+   * True when the answer is not the first provider's: its structured output was invalid and the
+   * rule-based answer was used, or it failed and a later provider of the chain answered.
+   */
   fallback: z.boolean(),
+  /** The providers of the chain (AI_PROVIDER=openai,scripted) that failed before `provider` answered. */
+  fallbackFrom: z.array(z.string()).optional(),
 });
 export type AiCallMeta = z.infer<typeof AiCallMetaSchema>;
 

@@ -32,6 +32,10 @@ export const AnalyticsDataSchema = z.strictObject({
   tokens: z.strictObject({ prompt: z.number().int().min(0), completion: z.number().int().min(0), total: z.number().int().min(0) }),
   ok: z.boolean(),
   fallback: z.boolean().optional(),
+  /** Providers of the chain that failed before this one answered. */
+  fallbackFrom: z.array(z.string()).optional(),
+  /** The error code of a failed call (`ok: false`). */
+  error: z.string().optional(),
   dialogueId: z.string().optional(),
   characterId: z.string().optional(),
 });

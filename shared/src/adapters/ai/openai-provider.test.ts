@@ -236,13 +236,13 @@ describe('createAiProvider', () => {
     expect(createAiProvider(base).name).toBe('scripted');
     expect(createAiProvider({ ...base, OPENAI_API_KEY: 'sk-x' }).name).toBe('openai');
     expect(createAiProvider({ ...base, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).model).toBe('gpt-4o-mini');
-    expect(createAiProvider({ ...base, OPENAI_API_KEY: 'sk-x', AI_PROVIDER: 'scripted' }).name).toBe('scripted');
+    expect(createAiProvider({ ...base, OPENAI_API_KEY: 'sk-x', AI_PROVIDER: ['scripted'] }).name).toBe('scripted');
     expect(createAiProvider({ ...base, OPENAI_API_KEY: 'sk-x', AI_MODEL: 'llama3.1' }).model).toBe('llama3.1');
   });
 
   test('openai without a key or URL stops start-up naming the variable', () => {
-    expect(() => createAiProvider({ ...base, AI_PROVIDER: 'openai' })).toThrow(ConfigError);
-    expect(() => createAiProvider({ ...base, AI_PROVIDER: 'openai' })).toThrow(/OPENAI_API_KEY/);
+    expect(() => createAiProvider({ ...base, AI_PROVIDER: ['openai'] })).toThrow(ConfigError);
+    expect(() => createAiProvider({ ...base, AI_PROVIDER: ['openai'] })).toThrow(/OPENAI_API_KEY/);
   });
 
   test('the injected fetch carries the calls', async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, type CommonConfig } from '../../config';
+import { ConfigError, type AiProviderName, type CommonConfig } from '../../config';
 import type { Logger } from '../../http/logger';
 import type { AiProvider } from '../../ports/ai-provider';
 import { llamaThreads } from './llama-threads';
@@ -33,14 +33,31 @@ export function createLlamaProvider(config: Partial<LlamaConfig> & Pick<CommonCo
   });
 }
 
-/** `AI_PROVIDER`, else `openai` when an OpenAI key or base URL is set, else the offline `scripted` provider. */
-export function aiProviderKind(config: AiProviderConfig): 'openai' | 'scripted' | 'llama' {
-  return config.AI_PROVIDER ?? (config.OPENAI_API_KEY || config.OPENAI_BASE_URL ? 'openai' : 'scripted');
+/** The providers to try, in order: `AI_PROVIDER` (a comma list), else `openai` when an OpenAI key or base URL is set, else `scripted`. */
+export function aiProviderChain(config: AiProviderConfig): AiProviderName[] {
+  return config.AI_PROVIDER ?? [config.OPENAI_API_KEY || config.OPENAI_BASE_URL ? 'openai' : 'scripted'];
 }
 
-export function createAiProvider(config: AiProviderConfig, options: { fetch?: typeof fetch; chunkDelayMs?: number; logger?: Logger } = {}): AiProvider {
-  if (aiProviderKind(config) === 'llama') return createLlamaProvider(config, options.logger);
-  if (aiProviderKind(config) === 'scripted') {
+/** The first provider of the chain (the one readiness asks). */
+export function aiProviderKind(config: AiProviderConfig): AiProviderName {
+  return aiProviderChain(config)[0]!;
+}
+
+/** Every provider of the chain, built (a misconfigured one stops start-up, wherever it sits in the chain). */
+export function createAiProviders(config: AiProviderConfig, options: ProviderOptions = {}): AiProvider[] {
+  return aiProviderChain(config).map((kind) => createNamedProvider(kind, config, options));
+}
+
+/** The first provider of the chain. */
+export function createAiProvider(config: AiProviderConfig, options: ProviderOptions = {}): AiProvider {
+  return createNamedProvider(aiProviderKind(config), config, options);
+}
+
+type ProviderOptions = { fetch?: typeof fetch; chunkDelayMs?: number; logger?: Logger };
+
+function createNamedProvider(kind: AiProviderName, config: AiProviderConfig, options: ProviderOptions): AiProvider {
+  if (kind === 'llama') return createLlamaProvider(config, options.logger);
+  if (kind === 'scripted') {
     return new ScriptedProvider(options.chunkDelayMs === undefined ? {} : { chunkDelayMs: options.chunkDelayMs });
   }
   if (!config.OPENAI_API_KEY && !config.OPENAI_BASE_URL) {

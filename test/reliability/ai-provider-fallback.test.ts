@@ -1,0 +1,139 @@
+/**
+ * AI_PROVIDER=openai,scripted through the real dialogue routes: a loopback OpenAI-compatible server
+ * that answers 500 (or never answers) hands each call to the scripted provider and the turn succeeds;
+ * with `openai` alone the same faults answer 502 / 504 (an `error` event when streaming) and the
+ * turn is not applied. The gateway is built from configuration, as the dialogue functions build it.
+ */
+import { createLogger, type ParleyEvent } from '../../shared/src';
+import { InProcessEventBus } from '../../shared/src/adapters/in-process-event-bus';
+import { createAiClient } from '../../shared/src/composition/runtime';
+import { DialogueConfigSchema, readConfig } from '../../shared/src/config';
+import { startDialogueFunctions } from '../support/dialogue-harness';
+import { FakeOpenAiServer } from '../support/fake-openai-server';
+import { getJson, postJson } from '../support/http';
+import { collectSse } from '../support/sse';
+
+const TIMEOUT_MS = 400;
+const model = new FakeOpenAiServer();
+const logger = createLogger('ai-fallback-test', 'silent');
+
+async function functionsWith(aiProvider: string) {
+  const config = readConfig(DialogueConfigSchema, {
+    AUTH_MODE: 'none',
+    AI_PROVIDER: aiProvider,
+    OPENAI_BASE_URL: model.url,
+    AI_MODEL: 'test-model',
+    AI_TIMEOUT_MS: String(TIMEOUT_MS),
+    SCRIPTED_CHUNK_DELAY_MS: '0',
+  });
+  const analytics: ParleyEvent[] = [];
+  const aiBus = new InProcessEventBus();
+  aiBus.subscribe(async (event) => void analytics.push(event));
+  const fns = await startDialogueFunctions({ ai: createAiClient(config, aiBus, logger) });
+  return { fns, analytics };
+}
+
+const player = { 'x-player-id': 'player-fallback' };
+const startBody = { characterId: 'captain-bram', goalId: 'pass-gate' };
+const turn = (n: number) => ({ messageId: `m-${n}`, text: 'Please, captain, the road is long.', strategyId: 'persuade' });
+
+beforeAll(() => model.start());
+afterAll(() => model.stop());
+beforeEach(() => {
+  model.mode = 'answer';
+  model.received.length = 0;
+});
+
+describe('AI_PROVIDER=openai,scripted', () => {
+  let h: Awaited<ReturnType<typeof functionsWith>>;
+  beforeAll(async () => {
+    h = await functionsWith('openai,scripted');
+  });
+  afterAll(() => h.fns.close());
+
+  test.each(['500', 'hang'] as const)('the model server answering %s: start and turns succeed through the scripted provider', async (mode) => {
+    model.mode = mode;
+    const t0 = performance.now();
+    const started = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
+    expect(started.status).toBe(201);
+    const id = started.body.dialogue.id as string;
+    const json = await postJson(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, turn(1), player);
+    expect(json.status).toBe(200);
+    expect(json.body.dialogue.version).toBe(1);
+    const sse = await fetch(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...player },
+      body: JSON.stringify(turn(2)),
+    });
+    const events = await collectSse(sse);
+    expect(events.at(-1)?.event).toBe('done');
+    const ms = Math.round(performance.now() - t0);
+
+    const progress = h.fns.dialogueEvents().filter((e) => e.type === 'dialogue.progress' && e.subject === id);
+    expect(progress).toHaveLength(2);
+    // Every call tried openai first (3 tries each on 500, one on a hang), and analytics say so.
+    const mine = h.analytics.filter((e) => e.subject === id).map((e) => e.data as { task: string; provider: string; ok: boolean; fallback?: boolean; fallbackFrom?: string[]; error?: string });
+    const failed = mine.filter((d) => !d.ok);
+    const answered = mine.filter((d) => d.ok);
+    expect(failed.length).toBeGreaterThanOrEqual(4);
+    expect(failed.every((d) => d.provider === 'openai' && d.error === (mode === '500' ? 'AiFailed' : 'AiTimeout'))).toBe(true);
+    expect(answered.length).toBe(failed.length);
+    expect(answered.every((d) => d.provider === 'scripted' && d.fallback === true && d.fallbackFrom?.join() === 'openai')).toBe(true);
+    expect(new Set(answered.map((d) => d.task))).toEqual(new Set(['dialogue.reply', 'dialogue.options', 'dialogue.appraise']));
+    console.log(
+      `[reliability] openai,scripted with the model answering ${mode}: start + 2 turns (JSON, SSE) all succeeded via scripted in ${ms} ms; ` +
+        `${model.received.length} requests reached the model; ${failed.length} calls failed over (analytics: provider openai ok:false, then scripted fallbackFrom [openai])`,
+    );
+  });
+
+  test('when the model answers again, it answers again (openai first, no fallback)', async () => {
+    const started = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
+    expect(started.status).toBe(201);
+    expect(started.body.greeting.text).toBe(model.replyText);
+    const last = h.analytics.at(-1)!.data as { provider: string; fallback: boolean; ok: boolean };
+    expect(last).toMatchObject({ provider: 'openai', ok: true, fallback: false });
+  });
+});
+
+describe('AI_PROVIDER=openai alone', () => {
+  let h: Awaited<ReturnType<typeof functionsWith>>;
+  beforeAll(async () => {
+    h = await functionsWith('openai');
+  });
+  afterAll(() => h.fns.close());
+
+  test.each([
+    ['500', 502, 'AiFailed'],
+    ['hang', 504, 'AiTimeout'],
+  ] as const)('the model server answering %s: %i %s, and the turn is not applied (JSON and SSE)', async (mode, status, code) => {
+    const started = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
+    expect(started.status).toBe(201);
+    const id = started.body.dialogue.id as string;
+    const eventsBefore = h.fns.dialogueEvents().length;
+
+    model.mode = mode;
+    const json = await postJson(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, turn(1), player);
+    expect([json.status, json.body.error.code]).toEqual([status, code]);
+    const sse = await fetch(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...player },
+      body: JSON.stringify(turn(2)),
+    });
+    const events = await collectSse(sse);
+    expect(events.at(-1)).toMatchObject({ event: 'error', data: { error: { code } } });
+    expect(events.map((e) => e.event)).not.toContain('done');
+    const refusedStart = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
+    expect([refusedStart.status, refusedStart.body.error.code]).toEqual([status, code]);
+
+    const state = await getJson(`${h.fns.urls.message}/v1/dialogues/${id}`, player);
+    expect(state.body.dialogue.version).toBe(0);
+    expect(state.body.dialogue.turns).toHaveLength(1);
+    expect(h.fns.dialogueEvents().length).toBe(eventsBefore);
+
+    // The same messageId succeeds once the model is back: nothing of the failed tries was kept.
+    model.mode = 'answer';
+    const retried = await postJson(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, turn(1), player);
+    expect([retried.status, retried.body.replayed, retried.body.dialogue.version]).toEqual([200, false, 1]);
+    console.log(`[reliability] openai alone answering ${mode}: turn ${status} ${code} (JSON), SSE ended with error ${code}, start ${status}; version stayed 0, 0 events; the retry after recovery applied once`);
+  });
+});

@@ -1,0 +1,94 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type ReceivedChat = {
+  /** `dialogue_appraise`, `dialogue_options`, `dialogue_summarize` for structured calls; `stream` for streamed text. */
+  kind: string;
+  messages: Array<{ role: string; content: string }>;
+};
+
+/**
+ * An OpenAI-compatible chat-completions server on loopback that records every request and answers
+ * each Parley task with valid output, or fails on purpose: `500` (every call answers 500), `hang`
+ * (every call is left without an answer until the server stops).
+ */
+export class FakeOpenAiServer {
+  readonly received: ReceivedChat[] = [];
+  mode: 'answer' | '500' | 'hang' = 'answer';
+  replyText = 'Hm. Ask me again when the fire is lit.';
+  url = '';
+  private readonly server: Server;
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => this.handle(req, res, raw));
+    });
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    if (req.url?.endsWith('/models')) return json(res, 200, { object: 'list', data: [{ id: 'test-model', object: 'model', created: 0, owned_by: 'test' }] });
+    const body = JSON.parse(raw) as { stream?: boolean; messages: ReceivedChat['messages']; response_format?: { json_schema?: { name?: string } } };
+    const kind = body.stream ? 'stream' : (body.response_format?.json_schema?.name ?? 'unknown');
+    this.received.push({ kind, messages: body.messages });
+    if (this.mode === 'hang') return;
+    if (this.mode === '500') return json(res, 500, { error: { message: 'the model server is down', type: 'test' } });
+    if (body.stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const piece of this.replyText.match(/.{1,12}/gs) ?? []) res.write(`data: ${JSON.stringify(chunk({ content: piece }))}\n\n`);
+      res.write(`data: ${JSON.stringify({ ...chunk({}), choices: [], usage: { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 } })}\n\n`);
+      res.end('data: [DONE]\n\n');
+      return;
+    }
+    const content = structuredAnswer(kind, body.messages);
+    json(res, 200, {
+      id: 'chatcmpl-test',
+      object: 'chat.completion',
+      created: 1,
+      model: 'test-model',
+      choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(content), refusal: null }, finish_reason: 'stop', logprobs: null }],
+      usage: { prompt_tokens: 80, completion_tokens: 20, total_tokens: 100 },
+    });
+  }
+}
+
+function structuredAnswer(kind: string, messages: ReceivedChat['messages']): unknown {
+  switch (kind) {
+    case 'dialogue_appraise':
+      return { emotion: 'wary', intensity: 0.4, valence: -0.1, opinionDelta: -1, goalProgressDelta: 0.02, reasons: ['An odd thing to say.'] };
+    case 'dialogue_options': {
+      // The strategies the prompt offers, one `- id: description` line each.
+      const listed = messages.flatMap((m) => [...m.content.matchAll(/^- ([a-z0-9-]+): /gm)].map((x) => x[1]!));
+      return { options: [...new Set(listed)].slice(0, 3).map((strategyId) => ({ text: `Let me try to ${strategyId}.`, strategyId })) };
+    }
+    case 'dialogue_summarize':
+      return { summary: 'The player and the character spoke briefly.' };
+    default:
+      return {};
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+const chunk = (delta: Record<string, unknown>) => ({
+  id: 'chatcmpl-test',
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: 'test-model',
+  choices: [{ index: 0, delta, finish_reason: null }],
+});
