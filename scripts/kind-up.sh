@@ -101,8 +101,12 @@ kubectl create namespace "$NAMESPACE" --dry-run=client --output yaml | kubectl a
 # Keep the JWT secret across re-runs, so tokens minted earlier stay valid.
 AUTH_JWT_SECRET="$(kubectl get secret parley-secrets --namespace "$NAMESPACE" --output 'jsonpath={.data.AUTH_JWT_SECRET}' 2>/dev/null | base64 -d || true)"
 if [[ -z "$AUTH_JWT_SECRET" ]]; then AUTH_JWT_SECRET="$(openssl rand -hex 32)"; fi
+# ai-generate requires it and the dialogue functions send it: one value, read by all four from this Secret.
+AI_SERVICE_TOKEN="$(kubectl get secret parley-secrets --namespace "$NAMESPACE" --output 'jsonpath={.data.AI_SERVICE_TOKEN}' 2>/dev/null | base64 -d || true)"
+if [[ -z "$AI_SERVICE_TOKEN" ]]; then AI_SERVICE_TOKEN="$(openssl rand -hex 32)"; fi
 kubectl create secret generic parley-secrets --namespace "$NAMESPACE" \
   --from-literal=AUTH_JWT_SECRET="$AUTH_JWT_SECRET" \
+  --from-literal=AI_SERVICE_TOKEN="$AI_SERVICE_TOKEN" \
   --from-literal=OPENAI_API_KEY="${OPENAI_API_KEY:-}" \
   --dry-run=client --output yaml | kubectl apply -f -
 

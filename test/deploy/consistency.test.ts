@@ -195,8 +195,23 @@ describe('env names', () => {
 
     it('the Secret keys kind-up.sh creates are the ones README.md tells the platform to create', () => {
       const docs = readRepoFile('README.md');
-      expect(secretKeys.sort()).toEqual(['AUTH_JWT_SECRET', 'OPENAI_API_KEY']);
+      expect(secretKeys.sort()).toEqual(['AI_SERVICE_TOKEN', 'AUTH_JWT_SECRET', 'OPENAI_API_KEY']);
       for (const key of secretKeys) expect(docs).toContain(`--from-literal=${key}=`);
+    });
+
+    it('ai-generate and every function that calls it read AI_SERVICE_TOKEN from the same Secret', async () => {
+      const callers = functions.filter((fn) => table.functions[fn]!.characters && fn !== 'ai-generate');
+      expect(callers.length).toBeGreaterThan(0);
+      for (const objects of [dev(), prod()]) {
+        for (const fn of [...callers, 'ai-generate']) {
+          const container = knativeSpec(functionServices(objects).find((s) => s.metadata.name === fn)!).template.spec.containers[0]!;
+          // From the Secret only: a literal env entry or a ConfigMap value would differ between the two sides.
+          expect((container.envFrom ?? []).filter((ref) => ref.secretRef?.name === 'parley-secrets')).toHaveLength(1);
+          expect((container.env ?? []).map((e) => e.name)).not.toContain('AI_SERVICE_TOKEN');
+          for (const cm of byKind(objects, 'v1', 'ConfigMap')) expect(Object.keys(cm.data ?? {})).not.toContain('AI_SERVICE_TOKEN');
+          expect((await acceptedEnv(fn)).has('AI_SERVICE_TOKEN')).toBe(true);
+        }
+      }
     });
 
     it('in-cluster addresses name the namespace the manifests render into', () => {
