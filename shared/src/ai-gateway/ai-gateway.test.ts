@@ -1,7 +1,7 @@
 import { ScriptedProvider } from '../adapters/ai/scripted-provider';
 import { InProcessEventBus } from '../adapters/in-process-event-bus';
 import type { StreamingTaskName, TokenUsage } from '../domain/ai-tasks';
-import { Aborted, AiUnavailable, BadRequest, UnknownTask } from '../domain/errors';
+import { Aborted, AiFailed, AiTimeout, AiUnavailable, BadRequest, UnknownTask } from '../domain/errors';
 import type { ParleyEvent } from '../domain/events';
 import { ruleBasedAppraisal } from '../domain/rule-appraisal';
 import { createLogger } from '../http/logger';
@@ -36,7 +36,7 @@ class CannedProvider implements AiProvider {
   async ping(): Promise<void> {}
 }
 
-function setup(provider: AiProvider = new ScriptedProvider({ chunkDelayMs: 0 })) {
+function setup(provider: AiProvider | AiProvider[] = new ScriptedProvider({ chunkDelayMs: 0 })) {
   const bus = new InProcessEventBus();
   const events: ParleyEvent[] = [];
   bus.subscribe(async (event) => {
@@ -196,3 +196,47 @@ describe('AiGateway analytics', () => {
   });
 });
 
+
+describe('AiGateway with a provider chain', () => {
+  /** Streams some text, then fails: a stream cut midway. */
+  class CutProvider extends CannedProvider {
+    override async *streamText(): AsyncIterable<TextChunk> {
+      yield { text: 'Well, ' };
+      throw new AiFailed('the stream was cut off');
+    }
+  }
+
+  test('a provider that fails before saying anything hands the call to the next; analytics name both', async () => {
+    const { gateway, events } = setup([new CannedProvider([], [], new AiUnavailable('down')), new ScriptedProvider({ chunkDelayMs: 0 })]);
+    const done = (await collect(gateway.stream('dialogue.reply', sampleReplyInput()))).at(-1);
+    expect(done).toMatchObject({ type: 'done', meta: { provider: 'scripted', fallback: true, fallbackFrom: ['canned'] } });
+    const { output } = await gateway.run('dialogue.appraise', sampleAppraiseInput());
+    expect(output).toEqual(ruleBasedAppraisal(sampleAppraiseInput()));
+    await gateway.drain();
+    expect(events.map((e) => e.data as { provider: string; ok: boolean; error?: string; fallbackFrom?: string[] })).toEqual([
+      expect.objectContaining({ task: 'dialogue.reply', provider: 'canned', ok: false, error: 'AiUnavailable' }),
+      expect.objectContaining({ task: 'dialogue.reply', provider: 'scripted', ok: true, fallback: true, fallbackFrom: ['canned'] }),
+      expect.objectContaining({ task: 'dialogue.appraise', provider: 'canned', ok: false, error: 'AiUnavailable' }),
+      expect.objectContaining({ task: 'dialogue.appraise', provider: 'scripted', ok: true, fallback: true, fallbackFrom: ['canned'] }),
+    ]);
+  });
+
+  test('a stream cut midway is not handed over (its text was already sent): the call fails', async () => {
+    const second = new CannedProvider([], [{ text: 'never used' }]);
+    const { gateway } = setup([new CutProvider([]), second]);
+    const seen: string[] = [];
+    const run = async () => {
+      for await (const e of gateway.stream('dialogue.reply', sampleReplyInput())) if (e.type === 'delta') seen.push(e.text);
+    };
+    await expect(run()).rejects.toBeInstanceOf(AiFailed);
+    expect(seen).toEqual(['Well, ']);
+  });
+
+  test('when every provider fails the call fails with the last error; an abort is never handed over', async () => {
+    const { gateway } = setup([new CannedProvider([], [], new AiUnavailable('down')), new CannedProvider([], [], new AiTimeout('slow'))]);
+    await expect(gateway.run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(AiTimeout);
+    await expect(collect(gateway.stream('dialogue.reply', sampleReplyInput()))).rejects.toBeInstanceOf(AiTimeout);
+    const aborting = setup([new CannedProvider([], [], new Aborted('gone')), new ScriptedProvider({ chunkDelayMs: 0 })]);
+    await expect(aborting.gateway.run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(Aborted);
+  });
+});
