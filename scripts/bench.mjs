@@ -1,5 +1,5 @@
 // `npm run bench`: bundles the bench driver and the baseline server (and bench/llama-bench.ts when
-// it exists) next to the functions' bundles, then runs the driver. See docs/performance.md.
+// it exists) next to the functions' bundles, then runs the driver. See README.md, Performance.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -20,7 +20,8 @@ await Promise.all(
       format: 'cjs',
       sourcemap: true,
       logLevel: 'warning',
-      external: ['node-llama-cpp', 'pino-pretty'],
+      // esbuild's own API must stay in node_modules (the llama bench builds bundles with it).
+      external: ['node-llama-cpp', 'pino-pretty', 'esbuild'],
     }),
   ),
 );
