@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../support/http';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -25,15 +25,6 @@ beforeAll(() => {
   execFileSync('node', ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
 }, 60_000);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function runBundle(fn: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn('node', [join(ROOT, 'dist', fn, 'index.js')], { cwd: ROOT, env: { ...BASE_ENV, ...env } });

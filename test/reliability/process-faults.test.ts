@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freePort } from '../support/http';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import amqp from 'amqplib';
@@ -36,15 +36,6 @@ afterAll(async () => {
   await connection.close();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 type Proc = { child: ChildProcess; url: string; output: () => string; exited: Promise<number | null> };
 

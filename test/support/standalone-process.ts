@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './http';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -9,15 +9,6 @@ export function buildStandalone(): void {
   execFileSync('node', ['scripts/build.mjs', 'standalone', 'playground', 'client'], { cwd: ROOT, stdio: 'pipe' });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** `node dist/standalone/index.js` on a free port with embedded defaults, ready when /readyz answers 200. */
 export async function startStandalone(env: Record<string, string> = {}) {

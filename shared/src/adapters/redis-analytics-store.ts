@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import { StoreUnavailable } from '../domain/errors';
 import type { AnalyticsStore } from '../ports/analytics-store';
 import { checkIncrements } from './memory-analytics-store';
+import { asStoreCall } from './redis-failure';
 
 /**
  * Key names in one place. The `{analytics}` hash tag keeps the seen-id keys and the counters in one
@@ -74,11 +74,7 @@ export class RedisAnalyticsStore implements AnalyticsStore {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      throw new StoreUnavailable(`analytics store: ${what} failed: ${(err as Error).message}`, { cause: err });
-    }
+  private call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return asStoreCall(`analytics store (${what})`, run);
   }
 }

@@ -1,10 +1,10 @@
 import Redis from 'ioredis';
 import type { DialogueState, Outcome, Turn, TurnResult } from '../domain/dialogue';
-import { StoreUnavailable } from '../domain/errors';
 import type { ParleyEvent } from '../domain/events';
 import type { CommitResult, CreateResult, DialogueStore, ExpireResult } from '../ports/dialogue-store';
 import { dialogueKeys, type DialogueKeys } from './dialogue-keys';
 import { EXPIRY_GRACE_SECONDS, assertVersionAdvances } from './memory-dialogue-store';
+import { asStoreCall } from './redis-failure';
 
 /*
  * Each write is one Lua script, so it is atomic and a compare-and-set on the version. The version
@@ -438,12 +438,8 @@ export class RedisDialogueStore implements DialogueStore {
   }
 
   /** The one place a Redis failure becomes a domain error. */
-  private async call<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      throw new StoreUnavailable(`dialogue store unavailable: ${(err as Error).message}`, { cause: err });
-    }
+  private call<T>(run: () => Promise<T>): Promise<T> {
+    return asStoreCall('dialogue store', run);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import { StoreUnavailable } from '../domain/errors';
 import type { SeenEvents } from '../ports/seen-events';
+import { asStoreCall } from './redis-failure';
 
 const DEFAULT_TTL_SECONDS = 3 * 24 * 3600;
 
@@ -36,11 +36,7 @@ export class RedisSeenEvents implements SeenEvents {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      throw new StoreUnavailable(`seen events: ${what} failed: ${(err as Error).message}`, { cause: err });
-    }
+  private call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return asStoreCall(`seen events (${what})`, run);
   }
 }
