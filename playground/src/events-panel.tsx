@@ -33,7 +33,8 @@ export function EventsPanel({ client }: { client: ParleyClient }) {
       <ol className="events" data-testid="events" aria-live="polite">
         {events.map((e, i) => (
           <li key={`${i}-${e.id}`} data-type={e.type}>
-            <code>{e.type}</code> seq {String(e.sequence ?? '')}
+            <code>{e.type}</code>
+            {e.sequence === undefined ? null : ` seq ${e.sequence}`}
             <br />
             <span className="hint">
               {e.source} · {new Date(e.time).toLocaleTimeString()}
