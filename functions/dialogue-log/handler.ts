@@ -1,21 +1,25 @@
-import { EVENT_DATA_SCHEMAS, type EventHandler, type Logger, type ParleyEvent, type SeenEvents } from '../../shared/src';
+import { parseEventData, type EventHandler, type Logger, type ParleyEvent, type SeenEvents } from '../../shared/src';
 
 /**
  * A few fields that say what happened, not the whole payload: player text and AI output stay out
  * of the log. Data that does not fit its type is still logged (this is the place to see it).
  */
 export function summarizeEvent(event: ParleyEvent): Record<string, unknown> {
+  try {
+    return summaryOf(event);
+  } catch (err) {
+    return { invalidData: (err as Error).message };
+  }
+}
+
+function summaryOf(event: ParleyEvent): Record<string, unknown> {
   switch (event.type) {
     case 'dialogue.initiate': {
-      const parsed = EVENT_DATA_SCHEMAS[event.type].safeParse(event.data);
-      if (!parsed.success) return { invalidData: parsed.error.issues[0]?.message };
-      const d = parsed.data;
+      const d = parseEventData('dialogue.initiate', event);
       return { dialogueId: d.dialogueId, playerId: d.playerId, characterId: d.characterId, goalId: d.goalId, strategyId: d.strategyId };
     }
     case 'dialogue.progress': {
-      const parsed = EVENT_DATA_SCHEMAS[event.type].safeParse(event.data);
-      if (!parsed.success) return { invalidData: parsed.error.issues[0]?.message };
-      const d = parsed.data;
+      const d = parseEventData('dialogue.progress', event);
       return {
         dialogueId: d.dialogueId,
         characterId: d.characterId,
@@ -27,9 +31,7 @@ export function summarizeEvent(event: ParleyEvent): Record<string, unknown> {
       };
     }
     case 'dialogue.resolve': {
-      const parsed = EVENT_DATA_SCHEMAS[event.type].safeParse(event.data);
-      if (!parsed.success) return { invalidData: parsed.error.issues[0]?.message };
-      const d = parsed.data;
+      const d = parseEventData('dialogue.resolve', event);
       return {
         dialogueId: d.dialogueId,
         characterId: d.characterId,
@@ -42,9 +44,7 @@ export function summarizeEvent(event: ParleyEvent): Record<string, unknown> {
       };
     }
     case 'analytics.logging': {
-      const parsed = EVENT_DATA_SCHEMAS[event.type].safeParse(event.data);
-      if (!parsed.success) return { invalidData: parsed.error.issues[0]?.message };
-      const d = parsed.data;
+      const d = parseEventData('analytics.logging', event);
       return { task: d.task, provider: d.provider, model: d.model, latencyMs: d.latencyMs, ok: d.ok, fallback: d.fallback ?? false, tokens: d.tokens.total };
     }
   }
