@@ -4,7 +4,7 @@ import { openApiRoute } from '../../shared/src/http/openapi-route';
 import { DialogueIdSchema, SendMessageBodySchema, createHttpApp, parseInput, type Logger, type ReadinessChecks } from '../../shared/src';
 import { playerIdOf } from '../../shared/src/http/identity';
 import { playerGuard, type PlayerAccess } from '../../shared/src/http/player-guard';
-import { runStreamedRoute } from '../../shared/src/http/streamed-route';
+import { narrationHooks, runStreamedRoute } from '../../shared/src/http/streamed-route';
 import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
 import { getDialogue, takeTurn } from './handler';
 
@@ -29,9 +29,7 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
           takeTurn(
             deps,
             { dialogueId, playerId, ...body, ...(traceparent ? { traceparent } : {}) },
-            narrator
-              ? { onAccepted: (playerTurn) => narrator.send('accepted', playerTurn), onDelta: (text) => narrator.send('delta', { text }) }
-              : {},
+            narrationHooks(narrator),
             signal,
           ),
         json: ({ result, replayed }) => ({ ...result, replayed }),

@@ -4,7 +4,7 @@ import { openApiRoute } from '../../shared/src/http/openapi-route';
 import { StartDialogueBodySchema, SlugSchema, createHttpApp, parseInput, type Logger, type ReadinessChecks } from '../../shared/src';
 import { playerIdOf } from '../../shared/src/http/identity';
 import { playerGuard, type PlayerAccess } from '../../shared/src/http/player-guard';
-import { runStreamedRoute } from '../../shared/src/http/streamed-route';
+import { narrationHooks, runStreamedRoute } from '../../shared/src/http/streamed-route';
 import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
 import { beginDialogue, getCharacter, listCharacters } from './handler';
 
@@ -30,9 +30,7 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
           beginDialogue(
             deps,
             { playerId, ...body, ...(traceparent ? { traceparent } : {}) },
-            narrator
-              ? { onAccepted: (accepted) => narrator.send('accepted', accepted), onDelta: (text) => narrator.send('delta', { text }) }
-              : {},
+            narrationHooks(narrator),
             signal,
           ),
         json: (started) => started,

@@ -7,6 +7,12 @@ import type { Logger } from './logger';
 /** A use case that can narrate itself: `send` is null when the client asked for plain JSON. */
 export type Narrator = { send(event: string, data: unknown): void } | null;
 
+/** A use case's live hooks, narrated as `accepted` and `delta` events (none in JSON mode). */
+export function narrationHooks<Accepted>(narrator: Narrator): { onAccepted?: (accepted: Accepted) => void; onDelta?: (text: string) => void } {
+  if (!narrator) return {};
+  return { onAccepted: (accepted) => narrator.send('accepted', accepted), onDelta: (text) => narrator.send('delta', { text }) };
+}
+
 /**
  * Runs a use case for a route that answers either one JSON body or, with `Accept: text/event-stream`,
  * a stream of Server-Sent Events. The stream opens at the use case's first event, so failures of
