@@ -1,6 +1,6 @@
 import type { DialogueState, Outcome, Turn, TurnResult } from '../domain/dialogue';
 import type { ParleyEvent } from '../domain/events';
-import type { CommitResult, CreateResult, DialogueStore, ExpireResult } from '../ports/dialogue-store';
+import type { CommitResult, CreateResult, DialogueStore, ExpireResult, TurnCommit } from '../ports/dialogue-store';
 
 type Expiring<T> = { value: T; expiresAt: number };
 type StoredOutcome = { playerId: string; outcome: Outcome };
@@ -91,14 +91,7 @@ export class InMemoryDialogueStore implements DialogueStore {
     return result ? structuredClone(result) : null;
   }
 
-  async commitTurn(commit: {
-    expectedVersion: number;
-    messageId: string;
-    state: DialogueState;
-    newTurns: Turn[];
-    result: TurnResult;
-    events: ParleyEvent[];
-  }): Promise<CommitResult> {
+  async commitTurn(commit: TurnCommit): Promise<CommitResult> {
     this.sweep();
     assertVersionAdvances(commit.state.version, commit.expectedVersion);
     const id = commit.state.id;

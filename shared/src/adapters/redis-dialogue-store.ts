@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import type { DialogueState, Outcome, Turn, TurnResult } from '../domain/dialogue';
 import type { ParleyEvent } from '../domain/events';
-import type { CommitResult, CreateResult, DialogueStore, ExpireResult } from '../ports/dialogue-store';
+import type { CommitResult, CreateResult, DialogueStore, ExpireResult, TurnCommit } from '../ports/dialogue-store';
 import { dialogueKeys, type DialogueKeys } from './dialogue-keys';
 import { EXPIRY_GRACE_SECONDS, assertVersionAdvances } from './memory-dialogue-store';
 import { asStoreCall } from './redis-failure';
@@ -315,14 +315,7 @@ export class RedisDialogueStore implements DialogueStore {
     return json === null ? null : decode<TurnResult>(json);
   }
 
-  async commitTurn(commit: {
-    expectedVersion: number;
-    messageId: string;
-    state: DialogueState;
-    newTurns: Turn[];
-    result: TurnResult;
-    events: ParleyEvent[];
-  }): Promise<CommitResult> {
+  async commitTurn(commit: TurnCommit): Promise<CommitResult> {
     assertVersionAdvances(commit.state.version, commit.expectedVersion);
     const id = commit.state.id;
     const k = this.keys;

@@ -36,14 +36,7 @@ export interface DialogueStore {
   unlockTurn(dialogueId: string, messageId: string): Promise<void>;
   /** The stored answer of an applied turn, for replays. */
   turnResult(dialogueId: string, messageId: string): Promise<TurnResult | null>;
-  commitTurn(commit: {
-    expectedVersion: number;
-    messageId: string;
-    state: DialogueState;
-    newTurns: Turn[];
-    result: TurnResult;
-    events: ParleyEvent[];
-  }): Promise<CommitResult>;
+  commitTurn(commit: TurnCommit): Promise<CommitResult>;
 
   /** Remove the live state and keep the outcome readable for `outcomeTtlSeconds`. */
   end(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<CommitResult>;
@@ -66,5 +59,15 @@ export interface DialogueStore {
 }
 
 export type CreateResult = { ok: true } | { ok: false; reason: 'limit'; active: number };
+/** One applied turn, written at once: the new state, its transcript entries, the answer kept for replays, its events. */
+export type TurnCommit = {
+  expectedVersion: number;
+  messageId: string;
+  state: DialogueState;
+  newTurns: Turn[];
+  result: TurnResult;
+  events: ParleyEvent[];
+};
+
 export type CommitResult = { ok: true } | { ok: false; reason: 'version' | 'duplicate' | 'missing' };
 export type ExpireResult = { ok: true } | { ok: false; reason: 'version' | 'missing' | 'active' };
