@@ -113,3 +113,19 @@ describe('scriptedSummary and scriptedText', () => {
     expect(scriptedText({ prompt: 'a tavern rumour' })).toContain('a tavern rumour');
   });
 });
+
+describe('scriptedReply over a dialogue', () => {
+  test('does not repeat a sentence the character just said while its pool has another', () => {
+    const sentencesOf = (text: string) => text.split(/(?<=[.!?*])\s+/).filter((s) => s.length > 0);
+    // The same seed both turns: only the history can make the lines differ. Every pool has >= 2 lines.
+    const first = scriptedReply(replyInput({ seed: 42 }));
+    const history: AiTaskInput<'dialogue.reply'>['history'] = [
+      { seq: 1, speaker: 'player', text: 'Please.', at: '2026-11-24T00:00:00.000Z' },
+      { seq: 1, speaker: 'character', text: first, at: '2026-11-24T00:00:00.000Z' },
+    ];
+    const second = scriptedReply(replyInput({ seed: 42, history }));
+    for (const sentence of sentencesOf(second)) expect(sentencesOf(first)).not.toContain(sentence);
+    // Without the history the same seed gives the same line again (deterministic).
+    expect(scriptedReply(replyInput({ seed: 42 }))).toBe(first);
+  });
+});

@@ -1,5 +1,6 @@
 import type { AiTaskInput, AiTaskOutput } from './ai-tasks';
 import type { Mood, Strategy } from './character';
+import type { Turn } from './dialogue';
 import { strategyEffect } from './rule-appraisal';
 
 /**
@@ -122,35 +123,53 @@ const GENERIC_REACTIONS: Reactions = {
 const WARM_BEATS = ['nods slowly', 'lets out a short laugh', 'leans in a little', 'relaxes a fraction'];
 const COLD_BEATS = ['narrows their eyes', 'crosses their arms', 'shakes their head', 'steps back'];
 
-function moodLine(random: () => number, mood: Mood): string {
-  if (mood.valence <= -0.3) return pick(random, ['I am in no mood for games tonight.', 'Do not push your luck.', 'My patience is thin as it is.']);
-  if (mood.valence >= 0.3) return pick(random, ['It has been a decent day, all things considered.', 'You catch me in a good mood.', 'I am glad of the company, truth be told.']);
-  return pick(random, ['Well?', 'Say what you came to say.', 'We will see.']);
+type Choose = (lines: readonly string[]) => string;
+
+/**
+ * A reply's picks avoid the lines this character already said in the recent turns, so a player who
+ * flatters twice does not hear the same sentence twice; when every line was used, any will do.
+ */
+function freshChooser(random: () => number, history: readonly Turn[]): Choose {
+  const spoken = history
+    .filter((turn) => turn.speaker === 'character')
+    .map((turn) => turn.text)
+    .join('\n');
+  return (lines) => {
+    const fresh = lines.filter((line) => !spoken.includes(line));
+    return pick(random, fresh.length > 0 ? fresh : lines);
+  };
 }
 
-function progressLine(random: () => number, goalProgress: number, goal: string): string {
-  if (goalProgress >= 0.7) return pick(random, [`About your wish to ${goal}: I think we can come to an arrangement.`, 'You are close to getting what you want.']);
-  if (goalProgress >= 0.35) return pick(random, [`You want to ${goal}. I have not said no.`, 'Maybe there is a way. Maybe.']);
-  return pick(random, [`If you want to ${goal}, you will have to do better.`, 'You are a long way from what you want.']);
+function moodLine(choose: Choose, mood: Mood): string {
+  if (mood.valence <= -0.3) return choose(['I am in no mood for games tonight.', 'Do not push your luck.', 'My patience is thin as it is.']);
+  if (mood.valence >= 0.3) return choose(['It has been a decent day, all things considered.', 'You catch me in a good mood.', 'I am glad of the company, truth be told.']);
+  return choose(['Well?', 'Say what you came to say.', 'We will see.']);
+}
+
+function progressLine(choose: Choose, goalProgress: number, goal: string): string {
+  if (goalProgress >= 0.7) return choose([`About your wish to ${goal}: I think we can come to an arrangement.`, 'You are close to getting what you want.']);
+  if (goalProgress >= 0.35) return choose([`You want to ${goal}. I have not said no.`, 'Maybe there is a way. Maybe.']);
+  return choose([`If you want to ${goal}, you will have to do better.`, 'You are a long way from what you want.']);
 }
 
 /** The character's line: the opening greeting when there is no player text, else a reply. */
 export function scriptedReply(input: AiTaskInput<'dialogue.reply'>): string {
   const random = mulberry32(input.seed);
+  const choose = freshChooser(random, input.history);
   const { character } = input;
   const first = firstName(character.name);
   const goal = lowerFirst(input.goal.description);
   if (input.playerText === undefined) {
-    return `${character.greeting} ${moodLine(random, character.mood)}`;
+    return `${character.greeting} ${moodLine(choose, character.mood)}`;
   }
   const effect = strategyEffect(input.strategy.id, character.traits, character.name);
   const warm = effect.opinionDelta + effect.goalProgressDelta * 40 > 0;
   const reactions = REACTIONS[input.strategy.id] ?? GENERIC_REACTIONS;
-  const beat = pick(random, warm ? WARM_BEATS : COLD_BEATS);
-  const sentences = [`*${first} ${beat}, looking ${effect.emotion}.*`, pick(random, warm ? reactions.warm : reactions.cold)];
+  const beat = choose(warm ? WARM_BEATS : COLD_BEATS);
+  const sentences = [`*${first} ${beat}, looking ${effect.emotion}.*`, choose(warm ? reactions.warm : reactions.cold)];
   if ((character.traits.suspicion ?? 0) >= 0.65 && random() < 0.6) sentences.push('And do not think I cannot see what you are doing.');
-  sentences.push(moodLine(random, character.mood));
-  sentences.push(progressLine(random, input.goalProgress + (warm ? 0.1 : 0), goal));
+  sentences.push(moodLine(choose, character.mood));
+  sentences.push(progressLine(choose, input.goalProgress + (warm ? 0.1 : 0), goal));
   return sentences.join(' ');
 }
 
