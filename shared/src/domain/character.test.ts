@@ -1,39 +1,13 @@
 import bram from '../../../content/characters/captain-bram.json';
 import mara from '../../../content/characters/innkeeper-mara.json';
 import ilse from '../../../content/characters/scholar-ilse.json';
+import { smithOdo } from '../../../test/support/smith-odo';
 import { CharacterSchema, publicCharacter, type Character } from './character';
 
 const samples = [bram, mara, ilse];
 
 /** A valid character to break one field at a time; a fresh copy per case. */
-const valid = () =>
-  structuredClone({
-    id: 'smith-odo',
-    name: 'Odo the Smith',
-    persona: 'A gruff smith. PERSONA-MARKER',
-    greeting: 'Forge is hot. Talk fast.',
-    traits: { honesty: 0.6 },
-    baselineMood: { emotion: 'gruff', intensity: 0.4, valence: -0.2 },
-    opinions: { player: 20, 'innkeeper-mara': -5 },
-    goals: [
-      {
-        id: 'buy-sword',
-        description: 'Buy the good sword cheap',
-        successHint: 'Odo sells it at half price',
-        strategies: [
-          { id: 'persuade', description: 'Haggle honestly' },
-          { id: 'bribe', description: 'Slip him coin' },
-        ],
-      },
-      {
-        id: 'learn-debt',
-        description: 'Learn whom he owes',
-        successHint: 'Odo names his creditor',
-        strategies: [{ id: 'flatter', description: 'Praise his craft' }],
-      },
-    ],
-    secrets: ['SECRET-MARKER: he owes the harbour gang.'],
-  });
+const valid = smithOdo;
 type Raw = ReturnType<typeof valid>;
 
 describe('CharacterSchema', () => {

@@ -27,35 +27,9 @@ import {
   type EventContext,
   type PlayerMove,
 } from './transitions';
+import { smithOdo } from '../../../test/support/smith-odo';
 
-// A small character of our own, so the tests do not move when the sample content is edited.
-const character: Character = CharacterSchema.parse({
-  id: 'smith-odo',
-  name: 'Odo the Smith',
-  persona: 'A gruff smith who owes money to the wrong people.',
-  greeting: 'Forge is hot. Talk fast.',
-  traits: { honesty: 0.6, greed: 0.7 },
-  baselineMood: { emotion: 'gruff', intensity: 0.4, valence: -0.2 },
-  opinions: { player: 20, 'innkeeper-mara': -5 },
-  goals: [
-    {
-      id: 'buy-sword',
-      description: 'Buy the good sword cheap',
-      successHint: 'Odo sells it at half price',
-      strategies: [
-        { id: 'persuade', description: 'Haggle honestly' },
-        { id: 'bribe', description: 'Slip him coin on the side' },
-      ],
-    },
-    {
-      id: 'learn-debt',
-      description: 'Learn whom he owes',
-      successHint: 'Odo names his creditor',
-      strategies: [{ id: 'flatter', description: 'Praise his craft' }],
-    },
-  ],
-  secrets: ['Odo owes forty crowns to the harbour gang.'],
-});
+const character: Character = CharacterSchema.parse(smithOdo());
 const buySword = character.goals[0]!;
 const learnDebt = character.goals[1]!;
 
