@@ -6,11 +6,17 @@ import type { Logger } from './logger';
  * Listen on `port`; on SIGTERM/SIGINT stop accepting, let in-flight requests finish up to
  * `drainMs`, then run `onShutdown` (close stores, publishers) and exit. Knative sends SIGTERM
  * before it removes a pod.
+ * @throws the listen error (EADDRINUSE, EACCES...): Express 5 hands it to the listen callback
+ *   rather than throwing, so it must be checked there, or a busy port would pass for success.
  */
 export function serve(app: Express, options: { port: number; logger: Logger; drainMs?: number; onShutdown?: () => Promise<void> }): Promise<Server> {
   const { logger } = options;
   return new Promise((resolve, reject) => {
-    const server = app.listen(options.port, () => {
+    const server = app.listen(options.port, (err?: Error) => {
+      if (err) {
+        reject(err);
+        return;
+      }
       logger.info({ port: options.port }, 'listening');
       resolve(server);
     });
