@@ -1,5 +1,5 @@
 // `npm run bench`: bundles the bench driver and the baseline server (and bench/llama-bench.ts when
-// it exists) next to the functions' bundles, then runs the driver. See README.md, Performance.
+// it exists) next to the functions' bundles, then runs the driver. See docs/performance.md.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';

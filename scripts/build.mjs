@@ -20,7 +20,7 @@ await Promise.all(
         target: 'node20',
         format: 'cjs',
         sourcemap: true,
-        // Whole minification halves what a cold start reads and parses (README.md, Performance);
+        // Whole minification halves what a cold start reads and parses (docs/performance.md);
         // keepNames keeps class names in logs and stack traces, the source map the rest.
         minify: true,
         keepNames: true,

@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# ---- pinned versions (README.md lists what a cluster needs) ----
+# ---- pinned versions (docs/deploy.md lists what a cluster needs) ----
 KIND_NODE_IMAGE="kindest/node:v1.34.0"
 CERT_MANAGER_VERSION="v1.18.2"
 KNATIVE_SERVING_VERSION="knative-v1.23.0"
@@ -29,6 +29,26 @@ NAMESPACE="parley"
 IMAGE_PREFIX="kind.local/parley"
 IMAGE_TAG="dev"
 GATEWAY="http://127.0.0.1:${PORT}"
+
+usage() {
+  cat <<USAGE
+Usage: scripts/kind-up.sh [--help]
+
+Creates (or reuses) the kind cluster \$PARLEY_KIND_CLUSTER (default parley), installs the pinned Knative,
+RabbitMQ and cert-manager releases, builds and loads the six function images, creates the Secret
+parley-secrets, applies knative/overlays/dev, waits until everything is ready and plays a smoke
+dialogue through the gateway at http://127.0.0.1:\$PARLEY_PORT (default 8080).
+
+Needs: docker, kind (v0.30+), kubectl, node, curl, openssl.
+Environment: PARLEY_PORT, PARLEY_KIND_CLUSTER, OPENAI_API_KEY (copied into parley-secrets when set).
+Re-running it is safe; scripts/kind-down.sh deletes the cluster.
+USAGE
+}
+case "${1:-}" in
+  -h | --help) usage; exit 0 ;;
+  '') ;;
+  *) echo "kind-up: unknown argument $1" >&2; usage >&2; exit 2 ;;
+esac
 
 log() { printf '\n==> %s\n' "$*"; }
 need() { command -v "$1" >/dev/null 2>&1 || { echo "kind-up: $1 is required" >&2; exit 1; }; }

@@ -49,7 +49,7 @@ export const CommonConfigSchema = z.object({
       .optional(),
   ),
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  /** AI_PROVIDER=llama: a GGUF model run in this process by llama.cpp (README.md, Characters on a local model). */
+  /** AI_PROVIDER=llama: a GGUF model run in this process by llama.cpp (docs/local-models.md). */
   LLAMA_MODEL_PATH: optionalString,
   /** Default: the cores available minus one, left to the event loop. */
   LLAMA_THREADS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(256).optional()),
@@ -66,7 +66,7 @@ export type CommonConfig = z.infer<typeof CommonConfigSchema>;
 const optionalToken = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional());
 const perMinute = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000).default(fallback);
 
-/** Who may call the player routes, and how much (README.md, Security and reliability). */
+/** Who may call the player routes, and how much (docs/security.md). */
 export const AuthConfigSchema = z.object({
   /** jwt unless `none` is written out: a forgotten variable must not open the service. */
   AUTH_MODE: z.enum(['jwt', 'none']).default('jwt'),
@@ -109,7 +109,7 @@ export function subscriberConfigSchema(defaultQueue: string) {
   }).extend({
     /** The durable queue this subscriber consumes when AMQP_URL is set (outside Knative). */
     AMQP_QUEUE: z.string().min(1).default(defaultQueue),
-    /** When set, `POST /` and the reports require `Authorization: Bearer <token>` (README.md, Security and reliability). */
+    /** When set, `POST /` and the reports require `Authorization: Bearer <token>` (docs/security.md). */
     SUBSCRIBER_TOKEN: optionalToken,
   });
 }

@@ -193,8 +193,8 @@ describe('env names', () => {
       'config',
     );
 
-    it('the Secret keys kind-up.sh creates are the ones README.md tells the platform to create', () => {
-      const docs = readRepoFile('README.md');
+    it('the Secret keys kind-up.sh creates are the ones docs/deploy.md tells the platform to create', () => {
+      const docs = readRepoFile('docs/deploy.md');
       expect(secretKeys.sort()).toEqual(['AI_SERVICE_TOKEN', 'AUTH_JWT_SECRET', 'OPENAI_API_KEY']);
       for (const key of secretKeys) expect(docs).toContain(`--from-literal=${key}=`);
     });

@@ -1,6 +1,6 @@
 /**
  * Issue 4, "nothing lost": real Redis and RabbitMQ, links cut for real by a TCP proxy. Each test
- * prints the figures it measured (README.md, Security and reliability quotes them).
+ * prints the figures it measured (docs/operations.md quotes them).
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';

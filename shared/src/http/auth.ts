@@ -114,7 +114,7 @@ export function requireServiceToken(token: string): RequestHandler {
   };
 }
 
-/** `requireServiceToken` when a token is configured, else nothing (the trade-off is in README.md, Security and reliability). */
+/** `requireServiceToken` when a token is configured, else nothing (the trade-off is in docs/security.md). */
 export function serviceGuard(token: string | undefined): RequestHandler[] {
   return token ? [requireServiceToken(token)] : [];
 }
