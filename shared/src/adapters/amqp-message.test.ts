@@ -41,10 +41,10 @@ describe('AMQP message layout (golden fixtures)', () => {
     expect(decodeAmqpMessage(delivered(fixture.amqp))).toStrictEqual(fixture.event);
   });
 
-  it('writes the broker layout: unprefixed attribute headers, string sequence, message_id, content_type', () => {
+  it('writes the broker layout: unprefixed attribute headers, zero-padded string sequence, message_id, content_type', () => {
     const { options } = encodeAmqpMessage(progress.event);
     expect(Object.keys(options.headers).sort()).toEqual(['content-type', 'id', 'sequence', 'source', 'specversion', 'subject', 'time', 'traceparent', 'type']);
-    expect(options.headers.sequence).toBe(String(progress.event.sequence));
+    expect(options.headers.sequence).toBe(String(progress.event.sequence).padStart(10, '0'));
     expect(options.messageId).toBe(progress.event.id);
     expect(options.contentType).toBe('application/json');
     expect(options.persistent).toBe(true);
@@ -71,6 +71,21 @@ describe('decodeAmqpMessage', () => {
     const { id: _id, 'content-type': _ct, sequence, ...rest } = progress.amqp.options.headers;
     const headers = { ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, Buffer.from(v)])), sequence: Number(sequence) };
     expect(decodeAmqpMessage(delivered(progress.amqp, headers))).toStrictEqual(progress.event);
+  });
+
+  it('writes sequences that sort as the turns do, and keeps the id with the bare number', () => {
+    const turns = [0, 1, 2, 9, 10, 11, 99, 100, 12345];
+    const encoded = turns.map((n) => encodeAmqpMessage({ ...progress.event, sequence: n, id: `d.dialogue.progress.${n}` }).options);
+    expect(encoded.map((o) => o.headers.sequence).sort()).toEqual(encoded.map((o) => o.headers.sequence));
+    expect(encoded.map((o) => o.headers.sequence)).toContain('0000000010');
+    expect(encoded.map((o) => o.messageId)).toContain('d.dialogue.progress.10');
+  });
+
+  it('reads the sequence padded (this version) and unpadded (earlier versions) alike', () => {
+    for (const sequence of ['1', '0000000001', '01']) {
+      const headers = { ...progress.amqp.options.headers, sequence };
+      expect(decodeAmqpMessage(delivered(progress.amqp, headers)).sequence).toBe(1);
+    }
   });
 
   it('ignores RabbitMQ x- headers and extensions that are not ParleyEvent attributes', () => {

@@ -1,5 +1,5 @@
 import { BadRequest } from '../domain/errors';
-import { ParleyEventSchema, type ParleyEvent } from '../domain/events';
+import { ParleyEventSchema, formatSequence, readSequence, type ParleyEvent } from '../domain/events';
 import { parseInput } from '../http/validate';
 
 /**
@@ -40,8 +40,8 @@ export function encodeAmqpMessage(event: ParleyEvent): EncodedAmqpMessage {
     'content-type': event.datacontenttype,
   };
   if (event.subject !== undefined) headers.subject = event.subject;
-  // Extensions travel as strings, as CloudEvents bindings carry them; decoding restores the number.
-  if (event.sequence !== undefined) headers.sequence = String(event.sequence);
+  // Extensions travel as strings, as CloudEvents bindings carry them; zero-padded so they sort.
+  if (event.sequence !== undefined) headers.sequence = formatSequence(event.sequence);
   if (event.traceparent !== undefined) headers.traceparent = event.traceparent;
   return {
     routingKey: event.type,
@@ -109,8 +109,9 @@ function stringOrUndefined(value: unknown): string | undefined {
 }
 
 function parseSequence(value: string): number {
-  if (!/^\d{1,15}$/.test(value)) throw new BadRequest(`invalid AMQP CloudEvent: sequence: "${value}" is not a non-negative integer`);
-  return Number(value);
+  const sequence = readSequence(value);
+  if (sequence === undefined) throw new BadRequest(`invalid AMQP CloudEvent: sequence: "${value}" is not a non-negative integer`);
+  return sequence;
 }
 
 function parseBody(content: Buffer): unknown {

@@ -199,7 +199,7 @@ describe('AmqpEventPublisher', () => {
         subject: progress.subject,
         time: progress.time,
         'content-type': 'application/json',
-        sequence: '1',
+        sequence: '0000000001',
         traceparent: progress.traceparent,
       });
       expect(JSON.parse(message.content.toString('utf8'))).toStrictEqual(progress.data);
@@ -396,7 +396,7 @@ describe('HttpSinkEventPublisher', () => {
     await receiver.close();
   });
 
-  it('sends binary mode: ce- headers, sequence as a string, the W3C traceparent, a JSON body', async () => {
+  it('sends binary mode: ce- headers, sequence as a zero-padded string, the W3C traceparent, a JSON body', async () => {
     const [initiate] = sampleDialogueEvents(dialogueId());
     await new HttpSinkEventPublisher({ sink: receiver.url }).publish([initiate!]);
     expect(receiver.requests[0]).toMatchObject({
@@ -407,7 +407,7 @@ describe('HttpSinkEventPublisher', () => {
       'ce-source': '/parley/dialogue-start',
       'ce-subject': initiate!.subject,
       'ce-time': initiate!.time,
-      'ce-sequence': '0',
+      'ce-sequence': '0000000000',
       'ce-traceparent': initiate!.traceparent,
       traceparent: initiate!.traceparent,
     });
@@ -451,7 +451,7 @@ describe('HttpSinkEventPublisher', () => {
     const [event] = sampleDialogueEvents(dialogueId());
     const publisher = new HttpSinkEventPublisher({ sink: receiver.url, ceOverrides: '{"extensions":{"cluster":"eu-1","id":"hijacked","sequence":"99"}}' });
     await publisher.publish([event!]);
-    expect(receiver.requests[0]).toMatchObject({ 'ce-cluster': 'eu-1', 'ce-id': event!.id, 'ce-sequence': '0' });
+    expect(receiver.requests[0]).toMatchObject({ 'ce-cluster': 'eu-1', 'ce-id': event!.id, 'ce-sequence': '0000000000' });
     // The receiver drops extensions that are not ParleyEvent attributes.
     expect(receiver.received).toStrictEqual([event]);
   });

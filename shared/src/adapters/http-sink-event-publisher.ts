@@ -1,6 +1,6 @@
 import { CloudEvent, HTTP } from 'cloudevents';
 import { z } from 'zod';
-import type { ParleyEvent } from '../domain/events';
+import { formatSequence, type ParleyEvent } from '../domain/events';
 import type { EventPublisher } from '../ports/event-publisher';
 
 /** K_CE_OVERRIDES as a SinkBinding injects it: extensions to set on every event sent. */
@@ -91,8 +91,8 @@ function toCloudEvent(event: ParleyEvent, extensions: Record<string, string | nu
     data: event.data,
   };
   if (event.subject !== undefined) attributes.subject = event.subject;
-  // Extension values travel as strings; the receiver turns `sequence` back into a number.
-  if (event.sequence !== undefined) attributes.sequence = String(event.sequence);
+  // Extension values travel as strings, `sequence` zero-padded so it sorts; receivers read the number back.
+  if (event.sequence !== undefined) attributes.sequence = formatSequence(event.sequence);
   if (event.traceparent !== undefined) attributes.traceparent = event.traceparent;
   return new CloudEvent(attributes);
 }

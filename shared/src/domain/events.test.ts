@@ -6,6 +6,8 @@ import {
   buildEvent,
   dialogueEventId,
   eventSource,
+  formatSequence,
+  readSequence,
   type EventData,
   type EventType,
 } from './events';
@@ -161,5 +163,33 @@ describe('dialogueEventId', () => {
 describe('eventSource', () => {
   it('names the emitting function under /parley', () => {
     expect(eventSource('dialogue-start')).toBe('/parley/dialogue-start');
+  });
+});
+
+describe('formatSequence / readSequence', () => {
+  it.each([
+    [0, '0000000000'],
+    [9, '0000000009'],
+    [10, '0000000010'],
+    [9_999_999_999, '9999999999'],
+  ])('writes %i as %s and reads it back', (n, text) => {
+    expect(formatSequence(n)).toBe(text);
+    expect(readSequence(text)).toBe(n);
+  });
+
+  it('orders as strings the way the turns order as numbers', () => {
+    const turns = Array.from({ length: 200 }, (_, i) => i);
+    const texts = turns.map(formatSequence);
+    expect([...texts].sort()).toEqual(texts);
+  });
+
+  it('reads the unpadded form and JSON numbers, and nothing else', () => {
+    expect(readSequence('10')).toBe(10);
+    expect(readSequence(10)).toBe(10);
+    for (const bad of ['-1', 'three', '1.5', '', 1.5, -1, null, undefined]) expect(readSequence(bad)).toBeUndefined();
+  });
+
+  it.each([-1, 1.5, 10_000_000_000])('refuses to write %p', (n) => {
+    expect(() => formatSequence(n)).toThrow(RangeError);
   });
 });

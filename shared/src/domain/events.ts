@@ -71,6 +71,34 @@ export const ParleyEventSchema = z.strictObject({
 });
 export type ParleyEvent = z.infer<typeof ParleyEventSchema>;
 
+/** Digits of the `sequence` extension on the wire. */
+export const SEQUENCE_DIGITS = 10;
+
+/**
+ * The `sequence` extension as it travels: a string of SEQUENCE_DIGITS digits, zero-padded, so that
+ * comparing the strings orders the events as their turns (`"0000000009"` < `"0000000010"`), as the
+ * CloudEvents sequence extension asks ("lexicographically orderable"). Event ids keep the bare
+ * number. @throws RangeError for a negative, fractional or too large number.
+ */
+export function formatSequence(sequence: number): string {
+  const text = String(sequence);
+  if (!Number.isSafeInteger(sequence) || sequence < 0 || text.length > SEQUENCE_DIGITS) {
+    throw new RangeError(`sequence ${sequence} does not fit ${SEQUENCE_DIGITS} digits`);
+  }
+  return text.padStart(SEQUENCE_DIGITS, '0');
+}
+
+/**
+ * Reads a `sequence` extension back into the turn number, padded (`"0000000010"`, what Parley sends
+ * now) or not (`"10"`, what earlier versions sent, or a JSON number in structured mode).
+ * Returns undefined when the value is not a non-negative integer of at most 15 digits.
+ */
+export function readSequence(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value === 'string' && /^\d{1,15}$/.test(value)) return Number(value);
+  return undefined;
+}
+
 export function eventSource(functionName: string): string {
   return `/parley/${functionName}`;
 }

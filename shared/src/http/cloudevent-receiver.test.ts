@@ -42,6 +42,12 @@ describe('parseCloudEventRequest', () => {
     expect(parse(structured({ sequence: event.sequence }))).toStrictEqual(event);
   });
 
+  it('reads the sequence zero-padded (what Parley sends) and unpadded (earlier versions) alike', () => {
+    const padded = String(event.sequence).padStart(10, '0');
+    expect(parse(binary({ 'ce-sequence': padded }))).toStrictEqual(event);
+    expect(parse(structured({ sequence: padded }))).toStrictEqual(event);
+  });
+
   it('reads what the SDK itself writes, in both modes', () => {
     const sdkEvent = new CloudEvent({ ...initiate!, sequence: String(initiate!.sequence) });
     const asBinary = HTTP.binary(sdkEvent);

@@ -1,6 +1,6 @@
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import { BadRequest } from '../domain/errors';
-import { ParleyEventSchema, TraceparentSchema, type ParleyEvent } from '../domain/events';
+import { ParleyEventSchema, TraceparentSchema, readSequence, type ParleyEvent } from '../domain/events';
 import { parseInput } from './validate';
 
 export type IncomingHeaders = Record<string, string | string[] | undefined>;
@@ -75,9 +75,8 @@ function fieldOf(body: unknown, name: string): unknown {
 }
 
 function toSequence(value: unknown): unknown {
-  // Binary mode carries extensions as strings; structured mode may carry a JSON number.
-  if (typeof value === 'string' && /^\d{1,15}$/.test(value)) return Number(value);
-  return value;
+  // Binary mode carries extensions as strings (padded or not); structured mode may carry a JSON number.
+  return readSequence(value) ?? value;
 }
 
 function w3cTraceparent(header: string | undefined): string | undefined {
