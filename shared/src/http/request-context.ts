@@ -22,7 +22,9 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  *
  * The routes already hand `req.header('traceparent')` on to the AI call and into the events; it is
  * rewritten here to this request's span, so what goes on names this span as parent in the same
- * trace (and a request that came without one starts a trace).
+ * trace (and a request that came without one starts a trace). The header as the caller sent it
+ * stays in `res.locals.callerTraceparent` (undefined when none came): a received CloudEvent's trace
+ * is the one it carried, never this request's own span.
  */
 export function requestContext(options: { logger: Logger; metrics?: HttpMetrics }): RequestHandler {
   const tracer = trace.getTracer('parley');
@@ -32,6 +34,8 @@ export function requestContext(options: { logger: Logger; metrics?: HttpMetrics 
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
 
+    const sent = req.headers.traceparent;
+    res.locals.callerTraceparent = typeof sent === 'string' ? sent : undefined;
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const span = tracer.startSpan(`${req.method} ${req.path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } }, parent);
     const active = trace.setSpan(parent, span);
