@@ -1,6 +1,7 @@
 // Bundles each function's composition root into dist/<function>/index.js (one file, node20).
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const entries = readdirSync('functions', { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(`functions/${d.name}/main.ts`))
@@ -31,16 +32,25 @@ await Promise.all(
       }),
     ),
 );
-// The typed client (client/dist: ESM and CJS, browsers and Node; its zod imports are type-only) and
+// The typed client (client/dist: ESM and CJS, browsers and Node, with its own flat declarations) and
 // the playground page that `npm start` serves at / (dist/playground: React, no external requests).
 const web = [];
 if (only.length === 0 || only.includes('client')) {
   web.push('client');
   const common = { entryPoints: ['client/src/index.ts'], bundle: true, platform: 'neutral', target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning' };
+  // Loaded here only: the function images copy this file alone and never build the client.
+  const { writeClientTypes } = await import('./client-types.mjs');
+  const { generateDtsBundle } = createRequire(import.meta.url)('dts-bundle-generator');
+  await writeClientTypes();
   await Promise.all([
     build({ ...common, outfile: 'client/dist/index.js', format: 'esm' }),
     build({ ...common, outfile: 'client/dist/index.cjs', format: 'cjs' }),
   ]);
+  // One flat declaration file (the generated API types inlined, no import), for both conditions of
+  // the exports map: .d.ts for import, .d.cts for require.
+  const [dts] = generateDtsBundle([{ filePath: 'client/src/index.ts', output: { noBanner: true, exportReferencedTypes: false } }], { preferredConfigPath: 'client/tsconfig.json' });
+  writeFileSync('client/dist/index.d.ts', dts);
+  writeFileSync('client/dist/index.d.cts', dts);
 }
 if ((only.length === 0 || only.includes('playground')) && existsSync('playground/src/main.tsx')) {
   web.push('playground');

@@ -11,7 +11,22 @@ export type {
   MessageEvent,
 } from './parley-client';
 export { ParleyApiError } from './parley-api-error';
-export type { PublicCharacter, Mood } from '../../shared/src/domain/character';
-export type { DialogueState, Turn, Option, Changes, Outcome } from '../../shared/src/domain/dialogue';
-export type { ParleyEvent } from '../../shared/src/domain/events';
-export type { StartDialogueAnswer, TurnAnswer, DialogueAnswer, EndAnswer, DevEventsAnswer } from '../../shared/src/api/api-schemas';
+export type {
+  PublicCharacter,
+  Mood,
+  DialogueState,
+  Turn,
+  Option,
+  Changes,
+  Outcome,
+  ParleyEvent,
+  CharacterListAnswer,
+  CharacterAnswer,
+  StartDialogueAnswer,
+  TurnAnswer,
+  DialogueAnswer,
+  EndAnswer,
+  DevEventsAnswer,
+  StartStreamEvent,
+  MessageStreamEvent,
+} from './api-types';

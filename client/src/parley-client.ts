@@ -1,17 +1,18 @@
-// Types only: they come from the server's zod schemas, and the bundle holds no zod.
 import type {
+  CharacterAnswer,
   CharacterListAnswer,
   DevEventsAnswer,
   DialogueAnswer,
   EndAnswer,
+  EndDialogueBody,
   MessageStreamEvent,
+  PublicCharacter,
+  SendMessageBody,
   StartDialogueAnswer,
+  StartDialogueBody,
   StartStreamEvent,
   TurnAnswer,
-} from '../../shared/src/api/api-schemas';
-import type { PublicCharacter } from '../../shared/src/domain/character';
-import type { EndDialogueBodySchema, SendMessageBodySchema, StartDialogueBodySchema } from '../../shared/src/domain/requests';
-import type { z } from 'zod';
+} from './api-types';
 import { ParleyApiError, errorFromResponse } from './parley-api-error';
 import { readSseFrames } from './sse-frames';
 
@@ -27,10 +28,11 @@ export type ParleyClientOptions = {
 };
 export type CallOptions = { signal?: AbortSignal };
 
-export type StartDialogueInput = z.input<typeof StartDialogueBodySchema>;
+/** `strategyId` may be left out: the server then uses the goal's first strategy and names it in the answer. */
+export type StartDialogueInput = StartDialogueBody;
 /** `messageId` is the idempotency key; the client makes one when it is left out. */
-export type SendMessageInput = Omit<z.input<typeof SendMessageBodySchema>, 'messageId'> & { messageId?: string };
-export type EndDialogueInput = z.input<typeof EndDialogueBodySchema>;
+export type SendMessageInput = Omit<SendMessageBody, 'messageId'> & { messageId?: string };
+export type EndDialogueInput = EndDialogueBody;
 
 /** Stream events as yielded: an `error` event is thrown as a ParleyApiError instead. */
 export type StartEvent = Exclude<StartStreamEvent, { event: 'error' }>;
@@ -115,7 +117,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       return (await json<CharacterListAnswer>('GET', '/v1/characters', undefined, call)).characters;
     },
     async getCharacter(characterId, call) {
-      return (await json<{ character: PublicCharacter }>('GET', `/v1/characters/${id(characterId)}`, undefined, call)).character;
+      return (await json<CharacterAnswer>('GET', `/v1/characters/${id(characterId)}`, undefined, call)).character;
     },
     startDialogue,
     sendMessage,

@@ -5,13 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ParleyApiError, createParleyClient, type MessageEvent, type StartEvent } from '../../client/src';
-import { ROOT, buildStandalone, startStandalone } from '../support/standalone-process';
+import { ROOT, buildClient, buildStandalone, startStandalone } from '../support/standalone-process';
 
 let server: Awaited<ReturnType<typeof startStandalone>>;
 beforeAll(async () => {
   buildStandalone();
+  buildClient();
   server = await startStandalone({ SCRIPTED_CHUNK_DELAY_MS: '5' });
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await server?.close();
 });

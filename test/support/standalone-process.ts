@@ -4,9 +4,14 @@ import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
 
-/** Bundles what `npm start` runs (the standalone process, the playground, the client). */
+/** Bundles what `npm start` runs (the standalone process and the playground). */
 export function buildStandalone(): void {
-  execFileSync('node', ['scripts/build.mjs', 'standalone', 'playground', 'client'], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync('node', ['scripts/build.mjs', 'standalone', 'playground'], { cwd: ROOT, stdio: 'pipe' });
+}
+
+/** Bundles the typed client into client/dist (ESM, CJS and its generated declarations). */
+export function buildClient(): void {
+  execFileSync('node', ['scripts/build.mjs', 'client'], { cwd: ROOT, stdio: 'pipe' });
 }
 
 
