@@ -3,6 +3,7 @@
 import { CharacterSchema, type Character } from '../shared/src/domain/character';
 import { buildEvent, eventSource, type ParleyEvent } from '../shared/src/domain/events';
 import { applyTurn, chooseGoalAndStrategy, endDialogue, startDialogue } from '../shared/src/domain/transitions';
+import { decideTurn } from '../shared/src/domain/dialogue-rules';
 import mara from '../content/characters/innkeeper-mara.json';
 
 export const character: Character = CharacterSchema.parse(mara);
@@ -10,8 +11,11 @@ export const character: Character = CharacterSchema.parse(mara);
 const t0 = Date.parse('2030-01-01T10:00:00.000Z');
 const at = (seconds: number) => new Date(t0 + seconds * 1000);
 
-function dialogue(id: string, strategyId: string, turns: Array<{ valence: number; opinionDelta: number; goalProgressDelta: number }>): ParleyEvent[] {
-  const { goal, strategy } = chooseGoalAndStrategy(character, 'learn-rumour', strategyId);
+type ScenarioTurn = { strategyId: string; valence: number; opinionDelta: number; goalProgressDelta: number };
+
+/** A dialogue played through the real rules (decideTurn), each turn a different line. */
+function dialogue(id: string, goalId: string, turns: ScenarioTurn[]): ParleyEvent[] {
+  const { goal, strategy } = chooseGoalAndStrategy(character, goalId, turns[0]!.strategyId);
   const started = startDialogue({
     id,
     playerId: 'player-1',
@@ -25,15 +29,12 @@ function dialogue(id: string, strategyId: string, turns: Array<{ valence: number
   const events = [...started.events];
   let state = started.state;
   turns.forEach((turn, i) => {
+    const playerText = `Line number ${i + 1}.`;
+    const appraisal = { emotion: 'curious', intensity: 0.5, valence: turn.valence, opinionDelta: turn.opinionDelta, goalProgressDelta: turn.goalProgressDelta, reasons: ['test'] };
+    const decision = decideTurn({ state, character, goal, strategyId: turn.strategyId, playerText, appraisal });
     const applied = applyTurn(
       state,
-      {
-        playerText: 'Hello there.',
-        strategyId,
-        replyText: 'Hm.',
-        appraisal: { emotion: 'curious', intensity: 0.5, valence: turn.valence, opinionDelta: turn.opinionDelta, goalProgressDelta: turn.goalProgressDelta, reasons: ['test'] },
-        nextOptions: [],
-      },
+      { playerText, strategyId: turn.strategyId, replyText: 'Hm.', decision, nextOptions: [] },
       { source: eventSource('dialogue-message'), now: at(i + 1) },
     );
     state = applied.state;
@@ -61,15 +62,18 @@ function aiCall(id: string, fields: { provider: string; task: string; latencyMs:
   });
 }
 
-/** Two dialogues with Mara (one achieved with flatter over 3 turns, one failed with bribe in 1) and three AI calls. */
+/**
+ * Two dialogues with Mara (a free room won at turn 3 with flatter twice then persuade once; the
+ * rumour not learned with one bribe) and three AI calls.
+ */
 export function analyticsScenario(): ParleyEvent[] {
   return [
-    ...dialogue('00000000-0000-4000-8000-00000000000a', 'flatter', [
-      { valence: 0.5, opinionDelta: 10, goalProgressDelta: 0.3 },
-      { valence: 0.5, opinionDelta: 10, goalProgressDelta: 0.3 },
-      { valence: 0.5, opinionDelta: 10, goalProgressDelta: 0.3 },
+    ...dialogue('00000000-0000-4000-8000-00000000000a', 'free-room', [
+      { strategyId: 'flatter', valence: 0.5, opinionDelta: 10, goalProgressDelta: 0.3 },
+      { strategyId: 'flatter', valence: 0.5, opinionDelta: 10, goalProgressDelta: 0.3 },
+      { strategyId: 'persuade', valence: 0.5, opinionDelta: 10, goalProgressDelta: 0.3 },
     ]),
-    ...dialogue('00000000-0000-4000-8000-00000000000b', 'bribe', [{ valence: -0.2, opinionDelta: -5, goalProgressDelta: 0.1 }]),
+    ...dialogue('00000000-0000-4000-8000-00000000000b', 'learn-rumour', [{ strategyId: 'bribe', valence: -0.2, opinionDelta: -5, goalProgressDelta: 0.1 }]),
     aiCall('ai-1', { provider: 'scripted', task: 'dialogue.reply', latencyMs: 10, prompt: 100, completion: 20, ok: true }),
     aiCall('ai-2', { provider: 'scripted', task: 'dialogue.appraise', latencyMs: 30, prompt: 50, completion: 5, ok: true, fallback: true }),
     aiCall('ai-3', { provider: 'openai', task: 'dialogue.reply', latencyMs: 500, prompt: 0, completion: 0, ok: false }),
@@ -83,13 +87,15 @@ export const expectedScenarioReport = {
       dialoguesStarted: 2,
       dialoguesEnded: 2,
       averageTurns: 2,
+      // Credited by share of turns: flatter 2 of 3 turns, persuade 1 of 3, bribe 1 of 1.
       goalSuccessRateByStrategy: {
-        bribe: { ended: 1, achieved: 0, rate: 0 },
-        flatter: { ended: 1, achieved: 1, rate: 1 },
+        bribe: { ended: 1, achieved: 0, turns: 1, rate: 0 },
+        flatter: { ended: 0.667, achieved: 0.667, turns: 2, rate: 1 },
+        persuade: { ended: 0.333, achieved: 0.333, turns: 1, rate: 1 },
       },
-      // (0.5 - 0.3 + -0.2 - 0.3) / 2 and (30 + -5) / 2
+      // (0.5 - 0.3 + -0.2 - 0.3) / 2; opinion (10 + 10/1.15 + 10 = 28.7, the second flatter tiring) and -5, / 2
       averageMoodChange: -0.15,
-      averageOpinionChange: 12.5,
+      averageOpinionChange: 11.85,
     },
   },
   ai: {

@@ -1,4 +1,15 @@
-import { DialogueEnded, TurnInFlight, VersionConflict, characterBrief, endDialogue, goalAchieved, plainSummary, type DialogueState, type Outcome } from '../../shared/src';
+import {
+  DialogueEnded,
+  TurnInFlight,
+  VersionConflict,
+  characterBrief,
+  endDialogue,
+  goalAchieved,
+  plainSummary,
+  summaryNumbers,
+  type DialogueState,
+  type Outcome,
+} from '../../shared/src';
 import { characterOf, goalBrief, goalOf, findOwned, type DialogueDeps } from '../../shared/src/services/dialogue-access';
 
 export type EndCommand = { dialogueId: string; playerId: string; reason?: string; traceparent?: string };
@@ -29,14 +40,15 @@ export async function finishDialogue(deps: DialogueDeps, cmd: EndCommand): Promi
           goal: goalBrief(goal),
           history: current.recentTurns,
           goalProgress: current.goalProgress,
-          goalAchieved: goalAchieved(current.goalProgress),
+          goalAchieved: goalAchieved(current, character, goal),
           turnCount: current.turnCount,
+          ...summaryNumbers(current, character, goal, 'player'),
         },
         cmd.traceparent ? { traceparent: cmd.traceparent } : {},
       )
       .then((r) => r.output.summary)
       // Ending must not fail because the AI is down: the plain summary says what happened.
-      .catch(() => plainSummary(character, goal, current));
+      .catch(() => plainSummary(character, goal, current, 'player'));
     const ended = endDialogue(
       current,
       { character, summary, endedBy: 'player', ...(cmd.reason ? { reason: cmd.reason } : {}) },

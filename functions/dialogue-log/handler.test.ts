@@ -47,7 +47,7 @@ describe('createLogHandler', () => {
 describe('summarizeEvent', () => {
   const events = analyticsScenario();
   it.each([
-    ['dialogue.initiate', { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter', playerId: 'player-1' }],
+    ['dialogue.initiate', { characterId: 'innkeeper-mara', goalId: 'free-room', strategyId: 'flatter', playerId: 'player-1' }],
     ['dialogue.progress', { seq: 1, strategyId: 'flatter', opinionDelta: 10, goalProgress: 0.3 }],
     ['analytics.logging', { task: 'dialogue.reply', provider: 'scripted', latencyMs: 10, ok: true, tokens: 120 }],
   ])('summarises %s', (type, expected) => {

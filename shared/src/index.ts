@@ -7,6 +7,8 @@ export * from './domain/errors';
 export * from './domain/events';
 export * from './domain/ai-tasks';
 export * from './domain/transitions';
+export * from './domain/dialogue-rules';
+export { readPlayerLine, offensesOf, type LineReading } from './domain/player-line';
 export * from './domain/requests';
 
 // ---- ports ----

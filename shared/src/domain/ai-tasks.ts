@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MoodSchema, SlugSchema, StrategySchema, TraitsSchema } from './character';
+import { MoodSchema, OpinionsSchema, PronounsSchema, SlugSchema, StrategySchema, TraitsSchema } from './character';
 import { AppraisalSchema, OptionSchema, TurnSchema } from './dialogue';
 
 /** What a prompt may know of a character (persona and secrets included: the gateway is private). */
@@ -12,10 +12,26 @@ export const CharacterBriefSchema = z.strictObject({
   secrets: z.array(z.string()),
   mood: MoodSchema,
   opinionOfPlayer: z.number().min(-100).max(100),
+  /** How the character is spoken of in stage directions. */
+  pronouns: PronounsSchema.optional(),
+  /** Opinions of the other characters (by id), so a mention of one can colour the answer. */
+  opinions: OpinionsSchema.optional(),
 });
 export type CharacterBrief = z.infer<typeof CharacterBriefSchema>;
 
-const GoalBriefSchema = z.strictObject({ id: SlugSchema, description: z.string(), successHint: z.string() });
+const GoalBriefSchema = z.strictObject({
+  id: SlugSchema,
+  description: z.string(),
+  successHint: z.string(),
+  /** What the character says or does on yielding: the model's hint, the scripted provider's words. */
+  concession: z.string().optional(),
+});
+/** What the rules decided before the reply is written; the reply must act on it. */
+export const TurnVerdictSchema = z.enum(['concede', 'continue', 'refuse', 'leave']);
+/** Where the goal stands after the rules: still open, reached earlier or now, or lost. */
+export const GoalStandingSchema = z.enum(['open', 'achieved', 'lost']);
+/** Hashes (see `lineHash`) of sentences or lines that should not be said again. */
+const AvoidSchema = z.array(z.string().max(16)).max(60).optional();
 const SeedSchema = z.number().int().min(0).max(2 ** 31 - 1);
 /** Ties an AI call to a dialogue in the analytics events. */
 const ContextIdSchema = z.string().max(64).optional();
@@ -30,6 +46,11 @@ export const ReplyInputSchema = z.strictObject({
   history: z.array(TurnSchema).max(64),
   /** Absent for the character's opening line. */
   playerText: z.string().max(4000).optional(),
+  /** The rules' verdict on this turn (absent for the opening line: go on). */
+  verdict: TurnVerdictSchema.optional(),
+  goalStanding: GoalStandingSchema.optional(),
+  /** Sentences the character said in recent turns, as hashes: say something else. */
+  avoid: AvoidSchema,
 });
 export const ReplyOutputSchema = z.strictObject({ text: z.string().min(1).max(4000) });
 
@@ -41,6 +62,8 @@ export const OptionsInputSchema = z.strictObject({
   strategies: z.array(StrategySchema).min(1),
   history: z.array(TurnSchema).max(64),
   count: z.number().int().min(1).max(4),
+  /** Lines the player said recently, as hashes: offer others. */
+  avoid: AvoidSchema,
 });
 export const OptionsOutputSchema = z.strictObject({
   options: z.array(OptionSchema.omit({ id: true })).min(1).max(4),
@@ -54,7 +77,8 @@ export const AppraiseInputSchema = z.strictObject({
   strategy: StrategySchema,
   goalProgress: z.number().min(0).max(1),
   playerText: z.string().max(4000),
-  replyText: z.string().max(4000),
+  /** The turn is appraised before the character answers; kept optional for older callers. */
+  replyText: z.string().max(4000).optional(),
 });
 export const AppraiseOutputSchema = AppraisalSchema;
 
@@ -66,6 +90,11 @@ export const SummarizeInputSchema = z.strictObject({
   goalProgress: z.number().min(0).max(1),
   goalAchieved: z.boolean(),
   turnCount: z.number().int().min(0),
+  goalLost: z.boolean().optional(),
+  endedBy: z.enum(['player', 'character', 'timeout']).optional(),
+  opinionChange: z.strictObject({ from: z.number(), to: z.number() }).optional(),
+  /** Turns and progress per strategy used, so a summary can name what worked. */
+  strategies: z.record(z.string(), z.strictObject({ turns: z.number(), progress: z.number(), opinion: z.number() })).optional(),
 });
 export const SummarizeOutputSchema = z.strictObject({ summary: z.string().min(1).max(2000) });
 

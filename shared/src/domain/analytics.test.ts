@@ -21,15 +21,31 @@ describe('analyticsIncrements', () => {
     expect(analyticsIncrements(byType(type)[0]!)).toEqual(expected);
   });
 
-  it('dialogue.resolve adds the outcome per character and per strategy', () => {
+  it('dialogue.resolve adds the outcome per character and credits the strategies used by their turns', () => {
     expect(analyticsIncrements(byType('dialogue.resolve')[0]!)).toEqual({
       'character:innkeeper-mara:ended': 1,
       'character:innkeeper-mara:turnsAtEnd': 3,
       'character:innkeeper-mara:moodValenceChange': 0.2,
-      'character:innkeeper-mara:opinionChange': 30,
-      'character:innkeeper-mara:strategy:flatter:ended': 1,
-      'character:innkeeper-mara:strategy:flatter:achieved': 1,
+      'character:innkeeper-mara:opinionChange': 28.7,
+      'character:innkeeper-mara:strategy:flatter:ended': 2 / 3,
+      'character:innkeeper-mara:strategy:flatter:achieved': 2 / 3,
+      'character:innkeeper-mara:strategy:flatter:turns': 2,
+      'character:innkeeper-mara:strategy:persuade:ended': 1 / 3,
+      'character:innkeeper-mara:strategy:persuade:achieved': 1 / 3,
+      'character:innkeeper-mara:strategy:persuade:turns': 1,
     });
+  });
+
+  it('credits no strategy for a dialogue ended before any turn, and the opening one for an outcome without tallies', () => {
+    const resolve = byType('dialogue.resolve')[0]!;
+    const outcome = resolve.data as Record<string, unknown>;
+    const names = (data: Record<string, unknown>) => Object.keys(analyticsIncrements({ ...resolve, data })).filter((n) => n.includes(':strategy:'));
+    expect(names({ ...outcome, strategies: {}, turnCount: 0 })).toEqual([]);
+    expect(names({ ...outcome, strategies: {}, turnCount: 4 }).sort()).toEqual([
+      'character:innkeeper-mara:strategy:flatter:achieved',
+      'character:innkeeper-mara:strategy:flatter:ended',
+      'character:innkeeper-mara:strategy:flatter:turns',
+    ]);
   });
 
   it('analytics.logging adds per provider and per task', () => {

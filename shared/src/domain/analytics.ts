@@ -24,6 +24,7 @@ export const analyticsCounter = {
   characterOpinionChange: (characterId: string) => `character:${segment(characterId)}:opinionChange`,
   strategyEnded: (characterId: string, strategyId: string) => `character:${segment(characterId)}:strategy:${segment(strategyId)}:ended`,
   strategyAchieved: (characterId: string, strategyId: string) => `character:${segment(characterId)}:strategy:${segment(strategyId)}:achieved`,
+  strategyTurns: (characterId: string, strategyId: string) => `character:${segment(characterId)}:strategy:${segment(strategyId)}:turns`,
   aiCalls: (provider: string) => `ai:${segment(provider)}:calls`,
   aiFailures: (provider: string) => `ai:${segment(provider)}:failures`,
   aiFallbacks: (provider: string) => `ai:${segment(provider)}:fallbacks`,
@@ -63,14 +64,18 @@ export function analyticsIncrements(event: ParleyEvent): Record<string, number> 
       return {};
     case 'dialogue.resolve': {
       const o = parseEventData('dialogue.resolve', event);
-      return {
+      const increments: Record<string, number> = {
         [analyticsCounter.characterEnded(o.characterId)]: 1,
         [analyticsCounter.characterTurnsAtEnd(o.characterId)]: o.turnCount,
         [analyticsCounter.characterMoodChange(o.characterId)]: o.moodChange.valenceDelta,
         [analyticsCounter.characterOpinionChange(o.characterId)]: o.opinionChange.delta,
-        [analyticsCounter.strategyEnded(o.characterId, o.strategyId)]: 1,
-        [analyticsCounter.strategyAchieved(o.characterId, o.strategyId)]: o.goalAchieved ? 1 : 0,
       };
+      for (const [strategyId, share] of Object.entries(strategyShares(o))) {
+        increments[analyticsCounter.strategyEnded(o.characterId, strategyId)] = share.weight;
+        increments[analyticsCounter.strategyAchieved(o.characterId, strategyId)] = o.goalAchieved ? share.weight : 0;
+        increments[analyticsCounter.strategyTurns(o.characterId, strategyId)] = share.turns;
+      }
+      return increments;
     }
     case 'analytics.logging': {
       const a = parseEventData('analytics.logging', event);
@@ -88,6 +93,18 @@ export function analyticsIncrements(event: ParleyEvent): Record<string, number> 
   }
 }
 
+/**
+ * Which strategies a dialogue credits: those the player used, each weighted by its share of the
+ * turns (flatter 2 turns + persuade 1 turn: 2/3 and 1/3 of the dialogue). A dialogue ended before
+ * any turn credits none; an outcome from before per-strategy tallies credits its opening strategy.
+ */
+export function strategyShares(o: EventData<'dialogue.resolve'>): Record<string, { weight: number; turns: number }> {
+  const used = Object.entries(o.strategies).filter(([, tally]) => tally.turns > 0);
+  const turns = used.reduce((sum, [, tally]) => sum + tally.turns, 0);
+  if (turns === 0) return o.turnCount > 0 ? { [o.strategyId]: { weight: 1, turns: o.turnCount } } : {};
+  return Object.fromEntries(used.map(([id, tally]) => [id, { weight: tally.turns / turns, turns: tally.turns }]));
+}
+
 const CountSchema = z.number().min(0);
 /** Averages are null while there is nothing to average over. */
 const AverageSchema = z.number().nullable();
@@ -96,9 +113,13 @@ export const CharacterAnalyticsSchema = z.strictObject({
   dialoguesStarted: CountSchema,
   dialoguesEnded: CountSchema,
   averageTurns: AverageSchema,
+  /**
+   * Per strategy used: `ended` and `achieved` are dialogues weighted by the strategy's share of their
+   * turns, `turns` the turns played with it, `rate` = achieved / ended.
+   */
   goalSuccessRateByStrategy: z.record(
     z.string(),
-    z.strictObject({ ended: CountSchema, achieved: CountSchema, rate: z.number().min(0).max(1) }),
+    z.strictObject({ ended: CountSchema, achieved: CountSchema, turns: CountSchema, rate: z.number().min(0).max(1) }),
   ),
   averageMoodChange: AverageSchema,
   averageOpinionChange: AverageSchema,
@@ -136,7 +157,7 @@ function decode(part: string): string | null {
 
 /** Builds the report from the counters; names it does not know (e.g. from a newer version) are ignored. */
 export function analyticsReport(counters: Record<string, number>): AnalyticsReport {
-  const characters = new Map<string, { started: number; ended: number; turnsAtEnd: number; mood: number; opinion: number; strategies: Map<string, { ended: number; achieved: number }> }>();
+  const characters = new Map<string, { started: number; ended: number; turnsAtEnd: number; mood: number; opinion: number; strategies: Map<string, { ended: number; achieved: number; turns: number }> }>();
   const providers = new Map<string, { calls: number; failures: number; fallbacks: number; latencyMs: number; prompt: number; completion: number }>();
   const tasks = new Map<string, { calls: number; failures: number }>();
 
@@ -194,10 +215,11 @@ export function analyticsReport(counters: Record<string, number>): AnalyticsRepo
       const strategyId = decode(parts[3]!);
       if (strategyId === null) continue;
       const strategies = characterEntry(id).strategies;
-      const s = strategies.get(strategyId) ?? { ended: 0, achieved: 0 };
+      const s = strategies.get(strategyId) ?? { ended: 0, achieved: 0, turns: 0 };
       strategies.set(strategyId, s);
       if (parts[4] === 'ended') s.ended += value;
       else if (parts[4] === 'achieved') s.achieved += value;
+      else if (parts[4] === 'turns') s.turns += value;
     } else if (kind === 'ai' && parts.length === 3) {
       const entry = providerEntry(id);
       switch (parts[2]) {
@@ -231,7 +253,12 @@ export function analyticsReport(counters: Record<string, number>): AnalyticsRepo
   for (const [id, c] of [...characters].sort(byKey)) {
     const goalSuccessRateByStrategy: CharacterAnalytics['goalSuccessRateByStrategy'] = {};
     for (const [strategyId, s] of [...c.strategies].sort(byKey)) {
-      goalSuccessRateByStrategy[strategyId] = { ended: s.ended, achieved: s.achieved, rate: s.ended > 0 ? round(Math.min(1, s.achieved / s.ended)) : 0 };
+      goalSuccessRateByStrategy[strategyId] = {
+        ended: round(s.ended),
+        achieved: round(s.achieved),
+        turns: s.turns,
+        rate: s.ended > 0 ? round(Math.min(1, s.achieved / s.ended)) : 0,
+      };
     }
     report.characters[id] = {
       dialoguesStarted: c.started,

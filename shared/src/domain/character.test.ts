@@ -21,6 +21,20 @@ describe('CharacterSchema', () => {
     expect(CharacterSchema.safeParse(valid()).success).toBe(true);
   });
 
+  it('defaults the game fields: they/them, no reveals, patience and requires left to the rules', () => {
+    const parsed = CharacterSchema.parse(valid());
+    expect(parsed.pronouns).toEqual({ subject: 'they', object: 'them', possessive: 'their' });
+    expect(parsed.goals[0]!.reveals).toEqual([]);
+    expect(parsed.patience).toBeUndefined();
+    expect(parsed.goals[0]!.requires).toBeUndefined();
+  });
+
+  it('lets a won goal reveal one of the secrets, by its exact text', () => {
+    const c = valid();
+    const goals = [{ ...c.goals[0]!, reveals: [c.secrets[0]!], concession: 'Fine, half price.', requires: { opinion: 10 } }, c.goals[1]!];
+    expect(CharacterSchema.parse({ ...c, goals }).goals[0]!.reveals).toEqual(c.secrets);
+  });
+
   it('defaults secrets to none', () => {
     const { secrets: _secrets, ...rest } = valid();
     expect(CharacterSchema.parse(rest).secrets).toEqual([]);
@@ -48,6 +62,10 @@ describe('CharacterSchema', () => {
       },
       path: ['goals', 0, 'strategies'],
     },
+    { name: 'a reveal that is not a secret', breakIt: (c) => ({ ...c, goals: [{ ...c.goals[0], reveals: ['nope'] }] }), path: ['goals', 0, 'reveals', 0] },
+    { name: 'patience 0', breakIt: (c) => ({ ...c, patience: 0 }), path: ['patience'] },
+    { name: 'requires progress above 1', breakIt: (c) => ({ ...c, goals: [{ ...c.goals[0], requires: { progress: 1.5 } }] }), path: ['goals', 0, 'requires', 'progress'] },
+    { name: 'pronouns missing a form', breakIt: (c) => ({ ...c, pronouns: { subject: 'she', object: 'her' } }), path: ['pronouns', 'possessive'] },
     { name: 'unknown top-level field', breakIt: (c) => ({ ...c, faction: 'smiths' }), path: [] },
     {
       name: 'unknown field in a goal',
@@ -95,6 +113,7 @@ describe('publicCharacter', () => {
     expect(publicCharacter(character)).toEqual({
       id: 'smith-odo',
       name: 'Odo the Smith',
+      pronouns: { subject: 'they', object: 'them', possessive: 'their' },
       baselineMood: character.baselineMood,
       traits: character.traits,
       goals: [
@@ -106,12 +125,14 @@ describe('publicCharacter', () => {
             { id: 'persuade', description: 'Haggle honestly' },
             { id: 'bribe', description: 'Slip him coin' },
           ],
+          requires: { progress: 0.7, opinion: 0, valence: -0.3 },
         },
         {
           id: 'learn-debt',
           description: 'Learn whom he owes',
           successHint: 'Odo names his creditor',
           strategies: [{ id: 'flatter', description: 'Praise his craft' }],
+          requires: { progress: 0.7, opinion: 0, valence: -0.3 },
         },
       ],
     });

@@ -30,13 +30,43 @@ export const StrategySchema = z.strictObject({
 });
 export type Strategy = z.infer<typeof StrategySchema>;
 
+/**
+ * When a goal counts as reached: every condition that is set must hold after a turn's rules.
+ * Defaults (see `goalRequires`): progress 0.7, opinion of the player at least 0, mood valence at least -0.3.
+ */
+export const GoalRequiresSchema = z.strictObject({
+  /** Goal progress 0..1 at or above which the character may yield. */
+  progress: z.number().min(0.05).max(1).optional(),
+  /** The character's opinion of the player (-100..100) must be at least this. */
+  opinion: OpinionValueSchema.optional(),
+  /** The character's mood valence (-1..1) must be at least this. */
+  valence: z.number().min(-1).max(1).optional(),
+});
+export type GoalRequires = z.infer<typeof GoalRequiresSchema>;
+/** The default conditions of a goal (the rules' `RULES.requires` is this object). */
+export const DEFAULT_REQUIRES = { progress: 0.7, opinion: 0, valence: -0.3 } as const;
+
 export const GoalSchema = z.strictObject({
   id: SlugSchema,
   description: z.string().min(1).max(500),
   successHint: z.string().min(1).max(500),
   strategies: z.array(StrategySchema).min(1),
+  requires: GoalRequiresSchema.optional(),
+  /** What the character says or does on yielding, in the character's own voice; defaults to none (the successHint guides). */
+  concession: z.string().min(1).max(500).optional(),
+  /** Secrets (their exact text, from `secrets`) that a won goal lets the character disclose. */
+  reveals: z.array(z.string().min(1).max(500)).default([]),
 });
 export type Goal = z.infer<typeof GoalSchema>;
+
+/** How the character is spoken of: "she / her / her", "he / him / his", "they / them / their". */
+export const PronounsSchema = z.strictObject({
+  subject: z.string().min(1).max(16),
+  object: z.string().min(1).max(16),
+  possessive: z.string().min(1).max(16),
+});
+export type Pronouns = z.infer<typeof PronounsSchema>;
+export const DEFAULT_PRONOUNS: Pronouns = { subject: 'they', object: 'them', possessive: 'their' };
 
 export const CharacterSchema = z
   .strictObject({
@@ -50,6 +80,13 @@ export const CharacterSchema = z
     goals: z.array(GoalSchema).min(1),
     /** Private to the server: reaches prompts, never the client. */
     secrets: z.array(z.string().min(1).max(500)).default([]),
+    /** A line or two the player may read before talking (public; the persona is not). */
+    blurb: z.string().min(1).max(300).optional(),
+    pronouns: PronounsSchema.default(DEFAULT_PRONOUNS),
+    /** Bad turns the character puts up with before leaving; default from traits (`characterPatience`). */
+    patience: z.number().int().min(1).max(20).optional(),
+    /** The character leaves when the opinion of the player falls below this; default -60. */
+    opinionFloor: OpinionValueSchema.optional(),
   })
   .superRefine((character, ctx) => {
     const goalIds = character.goals.map((g) => g.id);
@@ -61,14 +98,27 @@ export const CharacterSchema = z
       if (new Set(ids).size !== ids.length) {
         ctx.addIssue({ code: 'custom', path: ['goals', i, 'strategies'], message: 'strategy ids must be unique' });
       }
+      goal.reveals.forEach((secret, j) => {
+        if (!character.secrets.includes(secret)) {
+          ctx.addIssue({ code: 'custom', path: ['goals', i, 'reveals', j], message: 'must be the exact text of one of the secrets' });
+        }
+      });
     });
   });
 export type Character = z.infer<typeof CharacterSchema>;
+
+/** How the character is called in speech: "Captain Bram Holloway" -> "Bram" (a leading title is skipped). */
+export function shortName(name: string): string {
+  const parts = name.split(/\s+/);
+  return (parts.length >= 3 ? parts[1] : parts[0]) ?? name;
+}
 
 /** What the frontend may see of a character: no persona prose, no secrets. */
 export const PublicCharacterSchema = z.strictObject({
   id: SlugSchema,
   name: z.string(),
+  blurb: z.string().optional(),
+  pronouns: PronounsSchema,
   baselineMood: MoodSchema,
   traits: TraitsSchema,
   goals: z.array(
@@ -77,6 +127,8 @@ export const PublicCharacterSchema = z.strictObject({
       description: z.string(),
       successHint: z.string(),
       strategies: z.array(StrategySchema),
+      /** The conditions in force (defaults filled in), so a game need not hard-code them. */
+      requires: GoalRequiresSchema.required(),
     }),
   ),
 });
@@ -86,6 +138,8 @@ export function publicCharacter(character: Character): PublicCharacter {
   return {
     id: character.id,
     name: character.name,
+    ...(character.blurb ? { blurb: character.blurb } : {}),
+    pronouns: character.pronouns,
     baselineMood: character.baselineMood,
     traits: character.traits,
     goals: character.goals.map((g) => ({
@@ -93,6 +147,7 @@ export function publicCharacter(character: Character): PublicCharacter {
       description: g.description,
       successHint: g.successHint,
       strategies: g.strategies.map((s) => ({ id: s.id, description: s.description })),
+      requires: { ...DEFAULT_REQUIRES, ...g.requires },
     })),
   };
 }

@@ -53,6 +53,34 @@ export type Option = z.infer<typeof OptionSchema>;
 
 export const DialogueStatusSchema = z.enum(['active', 'ended']);
 
+/** How many recent lines per side the rules remember (as hashes) to notice repetition. */
+export const REMEMBERED_LINES = 10;
+/** Sentences of the character's last lines, as hashes, that a reply should not say again. */
+export const REMEMBERED_SENTENCES = 60;
+
+/** What a strategy earned so far in a dialogue: turns used, and the progress and opinion it moved. */
+export const StrategyTallySchema = z.strictObject({
+  turns: z.number().int().min(0),
+  progress: z.number(),
+  opinion: z.number(),
+});
+export type StrategyTally = z.infer<typeof StrategyTallySchema>;
+
+/**
+ * The rules' memory of a dialogue, bounded whatever its length: patience left, when the goal was
+ * won or lost, totals per strategy (keys are the goal's strategy ids), and hashes of recent lines.
+ */
+export const GameStateSchema = z.strictObject({
+  patience: z.number().int().min(0).max(20),
+  patienceMax: z.number().int().min(1).max(20),
+  goalAchievedAt: z.number().int().min(1).optional(),
+  goalLostAt: z.number().int().min(1).optional(),
+  strategies: z.record(SlugSchema, StrategyTallySchema),
+  playerLines: z.array(z.string().max(16)).max(REMEMBERED_LINES),
+  characterSentences: z.array(z.string().max(16)).max(REMEMBERED_SENTENCES),
+});
+export type GameState = z.infer<typeof GameStateSchema>;
+
 /**
  * The hot state of a dialogue: what a turn reads and writes. The transcript is kept apart
  * (`DialogueStore.transcript`) so that the cost of a turn does not grow with the dialogue.
@@ -67,6 +95,8 @@ export const DialogueStateSchema = z.strictObject({
   recentTurns: z.array(TurnSchema).max(RECENT_TURNS_WINDOW),
   turnCount: z.number().int().min(0),
   goalProgress: z.number().min(0).max(1),
+  /** Absent in dialogues started before the rules existed: `gameOf` derives it from the character. */
+  game: GameStateSchema.optional(),
   status: DialogueStatusSchema,
   options: z.array(OptionSchema),
   version: z.number().int().min(0),
@@ -83,7 +113,10 @@ export const AppraisalSchema = z.strictObject({
   opinionDelta: z.number().min(-100).max(100),
   goalProgressDelta: z.number().min(-1).max(1),
   reasons: z.array(z.string().min(1).max(300)).min(1).max(5),
+  /** What the player's line did wrong, as the appraiser heard it; the rules spend patience on these. */
+  offenses: z.array(z.enum(['insult', 'threat', 'lie'])).max(3).optional(),
 });
+export type Offense = NonNullable<z.infer<typeof AppraisalSchema>['offenses']>[number];
 export type Appraisal = z.infer<typeof AppraisalSchema>;
 
 const ChangeSchema = z.strictObject({ before: z.number(), after: z.number(), delta: z.number() });
@@ -91,11 +124,19 @@ export const ChangesSchema = z.strictObject({
   mood: z.strictObject({ before: MoodSchema, after: MoodSchema }),
   opinion: ChangeSchema,
   goalProgress: ChangeSchema,
+  /** Patience left before and after the turn (absent in turns applied before the rules existed). */
+  patience: ChangeSchema.optional(),
+  /** Set on the one turn that reached the goal. */
+  goalAchieved: z.literal(true).optional(),
+  /** Set on the one turn that lost the goal for good. */
+  goalLost: z.literal(true).optional(),
+  /** Set when the character ends the dialogue with this turn's reply. */
+  characterLeft: z.literal(true).optional(),
   reasons: z.array(z.string()),
 });
 export type Changes = z.infer<typeof ChangesSchema>;
 
-export const EndedBySchema = z.enum(['player', 'timeout']);
+export const EndedBySchema = z.enum(['player', 'character', 'timeout']);
 
 export const OutcomeSchema = z.strictObject({
   dialogueId: DialogueIdSchema,
@@ -104,8 +145,13 @@ export const OutcomeSchema = z.strictObject({
   goalId: SlugSchema,
   strategyId: SlugSchema,
   goalAchieved: z.boolean(),
+  /** The turn that reached the goal; absent when it was not reached. */
+  goalAchievedAt: z.number().int().min(1).optional(),
+  goalLost: z.boolean().default(false),
   goalProgress: z.number().min(0).max(1),
   turnCount: z.number().int().min(0),
+  /** Each strategy the player used: turns, and the progress and opinion it moved. */
+  strategies: z.record(SlugSchema, StrategyTallySchema).default({}),
   durationMs: z.number().int().min(0),
   moodChange: z.strictObject({ from: MoodSchema, to: MoodSchema, valenceDelta: z.number() }),
   opinionChange: z.strictObject({ from: z.number(), to: z.number(), delta: z.number() }),
@@ -123,5 +169,7 @@ export const TurnResultSchema = z.strictObject({
   changes: ChangesSchema,
   options: z.array(OptionSchema),
   dialogue: DialogueStateSchema,
+  /** Present when the character ended the dialogue with this turn. */
+  outcome: OutcomeSchema.optional(),
 });
 export type TurnResult = z.infer<typeof TurnResultSchema>;

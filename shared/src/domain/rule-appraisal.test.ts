@@ -1,7 +1,7 @@
 import { AppraisalSchema } from './dialogue';
 import { ruleBasedAppraisal, type AppraiseInput } from './rule-appraisal';
 
-function appraise(strategyId: string, traits: Record<string, number>) {
+function appraise(strategyId: string, traits: Record<string, number>, playerText = 'some words') {
   const input: AppraiseInput = {
     seed: 1,
     character: {
@@ -17,8 +17,7 @@ function appraise(strategyId: string, traits: Record<string, number>) {
     goal: { id: 'goal', description: 'Get the key', successHint: 'The key is handed over' },
     strategy: { id: strategyId, description: strategyId },
     goalProgress: 0.2,
-    playerText: 'some words',
-    replyText: 'some answer',
+    playerText,
   };
   return ruleBasedAppraisal(input);
 }
@@ -48,7 +47,7 @@ describe('ruleBasedAppraisal', () => {
     expect(AppraisalSchema.parse(appraisal)).toEqual(appraisal);
     expect(opinion(appraisal.opinionDelta)).toBe(true);
     expect(progress(appraisal.goalProgressDelta)).toBe(true);
-    expect(appraisal.reasons.join(' ')).toMatch(/Test Npc/);
+    expect(appraisal.reasons.join(' ')).toMatch(/\bTest\b/);
   });
 
   test('a vain character likes flattery more than a modest one', () => {
@@ -76,4 +75,55 @@ describe('ruleBasedAppraisal', () => {
       }
     }
   });
+
+  // It listens to the words, not only to the label that came with them.
+  test.each<[string, string, string, (a: ReturnType<typeof appraise>) => void]>([
+    ['an insult sent as flatter is an insult, and the reason says so', 'flatter', 'Your maps are rubbish and you are a fool.', (a) => {
+      expect(a.offenses).toContain('insult');
+      expect(a.opinionDelta).toBeLessThan(0);
+      expect(a.goalProgressDelta).toBeLessThan(0);
+      expect(a.reasons[0]).toMatch(/hears an insult, not praise.*fool/);
+    }],
+    ['sincere praise sent as flatter is flattery', 'flatter', 'Your maps are wonderful, truly beautiful work.', (a) => {
+      expect(a.offenses).toEqual([]);
+      expect(a.opinionDelta).toBeGreaterThan(appraise('flatter', { vanity: 0.8 }).opinionDelta);
+      expect(a.reasons.join(' ')).toMatch(/warm words.*wonderful/);
+    }],
+    ['gloomy words sent as flatter do not sound like praise', 'flatter', 'It is a sad, cold night.', (a) => {
+      expect(a.offenses).toEqual([]);
+      expect(a.reasons[0]).toMatch(/do not sound like praise/);
+      expect(a.opinionDelta).toBeLessThan(0);
+    }],
+    ['a threat is a threat', 'intimidate', 'Help me or you will regret it.', (a) => expect(a.offenses).toContain('threat')],
+    ['a lie is declared as deceive', 'deceive', 'The lord sent me, he will pay.', (a) => expect(a.offenses).toEqual(['lie'])],
+  ])('%s', (_name, strategy, text, check) => check(appraise(strategy, { vanity: 0.8, courage: 0.8 }, text)));
+
+  test('naming someone the character likes or dislikes moves the opinion that way', () => {
+    const base = { ...appraiseInput('persuade', 'Think about the town.') };
+    const liked = ruleBasedAppraisal({ ...base, playerText: 'Ilse asked me to come.', character: { ...base.character, opinions: { player: 0, 'scholar-ilse': 35 } } });
+    const disliked = ruleBasedAppraisal({ ...base, playerText: 'Bram asked me to come.', character: { ...base.character, opinions: { player: 0, 'captain-bram': -20 } } });
+    expect(liked.opinionDelta).toBeGreaterThan(disliked.opinionDelta);
+    expect(liked.reasons.join(' ')).toMatch(/fond of Ilse/);
+    expect(disliked.reasons.join(' ')).toMatch(/thinks little of Bram/);
+  });
 });
+
+function appraiseInput(strategyId: string, playerText: string): AppraiseInput {
+  return {
+    seed: 1,
+    character: {
+      id: 'npc',
+      name: 'Test Npc',
+      persona: 'A test character.',
+      greeting: 'Hello.',
+      traits: {},
+      secrets: [],
+      mood: { emotion: 'neutral', intensity: 0.3, valence: 0 },
+      opinionOfPlayer: 0,
+    },
+    goal: { id: 'goal', description: 'Get the key', successHint: 'The key is handed over' },
+    strategy: { id: strategyId, description: strategyId },
+    goalProgress: 0.2,
+    playerText,
+  };
+}

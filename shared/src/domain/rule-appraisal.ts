@@ -1,6 +1,7 @@
 import type { AiTaskInput } from './ai-tasks';
-import type { Traits } from './character';
+import { shortName, type Traits } from './character';
 import type { Appraisal } from './dialogue';
+import { STRATEGY_NOUNS, offensesOf, readPlayerLine } from './player-line';
 
 export type AppraiseInput = AiTaskInput<'dialogue.appraise'>;
 
@@ -116,28 +117,83 @@ export function strategyEffect(strategyId: string, traits: Traits, name: string)
   }
 }
 
+/** A character's name for another character's id: "captain-bram" -> "Bram". */
+export function nameFromId(id: string): string {
+  const last = id.split('-').pop() ?? id;
+  return last.charAt(0).toUpperCase() + last.slice(1);
+}
+
 /**
  * The rule-based appraisal: what the offline provider answers, and what the gateway falls back to
- * when a model's structured output is unusable. Deterministic; the seed is not used.
+ * when a model's structured output is unusable. It listens to the words, not only the strategy
+ * label: an insult is an insult whatever it was sent as, words that do not sound like the declared
+ * strategy earn little, warm or hostile words (AFINN sentiment) move the opinion, a question or the
+ * character's name is noticed, and naming another character brings in what this one thinks of them.
+ * Deterministic; the seed is not used.
  */
 export function ruleBasedAppraisal(input: AppraiseInput): Appraisal {
   const { character } = input;
-  const effect = strategyEffect(input.strategy.id, character.traits, character.name);
-  const opinionDelta = round(clamp(effect.opinionDelta, -15, 15), 1);
-  const goalProgressDelta = round(clamp(effect.goalProgressDelta, -0.3, 0.3), 3);
+  const name = shortName(character.name);
+  const reading = readPlayerLine(
+    input.playerText,
+    { name: character.name, others: Object.keys(character.opinions ?? {}), goal: input.goal.description },
+    input.strategy.id,
+  );
+  const effect = strategyEffect(input.strategy.id, character.traits, name);
+  const noun = STRATEGY_NOUNS[input.strategy.id] ?? `"${input.strategy.id}"`;
+  let opinionDelta = effect.opinionDelta;
+  let goalProgressDelta = effect.goalProgressDelta;
+  let emotion = effect.emotion;
+  let reasons = [...effect.reasons];
+  if (reading.insult && input.strategy.id !== 'intimidate') {
+    const courage = character.traits.courage ?? 0.5;
+    opinionDelta = -(6 + 6 * courage);
+    goalProgressDelta = -0.05;
+    emotion = courage >= 0.5 ? 'angry' : 'hurt';
+    const words = reading.negativeWords.slice(0, 3).map((w) => `"${w}"`).join(', ');
+    reasons = [`${name} hears an insult, not ${noun} (${words})`];
+  } else if (!reading.fitsStrategy) {
+    opinionDelta = Math.min(opinionDelta, 0) - 2;
+    goalProgressDelta = Math.min(goalProgressDelta * 0.25, goalProgressDelta);
+    emotion = 'puzzled';
+    reasons = [`the words do not sound like ${noun} to ${name}`];
+  } else {
+    // Warm words help and hostile ones hurt, a little, whatever the approach.
+    const warmth = clamp(reading.score, -4, 4);
+    if (warmth !== 0) {
+      opinionDelta += warmth * 0.75;
+      if (warmth > 0 && goalProgressDelta > 0) goalProgressDelta += warmth * 0.005;
+      reasons.push(`${name} hears ${warmth > 0 ? 'warm' : 'hard'} words (${[...reading.positiveWords, ...reading.negativeWords].slice(0, 3).join(', ')})`);
+    }
+  }
+  if (!reading.insult) {
+    if (reading.question && (character.traits.empathy ?? 0.5) >= 0.5) {
+      opinionDelta += 1;
+      reasons.push(`${name} likes being asked`);
+    }
+    if (reading.mentionsName) opinionDelta += 0.5;
+  }
+  for (const other of reading.mentions.slice(0, 2)) {
+    const opinion = character.opinions?.[other] ?? 0;
+    if (Math.abs(opinion) < 15) continue;
+    opinionDelta += opinion > 0 ? 2 : -2;
+    reasons.push(`${name} ${opinion > 0 ? 'is fond of' : 'thinks little of'} ${nameFromId(other)}`);
+  }
+  opinionDelta = round(clamp(opinionDelta, -15, 15), 1);
+  goalProgressDelta = round(clamp(goalProgressDelta, -0.3, 0.3), 3);
   // The mood drifts toward the reaction rather than jumping to it.
   const reaction = clamp(opinionDelta / 12, -1, 1);
   const valence = round(clamp(character.mood.valence * 0.5 + reaction * 0.6, -1, 1), 3);
   const intensity = round(clamp(0.25 + Math.abs(opinionDelta) / 20 + character.mood.intensity * 0.2, 0, 1), 3);
-  const reasons = [...effect.reasons];
-  if (goalProgressDelta > 0.05) reasons.push(`the player moves closer to the goal "${input.goal.description}"`);
-  else if (goalProgressDelta < -0.05) reasons.push(`the player loses ground on the goal "${input.goal.description}"`);
+  if (goalProgressDelta > 0.05) reasons.push('the player gains ground on the goal');
+  else if (goalProgressDelta < -0.05) reasons.push('the player loses ground on the goal');
   return {
-    emotion: effect.emotion,
+    emotion,
     intensity,
     valence,
     opinionDelta,
     goalProgressDelta,
-    reasons: reasons.map((r) => r.slice(0, 300)),
+    reasons: reasons.slice(0, 5).map((r) => r.slice(0, 300)),
+    offenses: offensesOf(reading),
   };
 }

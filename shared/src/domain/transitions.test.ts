@@ -3,7 +3,6 @@ import { CharacterSchema, type Character } from './character';
 import {
   AppraisalSchema,
   DialogueStateSchema,
-  GOAL_ACHIEVED_AT,
   MAX_OPINION_STEP,
   MAX_PROGRESS_STEP,
   OptionSchema,
@@ -430,13 +429,15 @@ describe('endDialogue', () => {
   }
 
   it.each([
-    { progress: 0, achieved: false },
-    { progress: GOAL_ACHIEVED_AT - 0.001, achieved: false },
-    { progress: GOAL_ACHIEVED_AT, achieved: true },
-    { progress: 1, achieved: true },
-  ])('goal progress $progress -> goalAchieved $achieved', ({ progress, achieved }) => {
-    const { outcome } = endDialogue(playedTo(progress), { character, summary: 's', endedBy: 'player' }, ctx(at(60)));
+    { progress: 0.9, achievedAt: undefined, achieved: false },
+    { progress: 0.2, achievedAt: 2, achieved: true },
+    { progress: 1, achievedAt: 1, achieved: true },
+  ])('goalAchieved comes from the rules (reached at $achievedAt), not the final progress $progress', ({ progress, achievedAt, achieved }) => {
+    const state = playedTo(progress);
+    const game = { ...state.game!, ...(achievedAt ? { goalAchievedAt: achievedAt } : {}) };
+    const { outcome } = endDialogue({ ...state, game }, { character, summary: 's', endedBy: 'player' }, ctx(at(60)));
     expect(outcome.goalAchieved).toBe(achieved);
+    expect(outcome.goalAchievedAt).toBe(achievedAt);
     expect(outcome.goalProgress).toBe(progress);
   });
 
@@ -534,11 +535,13 @@ describe('numberOptions', () => {
 
 describe('plainSummary', () => {
   it.each([
-    { progress: 0.8, turns: 3, says: 'the player achieved', percent: '80%' },
-    { progress: 0.25, turns: 1, says: 'the player did not achieve', percent: '25%' },
-    { progress: GOAL_ACHIEVED_AT, turns: 0, says: 'the player achieved', percent: `${GOAL_ACHIEVED_AT * 100}%` },
-  ])('progress $progress -> "$says"', ({ progress, turns, says, percent }) => {
-    const state: DialogueState = { ...start().state, goalProgress: progress, turnCount: turns };
+    { progress: 0.8, turns: 3, achievedAt: 3, lostAt: undefined, says: 'the player reached the goal', percent: '80%' },
+    { progress: 0.8, turns: 3, achievedAt: undefined, lostAt: undefined, says: 'the player did not reach the goal', percent: '80%' },
+    { progress: 0.25, turns: 1, achievedAt: undefined, lostAt: 1, says: 'the player lost the goal', percent: '25%' },
+  ])('progress $progress, reached at $achievedAt -> "$says"', ({ progress, turns, achievedAt, lostAt, says, percent }) => {
+    const begun = start().state;
+    const game = { ...begun.game!, ...(achievedAt ? { goalAchievedAt: achievedAt } : {}), ...(lostAt ? { goalLostAt: lostAt } : {}) };
+    const state: DialogueState = { ...begun, goalProgress: progress, turnCount: turns, game };
     const summary = plainSummary(character, buySword, state);
     expect(summary).toContain(says);
     expect(summary).toContain(character.name);
@@ -546,5 +549,9 @@ describe('plainSummary', () => {
     expect(summary).toContain(`${turns} turn`);
     expect(summary).toContain(percent);
     for (const secret of character.secrets) expect(summary).not.toContain(secret);
+  });
+
+  it('says when the character ended the conversation', () => {
+    expect(plainSummary(character, buySword, start().state, 'character')).toContain(`${character.name} ended the conversation`);
   });
 });

@@ -1,6 +1,5 @@
 import type { Character, Goal, Mood, Strategy } from './character';
 import {
-  GOAL_ACHIEVED_AT,
   MAX_OPINION_STEP,
   MAX_PROGRESS_STEP,
   RECENT_TURNS_WINDOW,
@@ -15,6 +14,7 @@ import {
 import { BadRequest, DialogueEnded, InvalidGoal, InvalidOption, InvalidStrategy } from './errors';
 import { buildEvent, dialogueEventId, type ParleyEvent } from './events';
 import type { CharacterBrief } from './ai-tasks';
+import { gameOf, goalRequires, initialGame, rememberReply, type RulesDecision } from './dialogue-rules';
 
 /** Who emits and when: passed in, so transitions stay free of clocks and config. */
 export type EventContext = { source: string; now: Date; traceparent?: string };
@@ -59,6 +59,8 @@ export function characterBrief(character: Character, state?: DialogueState): Cha
     secrets: character.secrets,
     mood: state?.participants.character.mood ?? character.baselineMood,
     opinionOfPlayer: state?.participants.character.opinions.player ?? character.opinions.player ?? 0,
+    pronouns: character.pronouns,
+    opinions: state?.participants.character.opinions ?? character.opinions,
   };
 }
 
@@ -100,6 +102,7 @@ export function startDialogue(input: {
     recentTurns: [greeting],
     turnCount: 0,
     goalProgress: 0,
+    game: rememberReply(initialGame(character), input.greetingText),
     status: 'active',
     options: input.options,
     version: 0,
@@ -187,9 +190,17 @@ export function applyTurn(
     strategyId: string;
     optionId?: string;
     replyText: string;
-    appraisal: Appraisal;
     nextOptions: Option[];
-  },
+  } & (
+    | {
+        /** What the rules decided (`decideTurn`): changes, verdict and the rules' memory. */
+        decision: Pick<RulesDecision, 'changes' | 'game'>;
+      }
+    | {
+        /** An appraisal applied as is, bounded but without the game rules (tools and tests of storage). */
+        appraisal: Appraisal;
+      }
+  ),
   ctx: EventContext,
 ): { state: DialogueState; newTurns: Turn[]; result: TurnResult; events: ParleyEvent[] } {
   if (state.status !== 'active') throw new DialogueEnded(`dialogue ${state.id} has ended`);
@@ -204,7 +215,8 @@ export function applyTurn(
     at,
   };
   const reply: Turn = { seq, speaker: 'character', text: turn.replyText, at };
-  const changes = boundAppraisal(state, turn.appraisal);
+  const changes = 'decision' in turn ? turn.decision.changes : boundAppraisal(state, turn.appraisal);
+  const game = 'decision' in turn ? rememberReply(turn.decision.game, turn.replyText) : state.game;
   const character = state.participants.character;
   const next: DialogueState = {
     ...state,
@@ -215,6 +227,7 @@ export function applyTurn(
     recentTurns: keepRecent([...state.recentTurns, playerTurn, reply]),
     turnCount: seq,
     goalProgress: changes.goalProgress.after,
+    ...(game ? { game } : {}),
     options: turn.nextOptions,
     version: state.version + 1,
     updatedAt: at,
@@ -237,8 +250,14 @@ export function applyTurn(
   };
 }
 
-export function goalAchieved(goalProgress: number): boolean {
-  return goalProgress >= GOAL_ACHIEVED_AT;
+/** Whether the dialogue reached its goal at any turn (reached is sticky: later losses do not undo it). */
+export function goalAchieved(state: DialogueState, character: Character, goal: Goal): boolean {
+  return gameOf(state, character, goal).goalAchievedAt !== undefined;
+}
+
+/** Whether the goal's conditions on progress alone are met (for display; the rules decide `goalAchieved`). */
+export function progressMeetsGoal(goalProgress: number, goal: Goal): boolean {
+  return goalProgress >= goalRequires(goal).progress;
 }
 
 export function endDialogue(
@@ -247,6 +266,7 @@ export function endDialogue(
   ctx: EventContext,
 ): { outcome: Outcome; events: ParleyEvent[] } {
   if (state.status !== 'active') throw new DialogueEnded(`dialogue ${state.id} has ended`);
+  const game = gameOf(state, input.character, findGoal(input.character, state.goalId));
   const endedAt = ctx.now.toISOString();
   const from = input.character.baselineMood;
   const to = state.participants.character.mood;
@@ -258,9 +278,12 @@ export function endDialogue(
     characterId: state.characterId,
     goalId: state.goalId,
     strategyId: state.strategyId,
-    goalAchieved: goalAchieved(state.goalProgress),
+    goalAchieved: game.goalAchievedAt !== undefined,
+    ...(game.goalAchievedAt !== undefined ? { goalAchievedAt: game.goalAchievedAt } : {}),
+    goalLost: game.goalLostAt !== undefined,
     goalProgress: state.goalProgress,
     turnCount: state.turnCount,
+    strategies: game.strategies,
     durationMs: Math.max(0, ctx.now.getTime() - Date.parse(state.createdAt)),
     moodChange: { from, to, valenceDelta: round(to.valence - from.valence) },
     opinionChange: { from: opinionFrom, to: opinionTo, delta: round(opinionTo - opinionFrom, 1) },
@@ -283,8 +306,34 @@ export function endDialogue(
   return { outcome, events: [event] };
 }
 
-/** A summary that needs no AI: used when the summarize task fails, so ending never fails on it. */
-export function plainSummary(character: Character, goal: Goal, state: DialogueState): string {
-  const result = goalAchieved(state.goalProgress) ? 'achieved' : 'did not achieve';
-  return `Over ${state.turnCount} turn(s) with ${character.name}, the player ${result} the goal "${goal.description}" (progress ${Math.round(state.goalProgress * 100)}%).`;
+/** The numbers a summary must agree with: what the summarize task gets besides the history. */
+export function summaryNumbers(state: DialogueState, character: Character, goal: Goal, endedBy: Outcome['endedBy']) {
+  const game = gameOf(state, character, goal);
+  return {
+    goalLost: game.goalLostAt !== undefined,
+    endedBy,
+    opinionChange: { from: character.opinions.player ?? 0, to: state.participants.character.opinions.player ?? 0 },
+    strategies: game.strategies,
+  };
+}
+
+/**
+ * A summary that needs no AI, true to the numbers: used when the summarize task fails, so ending
+ * never fails on it. It claims a win only when the goal was reached.
+ */
+export function plainSummary(character: Character, goal: Goal, state: DialogueState, endedBy: Outcome['endedBy'] = 'player'): string {
+  const game = gameOf(state, character, goal);
+  const result =
+    game.goalAchievedAt !== undefined
+      ? `reached the goal "${goal.description}" at turn ${game.goalAchievedAt}`
+      : game.goalLostAt !== undefined
+        ? `lost the goal "${goal.description}"`
+        : `did not reach the goal "${goal.description}"`;
+  const opinionFrom = character.opinions.player ?? 0;
+  const opinionTo = state.participants.character.opinions.player ?? 0;
+  const left = endedBy === 'character' ? ` ${character.name} ended the conversation.` : '';
+  return (
+    `Over ${state.turnCount} turn(s) with ${character.name}, the player ${result} (progress ${Math.round(state.goalProgress * 100)}%, ` +
+    `opinion ${opinionFrom} -> ${opinionTo}).${left}`
+  );
 }

@@ -1,0 +1,102 @@
+import Sentiment from 'sentiment';
+import type { Offense } from './dialogue';
+
+/**
+ * What the words of a player's line say, whatever strategy label came with them. Sentiment is the
+ * AFINN-165 word list through the `sentiment` package (pure, no I/O): a score per word from -5 to 5,
+ * summed. The rest is structure: questions, names, the second person.
+ */
+const analyzer = new Sentiment();
+
+const SECOND_PERSON = new Set(['you', 'your', 'yours', 'yourself', "you're", 'youre', 'ye', 'thee', 'thou']);
+
+export type LineReading = {
+  /** AFINN sum over the words (negative: hostile or gloomy words). */
+  score: number;
+  /** The words that scored, as the library found them. */
+  positiveWords: string[];
+  negativeWords: string[];
+  /** Hostile words aimed at the listener ("you are a fool"), or strongly hostile words at all. */
+  insult: boolean;
+  /** The line is a threat: sent as intimidation, and not friendly words. */
+  threat: boolean;
+  /** The line is a lie as the player declared it (deceive). */
+  lie: boolean;
+  question: boolean;
+  /** The listener is named (first name or full name). */
+  mentionsName: boolean;
+  /** Words of the goal's description appear (e.g. "watchtower", "map"). */
+  mentionsGoal: boolean;
+  /** Ids of other characters named in the line (from the listener's opinions). */
+  mentions: string[];
+  /** Whether the words sound like the declared strategy (praise for flatter, no insult for persuade...). */
+  fitsStrategy: boolean;
+};
+
+const tokensOf = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
+/** Words long enough to say something about a goal ("watchtower", "lights"), not "the", "what". */
+const contentWords = (text: string) => tokensOf(text).filter((w) => w.length >= 5);
+
+/**
+ * Reads a line. `listener` is the character spoken to (its name, the ids of the others it has
+ * opinions of, the goal's description); `strategyId` is what the player declared.
+ */
+export function readPlayerLine(
+  text: string,
+  listener: { name: string; others: readonly string[]; goal: string },
+  strategyId: string,
+): LineReading {
+  const result = analyzer.analyze(text);
+  const tokens = new Set(tokensOf(text));
+  const secondPerson = [...tokens].some((t) => SECOND_PERSON.has(t));
+  const insult = result.negative.length > 0 && ((secondPerson && result.score <= -2) || result.score <= -4);
+  const threat = strategyId === 'intimidate' && result.score <= 2;
+  const nameWords = tokensOf(listener.name).filter((w) => w.length >= 3);
+  const goalWords = new Set(contentWords(listener.goal).filter((w) => !nameWords.includes(w)));
+  const mentions = listener.others.filter((id) => id !== 'player' && id.split('-').some((part) => part.length >= 3 && tokens.has(part)));
+  return {
+    score: result.score,
+    positiveWords: result.positive,
+    negativeWords: result.negative,
+    insult,
+    threat,
+    lie: strategyId === 'deceive',
+    question: text.includes('?'),
+    mentionsName: nameWords.some((w) => tokens.has(w)),
+    mentionsGoal: [...goalWords].some((w) => tokens.has(w)),
+    mentions,
+    fitsStrategy: fits(strategyId, result.score, insult),
+  };
+}
+
+function fits(strategyId: string, score: number, insult: boolean): boolean {
+  if (insult) return strategyId === 'intimidate';
+  switch (strategyId) {
+    case 'flatter':
+    case 'empathize':
+      return score >= 0;
+    case 'intimidate':
+      return score <= 2;
+    default:
+      return true;
+  }
+}
+
+/** The offenses a reading shows, for the rules. */
+export function offensesOf(reading: LineReading): Offense[] {
+  const offenses: Offense[] = [];
+  if (reading.insult) offenses.push('insult');
+  if (reading.threat) offenses.push('threat');
+  if (reading.lie) offenses.push('lie');
+  return offenses;
+}
+
+/** What a strategy is called in a reason: "flattery", "an argument"... */
+export const STRATEGY_NOUNS: Record<string, string> = {
+  flatter: 'praise',
+  intimidate: 'a threat',
+  bribe: 'an offer',
+  deceive: 'a story',
+  empathize: 'sympathy',
+  persuade: 'an argument',
+};
