@@ -37,7 +37,8 @@ export function EventsPanel({ client }: { client: ParleyClient }) {
             {e.sequence === undefined ? null : ` seq ${e.sequence}`}
             <br />
             <span className="hint">
-              {e.source} · {new Date(e.time).toLocaleTimeString()}
+              {e.source}
+              {e.time === undefined ? null : ` · ${new Date(e.time).toLocaleTimeString()}`}
             </span>
           </li>
         ))}

@@ -50,7 +50,6 @@ test('an event whose trace came only in the W3C header (the RabbitMQ broker) is 
     'ce-id': event.id,
     'ce-source': event.source,
     'ce-type': event.type,
-    'ce-time': event.time,
     traceparent,
   };
   const res = await fetch(`${server.url}/`, { method: 'POST', headers, body: JSON.stringify(event.data) });

@@ -8,8 +8,8 @@ export async function postBinaryEvent(url: string, event: ParleyEvent): Promise<
     'ce-id': event.id,
     'ce-source': event.source,
     'ce-type': event.type,
-    'ce-time': event.time,
   };
+  if (event.time !== undefined) headers['ce-time'] = event.time;
   if (event.subject !== undefined) headers['ce-subject'] = event.subject;
   if (event.sequence !== undefined) headers['ce-sequence'] = String(event.sequence);
   if (event.traceparent !== undefined) headers['ce-traceparent'] = event.traceparent;

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BadRequest } from '../domain/errors';
+import { BadRequest, UnsupportedMediaType } from '../domain/errors';
 import { EVENT_DATA_SCHEMAS, EVENT_TYPES, ParleyEventSchema, type ParleyEvent } from '../domain/events';
 import { decodeAmqpMessage, encodeAmqpMessage, type AmqpPublishOptions } from './amqp-message';
 
@@ -99,12 +99,43 @@ describe('decodeAmqpMessage', () => {
     ['a non-numeric sequence', { sequence: 'three' }],
     ['a negative sequence', { sequence: '-1' }],
     ['a time that is not ISO 8601', { time: 'yesterday' }],
-    ['a non-JSON content type', { 'content-type': 'text/plain' }],
     ['a wrong specversion', { specversion: '0.3' }],
   ])('refuses %s with BadRequest', (_what, change: Record<string, string | undefined>) => {
     const headers: Record<string, unknown> = { ...progress.amqp.options.headers, ...change };
     for (const [k, v] of Object.entries(headers)) if (v === undefined) delete headers[k];
     expect(() => decodeAmqpMessage(delivered(progress.amqp, headers))).toThrow(BadRequest);
+  });
+
+  it('refuses a non-JSON content type with UnsupportedMediaType', () => {
+    const headers = { ...progress.amqp.options.headers, 'content-type': 'text/plain' };
+    expect(() => decodeAmqpMessage(delivered(progress.amqp, headers))).toThrow(UnsupportedMediaType);
+  });
+
+  // What the Knative RabbitMQ broker's reader accepts, Parley's consumers accept too.
+  it.each([
+    ['a time with +00:00', { time: '2025-03-01T10:00:03+00:00' }, { time: '2025-03-01T10:00:03+00:00' }],
+    ['a time with +02:00', { time: '2025-03-01T12:00:03.000+02:00' }, { time: '2025-03-01T12:00:03.000+02:00' }],
+    ['lower-case t and z', { time: '2025-03-01t10:00:03.000z' }, { time: '2025-03-01T10:00:03.000Z' }],
+    ['a content type with parameters', { 'content-type': 'application/json; charset=utf-8' }, {}],
+    ['a content type in another case', { 'content-type': 'Application/JSON' }, {}],
+    ['no time at all', { time: undefined }, { time: undefined }],
+  ])('reads %s', (_what, change: Record<string, string | undefined>, expected: Record<string, unknown>) => {
+    const headers: Record<string, unknown> = { ...progress.amqp.options.headers, ...change };
+    for (const [k, v] of Object.entries(headers)) if (v === undefined) delete headers[k];
+    const decoded = decodeAmqpMessage(delivered(progress.amqp, headers));
+    expect(decoded).toStrictEqual(JSON.parse(JSON.stringify({ ...progress.event, ...expected })));
+  });
+
+  it('ignores a junk traceparent, as the broker does', () => {
+    const headers = { ...progress.amqp.options.headers, traceparent: 'junk' };
+    const { traceparent: _t, ...untraced } = progress.event;
+    expect(decodeAmqpMessage(delivered(progress.amqp, headers))).toStrictEqual(untraced);
+  });
+
+  it('reads a structured-mode message (the whole event as application/cloudevents+json)', () => {
+    const content = Buffer.from(JSON.stringify({ ...progress.event, sequence: '0000000001' }));
+    const message = { content, properties: { headers: {}, contentType: 'application/cloudevents+json; charset=utf-8' } };
+    expect(decodeAmqpMessage(message)).toStrictEqual(progress.event);
   });
 
   it('refuses a body that is not JSON, and a message without headers', () => {

@@ -190,7 +190,7 @@ describe('AmqpEventPublisher', () => {
       expect(message.properties.messageId).toBe(progress.id);
       expect(message.properties.contentType).toBe('application/json');
       expect(message.properties.type).toBe('dialogue.progress');
-      expect(message.properties.timestamp).toBe(Math.floor(Date.parse(progress.time) / 1000));
+      expect(message.properties.timestamp).toBe(Math.floor(Date.parse(progress.time!) / 1000));
       expect(message.properties.headers).toStrictEqual({
         specversion: '1.0',
         id: progress.id,

@@ -86,7 +86,7 @@ function toCloudEvent(event: ParleyEvent, extensions: Record<string, string | nu
     id: event.id,
     source: event.source,
     type: event.type,
-    time: event.time,
+    ...(event.time === undefined ? {} : { time: event.time }),
     datacontenttype: event.datacontenttype,
     data: event.data,
   };

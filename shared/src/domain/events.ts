@@ -62,12 +62,14 @@ export const ParleyEventSchema = z.strictObject({
   source: z.string().min(1),
   type: EventTypeSchema,
   subject: z.string().optional(),
-  time: z.iso.datetime(),
+  /** Set on every event Parley emits; optional on receipt (CloudEvents 1.0: OPTIONAL). RFC 3339. */
+  time: z.iso.datetime({ offset: true }).optional(),
   datacontenttype: z.literal('application/json'),
   /** Turn number within the dialogue: 0 on initiate, n on progress of turn n, last + 1 on resolve. */
   sequence: z.number().int().min(0).optional(),
   traceparent: TraceparentSchema.optional(),
-  data: z.unknown(),
+  /** Optional (CloudEvents 1.0); every event Parley emits has it. */
+  data: z.unknown().optional(),
 });
 export type ParleyEvent = z.infer<typeof ParleyEventSchema>;
 

@@ -1,6 +1,6 @@
 import { CloudEvent, HTTP } from 'cloudevents';
 import { sampleDialogueEvents } from '../adapters/event-publisher.contract';
-import { BadRequest } from '../domain/errors';
+import { BadRequest, UnsupportedMediaType } from '../domain/errors';
 import { parseCloudEventRequest, type IncomingHeaders } from './cloudevent-receiver';
 
 const [initiate, progress] = sampleDialogueEvents('7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d');
@@ -48,12 +48,25 @@ describe('parseCloudEventRequest', () => {
     expect(parse(structured({ sequence: padded }))).toStrictEqual(event);
   });
 
-  it('reads what the SDK itself writes, in both modes', () => {
+  it('reads what the SDK itself writes, in both modes, parsed or as raw bytes', () => {
     const sdkEvent = new CloudEvent({ ...initiate!, sequence: String(initiate!.sequence) });
     const asBinary = HTTP.binary(sdkEvent);
     expect(parseCloudEventRequest(asBinary.headers, JSON.parse(asBinary.body as string))).toStrictEqual(initiate);
+    expect(parseCloudEventRequest(asBinary.headers, Buffer.from(asBinary.body as string))).toStrictEqual(initiate);
     const asStructured = HTTP.structured(sdkEvent);
     expect(parseCloudEventRequest(asStructured.headers, JSON.parse(asStructured.body as string))).toStrictEqual(initiate);
+    expect(parseCloudEventRequest(asStructured.headers, Buffer.from(asStructured.body as string))).toStrictEqual(initiate);
+  });
+
+  it('takes time and data as optional, and a missing datacontenttype as JSON', () => {
+    const { time: _time, ...untimed } = event;
+    const { data: _data, ...bare } = untimed;
+    expect(parse(binary({ 'ce-time': undefined, 'content-type': undefined }))).toStrictEqual(untimed);
+    expect(parseCloudEventRequest({ 'content-type': 'application/cloudevents+json' }, JSON.stringify({ ...bare, datacontenttype: undefined }))).toStrictEqual(bare);
+  });
+
+  it.each(['2025-03-01T10:00:03+00:00', '2025-03-01T12:00:03.5+02:00', '2025-03-01t10:00:03z'])('reads the RFC 3339 time %s', (time) => {
+    expect(parse(binary({ 'ce-time': time })).time).toBe(time.toUpperCase());
   });
 
   it('takes the W3C traceparent header when the extension is missing, as behind the Knative RabbitMQ broker', () => {
@@ -68,18 +81,23 @@ describe('parseCloudEventRequest', () => {
 
   it.each([
     ['no CloudEvent headers at all', { headers: { 'content-type': 'application/json' }, body: {} }],
-    ['binary mode without ce-time (the SDK would invent one)', binary({ 'ce-time': undefined })],
     ['binary mode with an unreadable time (the SDK would use now)', binary({ 'ce-time': 'soon' })],
     ['binary mode without ce-specversion (the SDK would assume 1.0)', binary({ 'ce-specversion': undefined })],
     ['binary mode without ce-source', binary({ 'ce-source': undefined })],
     ['an unknown type', binary({ 'ce-type': 'dialogue.exploded' })],
     ['a sequence that is not an integer', binary({ 'ce-sequence': 'three' })],
-    ['a data content type other than JSON', binary({ 'content-type': 'text/plain' })],
     ['structured mode without id (the SDK would mint one)', structured({ id: undefined })],
-    ['structured mode without time', structured({ time: undefined })],
-    ['a batch', { headers: { 'content-type': 'application/cloudevents-batch+json' }, body: JSON.stringify([structured().body]) }],
+    ['a time without an offset', binary({ 'ce-time': '2025-03-01T10:00:03' })],
   ])('refuses %s with BadRequest', (_what, request) => {
     expect(() => parse(request)).toThrow(BadRequest);
+  });
+
+  it.each([
+    ['a data content type other than JSON', binary({ 'content-type': 'text/plain' }), /text\/plain/],
+    ['a batch', { headers: { 'content-type': 'application/cloudevents-batch+json' }, body: JSON.stringify([structured().body]) }, /batch/],
+  ])('refuses %s with UnsupportedMediaType naming it', (_what, request, reason) => {
+    expect(() => parse(request)).toThrow(UnsupportedMediaType);
+    expect(() => parse(request)).toThrow(reason);
   });
 
   it('says what is wrong', () => {

@@ -3,6 +3,7 @@ import { errorMiddleware, notFoundRoute } from './error-middleware';
 import type { Logger } from './logger';
 import { requestContext, type HttpMetrics } from './request-context';
 import { processMetrics } from '../adapters/prom-metrics';
+import { API_ROUTES } from '../api/api-routes';
 
 /**
  * Each check resolves when its dependency answers. A check may resolve to a string starting with
@@ -38,6 +39,10 @@ export function createHttpApp(options: {
       res.type(contentType).send(body);
     });
   }
+  // A CloudEvent receipt (POST /) reads its own raw body by the CloudEvents HTTP binding: a missing
+  // content type means JSON, charsets and invalid UTF-8 are checked; express.json then skips it.
+  const rawBody = express.raw({ type: () => true, limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  app.use((req, res, next) => (req.method === 'POST' && req.path === API_ROUTES.receiveEvent.path ? rawBody(req, res, next) : next()));
   app.use(
     express.json({
       limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
