@@ -51,7 +51,7 @@ runMain('parley', async (logger) => {
   if (runtime.deps.ai instanceof AiGateway) routes.push(aiRoutes(runtime.deps.ai));
   // Dev-only, npm start alone: this process's OpenAPI, the emitted events (in-process bus) and the playground at /.
   routes.unshift(openApiRoute('standalone'));
-  if (bus) routes.push(devEventsRoute(bus));
+  if (bus) routes.push(devEventsRoute(bus, runtime.access.auth));
   routes.push(playgroundRoute(join(__dirname, '..', 'playground')));
   const app = createHttpApp({ logger, readiness: runtime.readiness, routes });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });

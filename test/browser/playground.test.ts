@@ -1,8 +1,10 @@
 /**
- * The playground page in a real browser (Debian's chromium driven by playwright-core), served by
- * the real standalone bundle: a whole dialogue is played; the reply is seen growing, the chart
- * gains a point per turn, the outcome appears, and the side panel lists the CloudEvents.
- * Screenshots of each step go to test-artifacts/playground/ (not committed).
+ * The playground page in a real browser (Debian's chromium driven by playwright-core, a 1280x800
+ * window), served by the real standalone bundle: a whole dialogue is played; the reply is seen
+ * growing, the transcript keeps its newest line in view, the chart (with axes) gains a point per
+ * turn, a reload resumes the dialogue as the same player, status and outcome sit above the fold,
+ * the side panel lists this player's CloudEvents newest first with payloads, and a server that stops
+ * answering is reported as down. Screenshots of each step go to test-artifacts/playground/ (not committed).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +34,7 @@ maybe('playground in chromium', () => {
     // A fresh profile (--user-data-dir): playwright takes it as the persistent context's folder.
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      viewport: { width: 1280, height: 1000 },
+      viewport: { width: 1280, height: 800 },
       args: [
         '--headless',
         '--no-sandbox',
@@ -72,9 +74,23 @@ maybe('playground in chromium', () => {
   const chartPoints = async () => Number(await page.getByTestId('course-chart').getAttribute('data-points'));
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
+  /** True when the element lies wholly inside the first 800 px of the page (no scrolling). */
+  const aboveTheFold = async (testId: string) => {
+    const box = await page.getByTestId(testId).boundingBox();
+    const scrollY = await page.evaluate(() => window.scrollY);
+    return box !== null && box.y + scrollY >= 0 && box.y + scrollY + box.height <= 800;
+  };
+  /** The transcript box scrolled to its end: the newest line is in view. */
+  const transcriptAtBottom = () =>
+    page.getByTestId('transcript').evaluate((el) => ({ overflows: el.scrollHeight > el.clientHeight + 1, atBottom: el.scrollTop + el.clientHeight >= el.scrollHeight - 2 }));
+
   test('a whole dialogue through the page', async () => {
     await page.goto(server.url + '/');
+    const playerId = ((await page.getByTestId('player-id').textContent()) ?? '').replace('Playing as ', '').trim();
+    expect(playerId).toMatch(/^pg-[0-9a-f]{12}$/);
     await page.getByLabel('Character', { exact: true }).selectOption('innkeeper-mara');
+    // The character sheet shows what a player may know, never the persona.
+    await expect(page.getByTestId('character-sheet').textContent()).resolves.toContain('Mara Thistledown');
     await page.getByLabel('Goal', { exact: true }).selectOption('learn-rumour');
     // Only the strategies valid for the goal are offered.
     const strategies = await page.getByLabel(/^Strategy/).locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
@@ -104,29 +120,85 @@ maybe('playground in chromium', () => {
     expect(new Set(strictPrefixes).size).toBe(strictPrefixes.length);
     await shot('3-turn-1');
 
-    // Turn 2 by free text, sent from the keyboard.
-    await page.getByLabel(/^Or say something/).fill('Your stew is famous from here to the coast.');
-    await page.getByLabel(/^Or say something/).press('Tab');
-    await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelector('[data-testid="course-chart"]')?.getAttribute('data-points') === '3');
-    expect(await page.getByTestId('transcript').locator('li.player').count()).toBe(2);
-    await shot('4-turn-2');
+    // A reload resumes the same dialogue as the same player: transcript, standing and options.
+    const linesBefore = await page.getByTestId('transcript').locator('li').allTextContents();
+    await page.reload();
+    await page.getByTestId('options').locator('button').first().waitFor();
+    expect(((await page.getByTestId('player-id').textContent()) ?? '')).toContain(playerId);
+    expect(await page.getByTestId('transcript').locator('li').allTextContents()).toEqual(linesBefore);
+    expect(await page.getByTestId('dialogue-status').textContent()).toBe('active, turn 1');
+    await shot('4-reloaded');
+
+    // Turns 2 and 3 by free text, sent from the keyboard; the transcript follows the newest line.
+    for (const [turn, line] of [
+      [2, 'Your stew is famous from here to the coast.'],
+      [3, 'And your ale is the finest I have tasted in years, truly.'],
+    ] as const) {
+      await page.getByLabel(/^Or say something/).fill(line);
+      await page.getByLabel(/^Or say something/).press('Tab');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction((n) => document.querySelector('[data-testid="dialogue-status"]')?.textContent === `active, turn ${n}`, turn);
+    }
+    expect(await page.getByTestId('transcript').locator('li.player').count()).toBe(3);
+    expect(await transcriptAtBottom()).toEqual({ overflows: true, atBottom: true });
+    // The chart has labelled axes: one tick per point on the turn axis, the ranges in the legend.
+    expect(await page.getByTestId('x-tick').allTextContents()).toEqual(['1', '2', '3']);
+    expect(await page.getByTestId('x-axis').textContent()).toContain('turn');
+    expect(await page.getByTestId('y-axis').textContent()).toContain('value in its range');
+    expect(await page.locator('.legend').textContent()).toMatch(/goal progress \(0 … 100%\).*opinion of you \(-100 … 100\).*mood valence \(-1 … 1\)/);
+    expect(await page.getByTestId('stats').textContent()).toMatch(/Mood.*valence -?\d\.\d\d.*\(-1 unhappy … 1 happy\).*Opinion of you.*\(-100 … 100\).*Goal progress\d+%/);
+    expect(await aboveTheFold('status')).toBe(true);
+    await shot('5-turn-3');
 
     await page.getByRole('button', { name: 'End dialogue' }).click();
     const outcome = page.getByTestId('outcome');
     await outcome.waitFor();
     expect(await outcome.textContent()).toMatch(/Outcome: goal (achieved|not achieved)/);
-    expect(await outcome.textContent()).toMatch(/2 turns/);
+    expect(await outcome.textContent()).toMatch(/3 turns/);
+    expect(await page.getByTestId('dialogue-status').textContent()).toMatch(/^ended: goal (achieved|not achieved)$/);
+    expect(await aboveTheFold('outcome')).toBe(true);
 
-    // The side panel lists the CloudEvents emitted (polled once a second).
+    // The side panel lists this player's CloudEvents, newest first, each with its payload.
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="events"] li[data-type="dialogue.resolve"]').length === 1, undefined, { timeout: 10_000 });
     const types = await page.getByTestId('events').locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-type')));
-    expect(types.filter((t) => t === 'dialogue.progress')).toHaveLength(2);
-    expect(types).toContain('dialogue.initiate');
+    expect(types.filter((t) => t?.startsWith('dialogue.'))).toEqual([
+      'dialogue.resolve',
+      'dialogue.progress',
+      'dialogue.progress',
+      'dialogue.progress',
+      'dialogue.initiate',
+    ]);
+    expect(types[0]).toBe('dialogue.resolve');
     expect(types).toContain('analytics.logging');
-    await shot('5-outcome');
+    const newest = page.getByTestId('events').locator('li').first();
+    await newest.locator('summary').click();
+    const payload = JSON.parse((await newest.getByTestId('event-data').textContent()) ?? '{}') as { playerId?: string; turnCount?: number };
+    expect(payload).toMatchObject({ playerId, turnCount: 3 });
+    await shot('6-outcome');
 
     expect(greeting.length).toBeGreaterThan(0);
     expect(external).toEqual([]);
+  });
+
+  test("another player's events never reach this page", async () => {
+    // Another player plays through the API; this page's panel must not list its dialogue.
+    const headers = { 'content-type': 'application/json', 'x-player-id': 'someone-else' };
+    const res = await fetch(`${server.url}/v1/dialogues`, { method: 'POST', headers, body: JSON.stringify({ characterId: 'captain-bram', goalId: 'pass-gate' }) });
+    const other = ((await res.json()) as { dialogue: { id: string } }).dialogue.id;
+    await fetch(`${server.url}/v1/dialogues/${other}/end`, { method: 'POST', headers, body: '{}' });
+    // The panel polls every second; a fresh page load reads the whole feed again from position 0.
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="events"] li[data-type="dialogue.resolve"]').length >= 1, undefined, { timeout: 10_000 });
+    const payloads = await page.getByTestId('events').locator('[data-testid="event-data"]').allTextContents();
+    expect(payloads.length).toBeGreaterThan(0);
+    expect(payloads.join('\n')).not.toContain(other);
+  });
+
+  test('a server that stops answering is reported as down', async () => {
+    await server.close();
+    await page.getByTestId('server-down').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('server-down').textContent()).toMatch(/^Server down: Parley at http:\/\/127\.0\.0\.1:\d+ is not answering/);
+    expect(await page.getByTestId('events-down').textContent()).toContain('Server down');
+    await shot('7-server-down');
   });
 });

@@ -180,11 +180,11 @@ export const API_ROUTES = {
     path: '/v1/dev/events',
     owners: ['standalone'],
     tag: 'dev',
-    summary: 'npm start only: the CloudEvents emitted so far, after the given position',
+    summary: "npm start only: the CloudEvents about the calling player's dialogues emitted after the given position",
     query: z.strictObject({ after: z.coerce.number().int().min(0).optional() }),
     status: 200,
     answer: DevEventsAnswerSchema,
-    errors: [400],
+    errors: [400, 401],
   },
 } as const satisfies Record<string, ApiRoute>;
 
