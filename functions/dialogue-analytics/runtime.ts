@@ -48,6 +48,7 @@ export async function createAnalyticsRuntime(config: Config, logger: Logger) {
         url: config.AMQP_URL,
         exchange: config.AMQP_EXCHANGE,
         queue: config.AMQP_QUEUE,
+        deadLetter: config.AMQP_DEAD_LETTER,
         handler: queueHandler(service, logger),
         logger,
       });

@@ -19,7 +19,14 @@ export async function createLogRuntime(config: Config, logger: Logger) {
   let consumer: { close(): Promise<void> } | null = null;
   try {
     if (config.AMQP_URL) {
-      consumer = await consumeEvents({ url: config.AMQP_URL, exchange: config.AMQP_EXCHANGE, queue: config.AMQP_QUEUE, handler, logger });
+      consumer = await consumeEvents({
+        url: config.AMQP_URL,
+        exchange: config.AMQP_EXCHANGE,
+        queue: config.AMQP_QUEUE,
+        deadLetter: config.AMQP_DEAD_LETTER,
+        handler,
+        logger,
+      });
     }
   } catch (err) {
     await seen.close();

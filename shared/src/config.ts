@@ -109,6 +109,8 @@ export function subscriberConfigSchema(defaultQueue: string) {
   }).extend({
     /** The durable queue this subscriber consumes when AMQP_URL is set (outside Knative). */
     AMQP_QUEUE: z.string().min(1).default(defaultQueue),
+    /** Exchange and queue (same name) that keep the messages this subscriber cannot read. */
+    AMQP_DEAD_LETTER: z.string().min(1).default('parley.dead-letter'),
     /** When set, `POST /` and the reports require `Authorization: Bearer <token>` (docs/security.md). */
     SUBSCRIBER_TOKEN: optionalToken,
   });

@@ -1,4 +1,4 @@
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import type { Logger } from '../http/logger';
 import type { EventHandler } from '../ports/event-publisher';
 import { decodeAmqpMessage } from './amqp-message';
@@ -18,10 +18,19 @@ export type ConsumeEventsOptions = {
   retryDelayMs?: number;
   /** Wait before reopening a lost connection; doubles up to 30 s (default 1000). */
   reconnectDelayMs?: number;
+  /**
+   * Exchange (fanout) and queue of the same name where unreadable messages go, declared by the
+   * consumer (default `parley.dead-letter`).
+   */
+  deadLetter?: string;
   connect?: AmqpConnect;
 };
 
-type Session = { connection: ChannelModel; channel: Channel; consumerTag: string };
+type Session = { connection: ChannelModel; channel: Channel; deadLetters: ConfirmChannel; consumerTag: string };
+
+export const DEFAULT_DEAD_LETTER = 'parley.dead-letter';
+/** Headers a dead-lettered message carries besides its own: why, and where it came from. */
+export const DEAD_LETTER_HEADERS = { reason: 'parley-dead-letter-reason', queue: 'parley-dead-letter-queue', at: 'parley-dead-letter-time' } as const;
 
 const MAX_RECONNECT_DELAY_MS = 30_000;
 
@@ -30,8 +39,12 @@ const MAX_RECONNECT_DELAY_MS = 30_000;
  * subscriber functions when they run outside Knative. Delivery is at least once:
  * - a message is acked only after the handler resolves;
  * - a handler failure nacks it with requeue after `retryDelayMs` (handlers are idempotent on id);
- * - a message that is not a valid CloudEvent is logged and rejected WITHOUT requeue: it can never
- *   succeed, and a dead-letter exchange on the queue, if any, keeps it.
+ * - a message Parley cannot read (not a CloudEvent, not JSON...) can never succeed: it is published,
+ *   with publisher confirm, to the dead-letter exchange `deadLetter` (its headers plus the reason,
+ *   the queue and the time), and only then acked; if that publish fails it goes back to the queue.
+ *   Nothing is dropped, and the queue needs no arguments (queues of earlier versions keep working).
+ * Queues are checked before they are declared: one an operator pre-declared with arguments of their
+ * own (their own dead-letter exchange, a TTL) is used as it is instead of failing with 406.
  * A lost connection is reopened with backoff until `close()`. The first connection is opened
  * before this resolves, so a wrong URL or exchange fails start-up.
  */
@@ -54,13 +67,27 @@ export async function consumeEvents(options: ConsumeEventsOptions): Promise<{ cl
     timers.add(timer);
   };
 
-  const deliver = async (channel: Channel, message: ConsumeMessage) => {
+  const deadLetter = options.deadLetter ?? DEFAULT_DEAD_LETTER;
+
+  const deliver = async (channel: Channel, deadLetters: ConfirmChannel, message: ConsumeMessage) => {
     let event;
     try {
       event = decodeAmqpMessage(message);
     } catch (err) {
-      logger?.error({ err, messageId: message.properties.messageId, routingKey: message.fields.routingKey }, 'dropping an AMQP message that is not a valid event');
-      safely(() => channel.nack(message, false, false));
+      const reason = err instanceof Error ? err.message : String(err);
+      try {
+        await publishConfirmed(deadLetters, deadLetter, message, {
+          [DEAD_LETTER_HEADERS.reason]: reason,
+          [DEAD_LETTER_HEADERS.queue]: options.queue,
+          [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
+        });
+      } catch (publishErr) {
+        logger?.warn({ err: publishErr, reason }, 'could not dead-letter an unreadable AMQP message; requeueing it');
+        later(retryDelayMs, () => safely(() => channel.nack(message, false, true)));
+        return;
+      }
+      logger?.error({ reason, messageId: message.properties.messageId, routingKey: message.fields.routingKey, deadLetter }, 'unreadable AMQP message moved to the dead-letter queue');
+      safely(() => channel.ack(message));
       return;
     }
     try {
@@ -79,12 +106,17 @@ export async function consumeEvents(options: ConsumeEventsOptions): Promise<{ cl
       const channel = await connection.createChannel();
       channel.on('error', (err: Error) => logger?.warn({ err }, 'AMQP consumer channel error'));
       await channel.assertExchange(options.exchange, 'topic', { durable: true });
-      await channel.assertQueue(options.queue, { durable: true });
+      await ensureQueue(connection, options.queue);
+      const deadLetters = await connection.createConfirmChannel();
+      deadLetters.on('error', (err: Error) => logger?.warn({ err }, 'AMQP dead-letter channel error'));
+      await deadLetters.assertExchange(deadLetter, 'fanout', { durable: true });
+      await ensureQueue(connection, deadLetter);
+      await deadLetters.bindQueue(deadLetter, deadLetter, '');
       for (const key of options.bindingKeys ?? ['#']) await channel.bindQueue(options.queue, options.exchange, key);
       await channel.prefetch(options.prefetch ?? 10);
       const { consumerTag } = await channel.consume(options.queue, (message) => {
         if (!message) return; // the queue was deleted: the channel's close brings the reconnect
-        const work = deliver(channel, message).finally(() => inFlight.delete(work));
+        const work = deliver(channel, deadLetters, message).finally(() => inFlight.delete(work));
         inFlight.add(work);
       });
       // A closed channel on a live connection stops consumption just the same: reopen both.
@@ -98,7 +130,8 @@ export async function consumeEvents(options: ConsumeEventsOptions): Promise<{ cl
       };
       connection.on('close', lost);
       channel.on('close', lost);
-      session = { connection, channel, consumerTag };
+      deadLetters.on('close', lost);
+      session = { connection, channel, deadLetters, consumerTag };
       reconnectMs = baseReconnectMs;
       logger?.info({ queue: options.queue, exchange: options.exchange }, 'consuming events');
     } catch (err) {
@@ -130,9 +163,44 @@ export async function consumeEvents(options: ConsumeEventsOptions): Promise<{ cl
       await Promise.allSettled([...inFlight]);
       if (!current) return;
       await current.channel.close().catch(() => undefined);
+      await current.deadLetters.close().catch(() => undefined);
       await current.connection.close().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Declares a durable queue only when it does not exist yet. `checkQueue` on its own channel (a 404
+ * closes that channel): re-declaring an existing queue with other arguments would fail with 406.
+ */
+async function ensureQueue(connection: ChannelModel, queue: string): Promise<void> {
+  const probe = await connection.createChannel();
+  probe.on('error', () => undefined);
+  try {
+    await probe.checkQueue(queue);
+    await probe.close().catch(() => undefined);
+    return;
+  } catch {
+    // 404: absent (the probe channel is closed by the broker).
+  }
+  const declare = await connection.createChannel();
+  try {
+    await declare.assertQueue(queue, { durable: true });
+  } finally {
+    await declare.close().catch(() => undefined);
+  }
+}
+
+/** Publishes a copy of `message` (body, properties, headers + `extra`) and waits for the broker's confirm. */
+function publishConfirmed(channel: ConfirmChannel, exchange: string, message: ConsumeMessage, extra: Record<string, string>): Promise<void> {
+  // A TTL of the original would let the dead letter expire too.
+  const { headers, expiration: _expiration, ...properties } = message.properties;
+  const options = Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined));
+  return new Promise((resolve, reject) => {
+    channel.publish(exchange, message.fields.routingKey, message.content, { ...options, persistent: true, headers: { ...headers, ...extra } }, (err) =>
+      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+    );
+  });
 }
 
 /** Acks on a channel that closed meanwhile throw; the broker requeues those messages anyway. */

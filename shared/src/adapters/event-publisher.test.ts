@@ -9,7 +9,7 @@ import { parseCloudEventRequest } from '../http/cloudevent-receiver';
 import { createLogger } from '../http/logger';
 import { AmqpEventPublisher, type AmqpConnect } from './amqp-event-publisher';
 import { consumeEvents } from './amqp-event-consumer';
-import { decodeAmqpMessage } from './amqp-message';
+import { decodeAmqpMessage, encodeAmqpMessage } from './amqp-message';
 import { describeEventPublisherContract, sampleDialogueEvents, type EventPublisherHarness } from './event-publisher.contract';
 import { HttpSinkEventPublisher } from './http-sink-event-publisher';
 import { InProcessEventBus } from './in-process-event-bus';
@@ -351,22 +351,87 @@ describe('consumeEvents', () => {
     expect((await adminChannel.checkQueue(queue)).messageCount).toBe(0);
   });
 
-  it('rejects a message that is not a valid event without requeueing it, and goes on', async () => {
+  it('moves a message it cannot read to the dead-letter queue with the reason, acks it, and goes on', async () => {
     const handled: ParleyEvent[] = [];
-    const consumer = await consumeEvents({ url: AMQP_URL, exchange, queue, logger, handler: async (e) => void handled.push(e) });
-    // Confirmed first, so the invalid message is queued ahead of the valid one.
-    const raw = await admin.createConfirmChannel();
-    raw.publish(exchange, 'dialogue.progress', Buffer.from('{"not":"an event"}'), { headers: { type: 'dialogue.progress' } });
-    await raw.waitForConfirms();
-    await raw.close();
-    const [event] = sampleDialogueEvents(dialogueId());
-    await publisher.publish([event!]);
-    await eventually(() => handled.length, (n) => n >= 1);
-    await consumer.close();
+    const deadLetter = testName('dead-letter');
+    const consumer = await consumeEvents({ url: AMQP_URL, exchange, queue, deadLetter, logger, handler: async (e) => void handled.push(e) });
+    try {
+      // Confirmed first, so the unreadable messages are queued ahead of the valid one.
+      const raw = await admin.createConfirmChannel();
+      raw.publish(exchange, 'dialogue.progress', Buffer.from('{"not":"an event"}'), { headers: { type: 'dialogue.progress' }, messageId: 'unreadable-1' });
+      raw.publish(exchange, 'dialogue.progress', Buffer.from('{not json'), { headers: { specversion: '1.0', id: 'unreadable-2', source: '/x', type: 'dialogue.progress' } });
+      await raw.waitForConfirms();
+      await raw.close();
+      const [event] = sampleDialogueEvents(dialogueId());
+      await publisher.publish([event!]);
+      await eventually(() => handled.length, (n) => n >= 1);
+      const dead = await eventually(() => adminChannel.checkQueue(deadLetter), (q) => q.messageCount >= 2);
+      await consumer.close();
 
-    expect(handled).toStrictEqual([event]);
-    // Had the invalid message been requeued, it would be back in the queue once the consumer left.
-    expect((await adminChannel.checkQueue(queue)).messageCount).toBe(0);
+      expect(handled).toStrictEqual([event]);
+      expect(dead.messageCount).toBe(2);
+      const first = (await adminChannel.get(deadLetter, { noAck: true })) as ConsumeMessage;
+      const second = (await adminChannel.get(deadLetter, { noAck: true })) as ConsumeMessage;
+      expect(first.properties.messageId).toBe('unreadable-1');
+      expect(first.content.toString()).toBe('{"not":"an event"}');
+      expect(first.properties.headers).toMatchObject({ type: 'dialogue.progress', 'parley-dead-letter-queue': queue });
+      expect(String(first.properties.headers?.['parley-dead-letter-reason'])).toMatch(/invalid AMQP CloudEvent/);
+      expect(String(second.properties.headers?.['parley-dead-letter-reason'])).toMatch(/not valid JSON/);
+      // Acked, not requeued: nothing is back in the queue once the consumer left.
+      expect((await adminChannel.checkQueue(queue)).messageCount).toBe(0);
+    } finally {
+      await consumer.close();
+      await adminChannel.deleteQueue(deadLetter);
+      await adminChannel.deleteExchange(deadLetter);
+    }
+  });
+
+  it('reads the layouts the Knative RabbitMQ broker reads', async () => {
+    const handled: ParleyEvent[] = [];
+    const deadLetter = testName('dead-letter');
+    const consumer = await consumeEvents({ url: AMQP_URL, exchange, queue, deadLetter, logger, handler: async (e) => void handled.push(e) });
+    try {
+      const [event] = sampleDialogueEvents(dialogueId());
+      const { headers } = encodeAmqpMessage(event!).options;
+      const body = Buffer.from(JSON.stringify(event!.data));
+      const variants: Array<[string, Record<string, unknown>, string | undefined]> = [
+        ['offset', { ...headers, time: '2025-03-01T10:00:00+00:00' }, undefined],
+        ['offset2', { ...headers, time: '2025-03-01T12:00:00.000+02:00' }, undefined],
+        ['lower', { ...headers, time: '2025-03-01t10:00:00z' }, undefined],
+        ['params', { ...headers, 'content-type': 'application/json; charset=utf-8' }, undefined],
+        ['case', { ...headers, 'content-type': 'Application/JSON' }, undefined],
+        ['junk-trace', { ...headers, traceparent: 'not-a-trace' }, undefined],
+      ];
+      const raw = await admin.createConfirmChannel();
+      for (const [name, h] of variants) raw.publish(exchange, event!.type, body, { headers: { ...h, id: `${event!.id}.${name}` } });
+      raw.publish(exchange, event!.type, Buffer.from(JSON.stringify({ ...event, id: `${event!.id}.structured` })), { contentType: 'application/cloudevents+json' });
+      await raw.waitForConfirms();
+      await raw.close();
+      await eventually(() => handled.length, (n) => n >= variants.length + 1);
+      expect(handled.map((e) => e.id.slice(event!.id.length + 1)).sort()).toEqual([...variants.map(([n]) => n), 'structured'].sort());
+      expect((await adminChannel.checkQueue(deadLetter)).messageCount).toBe(0);
+    } finally {
+      await consumer.close();
+      await adminChannel.deleteQueue(deadLetter);
+      await adminChannel.deleteExchange(deadLetter);
+    }
+  });
+
+  it('starts on a queue an operator pre-declared with arguments of their own', async () => {
+    const deadLetter = testName('dead-letter');
+    await adminChannel.assertQueue(queue, { durable: true, arguments: { 'x-dead-letter-exchange': 'operators.own', 'x-message-ttl': 3_600_000 } });
+    const handled: ParleyEvent[] = [];
+    const consumer = await consumeEvents({ url: AMQP_URL, exchange, queue, deadLetter, logger, handler: async (e) => void handled.push(e) });
+    try {
+      const events = sampleDialogueEvents(dialogueId());
+      await publisher.publish(events);
+      await eventually(() => handled.length, (n) => n >= events.length);
+      expect(handled).toStrictEqual(events);
+    } finally {
+      await consumer.close();
+      await adminChannel.deleteQueue(deadLetter);
+      await adminChannel.deleteExchange(deadLetter);
+    }
   });
 
   it('reconnects by itself after its connection is cut', async () => {
