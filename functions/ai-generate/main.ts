@@ -1,6 +1,6 @@
 import { AiGateway, ScriptedProvider, createAiProviders, eventSource, readConfig, serve } from '../../shared/src';
 import { runMain } from '../../shared/src/composition/run-main';
-import { createEventPublisher } from '../../shared/src/composition/runtime';
+import { brokerReadiness, createEventPublisher } from '../../shared/src/composition/runtime';
 import { processMetrics } from '../../shared/src/adapters/prom-metrics';
 import { createApp } from './app';
 import { ConfigSchema } from './config';
@@ -26,7 +26,8 @@ runMain(FUNCTION_NAME, async (logger) => {
   const app = createApp({
     gateway,
     logger,
-    readiness: { ai: () => gateway.ping(), ...(publisher ? { events: () => publisher.ping() } : {}) },
+    // The broker is degraded, not fatal: AI calls go on while it is down.
+    readiness: { ai: () => gateway.ping(), ...(publisher ? { events: brokerReadiness(publisher) } : {}) },
     ...(config.AI_SERVICE_TOKEN ? { serviceToken: config.AI_SERVICE_TOKEN } : {}),
   });
   await serve(app, {

@@ -39,6 +39,19 @@ export async function createEventPublisher(config: CommonConfig, logger: Logger)
   return new InProcessEventBus();
 }
 
+/**
+ * The readiness check of a broker behind an outbox: a broker that does not answer is reported as
+ * `degraded: ...` (the pod stays ready: events wait in the outbox and go out when it is back), never
+ * as a failure, so an outage does not pull every replica.
+ */
+export function brokerReadiness(publisher: EventPublisher): () => Promise<string> {
+  return () =>
+    publisher.ping().then(
+      () => 'ok',
+      (err: unknown) => `degraded: ${err instanceof Error ? err.message : String(err)}; events wait in the outbox`,
+    );
+}
+
 /** The AI gateway in this process, or the ai-generate function at AI_URL. */
 export function createAiClient(
   config: CommonConfig & { SCRIPTED_CHUNK_DELAY_MS?: number; AI_SERVICE_TOKEN?: string },
@@ -130,12 +143,11 @@ export async function createDialogueRuntime(
     readiness: {
       store: () => store.ping(),
       // Turns go on while the broker is down (events wait in the outbox): reported, not fatal.
-      events: () => publisher.ping().then(
-        () => 'ok',
-        (err: unknown) => `degraded: ${err instanceof Error ? err.message : String(err)}; events wait in the outbox`,
-      ),
-      // An in-process local model is a dependency too: not ready until it is loaded.
-      ...(config.AI_URL || aiProviderKind(config) === 'llama' ? { ai: () => ai.ping() } : {}),
+      events: brokerReadiness(publisher),
+      // An in-process local model is this process's own dependency: not ready until it is loaded.
+      // ai-generate at AI_URL is not checked: readiness never chains through another function's
+      // (its outage is its own NotReady, and each AI call then answers 503 AiUnavailable).
+      ...(!config.AI_URL && aiProviderKind(config) === 'llama' ? { ai: () => ai.ping() } : {}),
     },
     async close() {
       relay.stop();
