@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
 import { Router } from 'express';
 import type { ParleyEvent } from '../domain/events';
 import { createHttpApp } from '../http/create-app';
@@ -370,8 +370,8 @@ describe('consumeEvents', () => {
 
       expect(handled).toStrictEqual([event]);
       expect(dead.messageCount).toBe(2);
-      const first = (await adminChannel.get(deadLetter, { noAck: true })) as ConsumeMessage;
-      const second = (await adminChannel.get(deadLetter, { noAck: true })) as ConsumeMessage;
+      const first = (await adminChannel.get(deadLetter, { noAck: true })) as GetMessage;
+      const second = (await adminChannel.get(deadLetter, { noAck: true })) as GetMessage;
       expect(first.properties.messageId).toBe('unreadable-1');
       expect(first.content.toString()).toBe('{"not":"an event"}');
       expect(first.properties.headers).toMatchObject({ type: 'dialogue.progress', 'parley-dead-letter-queue': queue });
