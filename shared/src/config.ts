@@ -48,7 +48,10 @@ export const CommonConfigSchema = z.object({
       .refine((names) => new Set(names).size === names.length, 'a provider may appear once in the chain')
       .optional(),
   ),
+  /** Idle timeout: an AI call with no new token (reasoning included) for this long fails. */
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** The whole AI call (retries, waits and reasoning included) ends by then; default 4 x AI_TIMEOUT_MS. */
+  AI_CALL_DEADLINE_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(100).max(1_800_000).optional()),
   /** AI_PROVIDER=llama: a GGUF model run in this process by llama.cpp (docs/local-models.md). */
   LLAMA_MODEL_PATH: optionalString,
   /** Default: the cores available minus one, left to the event loop. */

@@ -16,7 +16,7 @@ const describeWithModel = tinyModelPresent ? describe : describe.skip;
 const llamaEnv = (extra: Record<string, string> = {}) => ({
   AI_PROVIDER: 'llama',
   LLAMA_MODEL_PATH: TINY_MODEL,
-  LLAMA_MAX_TOKENS: '24',
+  LLAMA_MAX_TOKENS: '48',
   LLAMA_CONTEXT_SIZE: '2048',
   ...extra,
 });

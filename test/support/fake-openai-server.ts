@@ -5,7 +5,15 @@ export type ReceivedChat = {
   /** `dialogue_appraise`, `dialogue_options`, `dialogue_summarize` for structured calls; `stream` for streamed text. */
   kind: string;
   messages: Array<{ role: string; content: string }>;
+  /** The whole request body as sent. */
+  body: Record<string, unknown>;
 };
+
+/**
+ * An answer written byte for byte (see model-server-shapes.ts): a status, headers, and the body as
+ * the raw pieces to write (SSE frames exactly as a given server sends them), or no answer at all.
+ */
+export type ScriptedAnswer = { status?: number; headers?: Record<string, string>; body?: string[]; hang?: true; destroy?: true };
 
 /**
  * An OpenAI-compatible chat-completions server on loopback that records every request and answers
@@ -15,6 +23,8 @@ export type ReceivedChat = {
 export class FakeOpenAiServer {
   readonly received: ReceivedChat[] = [];
   mode: 'answer' | '500' | 'hang' = 'answer';
+  /** When set, asked first for each chat call: a scripted answer, or undefined for the default one. */
+  script: ((call: ReceivedChat) => ScriptedAnswer | undefined) | undefined;
   replyText = 'Hm. Ask me again when the fire is lit.';
   url = '';
   private readonly server: Server;
@@ -41,13 +51,17 @@ export class FakeOpenAiServer {
   private handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
     if (req.url?.endsWith('/models')) return json(res, 200, { object: 'list', data: [{ id: 'test-model', object: 'model', created: 0, owned_by: 'test' }] });
     const body = JSON.parse(raw) as { stream?: boolean; messages: ReceivedChat['messages']; response_format?: { json_schema?: { name?: string } } };
-    const kind = body.stream ? 'stream' : (body.response_format?.json_schema?.name ?? 'unknown');
-    this.received.push({ kind, messages: body.messages });
+    const kind = body.stream ? 'stream' : (body.response_format?.json_schema?.name ?? taskOfPrompt(body.messages));
+    const call = { kind, messages: body.messages, body: body as Record<string, unknown> };
+    this.received.push(call);
+    const scripted = this.script?.(call);
+    if (scripted) return writeScripted(res, scripted);
     if (this.mode === 'hang') return;
     if (this.mode === '500') return json(res, 500, { error: { message: 'the model server is down', type: 'test' } });
     if (body.stream) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       for (const piece of this.replyText.match(/.{1,12}/gs) ?? []) res.write(`data: ${JSON.stringify(chunk({ content: piece }))}\n\n`);
+      res.write(`data: ${JSON.stringify({ ...chunk({}), choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
       res.write(`data: ${JSON.stringify({ ...chunk({}), choices: [], usage: { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 } })}\n\n`);
       res.end('data: [DONE]\n\n');
       return;
@@ -78,6 +92,31 @@ function structuredAnswer(kind: string, messages: ReceivedChat['messages']): unk
     default:
       return {};
   }
+}
+
+/** The task of a structured call sent without a response format (the server refused it): read from the prompt. */
+function taskOfPrompt(messages: ReceivedChat['messages']): string {
+  const text = messages.map((m) => m.content).join('\n');
+  if (text.includes('short options')) return 'dialogue_options';
+  if (text.includes('Summarize the conversation')) return 'dialogue_summarize';
+  if (text.includes('Appraise that exchange')) return 'dialogue_appraise';
+  return 'unknown';
+}
+
+function writeScripted(res: ServerResponse, answer: ScriptedAnswer): void {
+  if (answer.hang) return;
+  if (answer.destroy) {
+    res.socket?.destroy();
+    return;
+  }
+  res.writeHead(answer.status ?? 200, answer.headers ?? { 'content-type': 'text/event-stream' });
+  for (const piece of answer.body ?? []) res.write(piece);
+  res.end();
+}
+
+/** The default structured answer of a task (`dialogue_options`...), for scripts that wrap it in a server's shape. */
+export function defaultStructuredAnswer(call: ReceivedChat): unknown {
+  return structuredAnswer(call.kind, call.messages);
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

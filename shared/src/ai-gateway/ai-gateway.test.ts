@@ -143,14 +143,22 @@ describe('AiGateway output validation', () => {
     expect(done?.type === 'done' && done.output.text.trim().length).toBeGreaterThan(0);
   });
 
-  test('a stream longer than the output schema allows is cut so deltas and output agree', async () => {
-    const long = 'word '.repeat(1000);
+  test('a stream longer than the output schema allows ends at its last whole sentence within the limit; deltas and output agree', async () => {
+    const long = 'One more word. '.repeat(300);
     const { gateway } = setup(new CannedProvider([], [{ text: long }, { text: long }]));
     const events = await collect(gateway.stream('dialogue.reply', sampleReplyInput()));
     const text = events.flatMap((e) => (e.type === 'delta' ? [e.text] : [])).join('');
     const done = events.at(-1);
-    expect(text.length).toBe(4000);
+    expect(text.length).toBeLessThanOrEqual(4000);
+    expect(text.length).toBeGreaterThan(3900);
+    expect(text.endsWith('word.')).toBe(true);
     expect(done?.type === 'done' && done.output.text).toBe(text);
+  });
+
+  test('a stream over the limit with no whole sentence fails rather than store half of one', async () => {
+    const long = 'word '.repeat(1000);
+    const { gateway } = setup(new CannedProvider([], [{ text: long }]));
+    await expect(collect(gateway.stream('dialogue.reply', sampleReplyInput()))).rejects.toMatchObject({ code: 'AiFailed' });
   });
 });
 
@@ -229,7 +237,8 @@ describe('AiGateway with a provider chain', () => {
       for await (const e of gateway.stream('dialogue.reply', sampleReplyInput())) if (e.type === 'delta') seen.push(e.text);
     };
     await expect(run()).rejects.toBeInstanceOf(AiFailed);
-    expect(seen).toEqual(['Well, ']);
+    // Blanks wait for the next word, so the last one shown is the comma.
+    expect(seen).toEqual(['Well,']);
   });
 
   test('when every provider fails the call fails with the last error; an abort is never handed over', async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   AI_TASKS,
   type AiCallMeta,
+  type CharacterBrief,
   type AiTaskInput,
   type AiTaskName,
   type AiTaskOutput,
@@ -14,9 +15,11 @@ import { buildEvent, TraceparentSchema } from '../domain/events';
 import type { Logger } from '../http/logger';
 import { parseInput } from '../http/validate';
 import type { AiCallOptions, AiClient, AiStreamEvent } from '../ports/ai-client';
-import type { AiProvider, StructuredTaskName } from '../ports/ai-provider';
+import type { AiProvider, FinishReason, StructuredTaskName } from '../ports/ai-provider';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { MetricsRecorder } from '../ports/metrics';
+import { PLAYER_TURN_STOPS, ReplyFilter, type ReplyFilterOptions } from './reply-filter';
+import { guardStructured } from './structured-guard';
 
 const NO_USAGE: TokenUsage = { prompt: 0, completion: 0, total: 0 };
 const addUsage = (a: TokenUsage, b: TokenUsage): TokenUsage => ({
@@ -45,11 +48,38 @@ function outputJsonSchema(task: AiTaskName): Record<string, unknown> {
 }
 
 function asParleyError(err: unknown): ParleyError {
-  return err instanceof ParleyError ? err : new AiFailed(`AI provider failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return err instanceof ParleyError ? err : new AiFailed('the AI provider failed', { cause: err, upstream: (err as Error)?.message ?? String(err) });
+}
+
+/**
+ * The reply filter's settings for a streamed task: the character's name, secrets and allowed
+ * secrets (replies), the player's turn as stop sequences, and the provider's token budget.
+ */
+function replyFilterOptions(task: string, input: unknown, provider: AiProvider, maxChars: number): ReplyFilterOptions {
+  const character = (input as { character?: CharacterBrief }).character;
+  const maxTokens = task === 'text.generate' ? ((input as { maxTokens?: number }).maxTokens ?? provider.replyMaxTokens) : provider.replyMaxTokens;
+  return {
+    maxChars,
+    stopSequences: PLAYER_TURN_STOPS,
+    ...(maxTokens === undefined ? {} : { tokenBudget: maxTokens }),
+    ...(character ? { speaker: character.name, secrets: character.secrets, allowedSecrets: character.allowedSecrets ?? [] } : {}),
+  };
+}
+
+/** The model server's own words about a failure: for the log and analytics, never for the player. */
+function upstreamDetail(err: unknown): string | undefined {
+  return err instanceof ParleyError ? err.upstream : undefined;
 }
 
 /** The provider that answered (or was tried last), and the ones of the chain that failed before it. */
-type CallRecord = { provider: AiProvider; usage: TokenUsage; fallback: boolean; fallbackFrom: string[] };
+type CallRecord = {
+  provider: AiProvider;
+  usage: TokenUsage;
+  fallback: boolean;
+  fallbackFrom: string[];
+  secretsStripped: number;
+  reasoningChars: number;
+};
 
 /** A provider that is down, slow or broken hands the call to the next one of the chain; an aborted call stops. */
 const failsOver = (err: unknown) => err instanceof AiUnavailable || err instanceof AiTimeout || err instanceof AiFailed;
@@ -109,17 +139,17 @@ export class AiGateway implements AiClient {
     const clock = { started: this.now() };
     const record = this.newRecord();
     let ok = false;
-    let failure: string | undefined;
+    let failure: ParleyError | undefined;
     try {
       const output = await this.structured(task as StructuredTaskName, parsed as AiTaskInput<StructuredTaskName>, options, record, clock);
       ok = true;
       return { output: output as AiTaskOutput<T>, meta: this.meta(record, clock.started) };
     } catch (err) {
-      const known = asParleyError(err);
-      failure = known.code;
-      throw known;
+      failure = asParleyError(err);
+      if (failure.upstream) this.logger.warn({ task, provider: record.provider.name, code: failure.code, upstream: failure.upstream }, 'AI call failed');
+      throw failure;
     } finally {
-      this.report(task, parsed, options, record, clock.started, ok, failure);
+      this.report(task, parsed, options, record, clock.started, ok, failure?.code, failure?.upstream);
     }
   }
 
@@ -132,7 +162,7 @@ export class AiGateway implements AiClient {
     // The output schema's length limit: the stream stops there, so deltas and output always agree.
     const maxChars = spec.output.shape.text.maxLength ?? Number.POSITIVE_INFINITY;
     let ok = false;
-    let failure: string | undefined;
+    let failure: ParleyError | undefined;
     try {
       if (options.signal?.aborted) throw new Aborted('aborted');
       let text = '';
@@ -141,18 +171,42 @@ export class AiGateway implements AiClient {
       for (const [index, { provider, silentFallback }] of attempts.entries()) {
         if (index > 0) record.fallback = true;
         if (!silentFallback) record.provider = provider;
+        // Every provider's text passes the same filter: a delta only carries text that stays.
+        const filter = new ReplyFilter(replyFilterOptions(task, parsed, provider, maxChars));
+        let said = false;
         try {
-          for await (const chunk of provider.streamText(task, parsed, { signal: options.signal })) {
+          let finish: FinishReason | undefined;
+          for await (const chunk of provider.streamText(task, parsed, { signal: options.signal, stop: PLAYER_TURN_STOPS })) {
             if (chunk.usage) record.usage = addUsage(record.usage, chunk.usage);
-            if (!chunk.text || text.length >= maxChars) continue;
-            const piece = chunk.text.slice(0, maxChars - text.length);
-            text += piece;
-            yield { type: 'delta', text: piece };
+            if (chunk.reasoningChars) filter.reasoning(chunk.reasoningChars);
+            if (chunk.finish) finish = chunk.finish;
+            if (chunk.text) {
+              const piece = filter.push(chunk.text, chunk.tokens);
+              if (piece) {
+                said = true;
+                text += piece;
+                yield { type: 'delta', text: piece };
+              }
+            }
+            // Cut (the model wrote the player's part): the rest is not needed.
+            if (filter.done) break;
+          }
+          const end = filter.finish(filter.done && filter.stats.cut !== 'max-chars' ? 'stop' : (finish ?? 'stop'));
+          record.secretsStripped += filter.stats.secretsStripped;
+          record.reasoningChars += filter.stats.reasoningChars;
+          if (!end.ok) {
+            // A model that said nothing at all is answered by the next provider (the scripted line last).
+            if (end.silent && !said) continue;
+            throw new AiFailed(`AI task ${task}: ${end.reason}`);
+          }
+          if (end.text) {
+            text += end.text;
+            yield { type: 'delta', text: end.text };
           }
         } catch (err) {
           // Text already streamed cannot be unsaid: only a provider that has said nothing hands over.
           const next = attempts[index + 1];
-          if (text.length > 0 || silentFallback || !next || next.silentFallback || !this.handOver(task, parsed, options, record, clock, err)) throw err;
+          if (said || silentFallback || !next || next.silentFallback || !this.handOver(task, parsed, options, record, clock, err)) throw err;
           continue;
         }
         if (text.trim().length > 0) break;
@@ -162,11 +216,11 @@ export class AiGateway implements AiClient {
       ok = true;
       yield { type: 'done', output: output.data as AiTaskOutput<T>, meta: this.meta(record, clock.started) };
     } catch (err) {
-      const known = asParleyError(err);
-      failure = known.code;
-      throw known;
+      failure = asParleyError(err);
+      if (failure.upstream) this.logger.warn({ task, provider: record.provider.name, code: failure.code, upstream: failure.upstream }, 'AI call failed');
+      throw failure;
     } finally {
-      this.report(task, parsed, options, record, clock.started, ok, failure);
+      this.report(task, parsed, options, record, clock.started, ok, failure?.code, failure?.upstream);
     }
   }
 
@@ -202,7 +256,7 @@ export class AiGateway implements AiClient {
           throw err;
         }
         record.usage = addUsage(record.usage, answer.usage);
-        const checked = schema.safeParse(answer.value);
+        const checked = schema.safeParse(this.guard(task, input, answer.value, record));
         if (checked.success) return checked.data;
         this.logger.warn({ task, attempt, provider: provider.name, issues: checked.error.issues.slice(0, 3) }, 'AI output failed its schema');
       }
@@ -212,13 +266,22 @@ export class AiGateway implements AiClient {
     record.usage = addUsage(record.usage, answer.usage);
     record.fallback = true;
     // The fallback is rules we wrote: if it ever breaks its own schema that is our bug, said loudly.
-    const checked = schema.safeParse(answer.value);
+    const checked = schema.safeParse(this.guard(task, input, answer.value, record));
     if (!checked.success) throw new AiFailed(`fallback answer for ${task} failed its schema`, { cause: checked.error });
     return checked.data;
   }
 
   private newRecord(): CallRecord {
-    return { provider: this.providers[0], usage: NO_USAGE, fallback: false, fallbackFrom: [] };
+    return { provider: this.providers[0], usage: NO_USAGE, fallback: false, fallbackFrom: [], secretsStripped: 0, reasoningChars: 0 };
+  }
+
+  /** Structured answers pass the secrets guard too (options, summaries, appraisal reasons). */
+  private guard(task: StructuredTaskName, input: unknown, value: unknown, record: CallRecord): unknown {
+    const character = (input as { character?: CharacterBrief }).character;
+    if (!character) return value;
+    const guarded = guardStructured(task, value, character);
+    record.secretsStripped += guarded.secretsStripped;
+    return guarded.value;
   }
 
   /**
@@ -227,11 +290,16 @@ export class AiGateway implements AiClient {
    */
   private handOver(task: AiTaskName, input: unknown, options: AiCallOptions, record: CallRecord, clock: { started: number }, err: unknown): boolean {
     if (options.signal?.aborted || !failsOver(err)) return false;
-    this.report(task, input, options, record, clock.started, false, (err as ParleyError).code);
-    this.logger.warn({ task, provider: record.provider.name, code: (err as ParleyError).code, err: (err as Error).message }, 'AI provider failed; trying the next one of the chain');
+    this.report(task, input, options, record, clock.started, false, (err as ParleyError).code, upstreamDetail(err));
+    this.logger.warn(
+      { task, provider: record.provider.name, code: (err as ParleyError).code, err: (err as Error).message, upstream: upstreamDetail(err) },
+      'AI provider failed; trying the next one of the chain',
+    );
     record.fallbackFrom.push(record.provider.name);
     record.fallback = true;
     record.usage = NO_USAGE;
+    record.secretsStripped = 0;
+    record.reasoningChars = 0;
     clock.started = this.now();
     return true;
   }
@@ -251,7 +319,7 @@ export class AiGateway implements AiClient {
     };
   }
 
-  private report(task: AiTaskName, input: unknown, options: AiCallOptions, record: CallRecord, started: number, ok: boolean, errorCode?: string): void {
+  private report(task: AiTaskName, input: unknown, options: AiCallOptions, record: CallRecord, started: number, ok: boolean, errorCode?: string, errorDetail?: string): void {
     const meta = this.meta(record, started);
     this.metrics?.aiCall({ provider: meta.provider, task, ok, seconds: meta.latencyMs / 1000, tokens: meta.usage });
     if (!this.publisher) return;
@@ -274,6 +342,9 @@ export class AiGateway implements AiClient {
         fallback: meta.fallback,
         ...(meta.fallbackFrom ? { fallbackFrom: meta.fallbackFrom } : {}),
         ...(errorCode ? { error: errorCode } : {}),
+        ...(errorDetail ? { errorDetail: errorDetail.slice(0, 500) } : {}),
+        ...(record.secretsStripped > 0 ? { secretsStripped: record.secretsStripped } : {}),
+        ...(record.reasoningChars > 0 ? { reasoningChars: record.reasoningChars } : {}),
         ...(fields.dialogueId ? { dialogueId: fields.dialogueId } : {}),
         ...(fields.character ? { characterId: fields.character.id } : {}),
       },

@@ -10,6 +10,8 @@ export const CharacterBriefSchema = z.strictObject({
   greeting: z.string(),
   traits: TraitsSchema,
   secrets: z.array(z.string()),
+  /** Secrets the character may now say (a won goal reveals them); the gateway strips every other one. */
+  allowedSecrets: z.array(z.string()).optional(),
   mood: MoodSchema,
   opinionOfPlayer: z.number().min(-100).max(100),
   /** How the character is spoken of in stage directions. */

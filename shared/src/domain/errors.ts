@@ -8,11 +8,17 @@ export class ParleyError extends Error {
   /** True when the same request may succeed later (store or AI down). */
   readonly retryable: boolean = false;
   readonly details?: unknown;
+  /** What an upstream server said (an AI endpoint's error text): for the log and analytics, never in an answer. */
+  readonly upstream?: string;
+  /** When to try again, in seconds: becomes the `Retry-After` header. */
+  readonly retryAfterSeconds?: number;
 
-  constructor(message: string, options: { cause?: unknown; details?: unknown } = {}) {
+  constructor(message: string, options: { cause?: unknown; details?: unknown; upstream?: string; retryAfterSeconds?: number } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.details = options.details;
+    if (options.upstream !== undefined) this.upstream = options.upstream;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
   }
 }
 
@@ -81,10 +87,9 @@ export class RateLimited extends ParleyError {
   override readonly status = 429;
   override readonly code = 'RateLimited';
   override readonly retryable = true;
-  readonly retryAfterSeconds: number;
+  declare readonly retryAfterSeconds: number;
   constructor(message: string, options: { retryAfterSeconds: number; cause?: unknown }) {
-    super(message, options.cause === undefined ? {} : { cause: options.cause });
-    this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
+    super(message, options);
   }
 }
 /** The player already holds as many live dialogues as allowed; ending one frees a slot. */

@@ -36,6 +36,12 @@ export const AnalyticsDataSchema = z.strictObject({
   fallbackFrom: z.array(z.string()).optional(),
   /** The error code of a failed call (`ok: false`). */
   error: z.string().optional(),
+  /** What the model server said when it failed (never shown to the player). */
+  errorDetail: z.string().max(500).optional(),
+  /** Character secrets the gateway took out of the model's answer. */
+  secretsStripped: z.number().int().min(0).optional(),
+  /** Characters of reasoning the model produced and the gateway dropped. */
+  reasoningChars: z.number().int().min(0).optional(),
   dialogueId: z.string().optional(),
   characterId: z.string().optional(),
 });

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { BadRequest, NotFound, ParleyError, PayloadTooLarge, RateLimited, UnsupportedMediaType, errorBody } from '../domain/errors';
+import { BadRequest, NotFound, ParleyError, PayloadTooLarge, UnsupportedMediaType, errorBody } from '../domain/errors';
 import type { Logger } from './logger';
 
 /** body-parser reports its failures with a `type`; map them to our typed errors. */
@@ -41,7 +41,8 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
-    if (error instanceof RateLimited) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    // Our own hint (a rate limit, a turn in flight, a model server's Retry-After passed on), else 1 s for a retryable outage.
+    if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     else if (error.retryable && error.status >= 500) res.setHeader('Retry-After', '1');
     res.status(error.status).json(errorBody(error));
   };

@@ -4,7 +4,7 @@ import type { Llama, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaMode
 import type { AiTaskInput, StreamingTaskName, TokenUsage } from '../../domain/ai-tasks';
 import { Aborted, AiFailed, AiTimeout, AiUnavailable, ParleyError } from '../../domain/errors';
 import type { Logger } from '../../http/logger';
-import type { AiProvider, ProviderCallOptions, StructuredTaskName, TextChunk } from '../../ports/ai-provider';
+import type { AiProvider, FinishReason, ProviderCallOptions, StructuredTaskName, TextChunk } from '../../ports/ai-provider';
 import { toChatHistory, toCompletionPrompt } from './llama-prompt';
 import { buildMessages } from './openai-provider';
 import { SequenceSlots } from './sequence-slots';
@@ -49,6 +49,7 @@ type Loaded = { bindings: Bindings; llama: Llama; model: LlamaModel; context: Ll
 export class LlamaProvider implements AiProvider {
   readonly name = 'llama';
   readonly model: string;
+  readonly replyMaxTokens: number;
   private readonly options: LlamaProviderOptions;
   private readonly slots: SequenceSlots;
   private readonly loading: Promise<Loaded>;
@@ -58,6 +59,7 @@ export class LlamaProvider implements AiProvider {
 
   constructor(options: LlamaProviderOptions) {
     this.options = options;
+    this.replyMaxTokens = options.maxTokens;
     this.model = path.basename(options.modelPath).replace(/\.gguf$/i, '');
     this.slots = new SequenceSlots(options.parallel, options.queueLimit);
     this.loading = this.load();
@@ -87,7 +89,8 @@ export class LlamaProvider implements AiProvider {
   async *streamText<T extends StreamingTaskName>(task: T, input: AiTaskInput<T>, options: ProviderCallOptions): AsyncIterable<TextChunk> {
     const maxTokens = task === 'text.generate' ? ((input as AiTaskInput<'text.generate'>).maxTokens ?? this.options.maxTokens) : this.options.maxTokens;
     const seed = (input as { seed?: number }).seed;
-    yield* this.generate(task, input, { maxTokens, temperature: 0.8, ...(seed === undefined ? {} : { seed }) }, options.signal);
+    const stop = options.stop ?? [];
+    yield* this.generate(task, input, { maxTokens, temperature: 0.8, stop, ...(seed === undefined ? {} : { seed }) }, options.signal);
   }
 
   async generateJson<T extends StructuredTaskName>(
@@ -153,7 +156,7 @@ export class LlamaProvider implements AiProvider {
   private async *generate(
     task: StreamingTaskName | StructuredTaskName,
     input: AiTaskInput<StreamingTaskName | StructuredTaskName>,
-    settings: { maxTokens: number; temperature: number; seed?: number; grammar?: LlamaGrammar },
+    settings: { maxTokens: number; temperature: number; seed?: number; grammar?: LlamaGrammar; stop?: readonly string[] },
     outer: AbortSignal | undefined,
   ): AsyncGenerator<TextChunk> {
     const controller = new AbortController();
@@ -169,7 +172,7 @@ export class LlamaProvider implements AiProvider {
       if (outer?.aborted) return new Aborted('the caller went away', { cause: err });
       if (timedOut) return new AiTimeout(`the local model did not finish within ${this.options.timeoutMs} ms`, { cause: err });
       if (err instanceof ParleyError) return err;
-      return new AiFailed(`the local model failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      return new AiFailed('the local model failed', { cause: err, upstream: (err as Error)?.message ?? String(err) });
     };
 
     let release: (() => void) | undefined;
@@ -189,6 +192,8 @@ export class LlamaProvider implements AiProvider {
       let finished = false;
       let failure: unknown;
       let completionTokens = 0;
+      let reasoningChars = 0;
+      let finish: FinishReason = 'stop';
       const common = {
         signal: controller.signal,
         stopOnAbortSignal: false,
@@ -203,9 +208,14 @@ export class LlamaProvider implements AiProvider {
         onToken: (tokens: Token[]) => {
           completionTokens += tokens.length;
         },
+        // A chat model's thoughts come apart from its text: counted, never passed on.
+        onResponseChunk: (chunk: { type?: string; text: string }) => {
+          if (chunk.type === 'segment') reasoningChars += chunk.text.length;
+        },
       };
-      running = this.run(current, sequence, task, input, common).then(
-        () => {
+      running = this.run(current, sequence, task, input, common, settings.stop ?? []).then(
+        (stopReason) => {
+          if (stopReason === 'maxTokens') finish = 'length';
           finished = true;
           wake?.();
         },
@@ -215,10 +225,15 @@ export class LlamaProvider implements AiProvider {
           wake?.();
         },
       );
+      let tokensReported = 0;
       for (;;) {
         const text = pending.shift();
         if (text !== undefined) {
-          if (text) yield { text };
+          if (text) {
+            // The gateway's filter counts tokens against the budget: give it the exact count.
+            yield { text, tokens: Math.max(0, completionTokens - tokensReported) };
+            tokensReported = completionTokens;
+          }
           continue;
         }
         if (finished) break;
@@ -226,6 +241,8 @@ export class LlamaProvider implements AiProvider {
         wake = undefined;
       }
       if (failure !== undefined) throw failure;
+      if (reasoningChars > 0) yield { reasoningChars };
+      yield { finish };
       const prompt = sequence.tokenMeter.usedInputTokens - inputBefore;
       const completion = completionTokens;
       yield { usage: { prompt, completion, total: prompt + completion } };
@@ -245,34 +262,40 @@ export class LlamaProvider implements AiProvider {
     }
   }
 
+  /** Generates into `options`' callbacks; resolves with node-llama-cpp's stop reason. */
   private async run(
     loaded: Loaded,
     sequence: LlamaContextSequence,
     task: StreamingTaskName | StructuredTaskName,
     input: AiTaskInput<StreamingTaskName | StructuredTaskName>,
     options: Record<string, unknown>,
-  ): Promise<void> {
+    stop: readonly string[],
+  ): Promise<string> {
     const messages = buildMessages(task, input);
     const structured = task !== 'dialogue.reply' && task !== 'text.generate';
     if (loaded.chatTemplate) {
       const chat = new loaded.bindings.LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
       try {
-        await chat.generateResponse(toChatHistory(messages) as never, options);
+        const response = await chat.generateResponse(toChatHistory(messages) as never, {
+          ...options,
+          ...(structured || stop.length === 0 ? {} : { customStopTriggers: [...stop] }),
+        });
+        return response.metadata.stopReason;
       } finally {
         chat.dispose();
       }
-      return;
     }
     const character = (input as { character?: { name: string } }).character?.name ?? 'Assistant';
     const labels = { player: 'Player', character };
     const cue = structured ? 'JSON:' : task === 'text.generate' ? '' : `${character}:`;
     const completion = new loaded.bindings.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
     try {
-      await completion.generateCompletion(toCompletionPrompt(messages, labels, cue), {
+      const response = await completion.generateCompletionWithMeta(toCompletionPrompt(messages, labels, cue), {
         ...options,
         // One spoken line: stop where the model starts writing the player's part or a new paragraph.
-        ...(structured ? {} : { customStopTriggers: [`\n${labels.player}:`, '\n\n'] }),
+        ...(structured ? {} : { customStopTriggers: [...new Set([`\n${labels.player}:`, '\n\n', ...stop])] }),
       });
+      return response.metadata.stopReason;
     } finally {
       completion.dispose();
     }

@@ -66,6 +66,7 @@ const streamed =
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(`data: ${JSON.stringify(chunk({ role: 'assistant', content: '' }))}\n\n`);
     for (const piece of pieces) res.write(`data: ${JSON.stringify(chunk({ content: piece }))}\n\n`);
+    res.write(`data: ${JSON.stringify({ ...chunk({}), choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
     res.write(`data: ${JSON.stringify({ ...chunk({}), choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
   };
@@ -101,7 +102,7 @@ describe('OpenAiProvider against an OpenAI-compatible server', () => {
     server.answer(streamed(['Hel', 'lo ', 'there.']));
     const events = [];
     for await (const e of gatewayFor(provider()).stream('dialogue.reply', sampleReplyInput())) events.push(e);
-    expect(events.filter((e) => e.type === 'delta').map((e) => e.type === 'delta' && e.text)).toEqual(['Hel', 'lo ', 'there.']);
+    expect(events.filter((e) => e.type === 'delta').map((e) => e.type === 'delta' && e.text)).toEqual(['Hel', 'lo', ' there.']);
     expect(events.at(-1)).toMatchObject({
       type: 'done',
       output: { text: 'Hello there.' },

@@ -3,7 +3,9 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import type { AiTaskInput, CharacterBrief, StreamingTaskName, TokenUsage } from '../../domain/ai-tasks';
 import type { Turn } from '../../domain/dialogue';
 import { Aborted, AiFailed, AiTimeout, AiUnavailable, ParleyError } from '../../domain/errors';
-import type { AiProvider, ProviderCallOptions, StructuredTaskName, TextChunk } from '../../ports/ai-provider';
+import type { Logger } from '../../http/logger';
+import type { AiProvider, FinishReason, ProviderCallOptions, StructuredTaskName, TextChunk } from '../../ports/ai-provider';
+import { extractJson } from './json-answer';
 import { estimateTokens } from './scripted-provider';
 
 export type OpenAiProviderOptions = {
@@ -12,8 +14,12 @@ export type OpenAiProviderOptions = {
   baseURL?: string;
   /** For tests and proxies; the SDK's default fetch otherwise. */
   fetch?: typeof fetch;
-  /** No answer (or no new chunk of a stream) for this long -> AiTimeout. */
+  /** No answer (or no new chunk of a stream, reasoning included) for this long -> AiTimeout. */
   timeoutMs?: number;
+  /** The whole call (retries and waits included) ends by then -> AiTimeout. Default: 4 x timeoutMs. */
+  callDeadlineMs?: number;
+  /** Logs once per feature the endpoint refused. */
+  logger?: Logger;
   /** Tries per call on 429, 5xx and connection errors (timeouts are not retried: the player is waiting). */
   maxAttempts?: number;
   retryBaseMs?: number;
@@ -150,23 +156,40 @@ function estimateUsage(messages: Message[], completion: string): TokenUsage {
   return { prompt, completion: done, total: prompt + done };
 }
 
-/** Aborts a call when the caller goes away or when the endpoint stays silent too long, and says which. */
+/**
+ * Aborts a call when the caller goes away, when the endpoint stays silent too long (idle), or when
+ * the whole call outlives its deadline, and says which.
+ */
 class CallGuard {
   readonly controller = new AbortController();
   timedOut = false;
+  deadlineExceeded = false;
   private timer: NodeJS.Timeout | undefined;
+  private readonly deadlineTimer: NodeJS.Timeout;
+  private readonly deadlineAt: number;
   private readonly onOuterAbort = () => this.controller.abort();
 
   constructor(
     private readonly timeoutMs: number,
+    private readonly deadlineMs: number,
     private readonly outer: AbortSignal | undefined,
   ) {
+    this.deadlineAt = Date.now() + deadlineMs;
+    this.deadlineTimer = setTimeout(() => {
+      this.deadlineExceeded = true;
+      this.controller.abort();
+    }, deadlineMs);
     if (outer?.aborted) this.controller.abort();
     else outer?.addEventListener('abort', this.onOuterAbort, { once: true });
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  /** Milliseconds left before the call's deadline. */
+  get remainingMs(): number {
+    return Math.max(0, this.deadlineAt - Date.now());
   }
 
   arm(): void {
@@ -184,23 +207,26 @@ class CallGuard {
 
   dispose(): void {
     this.pause();
+    clearTimeout(this.deadlineTimer);
     this.outer?.removeEventListener('abort', this.onOuterAbort);
   }
 
-  /** Our typed error for whatever the SDK (or the network) threw. */
+  /** Our typed error for whatever the SDK (or the network) threw; the endpoint's own words stay in `upstream`. */
   translate(err: unknown): ParleyError {
     if (this.outer?.aborted) return new Aborted('the caller went away', { cause: err });
-    if (this.timedOut || err instanceof APIConnectionTimeoutError) return new AiTimeout(`the AI endpoint did not answer within ${this.timeoutMs} ms`, { cause: err });
+    if (this.deadlineExceeded) return new AiTimeout(`the AI call did not finish within ${this.deadlineMs} ms`, { cause: err });
+    if (this.timedOut || err instanceof APIConnectionTimeoutError) return new AiTimeout(`the AI endpoint was silent for ${this.timeoutMs} ms`, { cause: err });
     if (err instanceof ParleyError) return err;
     if (err instanceof APIUserAbortError) return new Aborted('the AI call was aborted', { cause: err });
-    if (err instanceof APIConnectionError) return new AiUnavailable(`cannot reach the AI endpoint: ${err.message}`, { cause: err });
+    if (err instanceof APIConnectionError) return new AiUnavailable('cannot reach the AI endpoint', { cause: err, upstream: err.message });
     if (err instanceof APIError) {
       const details = { status: err.status };
-      if (err.status === 429) return new AiUnavailable('the AI endpoint is rate-limiting us', { cause: err, details });
-      if (err.status === 503) return new AiUnavailable('the AI endpoint is unavailable', { cause: err, details });
-      return new AiFailed(`the AI endpoint answered ${err.status ?? 'an error'}: ${err.message}`, { cause: err, details });
+      const upstream = err.message;
+      if (err.status === 429) return new AiUnavailable('the AI endpoint is rate-limiting us', { cause: err, details, upstream });
+      if (err.status === 503) return new AiUnavailable('the AI endpoint is unavailable', { cause: err, details, upstream });
+      return new AiFailed(`the AI endpoint answered ${err.status ?? 'an error'}`, { cause: err, details, upstream });
     }
-    return new AiFailed(`the AI call failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    return new AiFailed('the AI call failed', { cause: err, upstream: (err as Error)?.message ?? String(err) });
   }
 }
 
@@ -239,28 +265,64 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Optional request features some OpenAI-compatible servers refuse with a 400. */
+type Feature = 'response_format' | 'stream_options';
+
+/** Which optional feature a 400/422 answer refuses, by the words the servers use for it. */
+function refusedFeature(err: unknown, asked: readonly Feature[]): Feature | undefined {
+  if (!(err instanceof APIError) || (err.status !== 400 && err.status !== 422)) return undefined;
+  const text = `${err.message} ${JSON.stringify(err.error ?? '')}`;
+  if (asked.includes('stream_options') && /stream_options|include_usage/i.test(text)) return 'stream_options';
+  if (asked.includes('response_format') && /response_format|json_schema|json schema|structured output|grammar/i.test(text)) return 'response_format';
+  return undefined;
+}
+
+/** A chunk's reasoning, in the field names servers use (`reasoning_content`: DeepSeek, vLLM, llama.cpp; `reasoning`: OpenRouter, newer vLLM, Ollama). */
+function reasoningOf(delta: unknown): string | undefined {
+  const d = delta as { reasoning_content?: unknown; reasoning?: unknown } | undefined;
+  const value = d?.reasoning_content ?? d?.reasoning;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The finish reasons we act on; anything else a server invents counts as a plain stop. */
+function finishOf(reason: unknown): FinishReason | undefined {
+  if (reason === null || reason === undefined) return undefined;
+  return reason === 'length' || reason === 'content_filter' ? reason : 'stop';
+}
+
 /**
- * Any OpenAI-compatible chat-completions endpoint (OpenAI, Ollama, vLLM, LM Studio, llama.cpp) through
- * the official SDK. The SDK's own retries are off: ours are bounded, jittered, honour Retry-After and
- * never happen once a stream has started.
+ * Any OpenAI-compatible chat-completions endpoint (OpenAI, Ollama, vLLM, LM Studio, llama.cpp,
+ * OpenRouter) through the official SDK. The SDK's own retries are off: ours are bounded, jittered,
+ * honour Retry-After when it fits the call's deadline, and never happen once a stream has started.
+ * Any token (reasoning too) restarts the idle timer; the whole call has a deadline. A feature the
+ * server refuses (json_schema response format, stream_options) is dropped and remembered.
  */
 export class OpenAiProvider implements AiProvider {
   readonly name = 'openai';
   readonly model: string;
+  readonly replyMaxTokens = REPLY_MAX_TOKENS;
   private readonly client: OpenAI;
   private readonly timeoutMs: number;
+  private readonly deadlineMs: number;
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly random: () => number;
+  private readonly logger: Logger | undefined;
+  private readonly endpoint: string;
+  /** Features this endpoint and model refused: not asked for again. */
+  private readonly refused = new Set<Feature>();
 
   constructor(options: OpenAiProviderOptions) {
     this.model = options.model;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.deadlineMs = options.callDeadlineMs ?? 4 * this.timeoutMs;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.retryBaseMs = options.retryBaseMs ?? 250;
     this.retryMaxMs = options.retryMaxMs ?? 8_000;
     this.random = options.random ?? Math.random;
+    this.logger = options.logger;
+    this.endpoint = options.baseURL ?? 'https://api.openai.com/v1';
     this.client = new OpenAI({
       // Local servers (Ollama, llama.cpp) need no key, but the SDK insists on one.
       apiKey: options.apiKey ?? 'no-key',
@@ -275,37 +337,51 @@ export class OpenAiProvider implements AiProvider {
     const messages = buildMessages(task, input);
     const maxTokens = task === 'text.generate' ? (input as AiTaskInput<'text.generate'>).maxTokens : REPLY_MAX_TOKENS;
     const seed = (input as { seed?: number }).seed;
-    const guard = new CallGuard(this.timeoutMs, options.signal);
+    // The OpenAI API takes at most four stop sequences.
+    const stop = (options.stop ?? []).slice(0, 4);
+    const guard = new CallGuard(this.timeoutMs, this.deadlineMs, options.signal);
     try {
-      const stream = await this.withRetries(guard, (signal) =>
-        this.client.chat.completions.create(
-          {
-            model: this.model,
-            messages,
-            stream: true,
-            stream_options: { include_usage: true },
-            ...(maxTokens === undefined ? {} : { max_tokens: maxTokens }),
-            ...(seed === undefined ? {} : { seed }),
-          },
-          { signal },
+      const stream = await this.withRefusals(['stream_options'], (features) =>
+        this.withRetries(guard, (signal) =>
+          this.client.chat.completions.create(
+            {
+              model: this.model,
+              messages,
+              stream: true,
+              ...(features.has('stream_options') ? { stream_options: { include_usage: true } } : {}),
+              ...(maxTokens === undefined ? {} : { max_tokens: maxTokens }),
+              ...(seed === undefined ? {} : { seed }),
+              ...(stop.length > 0 ? { stop } : {}),
+            },
+            { signal },
+          ),
         ),
       );
       let text = '';
       let usage: TokenUsage | undefined;
+      let finish: FinishReason | undefined;
       guard.arm();
       for await (const chunk of stream) {
         usage = toUsage(chunk.usage) ?? usage;
-        const delta = chunk.choices[0]?.delta?.content;
-        if (!delta) continue;
-        text += delta;
-        // A slow consumer is not a silent endpoint: the idle clock only runs while we wait upstream.
+        const choice = chunk.choices[0];
+        finish = finishOf(choice?.finish_reason) ?? finish;
+        const reasoning = reasoningOf(choice?.delta);
+        const delta = choice?.delta?.content;
+        if (!delta && !reasoning) continue;
+        // Any token is a sign of life; a slow consumer is not a silent endpoint, so the clock waits while we yield.
         guard.pause();
-        yield { text: delta };
+        if (reasoning) yield { reasoningChars: reasoning.length };
+        if (delta) {
+          text += delta;
+          yield { text: delta };
+        }
         guard.arm();
       }
       guard.pause();
-      // The SDK ends a stream quietly when it is aborted: a cut stream must not pass for a whole one.
+      // The SDK ends a stream quietly when it is aborted or the server hangs up: a cut stream must not pass for a whole one.
       if (guard.signal.aborted) throw new Error('the stream was cut off');
+      if (!finish) throw new AiFailed('the AI stream ended without a finish reason (cut off)');
+      yield { finish };
       yield { usage: usage ?? estimateUsage(messages, text) };
     } catch (err) {
       throw guard.translate(err);
@@ -322,28 +398,30 @@ export class OpenAiProvider implements AiProvider {
   ): Promise<{ value: unknown; usage: TokenUsage }> {
     const messages = buildMessages(task, input);
     const seed = (input as { seed?: number }).seed;
-    const guard = new CallGuard(this.timeoutMs, options.signal);
+    const guard = new CallGuard(this.timeoutMs, this.deadlineMs, options.signal);
     try {
-      const completion = await this.withRetries(guard, (signal) =>
-        this.client.chat.completions.create(
-          {
-            model: this.model,
-            messages,
-            response_format: { type: 'json_schema', json_schema: { name: task.replace(/\W/g, '_'), schema: jsonSchema, strict: true } },
-            ...(seed === undefined ? {} : { seed }),
-          },
-          { signal },
+      const completion = await this.withRefusals(['response_format'], (features) =>
+        this.withRetries(guard, (signal) =>
+          this.client.chat.completions.create(
+            {
+              model: this.model,
+              // Without a schema-constrained format the prompt asks for the JSON itself.
+              messages: features.has('response_format') ? messages : [...messages, { role: 'system', content: jsonInstruction(jsonSchema) }],
+              ...(features.has('response_format')
+                ? { response_format: { type: 'json_schema' as const, json_schema: { name: task.replace(/\W/g, '_'), schema: jsonSchema, strict: true } } }
+                : {}),
+              ...(seed === undefined ? {} : { seed }),
+            },
+            { signal },
+          ),
         ),
       );
-      const content = completion.choices[0]?.message?.content ?? '';
-      let value: unknown;
-      try {
-        value = JSON.parse(content);
-      } catch {
-        // Not JSON: handed on as text, the gateway's schema check rejects it and retries.
-        value = content;
-      }
-      return { value, usage: toUsage(completion.usage) ?? estimateUsage(messages, content) };
+      const message = completion.choices[0]?.message;
+      const content = message?.content ?? '';
+      // The JSON may come fenced, after a think block, or (reasoning parsers) in the reasoning field with no content.
+      const found = extractJson(content) ?? extractJson(reasoningOf(message));
+      // Not JSON: handed on as text, the gateway's schema check rejects it and retries.
+      return { value: found ? found.value : content, usage: toUsage(completion.usage) ?? estimateUsage(messages, content) };
     } catch (err) {
       throw guard.translate(err);
     } finally {
@@ -352,7 +430,7 @@ export class OpenAiProvider implements AiProvider {
   }
 
   async ping(): Promise<void> {
-    const guard = new CallGuard(Math.min(this.timeoutMs, 5_000), undefined);
+    const guard = new CallGuard(Math.min(this.timeoutMs, 5_000), Math.min(this.timeoutMs, 5_000), undefined);
     guard.arm();
     try {
       await this.client.models.list({ signal: guard.signal });
@@ -363,19 +441,50 @@ export class OpenAiProvider implements AiProvider {
     }
   }
 
+  /** Sends with the optional features this endpoint has not refused; one it refuses now is dropped, remembered and logged once. */
+  private async withRefusals<R>(asked: readonly Feature[], send: (features: ReadonlySet<Feature>) => Promise<R>): Promise<R> {
+    for (;;) {
+      const features = new Set(asked.filter((f) => !this.refused.has(f)));
+      try {
+        return await send(features);
+      } catch (err) {
+        const feature = refusedFeature(err, [...features]);
+        if (!feature) throw err;
+        this.refused.add(feature);
+        this.logger?.warn({ endpoint: this.endpoint, model: this.model, feature, upstream: (err as Error).message }, 'the AI endpoint refuses a request feature; sending without it from now on');
+      }
+    }
+  }
+
   private async withRetries<R>(guard: CallGuard, send: (signal: AbortSignal) => Promise<R>): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       guard.arm();
       try {
         return await send(guard.signal);
       } catch (err) {
-        if (attempt >= this.maxAttempts || guard.signal.aborted || !isRetryable(err)) throw err;
+        if (guard.signal.aborted || !isRetryable(err)) throw err;
+        const hinted = retryAfterMs(err, Date.now());
+        // The server's own wait, when it gave one, is the wait: too long for this call means fail now and pass the hint on.
+        if (hinted !== undefined && hinted > guard.remainingMs) {
+          throw new AiUnavailable('the AI endpoint asks us to wait longer than this call may take', {
+            cause: err,
+            upstream: (err as Error).message,
+            retryAfterSeconds: hinted / 1000,
+            details: { status: (err as APIError).status },
+          });
+        }
+        if (attempt >= this.maxAttempts) throw err;
         guard.pause();
         const backoff = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempt - 1)) * (0.5 + this.random() / 2);
-        await sleep(Math.min(this.retryMaxMs, retryAfterMs(err, Date.now()) ?? backoff), guard.signal);
+        await sleep(Math.min(hinted ?? backoff, guard.remainingMs), guard.signal);
       } finally {
         guard.pause();
       }
     }
   }
+}
+
+/** The instruction that replaces a refused JSON response format: the schema in the prompt. */
+function jsonInstruction(jsonSchema: Record<string, unknown>): string {
+  return `Answer with one JSON object only, no other text, matching this JSON schema: ${JSON.stringify(jsonSchema)}`;
 }

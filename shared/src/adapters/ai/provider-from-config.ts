@@ -9,7 +9,9 @@ import { ScriptedProvider } from './scripted-provider';
 
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 
-export type AiProviderConfig = Pick<CommonConfig, 'AI_PROVIDER' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AI_MODEL' | 'AI_TIMEOUT_MS'> & Partial<LlamaConfig>;
+export type AiProviderConfig = Pick<CommonConfig, 'AI_PROVIDER' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AI_MODEL' | 'AI_TIMEOUT_MS'> &
+  Partial<Pick<CommonConfig, 'AI_CALL_DEADLINE_MS'>> &
+  Partial<LlamaConfig>;
 export type LlamaConfig = Pick<
   CommonConfig,
   'LLAMA_MODEL_PATH' | 'LLAMA_THREADS' | 'LLAMA_CONTEXT_SIZE' | 'LLAMA_GPU' | 'LLAMA_PARALLEL' | 'LLAMA_QUEUE_LIMIT' | 'LLAMA_MAX_TOKENS' | 'AI_TIMEOUT_MS'
@@ -68,6 +70,8 @@ function createNamedProvider(kind: AiProviderName, config: AiProviderConfig, opt
   return new OpenAiProvider({
     model: config.AI_MODEL ?? DEFAULT_OPENAI_MODEL,
     timeoutMs: config.AI_TIMEOUT_MS,
+    ...(config.AI_CALL_DEADLINE_MS === undefined ? {} : { callDeadlineMs: config.AI_CALL_DEADLINE_MS }),
+    ...(options.logger ? { logger: options.logger } : {}),
     ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
     ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),

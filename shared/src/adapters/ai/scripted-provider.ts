@@ -62,6 +62,7 @@ export class ScriptedProvider implements AiProvider {
       if (i > 0 && this.chunkDelayMs > 0) await sleep(this.chunkDelayMs, options.signal);
       yield { text: chunk };
     }
+    yield { finish: 'stop' };
     yield { usage: usageOf(input, text) };
   }
 
