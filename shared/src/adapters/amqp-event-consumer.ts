@@ -16,8 +16,10 @@ export type ConsumeEventsOptions = {
   logger?: Logger;
   /** Wait before a failed message goes back to the queue, so a broken dependency is not hammered (default 1000). */
   retryDelayMs?: number;
-  /** Wait before reopening a lost connection; doubles up to 30 s (default 1000). */
+  /** Wait before reopening a lost connection; doubles up to `maxReconnectDelayMs` (default 250). */
   reconnectDelayMs?: number;
+  /** Longest wait between two attempts to reopen (default 1000). */
+  maxReconnectDelayMs?: number;
   /**
    * Exchange (fanout) and queue of the same name where unreadable messages go, declared by the
    * consumer (default `parley.dead-letter`).
@@ -32,7 +34,12 @@ export const DEFAULT_DEAD_LETTER = 'parley.dead-letter';
 /** Headers a dead-lettered message carries besides its own: why, and where it came from. */
 export const DEAD_LETTER_HEADERS = { reason: 'parley-dead-letter-reason', queue: 'parley-dead-letter-queue', at: 'parley-dead-letter-time' } as const;
 
-const MAX_RECONNECT_DELAY_MS = 30_000;
+/**
+ * A refused connection costs the broker nothing, and a subscriber that waits long after the broker
+ * is back lets its queue grow: attempts stay at most this far apart, so consumption resumes within
+ * about a second of the broker accepting connections (2 s at most with the connect itself).
+ */
+const MAX_RECONNECT_DELAY_MS = 1000;
 
 /**
  * Feeds the events of a durable queue (bound to the topic exchange) to `handler`, for the
@@ -52,7 +59,8 @@ export async function consumeEvents(options: ConsumeEventsOptions): Promise<{ cl
   const logger = options.logger;
   const openConnection = options.connect ?? ((url: string) => amqp.connect(url));
   const retryDelayMs = options.retryDelayMs ?? 1000;
-  const baseReconnectMs = options.reconnectDelayMs ?? 1000;
+  const baseReconnectMs = options.reconnectDelayMs ?? 250;
+  const maxReconnectMs = options.maxReconnectDelayMs ?? MAX_RECONNECT_DELAY_MS;
   const inFlight = new Set<Promise<void>>();
   const timers = new Set<NodeJS.Timeout>();
   let session: Session | null = null;
@@ -143,7 +151,7 @@ export async function consumeEvents(options: ConsumeEventsOptions): Promise<{ cl
   const reconnect = () => {
     if (stopped) return;
     open().catch((err: unknown) => {
-      reconnectMs = Math.min(reconnectMs * 2, MAX_RECONNECT_DELAY_MS);
+      reconnectMs = Math.min(reconnectMs * 2, maxReconnectMs);
       logger?.warn({ err, retryInMs: reconnectMs }, 'AMQP consumer could not reconnect');
       later(reconnectMs, reconnect);
     });
