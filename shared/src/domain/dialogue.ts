@@ -20,7 +20,19 @@ export const MessageIdSchema = z
   .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : -');
-export const PlayerTextSchema = z.string().trim().min(1).max(2000);
+/** Longest player line, in code points (what a player counts as characters, emoji and accents included). */
+export const PLAYER_TEXT_MAX_CODE_POINTS = 2000;
+/** And in UTF-8 bytes, so long sequences of combining marks or joined emoji cannot grow the prompt past it. */
+export const PLAYER_TEXT_MAX_BYTES = 8192;
+const utf8 = new TextEncoder();
+export const PlayerTextSchema = z
+  .string()
+  .trim()
+  .min(1)
+  // Over this many UTF-16 units it is over the byte cap anyway; the bound shows in the OpenAPI document.
+  .max(PLAYER_TEXT_MAX_BYTES)
+  .refine((t) => [...t].length <= PLAYER_TEXT_MAX_CODE_POINTS, { message: `at most ${PLAYER_TEXT_MAX_CODE_POINTS} characters (code points)` })
+  .refine((t) => utf8.encode(t).length <= PLAYER_TEXT_MAX_BYTES, { message: `at most ${PLAYER_TEXT_MAX_BYTES} bytes of UTF-8` });
 export const IsoTimeSchema = z.iso.datetime();
 
 export const ParticipantSchema = z.strictObject({

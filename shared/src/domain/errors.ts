@@ -51,10 +51,14 @@ export class DialogueEnded extends ParleyError {
   override readonly status = 409;
   override readonly code = 'DialogueEnded';
 }
+/** Another turn of the dialogue holds it: try again in a second (`Retry-After: 1` unless told otherwise). */
 export class TurnInFlight extends ParleyError {
   override readonly status = 409;
   override readonly code = 'TurnInFlight';
   override readonly retryable = true;
+  constructor(message: string, options: { cause?: unknown; details?: unknown; retryAfterSeconds?: number } = {}) {
+    super(message, { retryAfterSeconds: 1, ...options });
+  }
 }
 export class VersionConflict extends ParleyError {
   override readonly status = 409;
