@@ -1,8 +1,8 @@
 import express, { Router } from 'express';
 import { API_ROUTES } from '../shared/src/api/api-routes';
 import { DevEventsQuerySchema } from '../shared/src/api/api-schemas';
-import { parseInput } from '../shared/src/http/validate';
-import type { InProcessEventBus } from '../shared/src/adapters/in-process-event-bus';
+import { parseInput } from '../shared/src/domain/parse-input';
+import type { InProcessEventBus } from '../shared/src/adapters/memory/in-process-event-bus';
 import type { ParleyEvent } from '../shared/src/domain/events';
 import { authenticate, type Authenticator } from '../shared/src/http/auth';
 import { playerIdOf } from '../shared/src/http/identity';

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { ParleyEvent } from '../../shared/src';
 import { createLogger, ruleBasedAppraisal } from '../../shared/src';
 import { ScriptedProvider } from '../../shared/src/adapters/ai/scripted-provider';
-import { InProcessEventBus } from '../../shared/src/adapters/in-process-event-bus';
+import { InProcessEventBus } from '../../shared/src/adapters/memory/in-process-event-bus';
 import { AiGateway } from '../../shared/src/ai-gateway/ai-gateway';
 import { sampleAppraiseInput, sampleReplyInput } from '../../shared/src/ai-gateway/ai-task-fixtures';
-import { readSseFrames } from '../../shared/src/adapters/http-ai-client';
+import { readSseFrames } from '../../shared/src/adapters/ai/http-ai-client';
 import { createApp } from './app';
 
 const logger = createLogger('ai-generate-test', 'silent');

@@ -1,7 +1,7 @@
 import { AiGateway, ScriptedProvider, createAiProviders, eventSource, readConfig, serve } from '../../shared/src';
 import { runMain } from '../../shared/src/composition/run-main';
 import { brokerReadiness, createEventPublisher } from '../../shared/src/composition/runtime';
-import { processMetrics } from '../../shared/src/adapters/prom-metrics';
+import { processMetrics } from '../../shared/src/adapters/prometheus/prom-metrics';
 import { createApp } from './app';
 import { ConfigSchema } from './config';
 

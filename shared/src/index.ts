@@ -18,20 +18,20 @@ export type { AiClient, AiCallOptions, AiStreamEvent } from './ports/ai-client';
 export type { CharacterCatalog } from './ports/character-catalog';
 
 // ---- adapters: catalog ----
-export { loadCharacterCatalog, InMemoryCharacterCatalog } from './adapters/file-character-catalog';
+export { loadCharacterCatalog, InMemoryCharacterCatalog } from './adapters/file/file-character-catalog';
 
 // ---- adapters: stores ----
-export { InMemoryDialogueStore } from './adapters/memory-dialogue-store';
-export { RedisDialogueStore, type RedisDialogueStoreOptions } from './adapters/redis-dialogue-store';
-export { dialogueKeys, type DialogueKeys } from './adapters/dialogue-keys';
+export { InMemoryDialogueStore } from './adapters/memory/memory-dialogue-store';
+export { RedisDialogueStore, type RedisDialogueStoreOptions } from './adapters/redis/redis-dialogue-store';
+export { dialogueKeys, type DialogueKeys } from './adapters/redis/dialogue-keys';
 
 // ---- adapters: events ----
-export { encodeAmqpMessage, decodeAmqpMessage, type EncodedAmqpMessage, type AmqpPublishOptions, type IncomingAmqpMessage } from './adapters/amqp-message';
-export { AmqpEventPublisher, type AmqpConnect } from './adapters/amqp-event-publisher';
-export { consumeEvents, type ConsumeEventsOptions } from './adapters/amqp-event-consumer';
-export { HttpSinkEventPublisher, type HttpSinkOptions } from './adapters/http-sink-event-publisher';
-export { InProcessEventBus } from './adapters/in-process-event-bus';
-export { parseCloudEventRequest, type IncomingHeaders } from './http/cloudevent-receiver';
+export { encodeAmqpMessage, decodeAmqpMessage, type EncodedAmqpMessage, type AmqpPublishOptions, type IncomingAmqpMessage } from './adapters/amqp/amqp-message';
+export { AmqpEventPublisher, type AmqpConnect } from './adapters/amqp/amqp-event-publisher';
+export { consumeEvents, type ConsumeEventsOptions } from './adapters/amqp/amqp-event-consumer';
+export { HttpSinkEventPublisher, type HttpSinkOptions } from './adapters/cloudevents-http/http-sink-event-publisher';
+export { InProcessEventBus } from './adapters/memory/in-process-event-bus';
+export { parseCloudEventRequest, type IncomingHeaders } from './adapters/cloudevents-http/cloudevent-http-binding';
 
 // ---- adapters: ai ----
 export type { AiProvider, ProviderCallOptions, TextChunk, StructuredTaskName } from './ports/ai-provider';
@@ -41,23 +41,23 @@ export { ScriptedProvider, estimateTokens, wordChunks } from './adapters/ai/scri
 export { OpenAiProvider, buildMessages, type OpenAiProviderOptions } from './adapters/ai/openai-provider';
 export { createAiProvider, createAiProviders, aiProviderChain, aiProviderKind, DEFAULT_OPENAI_MODEL, type AiProviderConfig } from './adapters/ai/provider-from-config';
 export { AiGateway, taskSpec } from './ai-gateway/ai-gateway';
-export { HttpAiClient, readSseFrames } from './adapters/http-ai-client';
+export { HttpAiClient, readSseFrames } from './adapters/ai/http-ai-client';
 
 // ---- http kit and config ----
 export { createHttpApp, DEFAULT_BODY_LIMIT, type ReadinessChecks } from './http/create-app';
 export { errorMiddleware, toParleyError } from './http/error-middleware';
-export { createLogger, type Logger } from './http/logger';
+export { createLogger, type Logger } from './observability/logger';
 export { openSse, wantsEventStream, abortOnClientGone, type SseWriter } from './http/sse';
 export { serve } from './http/serve';
-export { parseInput } from './http/validate';
+export { parseInput } from './domain/parse-input';
 export { readConfig, ConfigError, CommonConfigSchema, optionalUrl, portVar, type CommonConfig } from './config';
 
 // ---- analytics ----
 export * from './domain/analytics';
 export type { AnalyticsStore } from './ports/analytics-store';
 export type { SeenEvents } from './ports/seen-events';
-export { MemoryAnalyticsStore } from './adapters/memory-analytics-store';
-export { RedisAnalyticsStore, analyticsKeys } from './adapters/redis-analytics-store';
-export { MemorySeenEvents, BoundedIdSet } from './adapters/memory-seen-events';
-export { RedisSeenEvents } from './adapters/redis-seen-events';
+export { MemoryAnalyticsStore } from './adapters/memory/memory-analytics-store';
+export { RedisAnalyticsStore, analyticsKeys } from './adapters/redis/redis-analytics-store';
+export { MemorySeenEvents, BoundedIdSet } from './adapters/memory/memory-seen-events';
+export { RedisSeenEvents } from './adapters/redis/redis-seen-events';
 export { cloudEventRoute } from './http/cloudevent-route';

@@ -10,8 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger, loadCharacterCatalog, type ParleyEvent } from '../../shared/src';
-import { InProcessEventBus } from '../../shared/src/adapters/in-process-event-bus';
-import { RedisDialogueStore } from '../../shared/src/adapters/redis-dialogue-store';
+import { InProcessEventBus } from '../../shared/src/adapters/memory/in-process-event-bus';
+import { RedisDialogueStore } from '../../shared/src/adapters/redis/redis-dialogue-store';
 import { createAiClient } from '../../shared/src/composition/runtime';
 import { DialogueConfigSchema, readConfig } from '../../shared/src/config';
 import { CHARACTERS_DIR, startDialogueFunctions } from '../support/dialogue-harness';

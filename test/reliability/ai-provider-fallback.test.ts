@@ -5,7 +5,7 @@
  * turn is not applied. The gateway is built from configuration, as the dialogue functions build it.
  */
 import { createLogger, type ParleyEvent } from '../../shared/src';
-import { InProcessEventBus } from '../../shared/src/adapters/in-process-event-bus';
+import { InProcessEventBus } from '../../shared/src/adapters/memory/in-process-event-bus';
 import { createAiClient } from '../../shared/src/composition/runtime';
 import { DialogueConfigSchema, readConfig } from '../../shared/src/config';
 import { startDialogueFunctions } from '../support/dialogue-harness';

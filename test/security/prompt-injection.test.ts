@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger, loadCharacterCatalog, type ParleyEvent } from '../../shared/src';
-import { InProcessEventBus } from '../../shared/src/adapters/in-process-event-bus';
+import { InProcessEventBus } from '../../shared/src/adapters/memory/in-process-event-bus';
 import { createAiClient } from '../../shared/src/composition/runtime';
 import { DialogueConfigSchema, readConfig } from '../../shared/src/config';
 import { CHARACTERS_DIR, startDialogueFunctions } from '../support/dialogue-harness';

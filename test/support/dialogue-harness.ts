@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { createLogger, eventSource, loadCharacterCatalog, type DialogueStore, type ParleyEvent } from '../../shared/src';
-import { InMemoryDialogueStore } from '../../shared/src/adapters/memory-dialogue-store';
-import { InProcessEventBus } from '../../shared/src/adapters/in-process-event-bus';
+import { InMemoryDialogueStore } from '../../shared/src/adapters/memory/memory-dialogue-store';
+import { InProcessEventBus } from '../../shared/src/adapters/memory/in-process-event-bus';
 import { ScriptedProvider } from '../../shared/src/adapters/ai/scripted-provider';
 import { AiGateway } from '../../shared/src/ai-gateway/ai-gateway';
 import { OutboxRelay } from '../../shared/src/services/outbox-relay';

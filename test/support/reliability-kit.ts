@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type ChannelModel } from 'amqplib';
 import { createHttpApp, eventSource, loadCharacterCatalog, type Logger } from '../../shared/src';
-import { RedisDialogueStore } from '../../shared/src/adapters/redis-dialogue-store';
-import { AmqpEventPublisher } from '../../shared/src/adapters/amqp-event-publisher';
+import { RedisDialogueStore } from '../../shared/src/adapters/redis/redis-dialogue-store';
+import { AmqpEventPublisher } from '../../shared/src/adapters/amqp/amqp-event-publisher';
 import { ScriptedProvider } from '../../shared/src/adapters/ai/scripted-provider';
 import { AiGateway } from '../../shared/src/ai-gateway/ai-gateway';
 import { OutboxRelay } from '../../shared/src/services/outbox-relay';

@@ -1,10 +1,10 @@
 import { ScriptedProvider } from '../adapters/ai/scripted-provider';
-import { InProcessEventBus } from '../adapters/in-process-event-bus';
+import { InProcessEventBus } from '../adapters/memory/in-process-event-bus';
 import type { StreamingTaskName, TokenUsage } from '../domain/ai-tasks';
 import { Aborted, AiFailed, AiTimeout, AiUnavailable, BadRequest, UnknownTask } from '../domain/errors';
 import type { ParleyEvent } from '../domain/events';
 import { ruleBasedAppraisal } from '../domain/rule-appraisal';
-import { createLogger } from '../http/logger';
+import { createLogger } from '../observability/logger';
 import type { AiStreamEvent } from '../ports/ai-client';
 import type { AiProvider, TextChunk } from '../ports/ai-provider';
 import { AiGateway } from './ai-gateway';

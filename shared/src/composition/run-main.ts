@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from '../http/logger';
+import { createLogger, type Logger } from '../observability/logger';
 import { startTracing } from '../observability/tracing';
 
 /**

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { API_ROUTES } from '../api/api-routes';
 import type { EventHandler } from '../ports/event-publisher';
 import { serviceGuard } from './auth';
-import { parseCloudEventRequest, type IncomingHeaders } from './cloudevent-receiver';
+import { parseCloudEventRequest, type IncomingHeaders } from '../adapters/cloudevents-http/cloudevent-http-binding';
 
 /**
  * `POST /` for a subscriber function: the CloudEvent (binary or structured mode) goes to `handler`,

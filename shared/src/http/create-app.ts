@@ -1,8 +1,8 @@
 import express, { type Express, type Router } from 'express';
 import { errorMiddleware, notFoundRoute } from './error-middleware';
-import type { Logger } from './logger';
+import type { Logger } from '../observability/logger';
 import { requestContext, type HttpMetrics } from './request-context';
-import { processMetrics } from '../adapters/prom-metrics';
+import { processMetrics } from '../adapters/prometheus/prom-metrics';
 import { API_ROUTES } from '../api/api-routes';
 
 /**

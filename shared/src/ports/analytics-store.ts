@@ -1,6 +1,6 @@
 /**
  * Where the analytics counters live. Every adapter (in-memory, Redis) guarantees, and the contract
- * suite in `adapters/analytics-store.contract.ts` proves:
+ * suite in `adapters/contracts/analytics-store.contract.ts` proves:
  * - idempotent per event id: `record` applies the increments of an event id once; a later call with
  *   the same id (a redelivery, a retry, a second pod) changes nothing and answers `false`, also
  *   when the calls race. Ids are remembered for a bounded time (days), longer than any retry;

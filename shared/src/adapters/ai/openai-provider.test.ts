@@ -5,7 +5,7 @@ import { SAMPLE_DIALOGUE_ID, sampleAppraiseInput, sampleReplyInput } from '../..
 import { ConfigError } from '../../config';
 import { Aborted, AiFailed, AiTimeout, AiUnavailable } from '../../domain/errors';
 import { ruleBasedAppraisal } from '../../domain/rule-appraisal';
-import { createLogger } from '../../http/logger';
+import { createLogger } from '../../observability/logger';
 import { OpenAiProvider } from './openai-provider';
 import { createAiProvider } from './provider-from-config';
 import { ScriptedProvider } from './scripted-provider';

@@ -3,7 +3,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import type { AiTaskInput, CharacterBrief, StreamingTaskName, TokenUsage } from '../../domain/ai-tasks';
 import type { Turn } from '../../domain/dialogue';
 import { Aborted, AiFailed, AiTimeout, AiUnavailable, ParleyError } from '../../domain/errors';
-import type { Logger } from '../../http/logger';
+import type { Logger } from '../../observability/logger';
 import type { AiProvider, FinishReason, ProviderCallOptions, StructuredTaskName, TextChunk } from '../../ports/ai-provider';
 import { extractJson } from './json-answer';
 import { estimateTokens } from './scripted-provider';

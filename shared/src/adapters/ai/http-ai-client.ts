@@ -1,0 +1,196 @@
+import type { AiCallMeta, AiTaskInput, AiTaskName, AiTaskOutput, StreamingTaskName } from '../../domain/ai-tasks';
+import {
+  Aborted,
+  AiFailed,
+  AiTimeout,
+  AiUnavailable,
+  BadRequest,
+  Forbidden,
+  NotFound,
+  ParleyError,
+  PayloadTooLarge,
+  Unauthorized,
+  UnknownTask,
+} from '../../domain/errors';
+import type { AiCallOptions, AiClient, AiStreamEvent } from '../../ports/ai-client';
+
+type ErrorClass = new (message: string, options?: { cause?: unknown; details?: unknown }) => ParleyError;
+
+/** The gateway's error codes back to our typed errors; anything else by its status. */
+const ERRORS_BY_CODE: Record<string, ErrorClass> = {
+  AiFailed,
+  AiUnavailable,
+  AiTimeout,
+  Aborted,
+  BadRequest,
+  UnknownTask,
+  NotFound,
+  PayloadTooLarge,
+  Unauthorized,
+  Forbidden,
+};
+
+function errorFrom(status: number, body: unknown): ParleyError {
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  const message = typeof error?.message === 'string' ? error.message : `AI gateway answered ${status}`;
+  const options = error?.details === undefined ? {} : { details: error.details };
+  const Known = typeof error?.code === 'string' ? ERRORS_BY_CODE[error.code] : undefined;
+  if (Known) return new Known(message, options);
+  if (status === 503 || status === 429) return new AiUnavailable(message, options);
+  if (status === 504) return new AiTimeout(message, options);
+  return new AiFailed(message, { ...options, details: { status, ...(options.details ? { upstream: options.details } : {}) } });
+}
+
+type SseFrame = { event: string; data: string };
+
+/** Splits an SSE byte stream into frames, whatever the chunk boundaries (text/event-stream spec, minus ids and retry). */
+export async function* readSseFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<SseFrame> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let event = 'message';
+  let data: string[] = [];
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      let newline: number;
+      while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
+        const line = buffer.slice(0, newline);
+        // A lone \r at the very end may be the first half of \r\n: wait for more.
+        if (buffer[newline] === '\r' && newline === buffer.length - 1 && !done) break;
+        buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
+        if (line === '') {
+          if (data.length > 0) yield { event, data: data.join('\n') };
+          event = 'message';
+          data = [];
+        } else if (!line.startsWith(':')) {
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const rest = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          if (field === 'event') event = rest;
+          else if (field === 'data') data.push(rest);
+        }
+      }
+      if (done) return;
+    }
+  } finally {
+    // Stops the download when the consumer leaves early.
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * The AiClient that calls the ai-generate function over HTTP (`AI_URL`). Streams are read as they
+ * arrive; the gateway's error answers come back as the same typed errors the in-process gateway throws.
+ */
+export class HttpAiClient implements AiClient {
+  private readonly baseUrl: string;
+  private readonly fetch: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly serviceToken: string | undefined;
+
+  constructor(options: { baseUrl: string; fetch?: typeof fetch; timeoutMs?: number; serviceToken?: string }) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.serviceToken = options.serviceToken;
+  }
+
+  async run<T extends AiTaskName>(task: T, input: AiTaskInput<T>, options: AiCallOptions = {}): Promise<{ output: AiTaskOutput<T>; meta: AiCallMeta }> {
+    const call = this.open(options);
+    try {
+      const res = await this.post(task, input, false, options, call.signal);
+      const body = await res.json().catch(() => null);
+      if (!res.ok) throw errorFrom(res.status, body);
+      if (!body || typeof body !== 'object' || !('output' in body) || !('meta' in body)) throw new AiFailed('the AI gateway answered without output');
+      return body as { output: AiTaskOutput<T>; meta: AiCallMeta };
+    } catch (err) {
+      throw call.translate(err);
+    } finally {
+      call.dispose();
+    }
+  }
+
+  async *stream<T extends StreamingTaskName>(task: T, input: AiTaskInput<T>, options: AiCallOptions = {}): AsyncGenerator<AiStreamEvent<T>> {
+    const call = this.open(options);
+    try {
+      const res = await this.post(task, input, true, options, call.signal);
+      if (!res.ok) throw errorFrom(res.status, await res.json().catch(() => null));
+      if (!res.body) throw new AiFailed('the AI gateway answered with no body');
+      // The deadline is for the first byte; a stream may then take as long as it keeps talking.
+      call.clearDeadline();
+      for await (const frame of readSseFrames(res.body)) {
+        const data: unknown = JSON.parse(frame.data);
+        if (frame.event === 'delta') yield { type: 'delta', text: (data as { text: string }).text };
+        else if (frame.event === 'done') {
+          const done = data as { output: AiTaskOutput<T>; meta: AiCallMeta };
+          yield { type: 'done', output: done.output, meta: done.meta };
+          return;
+        } else if (frame.event === 'error') throw errorFrom(502, data);
+      }
+      throw new AiFailed('the AI gateway stream ended before its answer');
+    } catch (err) {
+      throw call.translate(err);
+    } finally {
+      call.dispose();
+    }
+  }
+
+  async ping(): Promise<void> {
+    let res: Response;
+    try {
+      res = await this.fetch(`${this.baseUrl}/readyz`, { signal: AbortSignal.timeout(Math.min(this.timeoutMs, 5_000)) });
+    } catch (err) {
+      throw new AiUnavailable(`AI gateway unreachable: ${(err as Error).message}`, { cause: err });
+    }
+    await res.body?.cancel();
+    if (!res.ok) throw new AiUnavailable(`AI gateway not ready (${res.status})`);
+  }
+
+  private post(task: string, input: unknown, stream: boolean, options: AiCallOptions, signal: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' };
+    if (options.traceparent) headers.traceparent = options.traceparent;
+    if (this.serviceToken) headers.authorization = `Bearer ${this.serviceToken}`;
+    return this.fetch(`${this.baseUrl}/v1/tasks/${encodeURIComponent(task)}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ input, stream }),
+      signal,
+    });
+  }
+
+  /** One call's abort wiring: the caller's signal, our deadline, and which of them fired. */
+  private open(options: AiCallOptions) {
+    const controller = new AbortController();
+    let timedOut = false;
+    const onAbort = () => controller.abort();
+    if (options.signal?.aborted) controller.abort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    const clearDeadline = () => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    };
+    return {
+      signal: controller.signal,
+      clearDeadline,
+      dispose: () => {
+        clearDeadline();
+        options.signal?.removeEventListener('abort', onAbort);
+        // Leaving early (or failing) must not leave the request running.
+        controller.abort();
+      },
+      translate: (err: unknown): ParleyError => {
+        if (options.signal?.aborted) return new Aborted('the caller went away', { cause: err });
+        if (timedOut) return new AiTimeout(`the AI gateway did not answer within ${this.timeoutMs} ms`, { cause: err });
+        if (err instanceof ParleyError) return err;
+        if (err instanceof SyntaxError) return new AiFailed('the AI gateway sent malformed data', { cause: err });
+        return new AiUnavailable(`AI gateway unreachable: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      },
+    };
+  }
+}

@@ -1,0 +1,387 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { RECENT_TURNS_WINDOW, type Appraisal, type DialogueState } from '../../domain/dialogue';
+import { eventSource } from '../../domain/events';
+import { applyTurn, chooseGoalAndStrategy, endDialogue, numberOptions, startDialogue, type EventContext } from '../../domain/transitions';
+import type { DialogueStore } from '../../ports/dialogue-store';
+import { loadCharacterCatalog } from '../file/file-character-catalog';
+
+export type DialogueStoreHarness = {
+  store: DialogueStore;
+  cleanup: () => Promise<void>;
+  /** Moves the store's clock; without it the suite waits in real time (short TTLs only). */
+  advanceTime?: (ms: number) => Promise<void>;
+};
+
+// Fixtures come from the real domain transitions and a real character, so the suite stores what
+// the functions store.
+const character = loadCharacterCatalog(join(__dirname, '../../../../content/characters')).get('innkeeper-mara')!;
+const { goal, strategy } = chooseGoalAndStrategy(character, 'learn-rumour', 'flatter');
+const T0 = Date.parse('2030-01-01T12:00:00.000Z');
+const ctx = (second: number): EventContext => ({ source: eventSource('dialogue-store-contract'), now: new Date(T0 + second * 1000) });
+const appraisal: Appraisal = { emotion: 'pleased', intensity: 0.5, valence: 0.2, opinionDelta: 2, goalProgressDelta: 0.01, reasons: ['flattered'] };
+
+function started(playerId = 'player-7') {
+  const options = numberOptions([{ text: 'Your stew is the best in the valley.', strategyId: 'flatter' }], goal);
+  return startDialogue({ id: randomUUID(), playerId, character, goal, strategy, greetingText: character.greeting, options, ctx: ctx(0) });
+}
+
+/** The commit of one turn on `state`, as dialogue-message builds it. */
+function turnOn(state: DialogueState, messageId: string, replyText = 'Flattery is cheap, traveller.') {
+  const applied = applyTurn(
+    state,
+    { playerText: 'Your stew is the best in the valley.', strategyId: 'flatter', replyText, appraisal, nextOptions: state.options },
+    ctx(state.turnCount + 1),
+  );
+  return { expectedVersion: state.version, messageId, ...applied };
+}
+
+function ended(state: DialogueState) {
+  const { outcome, events } = endDialogue(state, { character, summary: 'They talked stew.', endedBy: 'player' }, ctx(state.turnCount + 2));
+  return { dialogueId: state.id, playerId: state.playerId, expectedVersion: state.version, outcome, events };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** One suite, run against every `DialogueStore` adapter: the port's doc comment, proved. */
+export function describeDialogueStoreContract(name: string, makeStore: () => Promise<DialogueStoreHarness>): void {
+  describe(`DialogueStore contract: ${name}`, () => {
+    let store: DialogueStore;
+    let harness: DialogueStoreHarness;
+    let wait: (ms: number) => Promise<void>;
+
+    beforeEach(async () => {
+      harness = await makeStore();
+      store = harness.store;
+      wait = harness.advanceTime ?? sleep;
+    });
+    afterEach(async () => {
+      await harness.cleanup();
+    });
+
+    it('round-trips create, load and transcript', async () => {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      expect(await store.load(state.id)).toEqual(state);
+      expect(await store.transcript(state.id)).toEqual([greeting]);
+    });
+
+    it('hands out copies: changing a loaded state does not change the stored one', async () => {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      state.goalProgress = 0.99;
+      const loaded = (await store.load(state.id))!;
+      expect(loaded.goalProgress).toBe(0);
+      loaded.participants.character.mood.emotion = 'furious';
+      expect((await store.load(state.id))!.participants.character.mood.emotion).toBe(character.baselineMood.emotion);
+    });
+
+    it('answers null / empty for an unknown dialogue', async () => {
+      const id = randomUUID();
+      expect(await store.load(id)).toBeNull();
+      expect(await store.transcript(id)).toEqual([]);
+      expect(await store.turnResult(id, 'm-1')).toBeNull();
+      expect(await store.outcome(id)).toBeNull();
+      expect(await store.pendingEvents(id, 10)).toEqual([]);
+    });
+
+    it('refuses to create the same dialogue twice', async () => {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      await expect(store.create({ ...state, goalProgress: 0.5 }, greeting, events)).rejects.toThrow(/already exists/);
+      expect(await store.load(state.id)).toEqual(state);
+      expect(await store.pendingEvents(state.id, 10)).toHaveLength(1);
+    });
+
+    it('commits a turn: state, transcript and stored answer move together', async () => {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      const turn = turnOn(state, 'm-1');
+      expect(await store.commitTurn(turn)).toEqual({ ok: true });
+      const loaded = await store.load(state.id);
+      expect(loaded).toEqual(turn.state);
+      expect(loaded!.version).toBe(state.version + 1);
+      expect(await store.transcript(state.id)).toEqual([greeting, ...turn.newTurns]);
+      expect(await store.turnResult(state.id, 'm-1')).toEqual(turn.result);
+    });
+
+    it('writes nothing on a stale version', async () => {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      const first = turnOn(state, 'm-1');
+      await store.commitTurn(first);
+      const stale = turnOn(state, 'm-2', 'A different answer.');
+      expect(await store.commitTurn(stale)).toEqual({ ok: false, reason: 'version' });
+      expect(await store.load(state.id)).toEqual(first.state);
+      expect(await store.transcript(state.id)).toEqual([greeting, ...first.newTurns]);
+      expect(await store.turnResult(state.id, 'm-2')).toBeNull();
+      expect((await store.pendingEvents(state.id, 10)).map((e) => e.id)).toEqual([...events, ...first.events].map((e) => e.id));
+    });
+
+    it('applies a messageId once and keeps its first answer', async () => {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      const first = turnOn(state, 'm-1');
+      await store.commitTurn(first);
+      const again = turnOn(first.state, 'm-1', 'A second, different answer.');
+      expect(await store.commitTurn(again)).toEqual({ ok: false, reason: 'duplicate' });
+      expect(await store.turnResult(state.id, 'm-1')).toEqual(first.result);
+      expect(await store.load(state.id)).toEqual(first.state);
+      expect(await store.transcript(state.id)).toHaveLength(3);
+    });
+
+    it('lets exactly one of 10 concurrent commits on the same version through', async () => {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      const turns = Array.from({ length: 10 }, (_, i) => turnOn(state, `m-${i}`, `Answer ${i}.`));
+      const answers = await Promise.all(turns.map((t) => store.commitTurn(t)));
+      const winners = answers.flatMap((a, i) => (a.ok ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect(answers.filter((a) => !a.ok)).toEqual(Array(9).fill({ ok: false, reason: 'version' }));
+      const winner = turns[winners[0]!]!;
+      expect(await store.load(state.id)).toEqual(winner.state);
+      expect(await store.transcript(state.id)).toEqual([greeting, ...winner.newTurns]);
+      expect(await store.pendingEvents(state.id, 100)).toHaveLength(2);
+    });
+
+    it('rejects a commit whose state does not raise the version (a caller bug)', async () => {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      const turn = turnOn(state, 'm-1');
+      await expect(store.commitTurn({ ...turn, state: { ...turn.state, version: state.version } })).rejects.toThrow(/version/);
+      expect(await store.load(state.id)).toEqual(state);
+    });
+
+    it('answers missing when committing to an unknown dialogue', async () => {
+      const { state } = started();
+      expect(await store.commitTurn(turnOn(state, 'm-1'))).toEqual({ ok: false, reason: 'missing' });
+      expect(await store.turnResult(state.id, 'm-1')).toBeNull();
+      expect(await store.outboxDialogues(100)).not.toContain(state.id);
+    });
+
+    it('ends a dialogue: live state goes, the outcome stays readable, a second end is missing', async () => {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      const turn = turnOn(state, 'm-1');
+      await store.commitTurn(turn);
+      await store.lockTurn(state.id, 'm-2', 60_000);
+
+      expect(await store.end(ended(state))).toEqual({ ok: false, reason: 'version' });
+      expect(await store.load(state.id)).toEqual(turn.state);
+      expect(await store.outcome(state.id)).toBeNull();
+
+      const end = ended(turn.state);
+      expect(await store.end(end)).toEqual({ ok: true });
+      expect(await store.load(state.id)).toBeNull();
+      expect(await store.transcript(state.id)).toEqual([]);
+      expect(await store.outcome(state.id)).toEqual({ playerId: state.playerId, outcome: end.outcome });
+      expect(await store.lockTurn(state.id, 'm-3', 60_000)).toEqual({ acquired: true });
+      expect(await store.end(end)).toEqual({ ok: false, reason: 'missing' });
+      expect(await store.commitTurn(turnOn(turn.state, 'm-4'))).toEqual({ ok: false, reason: 'missing' });
+    });
+
+    it('holds the turn lock for one messageId until it is released by that messageId', async () => {
+      const { state } = started();
+      expect(await store.lockTurn(state.id, 'm-1', 60_000)).toEqual({ acquired: true });
+      expect(await store.lockTurn(state.id, 'm-2', 60_000)).toEqual({ acquired: false, heldBy: 'm-1' });
+      expect(await store.lockTurn(state.id, 'm-1', 60_000)).toEqual({ acquired: false, heldBy: 'm-1' });
+      await store.unlockTurn(state.id, 'm-2');
+      expect(await store.lockTurn(state.id, 'm-3', 60_000)).toEqual({ acquired: false, heldBy: 'm-1' });
+      await store.unlockTurn(state.id, 'm-1');
+      expect(await store.lockTurn(state.id, 'm-2', 60_000)).toEqual({ acquired: true });
+      // Locks are per dialogue.
+      expect(await store.lockTurn(randomUUID(), 'm-9', 60_000)).toEqual({ acquired: true });
+    });
+
+    it('lets the turn lock expire by itself', async () => {
+      const { state } = started();
+      expect(await store.lockTurn(state.id, 'm-crashed', 100)).toEqual({ acquired: true });
+      await wait(300);
+      expect(await store.lockTurn(state.id, 'm-next', 60_000)).toEqual({ acquired: true });
+    });
+
+    it('keeps events in order per dialogue until they are acked', async () => {
+      const { state, greeting, events } = started();
+      const other = started();
+      await store.create(state, greeting, events);
+      await store.create(other.state, other.greeting, other.events);
+      const t1 = turnOn(state, 'm-1');
+      await store.commitTurn(t1);
+      const t2 = turnOn(t1.state, 'm-2');
+      await store.commitTurn(t2);
+      const end = ended(t2.state);
+      await store.end(end);
+      const all = [...events, ...t1.events, ...t2.events, ...end.events];
+      const ids = all.map((e) => e.id);
+
+      expect((await store.outboxDialogues(100)).sort()).toEqual([state.id, other.state.id].sort());
+      expect(await store.pendingEvents(state.id, 100)).toEqual(all);
+      expect((await store.pendingEvents(state.id, 2)).map((e) => e.id)).toEqual(ids.slice(0, 2));
+
+      await store.ackOutbox(state.id, ids.slice(0, 2));
+      expect((await store.pendingEvents(state.id, 100)).map((e) => e.id)).toEqual(ids.slice(2));
+      // An id acked twice, or one that is not at the head, removes nothing.
+      await store.ackOutbox(state.id, [ids[0]!, ids[3]!]);
+      expect((await store.pendingEvents(state.id, 100)).map((e) => e.id)).toEqual(ids.slice(2));
+      expect(await store.outboxDialogues(100)).toContain(state.id);
+
+      await store.ackOutbox(state.id, ids.slice(2));
+      expect(await store.pendingEvents(state.id, 100)).toEqual([]);
+      expect(await store.outboxDialogues(100)).toEqual([other.state.id]);
+      await store.ackOutbox(other.state.id, other.events.map((e) => e.id));
+      expect(await store.outboxDialogues(100)).toEqual([]);
+      expect(await store.outboxDialogues(0)).toEqual([]);
+    });
+
+    it('caps live dialogues per player: a refused create writes nothing, an end frees a slot', async () => {
+      const cap = { maxActivePerPlayer: 2 };
+      const a = started('player-cap');
+      const b = started('player-cap');
+      expect(await store.create(a.state, a.greeting, a.events, cap)).toEqual({ ok: true });
+      expect(await store.create(b.state, b.greeting, b.events, cap)).toEqual({ ok: true });
+      expect(await store.activeDialogues('player-cap')).toBe(2);
+
+      const c = started('player-cap');
+      expect(await store.create(c.state, c.greeting, c.events, cap)).toEqual({ ok: false, reason: 'limit', active: 2 });
+      expect(await store.load(c.state.id)).toBeNull();
+      expect(await store.transcript(c.state.id)).toEqual([]);
+      expect(await store.pendingEvents(c.state.id, 10)).toEqual([]);
+      expect(await store.outboxDialogues(100)).not.toContain(c.state.id);
+      expect(await store.activeDialogues('player-cap')).toBe(2);
+
+      // Another player has their own count; no cap given, no cap applied.
+      const other = started('player-other');
+      expect(await store.create(other.state, other.greeting, other.events, cap)).toEqual({ ok: true });
+      const uncapped = started('player-cap');
+      expect(await store.create(uncapped.state, uncapped.greeting, uncapped.events)).toEqual({ ok: true });
+      expect(await store.activeDialogues('player-cap')).toBe(3);
+
+      // A turn does not change the count; an end frees a slot (but 3 live is still over the cap of 2).
+      const turn = turnOn(a.state, 'm-1');
+      expect(await store.commitTurn(turn)).toEqual({ ok: true });
+      expect(await store.end(ended(turn.state))).toEqual({ ok: true });
+      expect(await store.activeDialogues('player-cap')).toBe(2);
+      expect(await store.create(c.state, c.greeting, c.events, cap)).toEqual({ ok: false, reason: 'limit', active: 2 });
+      expect(await store.end(ended(b.state))).toEqual({ ok: true });
+      expect(await store.create(c.state, c.greeting, c.events, cap)).toEqual({ ok: true });
+      expect(await store.load(c.state.id)).toEqual(c.state);
+      expect(await store.activeDialogues('player-cap')).toBe(2);
+      expect(await store.activeDialogues('player-nobody')).toBe(0);
+    });
+
+    it('counts atomically: of 12 concurrent creates under a cap of 3, exactly 3 succeed', async () => {
+      const dialogues = Array.from({ length: 12 }, () => started('player-race'));
+      const answers = await Promise.all(dialogues.map((d) => store.create(d.state, d.greeting, d.events, { maxActivePerPlayer: 3 })));
+      expect(answers.filter((a) => a.ok)).toHaveLength(3);
+      expect(answers.filter((a) => !a.ok)).toEqual(Array(9).fill({ ok: false, reason: 'limit', active: 3 }));
+      expect(await store.activeDialogues('player-race')).toBe(3);
+      const loaded = await Promise.all(dialogues.map((d) => store.load(d.state.id)));
+      expect(loaded.filter((l) => l !== null)).toHaveLength(3);
+    });
+
+    it('keeps the hot state the same size however long the dialogue grows', async () => {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      let current = state;
+      let sizeOnceWindowFull = 0;
+      for (let n = 1; n <= 200; n++) {
+        const turn = turnOn(current, `m-${n}`);
+        expect(await store.commitTurn(turn)).toEqual({ ok: true });
+        current = turn.state;
+        // From here on the recent-turns window is full; only the transcript may keep growing.
+        if (n === RECENT_TURNS_WINDOW) sizeOnceWindowFull = JSON.stringify(await store.load(state.id)).length;
+      }
+      const sizeAfter200 = JSON.stringify(await store.load(state.id)).length;
+      expect(await store.transcript(state.id)).toHaveLength(401);
+      // A few more digits in seq numbers, never more turns: one more turn would add ~150 bytes.
+      expect(sizeAfter200 - sizeOnceWindowFull).toBeLessThan(100);
+    });
+  });
+}
+
+/**
+ * Idle expiry, run against every adapter with a 1 s TTL: the deadline moves with each commit, an
+ * expired dialogue is listed, and `expire` ends it exactly once, never while a turn holds the lock
+ * or before the deadline.
+ */
+export function describeDialogueExpiryContract(name: string, makeStore: (ttlSeconds: number) => Promise<DialogueStoreHarness>): void {
+  describe(`DialogueStore expiry contract: ${name}`, () => {
+    let store: DialogueStore;
+    let harness: DialogueStoreHarness;
+    let wait: (ms: number) => Promise<void>;
+
+    beforeEach(async () => {
+      harness = await makeStore(1);
+      store = harness.store;
+      wait = harness.advanceTime ?? sleep;
+    });
+    afterEach(async () => {
+      await harness.cleanup();
+    });
+
+    const timedOut = (state: DialogueState) => {
+      const { outcome, events } = endDialogue(state, { character, summary: 'Nobody spoke.', endedBy: 'timeout' }, ctx(state.turnCount + 2));
+      return { dialogueId: state.id, playerId: state.playerId, expectedVersion: state.version, outcome, events };
+    };
+
+    it('lists a dialogue only once it is idle past its deadline, and a commit moves the deadline', async () => {
+      const a = started();
+      await store.create(a.state, a.greeting, a.events);
+      expect(await store.expiredDialogues(10)).toEqual([]);
+      expect(await store.expire(timedOut(a.state))).toEqual({ ok: false, reason: 'active' });
+      await wait(700);
+      const turn = turnOn(a.state, 'm-1');
+      expect(await store.commitTurn(turn)).toEqual({ ok: true });
+      await wait(700);
+      expect(await store.expiredDialogues(10)).toEqual([]);
+      await wait(500);
+      expect(await store.expiredDialogues(10)).toEqual([a.state.id]);
+    });
+
+    it('expires exactly once among concurrent sweepers; the outcome and one resolve event remain', async () => {
+      const a = started();
+      await store.create(a.state, a.greeting, a.events);
+      await store.ackOutbox(a.state.id, a.events.map((e) => e.id));
+      await wait(1_100);
+      const results = await Promise.all(Array.from({ length: 5 }, () => store.expire(timedOut(a.state))));
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual(['missing', 'missing', 'missing', 'missing']);
+      expect(await store.load(a.state.id)).toBeNull();
+      expect((await store.outcome(a.state.id))?.outcome.endedBy).toBe('timeout');
+      expect((await store.pendingEvents(a.state.id, 10)).map((e) => e.type)).toEqual(['dialogue.resolve']);
+      expect(await store.expiredDialogues(10)).toEqual([]);
+    });
+
+    it('does not expire a dialogue while a turn holds its lock, nor at a stale version', async () => {
+      const a = started();
+      await store.create(a.state, a.greeting, a.events);
+      await store.lockTurn(a.state.id, 'm-1', 60_000);
+      await wait(1_100);
+      expect(await store.expire(timedOut(a.state))).toEqual({ ok: false, reason: 'active' });
+      await store.unlockTurn(a.state.id, 'm-1');
+      expect(await store.expire({ ...timedOut(a.state), expectedVersion: 7 })).toEqual({ ok: false, reason: 'version' });
+      expect(await store.load(a.state.id)).not.toBeNull();
+      expect(await store.expire(timedOut(a.state))).toEqual({ ok: true });
+    });
+
+    it('expiring a dialogue frees its slot under the per-player cap', async () => {
+      const cap = { maxActivePerPlayer: 1 };
+      const a = started('player-idle');
+      expect(await store.create(a.state, a.greeting, a.events, cap)).toEqual({ ok: true });
+      const b = started('player-idle');
+      expect(await store.create(b.state, b.greeting, b.events, cap)).toEqual({ ok: false, reason: 'limit', active: 1 });
+      await wait(1_100);
+      expect(await store.expire(timedOut(a.state))).toEqual({ ok: true });
+      expect(await store.activeDialogues('player-idle')).toBe(0);
+      expect(await store.create(b.state, b.greeting, b.events, cap)).toEqual({ ok: true });
+    });
+
+    it('a player end removes the dialogue from the expiry list', async () => {
+      const a = started();
+      await store.create(a.state, a.greeting, a.events);
+      expect(await store.end(ended(a.state))).toEqual({ ok: true });
+      await wait(1_100);
+      expect(await store.expiredDialogues(10)).toEqual([]);
+    });
+  });
+}

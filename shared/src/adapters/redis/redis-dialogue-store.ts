@@ -1,0 +1,442 @@
+import Redis from 'ioredis';
+import type { DialogueState, Outcome, Turn, TurnResult } from '../../domain/dialogue';
+import type { ParleyEvent } from '../../domain/events';
+import type { CommitResult, CreateResult, DialogueStore, ExpireResult, TurnCommit } from '../../ports/dialogue-store';
+import { dialogueKeys, type DialogueKeys } from './dialogue-keys';
+import { EXPIRY_GRACE_SECONDS, assertVersionAdvances } from '../memory/memory-dialogue-store';
+import { asStoreCall } from './redis-failure';
+
+/*
+ * Each write is one Lua script, so it is atomic and a compare-and-set on the version. The version
+ * lives in its own hash field (`v`) next to the state JSON (`s`): the check is a string compare,
+ * no JSON is decoded, and no script ever reads the transcript, so a commit costs the same on
+ * turn 2 and turn 2000.
+ */
+
+/** Milliseconds on the Redis clock: every replica reads the same one (Redis 7 replicates script effects). */
+const NOW_MS = `
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/**
+ * KEYS: player set. ARGV: statePrefix, stateSuffix. The player's live dialogues: members whose state
+ * key is gone (outlived without a sweeper) are pruned, so they never hold a slot.
+ */
+const COUNT_LIVE = `
+local function countLive(set, before, after)
+  local live = 0
+  for _, id in ipairs(redis.call('SMEMBERS', set)) do
+    if redis.call('EXISTS', before .. id .. after) == 1 then live = live + 1
+    else redis.call('SREM', set, id) end
+  end
+  return live
+end
+`;
+
+/**
+ * KEYS: state, transcript, outbox, index, expiry, player set.
+ * ARGV: version, state, greeting, keyTtl, dialogueId, idleMs, maxActive (0 = no cap), statePrefix, stateSuffix, ...events
+ * Answers {1} created, {0} the id exists, {-1, active} the player is at the cap (nothing written).
+ */
+const CREATE = `${NOW_MS}${COUNT_LIVE}
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+local max = tonumber(ARGV[7])
+if max > 0 then
+  local active = countLive(KEYS[6], ARGV[8], ARGV[9])
+  if active >= max then return {-1, active} end
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 's', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('DEL', KEYS[2])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('ZADD', KEYS[5], nowMs() + tonumber(ARGV[6]), ARGV[5])
+redis.call('SADD', KEYS[6], ARGV[5])
+redis.call('EXPIRE', KEYS[6], ARGV[4])
+for i = 10, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
+if #ARGV >= 10 then redis.call('SADD', KEYS[4], ARGV[5]) end
+return {1}
+`;
+
+/** KEYS: player set. ARGV: statePrefix, stateSuffix. */
+const ACTIVE = `${COUNT_LIVE}
+return countLive(KEYS[1], ARGV[1], ARGV[2])
+`;
+
+/**
+ * KEYS: state, transcript, result, outbox, index, expiry, player set.
+ * ARGV: expectedVersion, newVersion, state, result, keyTtl, dialogueId, idleMs, turnCount, ...turns, ...events
+ */
+const COMMIT_TURN = `${NOW_MS}
+local version = redis.call('HGET', KEYS[1], 'v')
+if not version then return 'missing' end
+if redis.call('EXISTS', KEYS[3]) == 1 then return 'duplicate' end
+if version ~= ARGV[1] then return 'version' end
+local ttl = ARGV[5]
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ttl)
+local turns = tonumber(ARGV[8])
+for i = 9, 8 + turns do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+redis.call('EXPIRE', KEYS[2], ttl)
+redis.call('SET', KEYS[3], ARGV[4], 'EX', ttl)
+redis.call('ZADD', KEYS[6], nowMs() + tonumber(ARGV[7]), ARGV[6])
+-- The player's set lives as long as their longest-lived dialogue.
+redis.call('EXPIRE', KEYS[7], ttl)
+for i = 9 + turns, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+if #ARGV >= 9 + turns then redis.call('SADD', KEYS[5], ARGV[6]) end
+return 'ok'
+`;
+
+/**
+ * KEYS: state, transcript, lock, outcome, outbox, index, expiry, player set.
+ * ARGV: expectedVersion, outcome, ttl, dialogueId, onlyIfExpired ('1' or '0'), ...events
+ * With onlyIfExpired the dialogue ends only while it is past its deadline and no turn holds the
+ * lock: a sweeper on another replica, or a player who just came back, wins the race cleanly.
+ */
+const END = `${NOW_MS}
+local version = redis.call('HGET', KEYS[1], 'v')
+if not version then
+  redis.call('ZREM', KEYS[7], ARGV[4])
+  redis.call('SREM', KEYS[8], ARGV[4])
+  return 'missing'
+end
+if version ~= ARGV[1] then return 'version' end
+if ARGV[5] == '1' then
+  local deadline = redis.call('ZSCORE', KEYS[7], ARGV[4])
+  if deadline and tonumber(deadline) > nowMs() then return 'active' end
+  if redis.call('EXISTS', KEYS[3]) == 1 then return 'active' end
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('ZREM', KEYS[7], ARGV[4])
+redis.call('SREM', KEYS[8], ARGV[4])
+redis.call('SET', KEYS[4], ARGV[2], 'EX', ARGV[3])
+for i = 6, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
+if #ARGV >= 6 then redis.call('SADD', KEYS[6], ARGV[4]) end
+return 'ok'
+`;
+
+/**
+ * KEYS: expiry. ARGV: limit, statePrefix, stateSuffix. Ids past their deadline whose state still
+ * exists; ids whose keys are gone (nothing left to resolve) leave the index.
+ */
+const EXPIRED = `${NOW_MS}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', nowMs(), 'LIMIT', 0, tonumber(ARGV[1]))
+local live = {}
+for _, id in ipairs(ids) do
+  if redis.call('EXISTS', ARGV[2] .. id .. ARGV[3]) == 1 then table.insert(live, id)
+  else redis.call('ZREM', KEYS[1], id) end
+end
+return live
+`;
+
+/** KEYS: lock. ARGV: messageId, ttlMs. Answers {1} or {0, holder}; one script so the holder read cannot race its expiry. */
+const LOCK_TURN = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
+return {0, redis.call('GET', KEYS[1])}
+`;
+
+/** KEYS: lock. ARGV: messageId. Only the holder may release. */
+const UNLOCK_TURN = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/**
+ * KEYS: outbox, index. ARGV: dialogueId, ...eventIds. Pops head events while their id is listed:
+ * an id already acked (by another publisher) or not at the head is ignored, never removed from
+ * the middle. Decodes only the events it pops.
+ */
+const ACK_OUTBOX = `
+local acked = {}
+for i = 2, #ARGV do acked[ARGV[i]] = true end
+while true do
+  local head = redis.call('LINDEX', KEYS[1], 0)
+  if not head then break end
+  local id = cjson.decode(head)['id']
+  if not acked[id] then break end
+  acked[id] = nil
+  redis.call('LPOP', KEYS[1])
+end
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
+return 0
+`;
+
+type Scripts = {
+  parleyCreate(...args: Array<string | number>): Promise<[1] | [0] | [-1, number]>;
+  parleyActive(...args: Array<string | number>): Promise<number>;
+  parleyCommitTurn(...args: Array<string | number>): Promise<'ok' | 'missing' | 'duplicate' | 'version'>;
+  parleyEnd(...args: Array<string | number>): Promise<'ok' | 'missing' | 'version' | 'active'>;
+  parleyExpired(...args: Array<string | number>): Promise<string[]>;
+  parleyLockTurn(...args: Array<string | number>): Promise<[1] | [0, string]>;
+  parleyUnlockTurn(...args: Array<string | number>): Promise<number>;
+  parleyAckOutbox(...args: Array<string | number>): Promise<number>;
+};
+
+const SCRIPTS: Array<[keyof Scripts, number, string]> = [
+  ['parleyCreate', 6, CREATE],
+  ['parleyActive', 1, ACTIVE],
+  ['parleyCommitTurn', 7, COMMIT_TURN],
+  ['parleyEnd', 8, END],
+  ['parleyExpired', 1, EXPIRED],
+  ['parleyLockTurn', 1, LOCK_TURN],
+  ['parleyUnlockTurn', 1, UNLOCK_TURN],
+  ['parleyAckOutbox', 2, ACK_OUTBOX],
+];
+
+export type RedisDialogueStoreOptions = {
+  /** An ioredis client without its own `keyPrefix`; owned by the caller unless `ownsConnection`. */
+  redis: Redis;
+  /** Prepended to every key, separator included (e.g. `parley:`). */
+  keyPrefix: string;
+  ttlSeconds: number;
+  ownsConnection?: boolean;
+};
+
+/**
+ * Dialogues in Redis. Every Redis failure (refused, timed out, closed, script error) surfaces as
+ * `StoreUnavailable` with the ioredis error as its cause.
+ */
+export class RedisDialogueStore implements DialogueStore {
+  private readonly redis: Redis;
+  private readonly scripts: Scripts;
+  private readonly keys: DialogueKeys;
+  private readonly ttlSeconds: number;
+  private readonly ownsConnection: boolean;
+
+  constructor(options: RedisDialogueStoreOptions) {
+    if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds <= 0) {
+      throw new Error(`RedisDialogueStore: ttlSeconds must be a positive integer, got ${options.ttlSeconds}`);
+    }
+    this.redis = options.redis;
+    this.keys = dialogueKeys(options.keyPrefix);
+    this.ttlSeconds = options.ttlSeconds;
+    this.ownsConnection = options.ownsConnection ?? false;
+    // defineCommand sends EVALSHA and falls back to EVAL once per connection; names are ours, so
+    // sharing a caller's client with other code is safe.
+    for (const [name, numberOfKeys, lua] of SCRIPTS) {
+      this.redis.defineCommand(name, { numberOfKeys, lua });
+    }
+    this.scripts = this.redis as unknown as Scripts;
+  }
+
+  /**
+   * A client that this store owns (closed by `close`). It connects at once, and while it has never
+   * been ready commands wait in the offline queue (start-up does not race the connection); after the
+   * first `ready` the queue is switched off, so during an outage each call fails at once with
+   * `StoreUnavailable` (503, retryable) instead of piling up behind a dead socket while players wait.
+   * `maxRetriesPerRequest: 2` bounds how long a command already sent survives reconnects;
+   * `commandTimeout` bounds a Redis that accepts the connection but does not answer.
+   * Reconnects go on in the background with a capped backoff, so the store heals by itself.
+   */
+  static connect(url: string, opts: { keyPrefix: string; ttlSeconds: number; commandTimeoutMs?: number }): RedisDialogueStore {
+    const redis = new Redis(url, {
+      lazyConnect: false,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: 2,
+      connectTimeout: 2_000,
+      // ioredis arms this timer on disconnect even for a socket already closed (Redis down): keep it
+      // short so a process that closes the store is not held open for it.
+      disconnectTimeout: 300,
+      commandTimeout: opts.commandTimeoutMs ?? 2_000,
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    });
+    redis.once('ready', () => {
+      redis.options.enableOfflineQueue = false;
+    });
+    // Connection errors reach callers through each command (as StoreUnavailable) and `ping`
+    // (readiness); without a listener ioredis would print every reconnect failure.
+    redis.on('error', () => {});
+    return new RedisDialogueStore({ redis, keyPrefix: opts.keyPrefix, ttlSeconds: opts.ttlSeconds, ownsConnection: true });
+  }
+
+  async create(state: DialogueState, greeting: Turn, events: ParleyEvent[], options: { maxActivePerPlayer?: number } = {}): Promise<CreateResult> {
+    const k = this.keys;
+    const [before, after] = this.stateKeyParts();
+    const answer = await this.call(() =>
+      this.scripts.parleyCreate(
+        k.state(state.id),
+        k.transcript(state.id),
+        k.outbox(state.id),
+        k.outboxIndex(),
+        k.expiryIndex(),
+        k.playerDialogues(state.playerId),
+        String(state.version),
+        JSON.stringify(state),
+        JSON.stringify(greeting),
+        this.keyTtlSeconds(),
+        state.id,
+        this.ttlSeconds * 1000,
+        Math.max(0, options.maxActivePerPlayer ?? 0),
+        before,
+        after,
+        ...events.map((e) => JSON.stringify(e)),
+      ),
+    );
+    if (answer[0] === -1) return { ok: false, reason: 'limit', active: answer[1] };
+    if (answer[0] !== 1) throw new Error(`dialogue ${state.id} already exists`);
+    return { ok: true };
+  }
+
+  async activeDialogues(playerId: string): Promise<number> {
+    const [before, after] = this.stateKeyParts();
+    return this.call(() => this.scripts.parleyActive(this.keys.playerDialogues(playerId), before, after));
+  }
+
+  /** The state key around a dialogue id, for scripts that build it from ids they read. */
+  private stateKeyParts(): [string, string] {
+    const marker = '\u0000';
+    return this.keys.state(marker).split(marker) as [string, string];
+  }
+
+  async load(dialogueId: string): Promise<DialogueState | null> {
+    const json = await this.call(() => this.redis.hget(this.keys.state(dialogueId), 's'));
+    return json === null ? null : decode<DialogueState>(json);
+  }
+
+  async transcript(dialogueId: string): Promise<Turn[]> {
+    const items = await this.call(() => this.redis.lrange(this.keys.transcript(dialogueId), 0, -1));
+    return items.map((json) => decode<Turn>(json));
+  }
+
+  async lockTurn(dialogueId: string, messageId: string, ttlMs: number): Promise<{ acquired: true } | { acquired: false; heldBy: string }> {
+    const answer = await this.call(() => this.scripts.parleyLockTurn(this.keys.turnLock(dialogueId), messageId, Math.max(1, Math.ceil(ttlMs))));
+    return answer[0] === 1 ? { acquired: true } : { acquired: false, heldBy: answer[1] };
+  }
+
+  async unlockTurn(dialogueId: string, messageId: string): Promise<void> {
+    await this.call(() => this.scripts.parleyUnlockTurn(this.keys.turnLock(dialogueId), messageId));
+  }
+
+  async turnResult(dialogueId: string, messageId: string): Promise<TurnResult | null> {
+    const json = await this.call(() => this.redis.get(this.keys.turnResult(dialogueId, messageId)));
+    return json === null ? null : decode<TurnResult>(json);
+  }
+
+  async commitTurn(commit: TurnCommit): Promise<CommitResult> {
+    assertVersionAdvances(commit.state.version, commit.expectedVersion);
+    const id = commit.state.id;
+    const k = this.keys;
+    const answer = await this.call(() =>
+      this.scripts.parleyCommitTurn(
+        k.state(id),
+        k.transcript(id),
+        k.turnResult(id, commit.messageId),
+        k.outbox(id),
+        k.outboxIndex(),
+        k.expiryIndex(),
+        k.playerDialogues(commit.state.playerId),
+        String(commit.expectedVersion),
+        String(commit.state.version),
+        JSON.stringify(commit.state),
+        JSON.stringify(commit.result),
+        this.keyTtlSeconds(),
+        id,
+        this.ttlSeconds * 1000,
+        commit.newTurns.length,
+        ...commit.newTurns.map((t) => JSON.stringify(t)),
+        ...commit.events.map((e) => JSON.stringify(e)),
+      ),
+    );
+    return answer === 'ok' ? { ok: true } : { ok: false, reason: answer };
+  }
+
+  async end(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<CommitResult> {
+    const answer = await this.runEnd(commit, false);
+    return answer === 'ok' ? { ok: true } : { ok: false, reason: answer === 'active' ? 'version' : answer };
+  }
+
+  async expiredDialogues(limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const [before, after] = this.stateKeyParts();
+    return this.call(() => this.scripts.parleyExpired(this.keys.expiryIndex(), limit, before, after));
+  }
+
+  async expire(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<ExpireResult> {
+    const answer = await this.runEnd(commit, true);
+    return answer === 'ok' ? { ok: true } : { ok: false, reason: answer };
+  }
+
+  private runEnd(
+    commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] },
+    onlyIfExpired: boolean,
+  ): Promise<'ok' | 'missing' | 'version' | 'active'> {
+    const id = commit.dialogueId;
+    const k = this.keys;
+    return this.call(() =>
+      this.scripts.parleyEnd(
+        k.state(id),
+        k.transcript(id),
+        k.turnLock(id),
+        k.outcome(id),
+        k.outbox(id),
+        k.outboxIndex(),
+        k.expiryIndex(),
+        k.playerDialogues(commit.playerId),
+        String(commit.expectedVersion),
+        JSON.stringify({ playerId: commit.playerId, outcome: commit.outcome }),
+        this.ttlSeconds,
+        id,
+        onlyIfExpired ? '1' : '0',
+        ...commit.events.map((e) => JSON.stringify(e)),
+      ),
+    );
+  }
+
+  /** Live keys outlive the idle deadline, so they are still there when a sweeper resolves the dialogue. */
+  private keyTtlSeconds(): number {
+    return this.ttlSeconds + EXPIRY_GRACE_SECONDS;
+  }
+
+  async outcome(dialogueId: string): Promise<{ playerId: string; outcome: Outcome } | null> {
+    const json = await this.call(() => this.redis.get(this.keys.outcome(dialogueId)));
+    return json === null ? null : decode<{ playerId: string; outcome: Outcome }>(json);
+  }
+
+  async outboxDialogues(limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    // Random members: publishers on several pods spread over the backlog instead of all taking the same head.
+    return this.call(() => this.redis.srandmember(this.keys.outboxIndex(), limit));
+  }
+
+  async pendingEvents(dialogueId: string, limit: number): Promise<ParleyEvent[]> {
+    if (limit <= 0) return [];
+    const items = await this.call(() => this.redis.lrange(this.keys.outbox(dialogueId), 0, limit - 1));
+    return items.map((json) => decode<ParleyEvent>(json));
+  }
+
+  async ackOutbox(dialogueId: string, eventIds: string[]): Promise<void> {
+    await this.call(() => this.scripts.parleyAckOutbox(this.keys.outbox(dialogueId), this.keys.outboxIndex(), dialogueId, ...eventIds));
+  }
+
+  async ping(): Promise<void> {
+    await this.call(() => this.redis.ping());
+  }
+
+  async close(): Promise<void> {
+    if (!this.ownsConnection) return;
+    // QUIT lets replies in flight arrive; a client that is not connected has nothing to wait for
+    // (and a QUIT queued behind a dead socket would wait for a reconnect that may never come).
+    if (this.redis.status !== 'ready') {
+      this.redis.disconnect();
+      return;
+    }
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+
+  /** The one place a Redis failure becomes a domain error. */
+  private call<T>(run: () => Promise<T>): Promise<T> {
+    return asStoreCall('dialogue store', run);
+  }
+}
+
+/** Only this adapter writes these keys, from values the domain built; they are not re-validated on read. */
+function decode<T>(json: string): T {
+  return JSON.parse(json) as T;
+}

@@ -1,0 +1,42 @@
+import { Redis } from 'ioredis';
+import type { SeenEvents } from '../../ports/seen-events';
+import { asStoreCall } from './redis-failure';
+
+const DEFAULT_TTL_SECONDS = 3 * 24 * 3600;
+
+/** `SeenEvents` shared by every pod: one SET NX EX per event id. */
+export class RedisSeenEvents implements SeenEvents {
+  private readonly ttlSeconds: number;
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: { keyPrefix: string; ttlSeconds?: number },
+  ) {
+    this.ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+  }
+
+  static connect(url: string, options: { keyPrefix: string; ttlSeconds?: number }): RedisSeenEvents {
+    return new RedisSeenEvents(new Redis(url, { maxRetriesPerRequest: 2 }), options);
+  }
+
+  /** Give each subscriber its own `keyPrefix`: each must see every event once. */
+  static key(prefix: string, eventId: string): string {
+    return `${prefix}seen:${eventId}`;
+  }
+
+  async firstTime(eventId: string): Promise<boolean> {
+    const set = await this.call('firstTime', () => this.redis.set(RedisSeenEvents.key(this.options.keyPrefix, eventId), '1', 'EX', this.ttlSeconds, 'NX'));
+    return set === 'OK';
+  }
+
+  async ping(): Promise<void> {
+    await this.call('ping', () => this.redis.ping());
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return asStoreCall(`seen events (${what})`, run);
+  }
+}
