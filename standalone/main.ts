@@ -8,6 +8,7 @@ import { createLogger, eventSource, readConfig } from '../shared/src';
 import { DialogueConfigSchema } from '../shared/src/config';
 import { createHttpApp } from '../shared/src/http/create-app';
 import { serve } from '../shared/src/http/serve';
+import { processMetrics } from '../shared/src/adapters/prometheus/prom-metrics';
 import { runMain } from '../shared/src/composition/run-main';
 import { createDialogueRuntime, createEventPublisher } from '../shared/src/composition/runtime';
 import { InProcessEventBus } from '../shared/src/adapters/memory/in-process-event-bus';
@@ -53,6 +54,6 @@ runMain('parley', async (logger) => {
   routes.unshift(openApiRoute('standalone'));
   if (bus) routes.push(devEventsRoute(bus, runtime.access.auth));
   routes.push(playgroundRoute(join(__dirname, '..', 'playground')));
-  const app = createHttpApp({ logger, readiness: runtime.readiness, routes });
+  const app = createHttpApp({ logger, metrics: processMetrics(), readiness: runtime.readiness, routes });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 });

@@ -1,3 +1,4 @@
+import type { HttpMetrics } from '../../shared/src/http/request-context';
 import { timingSafeEqual } from 'node:crypto';
 import { API_ROUTES } from '../../shared/src/api/api-routes';
 import { openApiRoute } from '../../shared/src/http/openapi-route';
@@ -79,9 +80,10 @@ export function createRoutes(gateway: AiClient, options: { serviceToken?: string
   return router;
 }
 
-export function createApp(deps: { gateway: AiClient; logger: Logger; readiness?: ReadinessChecks; serviceToken?: string }) {
+export function createApp(deps: { gateway: AiClient; logger: Logger; readiness?: ReadinessChecks; serviceToken?: string; metrics?: HttpMetrics }) {
   return createHttpApp({
     logger: deps.logger,
+    metrics: deps.metrics,
     readiness: deps.readiness ?? { ai: () => deps.gateway.ping() },
     routes: [createRoutes(deps.gateway, { logger: deps.logger, ...(deps.serviceToken ? { serviceToken: deps.serviceToken } : {}) }), openApiRoute('ai-generate')],
   });

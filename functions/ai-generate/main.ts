@@ -26,6 +26,7 @@ runMain(FUNCTION_NAME, async (logger) => {
   const app = createApp({
     gateway,
     logger,
+    metrics: processMetrics(),
     // The broker is degraded, not fatal: AI calls go on while it is down.
     readiness: { ai: () => gateway.ping(), ...(publisher ? { events: brokerReadiness(publisher) } : {}) },
     ...(config.AI_SERVICE_TOKEN ? { serviceToken: config.AI_SERVICE_TOKEN } : {}),

@@ -1,3 +1,4 @@
+import type { HttpMetrics } from '../../shared/src/http/request-context';
 import { Router } from 'express';
 import { API_ROUTES } from '../../shared/src/api/api-routes';
 import { openApiRoute } from '../../shared/src/http/openapi-route';
@@ -16,10 +17,11 @@ export function createRoutes(service: AnalyticsService, options: { serviceToken?
 }
 
 /** The dialogue-analytics function: the report route, the CloudEvent receiver, health; never listens. */
-export function createApp(deps: { service: AnalyticsService; logger: Logger; readiness: ReadinessChecks; serviceToken?: string }) {
+export function createApp(deps: { service: AnalyticsService; logger: Logger; readiness: ReadinessChecks; serviceToken?: string; metrics?: HttpMetrics }) {
   const guard = deps.serviceToken ? { serviceToken: deps.serviceToken } : {};
   return createHttpApp({
     logger: deps.logger,
+    metrics: deps.metrics,
     readiness: deps.readiness,
     routes: [createRoutes(deps.service, guard), cloudEventRoute(deps.service.handle, guard), openApiRoute('dialogue-analytics')],
   });

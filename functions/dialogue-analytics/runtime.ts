@@ -1,3 +1,4 @@
+import { processMetrics } from '../../shared/src/adapters/prometheus/prom-metrics';
 import {
   MemoryAnalyticsStore,
   ParleyError,
@@ -57,7 +58,7 @@ export async function createAnalyticsRuntime(config: Config, logger: Logger) {
     await store.close();
     throw err;
   }
-  const app = createApp({ service, logger, readiness: { analyticsStore: () => store.ping() }, ...(config.SUBSCRIBER_TOKEN ? { serviceToken: config.SUBSCRIBER_TOKEN } : {}) });
+  const app = createApp({ service, logger, metrics: processMetrics(), readiness: { analyticsStore: () => store.ping() }, ...(config.SUBSCRIBER_TOKEN ? { serviceToken: config.SUBSCRIBER_TOKEN } : {}) });
   return {
     app,
     service,

@@ -1,3 +1,4 @@
+import { processMetrics } from '../../shared/src/adapters/prometheus/prom-metrics';
 import { MemorySeenEvents, RedisSeenEvents, consumeEvents, type Logger, type SeenEvents } from '../../shared/src';
 import { createApp } from './app';
 import type { Config } from './config';
@@ -32,7 +33,7 @@ export async function createLogRuntime(config: Config, logger: Logger) {
     await seen.close();
     throw err;
   }
-  const app = createApp({ handler, logger, readiness: { seenEvents: () => seen.ping() }, ...(config.SUBSCRIBER_TOKEN ? { serviceToken: config.SUBSCRIBER_TOKEN } : {}) });
+  const app = createApp({ handler, logger, metrics: processMetrics(), readiness: { seenEvents: () => seen.ping() }, ...(config.SUBSCRIBER_TOKEN ? { serviceToken: config.SUBSCRIBER_TOKEN } : {}) });
   return {
     app,
     async close() {

@@ -1,3 +1,4 @@
+import type { HttpMetrics } from '../../shared/src/http/request-context';
 import { Router } from 'express';
 import { API_ROUTES } from '../../shared/src/api/api-routes';
 import { openApiRoute } from '../../shared/src/http/openapi-route';
@@ -48,6 +49,6 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
   return router;
 }
 
-export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess }) {
-  return createHttpApp({ logger: options.logger, readiness: options.readiness, routes: [createRoutes(deps, options), openApiRoute('dialogue-message')] });
+export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics?: HttpMetrics }) {
+  return createHttpApp({ logger: options.logger, readiness: options.readiness, metrics: options.metrics, routes: [createRoutes(deps, options), openApiRoute('dialogue-message')] });
 }

@@ -37,8 +37,9 @@ export { parseCloudEventRequest, type IncomingHeaders } from './adapters/cloudev
 export type { AiProvider, ProviderCallOptions, TextChunk, StructuredTaskName } from './ports/ai-provider';
 export { ruleBasedAppraisal, strategyEffect, type AppraiseInput, type StrategyEffect } from './domain/rule-appraisal';
 export { mulberry32, seedFromText, scriptedReply, scriptedOptions, scriptedSummary, scriptedText } from './domain/scripted-lines';
-export { ScriptedProvider, estimateTokens, wordChunks } from './adapters/ai/scripted-provider';
-export { OpenAiProvider, buildMessages, type OpenAiProviderOptions } from './adapters/ai/openai-provider';
+export { ScriptedProvider, wordChunks } from './adapters/ai/scripted-provider';
+export { buildMessages, estimateTokens, type ChatMessage } from './adapters/ai/prompts';
+export { OpenAiProvider, type OpenAiProviderOptions } from './adapters/ai/openai-provider';
 export { createAiProvider, createAiProviders, aiProviderChain, aiProviderKind, DEFAULT_OPENAI_MODEL, type AiProviderConfig } from './adapters/ai/provider-from-config';
 export { AiGateway, taskSpec } from './ai-gateway/ai-gateway';
 export { HttpAiClient, readSseFrames } from './adapters/ai/http-ai-client';
@@ -46,7 +47,8 @@ export { HttpAiClient, readSseFrames } from './adapters/ai/http-ai-client';
 // ---- http kit and config ----
 export { createHttpApp, DEFAULT_BODY_LIMIT, type ReadinessChecks } from './http/create-app';
 export { errorMiddleware, toParleyError } from './http/error-middleware';
-export { createLogger, type Logger } from './observability/logger';
+export { createLogger } from './observability/logger';
+export type { Logger } from './ports/logger';
 export { openSse, wantsEventStream, abortOnClientGone, type SseWriter } from './http/sse';
 export { serve } from './http/serve';
 export { parseInput } from './domain/parse-input';

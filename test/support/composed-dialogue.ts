@@ -1,3 +1,4 @@
+import { processMetrics } from '../../shared/src/adapters/prometheus/prom-metrics';
 import { randomUUID } from 'node:crypto';
 import { InProcessEventBus, createLogger, readConfig, type ParleyEvent } from '../../shared/src';
 import { DialogueConfigSchema } from '../../shared/src/config';
@@ -34,7 +35,7 @@ export async function startComposedDialogue(env: Record<string, string> = {}) {
     events.push(event);
   });
   const runtime = await createDialogueRuntime(config, { functionName: 'dialogue-message', logger, publisher: bus });
-  const options = { logger, readiness: runtime.readiness, access: runtime.access };
+  const options = { logger, readiness: runtime.readiness, access: runtime.access, metrics: processMetrics() };
   const servers = {
     start: await listen(startApp(runtime.deps, options)),
     message: await listen(messageApp(runtime.deps, options)),

@@ -12,7 +12,7 @@ import {
 } from '../domain/ai-tasks';
 import { AiFailed, AiTimeout, AiUnavailable, Aborted, BadRequest, ParleyError, UnknownTask } from '../domain/errors';
 import { buildEvent, TraceparentSchema } from '../domain/events';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../ports/logger';
 import { parseInput } from '../domain/parse-input';
 import type { AiCallOptions, AiClient, AiStreamEvent } from '../ports/ai-client';
 import type { AiProvider, FinishReason, StructuredTaskName } from '../ports/ai-provider';

@@ -1,4 +1,5 @@
-import { createLogger, type Logger } from '../observability/logger';
+import type { Logger } from '../ports/logger';
+import { createLogger } from '../observability/logger';
 import { startTracing } from '../observability/tracing';
 
 /**

@@ -14,8 +14,9 @@ import { aiProviderKind, createAiProviders } from '../adapters/ai/provider-from-
 import { ScriptedProvider } from '../adapters/ai/scripted-provider';
 import { AiGateway } from '../ai-gateway/ai-gateway';
 import { processMetrics } from '../adapters/prometheus/prom-metrics';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../ports/logger';
 import type { ReadinessChecks } from '../http/create-app';
+import type { HttpMetrics } from '../http/request-context';
 import type { AiClient } from '../ports/ai-client';
 import type { EventPublisher } from '../ports/event-publisher';
 import { OutboxRelay } from '../services/outbox-relay';
@@ -164,11 +165,11 @@ export async function createDialogueRuntime(
 export async function startDialogueFunction(
   functionName: string,
   logger: Logger,
-  createApp: (deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess }) => Express,
+  createApp: (deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics: HttpMetrics }) => Express,
 ): Promise<void> {
   const config = readConfig(DialogueConfigSchema);
   logger.level = config.LOG_LEVEL;
   const runtime = await createDialogueRuntime(config, { functionName, logger });
-  const app = createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access });
+  const app = createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access, metrics: processMetrics() });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 }

@@ -4,7 +4,7 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetK
 import { ConfigError, type AuthConfig } from '../config';
 import { PlayerIdSchema } from '../domain/dialogue';
 import { AuthUnavailable, Unauthorized } from '../domain/errors';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../ports/logger';
 import { parseInput } from '../domain/parse-input';
 
 /** Who is calling: resolves the player id of a request, or rejects with 401 (503 when the JWKS is down). */

@@ -1,8 +1,7 @@
 import express, { type Express, type Router } from 'express';
 import { errorMiddleware, notFoundRoute } from './error-middleware';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../ports/logger';
 import { requestContext, type HttpMetrics } from './request-context';
-import { processMetrics } from '../adapters/prometheus/prom-metrics';
 import { API_ROUTES } from '../api/api-routes';
 
 /**
@@ -18,20 +17,20 @@ export const DEFAULT_BODY_LIMIT = '64kb';
  * The frame every function shares: JSON bodies (also CloudEvents' structured mode) up to a limit,
  * `/healthz` (alive), `/readyz` (each of the function's own dependencies answers), the routes the
  * function registers, then one 404 and one error middleware. First of all, the request frame
- * (request id, trace span, request log line, latency by route) and `GET /metrics` for Prometheus,
- * from this process's registry unless `metrics` names another (`false`: none, e.g. a test app).
+ * (request id, trace span, request log line, latency by route) and, when the caller passes
+ * `metrics` (the composition root: this process's Prometheus registry), `GET /metrics`.
  */
 export function createHttpApp(options: {
   logger: Logger;
   readiness: ReadinessChecks;
   routes: Router | Router[];
   bodyLimit?: string;
-  metrics?: HttpMetrics | false;
+  metrics?: HttpMetrics | undefined;
 }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const metrics = options.metrics === false ? undefined : (options.metrics ?? processMetrics());
+  const { metrics } = options;
   app.use(requestContext({ logger: options.logger, ...(metrics ? { metrics } : {}) }));
   if (metrics) {
     app.get('/metrics', async (_req, res) => {

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { BadRequest, NotFound, ParleyError, PayloadTooLarge, UnsupportedMediaType, errorBody } from '../domain/errors';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../ports/logger';
 
 /** body-parser reports its failures with a `type`; map them to our typed errors. */
 function fromBodyParser(err: { type?: string; message?: string; status?: unknown; expose?: unknown }): ParleyError | null {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
 import { TraceparentSchema } from '../domain/events';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../ports/logger';
 
 /** What the request frame reports into; the Prometheus adapter implements it. */
 export type HttpMetrics = {

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { Server } from 'node:http';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../ports/logger';
 
 /**
  * Listen on `port`; on SIGTERM/SIGINT stop accepting, let in-flight requests finish up to

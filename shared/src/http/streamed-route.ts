@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { Aborted, ParleyError, errorBody } from '../domain/errors';
 import { toParleyError } from './error-middleware';
 import { abortOnClientGone, openSse, wantsEventStream, type SseWriter } from './sse';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../ports/logger';
 
 /** A use case that can narrate itself: `send` is null when the client asked for plain JSON. */
 export type Narrator = { send(event: string, data: unknown): void } | null;

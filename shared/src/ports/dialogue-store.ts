@@ -39,14 +39,14 @@ export interface DialogueStore {
   commitTurn(commit: TurnCommit): Promise<CommitResult>;
 
   /** Remove the live state and keep the outcome readable for `outcomeTtlSeconds`. */
-  end(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<CommitResult>;
+  end(commit: EndCommit): Promise<CommitResult>;
   /** The outcome of an ended dialogue, while it is kept. */
   outcome(dialogueId: string): Promise<{ playerId: string; outcome: Outcome } | null>;
 
   /** Ids of live dialogues idle past their deadline, oldest first (ids whose state is gone are dropped). */
   expiredDialogues(limit: number): Promise<string[]>;
   /** `end`, but only if the dialogue is still past its deadline and no turn holds its lock ('active' otherwise). */
-  expire(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<ExpireResult>;
+  expire(commit: EndCommit): Promise<ExpireResult>;
 
   /** Dialogues with events not yet published, and those events in order. */
   outboxDialogues(limit: number): Promise<string[]>;
@@ -69,5 +69,24 @@ export type TurnCommit = {
   events: ParleyEvent[];
 };
 
+/** Ending a dialogue (by the player, or by expiry): its final outcome and events, at the version the caller read. */
+export type EndCommit = { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] };
+
 export type CommitResult = { ok: true } | { ok: false; reason: 'version' | 'duplicate' | 'missing' };
 export type ExpireResult = { ok: true } | { ok: false; reason: 'version' | 'missing' | 'active' };
+
+/**
+ * How long a dialogue's live keys outlive its idle deadline. A sweeper resolves it in between; a day
+ * covers a function scaled to zero (no sweeper running) until a request wakes a pod.
+ */
+export const EXPIRY_GRACE_SECONDS = 86_400;
+
+/**
+ * A commit that does not raise the version would let a second writer with the same expected
+ * version through the compare-and-set: a bug in the caller, not a conflict.
+ */
+export function assertVersionAdvances(newVersion: number, expectedVersion: number): void {
+  if (!(newVersion > expectedVersion)) {
+    throw new Error(`commitTurn: state.version ${newVersion} must be greater than expectedVersion ${expectedVersion}`);
+  }
+}

@@ -1,5 +1,5 @@
 import { endDialogue, plainSummary } from '../domain/transitions';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../ports/logger';
 import type { CharacterCatalog } from '../ports/character-catalog';
 import type { DialogueStore } from '../ports/dialogue-store';
 

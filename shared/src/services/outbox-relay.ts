@@ -1,6 +1,6 @@
 import type { DialogueStore } from '../ports/dialogue-store';
 import type { EventPublisher } from '../ports/event-publisher';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../ports/logger';
 import { NO_METRICS, type MetricsRecorder } from '../ports/metrics';
 
 /**

@@ -2,7 +2,7 @@ import { Aborted, AiUnavailable } from '../../domain/errors';
 import { sampleAppraiseInput } from '../../ai-gateway/ai-task-fixtures';
 import { toChatHistory, toCompletionPrompt } from './llama-prompt';
 import { availableCores, llamaThreads } from './llama-threads';
-import { buildMessages } from './openai-provider';
+import { buildMessages } from './prompts';
 import { SequenceSlots } from './sequence-slots';
 
 describe('SequenceSlots', () => {

@@ -1,20 +1,18 @@
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatMessage } from './prompts';
 
 /** node-llama-cpp's chat history items (its `ChatHistoryItem`, restated so this file stays import-free). */
 export type LlamaChatItem = { type: 'system'; text: string } | { type: 'user'; text: string } | { type: 'model'; response: string[] };
-
-const textOf = (m: ChatCompletionMessageParam): string => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''));
 
 /**
  * For a model with a chat template: the leading system messages become one system item; a later
  * system message (our own closing instruction) becomes a user item so the model answers it instead
  * of continuing the last reply. The player's words stay user items; nothing else moves.
  */
-export function toChatHistory(messages: ChatCompletionMessageParam[]): LlamaChatItem[] {
+export function toChatHistory(messages: ChatMessage[]): LlamaChatItem[] {
   const items: LlamaChatItem[] = [];
   let leading = true;
   for (const m of messages) {
-    const text = textOf(m);
+    const text = m.content;
     if (m.role === 'system' && leading) {
       const first = items[0];
       if (first?.type === 'system') first.text += `\n\n${text}`;
@@ -34,10 +32,10 @@ export function toChatHistory(messages: ChatCompletionMessageParam[]): LlamaChat
  * For a model without a chat template: a plain completion prompt, the instructions first, then the
  * exchange as labelled lines, ending with the label the model should complete.
  */
-export function toCompletionPrompt(messages: ChatCompletionMessageParam[], labels: { player: string; character: string }, cue: string): string {
+export function toCompletionPrompt(messages: ChatMessage[], labels: { player: string; character: string }, cue: string): string {
   const lines: string[] = [];
   for (const m of messages) {
-    const text = textOf(m).trim();
+    const text = m.content.trim();
     if (m.role === 'system') lines.push(text, '');
     else if (m.role === 'assistant') lines.push(`${labels.character}: ${text}`);
     else lines.push(`${labels.player}: ${text}`);

@@ -3,10 +3,10 @@ import type * as NodeLlamaCpp from 'node-llama-cpp';
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
 import type { AiTaskInput, StreamingTaskName, TokenUsage } from '../../domain/ai-tasks';
 import { Aborted, AiFailed, AiTimeout, AiUnavailable, ParleyError } from '../../domain/errors';
-import type { Logger } from '../../observability/logger';
+import type { Logger } from '../../ports/logger';
 import type { AiProvider, FinishReason, ProviderCallOptions, StructuredTaskName, TextChunk } from '../../ports/ai-provider';
 import { toChatHistory, toCompletionPrompt } from './llama-prompt';
-import { buildMessages } from './openai-provider';
+import { buildMessages } from './prompts';
 import { SequenceSlots } from './sequence-slots';
 
 type Bindings = typeof NodeLlamaCpp;

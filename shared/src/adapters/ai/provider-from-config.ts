@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, type AiProviderName, type CommonConfig } from '../../config';
-import type { Logger } from '../../observability/logger';
+import type { Logger } from '../../ports/logger';
 import type { AiProvider } from '../../ports/ai-provider';
 import { llamaThreads } from './llama-threads';
 import { LlamaProvider } from './llama-provider';

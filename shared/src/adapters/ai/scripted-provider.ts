@@ -3,11 +3,8 @@ import { Aborted } from '../../domain/errors';
 import { ruleBasedAppraisal } from '../../domain/rule-appraisal';
 import { scriptedOptions, scriptedReply, scriptedSummary, scriptedText } from '../../domain/scripted-lines';
 import type { AiProvider, ProviderCallOptions, StructuredTaskName, TextChunk } from '../../ports/ai-provider';
+import { estimateTokens } from './prompts';
 
-/** Words as a rough token count: the scripted provider has no tokenizer, analytics still want a number. */
-export function estimateTokens(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
-}
 
 function usageOf(prompt: unknown, completion: string): TokenUsage {
   const p = estimateTokens(JSON.stringify(prompt));

@@ -1,5 +1,5 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import type { Logger } from '../../observability/logger';
+import type { Logger } from '../../ports/logger';
 import type { EventHandler } from '../../ports/event-publisher';
 import { decodeAmqpMessage } from './amqp-message';
 import type { AmqpConnect } from './amqp-event-publisher';

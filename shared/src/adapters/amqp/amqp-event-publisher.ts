@@ -1,6 +1,6 @@
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { ParleyEvent } from '../../domain/events';
-import type { Logger } from '../../observability/logger';
+import type { Logger } from '../../ports/logger';
 import type { EventPublisher } from '../../ports/event-publisher';
 import { encodeAmqpMessage } from './amqp-message';
 

@@ -1,5 +1,7 @@
+/** The CloudEvents HTTP binding of a ParleyEvent, both ways, with no I/O: encode for a sink, decode a delivery. */
+import { CloudEvent, HTTP } from 'cloudevents';
 import { BadRequest, UnsupportedMediaType } from '../../domain/errors';
-import type { ParleyEvent } from '../../domain/events';
+import { formatSequence, type ParleyEvent } from '../../domain/events';
 import { checkCharset, isJsonMediaType, readMediaType, toParleyEvent } from '../../domain/cloudevent-attributes';
 
 export type IncomingHeaders = Record<string, string | string[] | undefined>;
@@ -7,6 +9,24 @@ export type IncomingHeaders = Record<string, string | string[] | undefined>;
 const STRUCTURED_JSON = 'application/cloudevents+json';
 const BATCH_JSON = 'application/cloudevents-batch+json';
 const WHAT = 'CloudEvent';
+
+/**
+ * A ParleyEvent as an HTTP request in CloudEvents binary mode (`ce-*` headers, the data as the
+ * body), encoded by the cloudevents SDK, which validates the event against the spec on the way.
+ * `extensions` (K_CE_OVERRIDES) are added first, so the event's own attributes win. The W3C
+ * `traceparent` header repeats the extension: tracing middleware (the broker ingress included)
+ * reads the header, not the extension. Throws the SDK's `ValidationError` for an invalid event.
+ */
+export function encodeCloudEventHttp(
+  event: ParleyEvent,
+  extensions: Record<string, string | number | boolean> = {},
+): { headers: Record<string, string>; body: string } {
+  const message = HTTP.binary(toCloudEvent(event, extensions));
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers)) headers[name] = String(value);
+  if (event.traceparent !== undefined) headers.traceparent = event.traceparent;
+  return { headers, body: message.body as string };
+}
 
 /**
  * Reads the CloudEvent of an HTTP request (a Knative trigger delivery, the cloudevents SDK's emitter,
@@ -113,4 +133,23 @@ function parseJson(body: unknown, part: string): unknown {
   } catch (err) {
     throw new BadRequest(`invalid ${WHAT}: ${part} is not valid JSON`, { cause: err });
   }
+}
+
+/** Encoded through the SDK's CloudEvent, which validates the event against the spec. */
+function toCloudEvent(event: ParleyEvent, extensions: Record<string, string | number | boolean>): CloudEvent<unknown> {
+  const attributes: Record<string, unknown> = {
+    ...extensions,
+    specversion: event.specversion,
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    ...(event.time === undefined ? {} : { time: event.time }),
+    datacontenttype: event.datacontenttype,
+    data: event.data,
+  };
+  if (event.subject !== undefined) attributes.subject = event.subject;
+  // Extension values travel as strings, `sequence` zero-padded so it sorts; receivers read the number back.
+  if (event.sequence !== undefined) attributes.sequence = formatSequence(event.sequence);
+  if (event.traceparent !== undefined) attributes.traceparent = event.traceparent;
+  return new CloudEvent(attributes);
 }

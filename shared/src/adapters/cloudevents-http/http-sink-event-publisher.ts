@@ -1,7 +1,7 @@
-import { CloudEvent, HTTP } from 'cloudevents';
 import { z } from 'zod';
-import { formatSequence, type ParleyEvent } from '../../domain/events';
+import type { ParleyEvent } from '../../domain/events';
 import type { EventPublisher } from '../../ports/event-publisher';
+import { encodeCloudEventHttp } from './cloudevent-http-binding';
 
 /** K_CE_OVERRIDES as a SinkBinding injects it: extensions to set on every event sent. */
 const CeOverridesSchema = z.object({
@@ -54,17 +54,13 @@ export class HttpSinkEventPublisher implements EventPublisher {
   async close(): Promise<void> {}
 
   private async send(event: ParleyEvent): Promise<void> {
-    const message = HTTP.binary(toCloudEvent(event, this.extensions));
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(message.headers)) headers[name] = String(value);
-    // Tracing middleware (the broker ingress included) reads the W3C header, not the extension.
-    if (event.traceparent !== undefined) headers.traceparent = event.traceparent;
+    const { headers, body } = encodeCloudEventHttp(event, this.extensions);
     let response: Response;
     try {
       response = await this.fetch(this.sink, {
         method: 'POST',
         headers,
-        body: message.body as string,
+        body,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
@@ -76,25 +72,6 @@ export class HttpSinkEventPublisher implements EventPublisher {
       throw new Error(`event sink ${this.sink} answered ${response.status} for event ${event.id}${text ? `: ${text.slice(0, 200)}` : ''}`);
     }
   }
-}
-
-/** Encoded through the SDK's CloudEvent, which validates the event against the spec. */
-function toCloudEvent(event: ParleyEvent, extensions: Record<string, string | number | boolean>): CloudEvent<unknown> {
-  const attributes: Record<string, unknown> = {
-    ...extensions,
-    specversion: event.specversion,
-    id: event.id,
-    source: event.source,
-    type: event.type,
-    ...(event.time === undefined ? {} : { time: event.time }),
-    datacontenttype: event.datacontenttype,
-    data: event.data,
-  };
-  if (event.subject !== undefined) attributes.subject = event.subject;
-  // Extension values travel as strings, `sequence` zero-padded so it sorts; receivers read the number back.
-  if (event.sequence !== undefined) attributes.sequence = formatSequence(event.sequence);
-  if (event.traceparent !== undefined) attributes.traceparent = event.traceparent;
-  return new CloudEvent(attributes);
 }
 
 function parseCeOverrides(raw: string | undefined): Record<string, string | number | boolean> {

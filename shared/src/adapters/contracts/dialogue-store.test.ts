@@ -7,7 +7,8 @@ import { chooseGoalAndStrategy, endDialogue, startDialogue, applyTurn } from '..
 import { describeDialogueExpiryContract, describeDialogueStoreContract } from './dialogue-store.contract';
 import { dialogueKeys } from '../redis/dialogue-keys';
 import { loadCharacterCatalog } from '../file/file-character-catalog';
-import { EXPIRY_GRACE_SECONDS, InMemoryDialogueStore } from '../memory/memory-dialogue-store';
+import { InMemoryDialogueStore } from '../memory/memory-dialogue-store';
+import { EXPIRY_GRACE_SECONDS } from '../../ports/dialogue-store';
 import { RedisDialogueStore } from '../redis/redis-dialogue-store';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -15,7 +15,7 @@ import { HttpSinkEventPublisher } from '../cloudevents-http/http-sink-event-publ
 import { InProcessEventBus } from '../memory/in-process-event-bus';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const logger = createLogger('event-publisher-test');
+const logger = createLogger('event-publisher-test', 'silent');
 
 async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean, deadlineMs = 10_000): Promise<T> {
   const deadline = Date.now() + deadlineMs;

@@ -1,15 +1,18 @@
 import type { DialogueState, Outcome, Turn, TurnResult } from '../../domain/dialogue';
 import type { ParleyEvent } from '../../domain/events';
-import type { CommitResult, CreateResult, DialogueStore, ExpireResult, TurnCommit } from '../../ports/dialogue-store';
+import {
+  EXPIRY_GRACE_SECONDS,
+  assertVersionAdvances,
+  type CommitResult,
+  type CreateResult,
+  type DialogueStore,
+  type EndCommit,
+  type ExpireResult,
+  type TurnCommit,
+} from '../../ports/dialogue-store';
 
 type Expiring<T> = { value: T; expiresAt: number };
 type StoredOutcome = { playerId: string; outcome: Outcome };
-
-/**
- * How long a dialogue's live keys outlive its idle deadline. A sweeper resolves it in between; a day
- * covers a function scaled to zero (no sweeper running) until a request wakes a pod.
- */
-export const EXPIRY_GRACE_SECONDS = 86_400;
 
 /** Expired entries are dropped on access, and all of them at most this often (by the injected clock). */
 const SWEEP_EVERY_MS = 60_000;
@@ -111,7 +114,7 @@ export class InMemoryDialogueStore implements DialogueStore {
     return { ok: true };
   }
 
-  async end(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<CommitResult> {
+  async end(commit: EndCommit): Promise<CommitResult> {
     const answer = this.runEnd(commit, false);
     return answer === 'ok' ? { ok: true } : { ok: false, reason: answer === 'active' ? 'version' : answer };
   }
@@ -128,13 +131,13 @@ export class InMemoryDialogueStore implements DialogueStore {
     return live;
   }
 
-  async expire(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<ExpireResult> {
+  async expire(commit: EndCommit): Promise<ExpireResult> {
     const answer = this.runEnd(commit, true);
     return answer === 'ok' ? { ok: true } : { ok: false, reason: answer };
   }
 
   private runEnd(
-    commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] },
+    commit: EndCommit,
     onlyIfExpired: boolean,
   ): 'ok' | 'missing' | 'version' | 'active' {
     this.sweep();
@@ -222,14 +225,4 @@ export class InMemoryDialogueStore implements DialogueStore {
 
 function resultKey(dialogueId: string, messageId: string): string {
   return `${dialogueId}\n${messageId}`;
-}
-
-/**
- * A commit that does not raise the version would let a second writer with the same expected
- * version through the compare-and-set: a bug in the caller, not a conflict.
- */
-export function assertVersionAdvances(newVersion: number, expectedVersion: number): void {
-  if (!(newVersion > expectedVersion)) {
-    throw new Error(`commitTurn: state.version ${newVersion} must be greater than expectedVersion ${expectedVersion}`);
-  }
 }

@@ -1,6 +1,7 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateLimiter } from '../../ports/rate-limiter';
+import { connectRedis } from './connection';
 
 export type RateLimitOptions = {
   /** Names this limit's keys (e.g. `player`, `address`) so two limits never share a counter. */
@@ -37,16 +38,12 @@ export class FlexibleRateLimiter implements RateLimiter {
   }
 
   /**
-   * A client for the limits of one process. Until its first `ready`, commands wait for the connection
-   * (a fresh pod must not count alone); after that it fails fast while Redis is away and the insurance counts.
+   * A client for the limits of one process (`connectRedis`, with a shorter command timeout: a counter
+   * must not hold a request up). Until its first `ready`, commands wait for the connection (a fresh pod
+   * must not count alone); after that it fails fast while Redis is away and the insurance counts.
    */
   static connectRedis(url: string): Redis {
-    const redis = new Redis(url, { enableOfflineQueue: true, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 1000 });
-    redis.once('ready', () => {
-      redis.options.enableOfflineQueue = false;
-    });
-    redis.on('error', () => {});
-    return redis;
+    return connectRedis(url, { commandTimeoutMs: 1000 });
   }
 
   async consume(key: string): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }> {

@@ -1,7 +1,8 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { AnalyticsStore } from '../../ports/analytics-store';
 import { checkIncrements } from '../memory/memory-analytics-store';
 import { asStoreCall } from './redis-failure';
+import { connectRedis } from './connection';
 
 /**
  * Key names in one place. The `{analytics}` hash tag keeps the seen-id keys and the counters in one
@@ -51,7 +52,7 @@ export class RedisAnalyticsStore implements AnalyticsStore {
 
   static connect(url: string, options: { keyPrefix: string; seenTtlSeconds?: number }): RedisAnalyticsStore {
     // Fail a command fast when Redis is away, so the caller answers 503 and the broker redelivers.
-    return new RedisAnalyticsStore(new Redis(url, { maxRetriesPerRequest: 2 }), options);
+    return new RedisAnalyticsStore(connectRedis(url), options);
   }
 
   async record(eventId: string, increments: Record<string, number>): Promise<boolean> {

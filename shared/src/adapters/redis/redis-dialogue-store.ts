@@ -1,10 +1,19 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { DialogueState, Outcome, Turn, TurnResult } from '../../domain/dialogue';
 import type { ParleyEvent } from '../../domain/events';
-import type { CommitResult, CreateResult, DialogueStore, ExpireResult, TurnCommit } from '../../ports/dialogue-store';
 import { dialogueKeys, type DialogueKeys } from './dialogue-keys';
-import { EXPIRY_GRACE_SECONDS, assertVersionAdvances } from '../memory/memory-dialogue-store';
+import {
+  EXPIRY_GRACE_SECONDS,
+  assertVersionAdvances,
+  type CommitResult,
+  type CreateResult,
+  type DialogueStore,
+  type EndCommit,
+  type ExpireResult,
+  type TurnCommit,
+} from '../../ports/dialogue-store';
 import { asStoreCall } from './redis-failure';
+import { connectRedis } from './connection';
 
 /*
  * Each write is one Lua script, so it is atomic and a compare-and-set on the version. The version
@@ -222,33 +231,9 @@ export class RedisDialogueStore implements DialogueStore {
     this.scripts = this.redis as unknown as Scripts;
   }
 
-  /**
-   * A client that this store owns (closed by `close`). It connects at once, and while it has never
-   * been ready commands wait in the offline queue (start-up does not race the connection); after the
-   * first `ready` the queue is switched off, so during an outage each call fails at once with
-   * `StoreUnavailable` (503, retryable) instead of piling up behind a dead socket while players wait.
-   * `maxRetriesPerRequest: 2` bounds how long a command already sent survives reconnects;
-   * `commandTimeout` bounds a Redis that accepts the connection but does not answer.
-   * Reconnects go on in the background with a capped backoff, so the store heals by itself.
-   */
+  /** A store that owns its client (closed by `close`), built by `connectRedis` (fails fast during an outage). */
   static connect(url: string, opts: { keyPrefix: string; ttlSeconds: number; commandTimeoutMs?: number }): RedisDialogueStore {
-    const redis = new Redis(url, {
-      lazyConnect: false,
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: 2,
-      connectTimeout: 2_000,
-      // ioredis arms this timer on disconnect even for a socket already closed (Redis down): keep it
-      // short so a process that closes the store is not held open for it.
-      disconnectTimeout: 300,
-      commandTimeout: opts.commandTimeoutMs ?? 2_000,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
-    });
-    redis.once('ready', () => {
-      redis.options.enableOfflineQueue = false;
-    });
-    // Connection errors reach callers through each command (as StoreUnavailable) and `ping`
-    // (readiness); without a listener ioredis would print every reconnect failure.
-    redis.on('error', () => {});
+    const redis = connectRedis(url, { commandTimeoutMs: opts.commandTimeoutMs });
     return new RedisDialogueStore({ redis, keyPrefix: opts.keyPrefix, ttlSeconds: opts.ttlSeconds, ownsConnection: true });
   }
 
@@ -343,7 +328,7 @@ export class RedisDialogueStore implements DialogueStore {
     return answer === 'ok' ? { ok: true } : { ok: false, reason: answer };
   }
 
-  async end(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<CommitResult> {
+  async end(commit: EndCommit): Promise<CommitResult> {
     const answer = await this.runEnd(commit, false);
     return answer === 'ok' ? { ok: true } : { ok: false, reason: answer === 'active' ? 'version' : answer };
   }
@@ -354,13 +339,13 @@ export class RedisDialogueStore implements DialogueStore {
     return this.call(() => this.scripts.parleyExpired(this.keys.expiryIndex(), limit, before, after));
   }
 
-  async expire(commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] }): Promise<ExpireResult> {
+  async expire(commit: EndCommit): Promise<ExpireResult> {
     const answer = await this.runEnd(commit, true);
     return answer === 'ok' ? { ok: true } : { ok: false, reason: answer };
   }
 
   private runEnd(
-    commit: { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] },
+    commit: EndCommit,
     onlyIfExpired: boolean,
   ): Promise<'ok' | 'missing' | 'version' | 'active'> {
     const id = commit.dialogueId;

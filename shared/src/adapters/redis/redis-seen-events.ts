@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { SeenEvents } from '../../ports/seen-events';
 import { asStoreCall } from './redis-failure';
+import { connectRedis } from './connection';
 
 const DEFAULT_TTL_SECONDS = 3 * 24 * 3600;
 
@@ -15,7 +16,7 @@ export class RedisSeenEvents implements SeenEvents {
   }
 
   static connect(url: string, options: { keyPrefix: string; ttlSeconds?: number }): RedisSeenEvents {
-    return new RedisSeenEvents(new Redis(url, { maxRetriesPerRequest: 2 }), options);
+    return new RedisSeenEvents(connectRedis(url), options);
   }
 
   /** Give each subscriber its own `keyPrefix`: each must see every event once. */
