@@ -6,9 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildMessages } from '../shared/src/adapters/ai/prompts';
-import { toCompletionPrompt } from '../shared/src/adapters/ai/llama-prompt';
-import { llamaThreads } from '../shared/src/adapters/ai/llama-threads';
+import { buildMessages, toCompletionPrompt, llamaThreads } from '@parley/shared/composition';
 import { TINY_MODEL, buildBundle, repoRoot, startBundle, tinyModelPresent, waitReady } from '../test/support/llama-process';
 import type { BenchLine } from './bench-line';
 

@@ -1,6 +1,7 @@
 // `npm run bench`: bundles the bench driver and the baseline server (and bench/llama-bench.ts when
 // it exists) next to the functions' bundles, then runs the driver. See docs/performance.md.
 import { build } from 'esbuild';
+import { sharedEntries } from './shared-entries.mjs';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
@@ -20,6 +21,7 @@ await Promise.all(
       format: 'cjs',
       sourcemap: true,
       logLevel: 'warning',
+        plugins: [sharedEntries],
       // esbuild's own API must stay in node_modules (the llama bench builds bundles with it).
       external: ['node-llama-cpp', 'pino-pretty', 'esbuild'],
     }),

@@ -1,5 +1,6 @@
 // Bundles each function's composition root into dist/<function>/index.js (one file, node20).
 import { build } from 'esbuild';
+import { sharedEntries } from './shared-entries.mjs';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -27,6 +28,7 @@ await Promise.all(
         keepNames: true,
         legalComments: 'none',
         logLevel: 'warning',
+        plugins: [sharedEntries],
         // Optional native speed-ups that ioredis/amqplib probe for; absent on purpose.
         external: ['node-llama-cpp', 'pino-pretty'],
       }),
@@ -37,7 +39,7 @@ await Promise.all(
 const web = [];
 if (only.length === 0 || only.includes('client')) {
   web.push('client');
-  const common = { entryPoints: ['client/src/index.ts'], bundle: true, platform: 'neutral', target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning' };
+  const common = { entryPoints: ['client/src/index.ts'], bundle: true, platform: 'neutral', target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning', plugins: [sharedEntries] };
   // Loaded here only: the function images copy this file alone and never build the client.
   const { writeClientTypes } = await import('./client-types.mjs');
   const { generateDtsBundle } = createRequire(import.meta.url)('dts-bundle-generator');
@@ -66,6 +68,7 @@ if ((only.length === 0 || only.includes('playground')) && existsSync('playground
     sourcemap: true,
     legalComments: 'none',
     logLevel: 'warning',
+        plugins: [sharedEntries],
     define: { 'process.env.NODE_ENV': '"production"' },
   });
   mkdirSync('dist/playground', { recursive: true });

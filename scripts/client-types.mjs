@@ -2,6 +2,7 @@
 // `npm start` (itself generated from the zod schemas), so the client carries flat types of its own and
 // depends on nothing at run time or at type-check time. Run by `npm run build` and before `tsc`.
 import { build } from 'esbuild';
+import { sharedEntries } from './shared-entries.mjs';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,7 +19,7 @@ export async function standaloneOpenApiDocument() {
     const file = path.join(dir, 'document.cjs');
     await build({
       stdin: {
-        contents: "export { buildOpenApiDocument } from './shared/src/api/openapi-document';",
+        contents: "export { buildOpenApiDocument } from '@parley/shared/http';",
         resolveDir: root,
         loader: 'ts',
       },
@@ -27,6 +28,7 @@ export async function standaloneOpenApiDocument() {
       platform: 'node',
       format: 'cjs',
       logLevel: 'warning',
+      plugins: [sharedEntries],
     });
     const version = JSON.parse(readFileSync(path.join(root, 'client/package.json'), 'utf8')).version;
     return createRequire(file)(file).buildOpenApiDocument('standalone', version);

@@ -1,11 +1,7 @@
 import express, { Router } from 'express';
-import { API_ROUTES } from '../shared/src/api/api-routes';
-import { DevEventsQuerySchema } from '../shared/src/api/api-schemas';
-import { parseInput } from '../shared/src/domain/parse-input';
-import type { InProcessEventBus } from '../shared/src/adapters/memory/in-process-event-bus';
-import type { ParleyEvent } from '../shared/src/domain/events';
-import { authenticate, type Authenticator } from '../shared/src/http/auth';
-import { playerIdOf } from '../shared/src/http/identity';
+import { API_ROUTES, DevEventsQuerySchema, authenticate, type Authenticator, playerIdOf } from '@parley/shared/http';
+import { parseInput, type ParleyEvent } from '@parley/shared';
+import type { InProcessEventBus } from '@parley/shared/composition';
 
 /** How many events the dev window keeps; older ones fall off (positions keep counting). */
 const KEPT_EVENTS = 1000;

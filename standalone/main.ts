@@ -4,16 +4,9 @@
  * the scripted provider), so a newcomer sees the whole system with nothing installed. REDIS_URL,
  * AMQP_URL and AI_URL switch the same process to the real services.
  */
-import { createLogger, eventSource, readConfig } from '../shared/src';
-import { DialogueConfigSchema } from '../shared/src/config';
-import { createHttpApp } from '../shared/src/http/create-app';
-import { serve } from '../shared/src/http/serve';
-import { processMetrics } from '../shared/src/adapters/prometheus/prom-metrics';
-import { runMain } from '../shared/src/composition/run-main';
-import { createDialogueRuntime, createEventPublisher } from '../shared/src/composition/runtime';
-import { InProcessEventBus } from '../shared/src/adapters/memory/in-process-event-bus';
-import { MemorySeenEvents } from '../shared/src/adapters/memory/memory-seen-events';
-import { MemoryAnalyticsStore } from '../shared/src/adapters/memory/memory-analytics-store';
+import { eventSource, readConfig, DialogueConfigSchema } from '@parley/shared';
+import { createLogger, processMetrics, runMain, createDialogueRuntime, createEventPublisher, InProcessEventBus, MemorySeenEvents, MemoryAnalyticsStore, AiGateway } from '@parley/shared/composition';
+import { createHttpApp, serve, openApiRoute } from '@parley/shared/http';
 import { createRoutes as startRoutes } from '../functions/dialogue-start/app';
 import { createRoutes as messageRoutes } from '../functions/dialogue-message/app';
 import { createRoutes as endRoutes } from '../functions/dialogue-end/app';
@@ -21,8 +14,6 @@ import { createRoutes as aiRoutes } from '../functions/ai-generate/app';
 import { createRoutes as analyticsRoutes } from '../functions/dialogue-analytics/app';
 import { createAnalyticsService } from '../functions/dialogue-analytics/handler';
 import { createLogHandler } from '../functions/dialogue-log/handler';
-import { AiGateway } from '../shared/src/ai-gateway/ai-gateway';
-import { openApiRoute } from '../shared/src/http/openapi-route';
 import { devEventsRoute, playgroundRoute } from './dev-routes';
 import { join } from 'node:path';
 

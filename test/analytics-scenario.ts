@@ -1,9 +1,6 @@
 // A small, deterministic sequence of real events (built by the domain transitions) for the
 // analytics and log tests, with the figures a correct report must show for it.
-import { CharacterSchema, type Character } from '../shared/src/domain/character';
-import { buildEvent, eventSource, type ParleyEvent } from '../shared/src/domain/events';
-import { applyTurn, chooseGoalAndStrategy, endDialogue, startDialogue } from '../shared/src/domain/transitions';
-import { decideTurn } from '../shared/src/domain/dialogue-rules';
+import { CharacterSchema, type Character, buildEvent, eventSource, type ParleyEvent, applyTurn, chooseGoalAndStrategy, endDialogue, startDialogue, decideTurn } from '@parley/shared';
 import mara from '../content/characters/innkeeper-mara.json';
 
 export const character: Character = CharacterSchema.parse(mara);

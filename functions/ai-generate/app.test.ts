@@ -1,12 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ParleyEvent } from '../../shared/src';
-import { createLogger, ruleBasedAppraisal } from '../../shared/src';
-import { ScriptedProvider } from '../../shared/src/adapters/ai/scripted-provider';
-import { InProcessEventBus } from '../../shared/src/adapters/memory/in-process-event-bus';
-import { AiGateway } from '../../shared/src/ai-gateway/ai-gateway';
-import { sampleAppraiseInput, sampleReplyInput } from '../../shared/src/ai-gateway/ai-task-fixtures';
-import { readSseFrames } from '../../shared/src/adapters/ai/http-ai-client';
+import { type ParleyEvent, ruleBasedAppraisal } from '@parley/shared';
+import { createLogger, ScriptedProvider, AiGateway, readSseFrames } from '@parley/shared/composition';
+import { InProcessEventBus, sampleAppraiseInput, sampleReplyInput } from '@parley/shared/testing';
 import { createApp } from './app';
 
 const logger = createLogger('ai-generate-test', 'silent');

@@ -1,28 +1,8 @@
-import type { HttpMetrics } from '../../shared/src/http/request-context';
+import { type HttpMetrics, API_ROUTES, openApiRoute, abortOnClientGone, createHttpApp, openSse, toParleyError, wantsEventStream, type ReadinessChecks } from '@parley/shared/http';
 import { timingSafeEqual } from 'node:crypto';
-import { API_ROUTES } from '../../shared/src/api/api-routes';
-import { openApiRoute } from '../../shared/src/http/openapi-route';
 import { Router, type RequestHandler } from 'express';
-import {
-  ParleyError,
-  TaskRequestSchema,
-  TraceparentSchema,
-  Unauthorized,
-  abortOnClientGone,
-  createHttpApp,
-  errorBody,
-  openSse,
-  parseInput,
-  taskSpec,
-  toParleyError,
-  wantsEventStream,
-  type AiCallOptions,
-  type AiClient,
-  type AiTaskName,
-  type Logger,
-  type ReadinessChecks,
-  type StreamingTaskName,
-} from '../../shared/src';
+import { ParleyError, TaskRequestSchema, TraceparentSchema, Unauthorized, errorBody, parseInput, type AiCallOptions, type AiClient, type AiTaskName, type Logger, type StreamingTaskName } from '@parley/shared';
+import { taskSpec } from '@parley/shared/composition';
 
 /** Only callers holding the service token may spend model tokens (when one is configured). */
 function requireServiceToken(token: string): RequestHandler {

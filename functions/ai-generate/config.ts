@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommonConfigSchema } from '../../shared/src';
+import { CommonConfigSchema } from '@parley/shared';
 
 /** ai-generate reads the common settings (provider, events, port) plus its own. */
 export const ConfigSchema = CommonConfigSchema.extend({

@@ -1,25 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  Aborted,
-  AiGateway,
-  AiTimeout,
-  AiUnavailable,
-  BadRequest,
-  HttpAiClient,
-  InProcessEventBus,
-  ScriptedProvider,
-  UnknownTask,
-  createLogger,
-  readSseFrames,
-  ruleBasedAppraisal,
-  type AiProvider,
-  type AiStreamEvent,
-  type ParleyEvent,
-  type TextChunk,
-  type TokenUsage,
-} from '../../shared/src';
-import { sampleAppraiseInput, sampleReplyInput } from '../../shared/src/ai-gateway/ai-task-fixtures';
+import { Aborted, AiTimeout, AiUnavailable, BadRequest, UnknownTask, ruleBasedAppraisal, type AiProvider, type AiStreamEvent, type ParleyEvent, type TextChunk, type TokenUsage } from '@parley/shared';
+import { AiGateway, HttpAiClient, ScriptedProvider, createLogger, readSseFrames } from '@parley/shared/composition';
+import { InProcessEventBus, sampleAppraiseInput, sampleReplyInput } from '@parley/shared/testing';
 import { createApp } from './app';
 
 const logger = createLogger('http-ai-client-test', 'silent');

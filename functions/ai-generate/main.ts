@@ -1,7 +1,6 @@
-import { AiGateway, ScriptedProvider, createAiProviders, eventSource, readConfig, serve } from '../../shared/src';
-import { runMain } from '../../shared/src/composition/run-main';
-import { brokerReadiness, createEventPublisher } from '../../shared/src/composition/runtime';
-import { processMetrics } from '../../shared/src/adapters/prometheus/prom-metrics';
+import { eventSource, readConfig } from '@parley/shared';
+import { serve } from '@parley/shared/http';
+import { AiGateway, ScriptedProvider, createAiProviders, runMain, brokerReadiness, createEventPublisher, processMetrics } from '@parley/shared/composition';
 import { createApp } from './app';
 import { ConfigSchema } from './config';
 

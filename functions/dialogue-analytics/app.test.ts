@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { MemoryAnalyticsStore, RedisAnalyticsStore, createLogger, type AnalyticsStore } from '../../shared/src';
+import type { AnalyticsStore } from '@parley/shared';
+import { RedisAnalyticsStore, createLogger } from '@parley/shared/composition';
+import { MemoryAnalyticsStore } from '@parley/shared/testing';
 import { analyticsScenario, expectedScenarioReport } from '../../test/analytics-scenario';
 import { postBinaryEvent, postStructuredEvent } from '../../test/support/cloudevent-http';
 import { getJson, listen } from '../../test/support/http';

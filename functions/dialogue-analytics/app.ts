@@ -1,10 +1,6 @@
-import type { HttpMetrics } from '../../shared/src/http/request-context';
+import { type HttpMetrics, API_ROUTES, openApiRoute, createHttpApp, type ReadinessChecks, cloudEventRoute, serviceGuard } from '@parley/shared/http';
 import { Router } from 'express';
-import { API_ROUTES } from '../../shared/src/api/api-routes';
-import { openApiRoute } from '../../shared/src/http/openapi-route';
-import { createHttpApp, type Logger, type ReadinessChecks } from '../../shared/src';
-import { cloudEventRoute } from '../../shared/src';
-import { serviceGuard } from '../../shared/src/http/auth';
+import type { Logger } from '@parley/shared';
 import type { AnalyticsService } from './handler';
 
 /** With `serviceToken`, the report is for internal callers only (an operator's view, not a player's). */

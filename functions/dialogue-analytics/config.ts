@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { subscriberConfigSchema } from '../../shared/src/config';
+import { subscriberConfigSchema } from '@parley/shared';
 
 export const ConfigSchema = subscriberConfigSchema('parley.dialogue-analytics');
 export type Config = z.infer<typeof ConfigSchema>;

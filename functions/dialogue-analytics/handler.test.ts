@@ -1,4 +1,4 @@
-import { MemoryAnalyticsStore } from '../../shared/src';
+import { MemoryAnalyticsStore } from '@parley/shared/testing';
 import { analyticsScenario, expectedScenarioReport } from '../../test/analytics-scenario';
 import { createAnalyticsService } from './handler';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
-import { AmqpEventPublisher, BadRequest, StoreUnavailable, analyticsReport, createLogger, RedisAnalyticsStore, type ParleyEvent } from '../../shared/src';
+import { BadRequest, StoreUnavailable, analyticsReport, type ParleyEvent } from '@parley/shared';
+import { AmqpEventPublisher, createLogger, RedisAnalyticsStore } from '@parley/shared/composition';
 import { analyticsScenario, expectedScenarioReport } from '../../test/analytics-scenario';
 import { getJson, listen } from '../../test/support/http';
 import { REDIS_URL, deleteKeysUnder } from '../../test/support/redis-test-kit';

@@ -1,13 +1,5 @@
-import { processMetrics } from '../../shared/src/adapters/prometheus/prom-metrics';
-import {
-  MemoryAnalyticsStore,
-  ParleyError,
-  RedisAnalyticsStore,
-  consumeEvents,
-  type AnalyticsStore,
-  type EventHandler,
-  type Logger,
-} from '../../shared/src';
+import { processMetrics, MemoryAnalyticsStore, RedisAnalyticsStore, consumeEvents } from '@parley/shared/composition';
+import { ParleyError, type AnalyticsStore, type EventHandler, type Logger } from '@parley/shared';
 import { createApp } from './app';
 import type { Config } from './config';
 import { createAnalyticsService, type AnalyticsService } from './handler';

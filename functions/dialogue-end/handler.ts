@@ -1,16 +1,4 @@
-import {
-  DialogueEnded,
-  TurnInFlight,
-  VersionConflict,
-  characterBrief,
-  endDialogue,
-  goalAchieved,
-  plainSummary,
-  summaryNumbers,
-  type DialogueState,
-  type Outcome,
-} from '../../shared/src';
-import { characterOf, goalBrief, goalOf, findOwned, type DialogueDeps } from '../../shared/src/services/dialogue-access';
+import { DialogueEnded, TurnInFlight, VersionConflict, characterBrief, endDialogue, goalAchieved, plainSummary, summaryNumbers, type DialogueState, type Outcome, characterOf, goalBrief, goalOf, findOwned, type DialogueDeps } from '@parley/shared';
 
 export type EndCommand = { dialogueId: string; playerId: string; reason?: string; traceparent?: string };
 

@@ -1,5 +1,4 @@
-import { runMain } from '../../shared/src/composition/run-main';
-import { startDialogueFunction } from '../../shared/src/composition/runtime';
+import { runMain, startDialogueFunction } from '@parley/shared/composition';
 import { createApp } from './app';
 
 runMain('dialogue-end', (logger) => startDialogueFunction('dialogue-end', logger, createApp));

@@ -1,4 +1,5 @@
-import { MemorySeenEvents, createLogger } from '../../shared/src';
+import { createLogger } from '@parley/shared/composition';
+import { MemorySeenEvents } from '@parley/shared/testing';
 import { analyticsScenario } from '../../test/analytics-scenario';
 import { captureLogger } from '../../test/support/capture-logger';
 import { postBinaryEvent, postStructuredEvent } from '../../test/support/cloudevent-http';

@@ -1,7 +1,5 @@
-import type { HttpMetrics } from '../../shared/src/http/request-context';
-import { createHttpApp, type EventHandler, type Logger, type ReadinessChecks } from '../../shared/src';
-import { openApiRoute } from '../../shared/src/http/openapi-route';
-import { cloudEventRoute } from '../../shared/src';
+import { type HttpMetrics, createHttpApp, type ReadinessChecks, openApiRoute, cloudEventRoute } from '@parley/shared/http';
+import type { EventHandler, Logger } from '@parley/shared';
 
 /** The dialogue-log function: the CloudEvent receiver and the health routes; never listens. */
 export function createApp(deps: { handler: EventHandler; logger: Logger; readiness: ReadinessChecks; serviceToken?: string; metrics?: HttpMetrics }) {

@@ -1,5 +1,6 @@
 import { analyticsScenario } from '../../test/analytics-scenario';
-import { MemorySeenEvents, StoreUnavailable, type SeenEvents } from '../../shared/src';
+import { StoreUnavailable, type SeenEvents } from '@parley/shared';
+import { MemorySeenEvents } from '@parley/shared/testing';
 import { captureLogger } from '../../test/support/capture-logger';
 import { createLogHandler, summarizeEvent } from './handler';
 

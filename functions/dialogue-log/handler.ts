@@ -1,4 +1,4 @@
-import { parseEventData, type EventHandler, type Logger, type ParleyEvent, type SeenEvents } from '../../shared/src';
+import { parseEventData, type EventHandler, type Logger, type ParleyEvent, type SeenEvents } from '@parley/shared';
 
 /**
  * A few fields that say what happened, not the whole payload: player text and AI output stay out

@@ -1,5 +1,6 @@
-import { readConfig, serve } from '../../shared/src';
-import { runMain } from '../../shared/src/composition/run-main';
+import { readConfig } from '@parley/shared';
+import { serve } from '@parley/shared/http';
+import { runMain } from '@parley/shared/composition';
 import { ConfigSchema } from './config';
 import { FUNCTION_NAME, createLogRuntime } from './runtime';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
-import { AmqpEventPublisher } from '../../shared/src';
+import { AmqpEventPublisher } from '@parley/shared/composition';
 import { analyticsScenario } from '../../test/analytics-scenario';
 import { captureLogger } from '../../test/support/capture-logger';
 import { REDIS_URL, deleteKeysUnder } from '../../test/support/redis-test-kit';

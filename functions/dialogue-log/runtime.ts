@@ -1,5 +1,5 @@
-import { processMetrics } from '../../shared/src/adapters/prometheus/prom-metrics';
-import { MemorySeenEvents, RedisSeenEvents, consumeEvents, type Logger, type SeenEvents } from '../../shared/src';
+import { processMetrics, MemorySeenEvents, RedisSeenEvents, consumeEvents } from '@parley/shared/composition';
+import type { Logger, SeenEvents } from '@parley/shared';
 import { createApp } from './app';
 import type { Config } from './config';
 import { createLogHandler } from './handler';

@@ -1,19 +1,4 @@
-import {
-  Aborted,
-  DialogueEnded,
-  TurnInFlight,
-  RECENT_TURNS_WINDOW,
-  VersionConflict,
-  applyTurn,
-  characterBrief,
-  numberOptions,
-  resolvePlayerMove,
-  type DialogueState,
-  type PlayerMove,
-  type Turn,
-  type TurnResult,
-} from '../../shared/src';
-import { characterOf, findOwned, goalBrief, goalOf, loadOwnedState, seedFor, type DialogueDeps } from '../../shared/src/services/dialogue-access';
+import { Aborted, DialogueEnded, TurnInFlight, RECENT_TURNS_WINDOW, VersionConflict, applyTurn, characterBrief, numberOptions, resolvePlayerMove, type DialogueState, type PlayerMove, type Turn, type TurnResult, characterOf, findOwned, goalBrief, goalOf, loadOwnedState, seedFor, type DialogueDeps } from '@parley/shared';
 
 export type TurnCommand = PlayerMove & { dialogueId: string; playerId: string; messageId: string; traceparent?: string };
 

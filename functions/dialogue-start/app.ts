@@ -1,12 +1,6 @@
-import type { HttpMetrics } from '../../shared/src/http/request-context';
+import { type HttpMetrics, API_ROUTES, openApiRoute, createHttpApp, type ReadinessChecks, playerIdOf, playerGuard, type PlayerAccess, narrationHooks, runStreamedRoute } from '@parley/shared/http';
 import { Router } from 'express';
-import { API_ROUTES } from '../../shared/src/api/api-routes';
-import { openApiRoute } from '../../shared/src/http/openapi-route';
-import { StartDialogueBodySchema, SlugSchema, createHttpApp, parseInput, type Logger, type ReadinessChecks } from '../../shared/src';
-import { playerIdOf } from '../../shared/src/http/identity';
-import { playerGuard, type PlayerAccess } from '../../shared/src/http/player-guard';
-import { narrationHooks, runStreamedRoute } from '../../shared/src/http/streamed-route';
-import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
+import { StartDialogueBodySchema, SlugSchema, parseInput, type Logger, type DialogueDeps } from '@parley/shared';
 import { beginDialogue, getCharacter, listCharacters } from './handler';
 
 export function createRoutes(deps: DialogueDeps, options: { logger: Logger; access: PlayerAccess }): Router {

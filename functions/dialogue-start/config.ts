@@ -1,1 +1,1 @@
-export { DialogueConfigSchema as ConfigSchema } from '../../shared/src/config';
+export { DialogueConfigSchema as ConfigSchema } from '@parley/shared';

@@ -1,5 +1,4 @@
-import { Aborted, TooManyDialogues, chooseGoalAndStrategy, characterBrief, numberOptions, publicCharacter, startDialogue } from '../../shared/src';
-import { characterOf, goalBrief, seedFor, type DialogueDeps } from '../../shared/src/services/dialogue-access';
+import { Aborted, TooManyDialogues, chooseGoalAndStrategy, characterBrief, numberOptions, publicCharacter, startDialogue, characterOf, goalBrief, seedFor, type DialogueDeps } from '@parley/shared';
 
 export type StartCommand = { playerId: string; characterId: string; goalId: string; strategyId?: string; traceparent?: string };
 export type StartHooks = {

@@ -1,65 +1,312 @@
-// The public surface of Parley's shared library. Functions import from here only.
+/**
+ * `@parley/shared`: the main API of Parley's shared library, with no drivers behind it. The pure
+ * domain (dialogue, characters, events, AI tasks, analytics, errors), the ports adapters implement,
+ * the config schemas and the port-only services the use cases share. The other entries:
+ * `@parley/shared/http` (the HTTP kit and the API description), `@parley/shared/composition`
+ * (building adapters and runtimes: composition roots only), `@parley/shared/testing` (contract suites,
+ * fixtures, in-memory adapters). Code outside `shared/src` imports these four, never deep paths.
+ */
 
 // ---- domain (pure: no I/O, no env, no clock) ----
-export * from './domain/character';
-export * from './domain/dialogue';
-export * from './domain/errors';
-export * from './domain/events';
-export * from './domain/ai-tasks';
-export * from './domain/transitions';
-export * from './domain/dialogue-rules';
-export { readPlayerLine, offensesOf, type LineReading } from './domain/player-line';
-export * from './domain/requests';
+export {
+  AI_TASKS,
+  type AiCallMeta,
+  AiCallMetaSchema,
+  type AiTaskInput,
+  type AiTaskName,
+  AiTaskNameSchema,
+  type AiTaskOutput,
+  AppraiseInputSchema,
+  AppraiseOutputSchema,
+  type CharacterBrief,
+  CharacterBriefSchema,
+  GoalStandingSchema,
+  OptionsInputSchema,
+  OptionsOutputSchema,
+  ReplyInputSchema,
+  ReplyOutputSchema,
+  type StreamingTaskName,
+  SummarizeInputSchema,
+  SummarizeOutputSchema,
+  TaskRequestSchema,
+  TextGenerateInputSchema,
+  TextGenerateOutputSchema,
+  type TokenUsage,
+  TokenUsageSchema,
+  TurnVerdictSchema,
+} from './domain/ai-tasks';
+export {
+  analyticsCounter,
+  analyticsIncrements,
+  analyticsReport,
+  type AnalyticsReport,
+  AnalyticsReportSchema,
+  type CharacterAnalytics,
+  CharacterAnalyticsSchema,
+  parseEventData,
+  type ProviderAnalytics,
+  ProviderAnalyticsSchema,
+  strategyShares,
+  TaskAnalyticsSchema,
+} from './domain/analytics';
+export {
+  type Character,
+  CharacterSchema,
+  DEFAULT_PRONOUNS,
+  DEFAULT_REQUIRES,
+  type Goal,
+  type GoalRequires,
+  GoalRequiresSchema,
+  GoalSchema,
+  type Mood,
+  MoodSchema,
+  type Opinions,
+  OpinionsSchema,
+  OpinionValueSchema,
+  type Pronouns,
+  PronounsSchema,
+  publicCharacter,
+  type PublicCharacter,
+  PublicCharacterSchema,
+  shortName,
+  SlugSchema,
+  type Strategy,
+  StrategySchema,
+  type Traits,
+  TraitsSchema,
+} from './domain/character';
+export {
+  checkCharset,
+  isJsonMediaType,
+  type MediaType,
+  readMediaType,
+  toParleyEvent,
+} from './domain/cloudevent-attributes';
+export {
+  type Appraisal,
+  AppraisalSchema,
+  type Changes,
+  ChangesSchema,
+  DialogueIdSchema,
+  type DialogueState,
+  DialogueStateSchema,
+  DialogueStatusSchema,
+  EndedBySchema,
+  type GameState,
+  GameStateSchema,
+  GOAL_ACHIEVED_AT,
+  IsoTimeSchema,
+  MAX_OPINION_STEP,
+  MAX_PROGRESS_STEP,
+  MessageIdSchema,
+  type Offense,
+  type Option,
+  OptionSchema,
+  type Outcome,
+  OutcomeSchema,
+  type Participant,
+  ParticipantSchema,
+  PLAYER_TEXT_MAX_BYTES,
+  PLAYER_TEXT_MAX_CODE_POINTS,
+  PlayerIdSchema,
+  PlayerTextSchema,
+  RECENT_TURNS_WINDOW,
+  REMEMBERED_LINES,
+  REMEMBERED_SENTENCES,
+  SpeakerSchema,
+  type StrategyTally,
+  StrategyTallySchema,
+  type Turn,
+  type TurnResult,
+  TurnResultSchema,
+  TurnSchema,
+} from './domain/dialogue';
+export {
+  characterPatience,
+  decideTurn,
+  gameOf,
+  goalLostBelow,
+  goalRequires,
+  initialGame,
+  lineHash,
+  opinionFloorOf,
+  rememberReply,
+  RULES,
+  type RulesDecision,
+  type RulesInput,
+  sentenceHashes,
+  sentencesOf,
+  strategyFit,
+  type TurnVerdict,
+} from './domain/dialogue-rules';
+export {
+  Aborted,
+  AiFailed,
+  AiTimeout,
+  AiUnavailable,
+  AuthUnavailable,
+  BadRequest,
+  CharacterNotFound,
+  DialogueEnded,
+  DialogueNotFound,
+  errorBody,
+  type ErrorBody,
+  Forbidden,
+  InvalidGoal,
+  InvalidOption,
+  InvalidStrategy,
+  NotFound,
+  ParleyError,
+  PayloadTooLarge,
+  RateLimited,
+  StoreUnavailable,
+  TooManyDialogues,
+  TurnInFlight,
+  Unauthorized,
+  UnknownTask,
+  Unprocessable,
+  UnsupportedMediaType,
+  VersionConflict,
+} from './domain/errors';
+export {
+  type AnalyticsData,
+  AnalyticsDataSchema,
+  buildEvent,
+  dialogueEventId,
+  EVENT_DATA_SCHEMAS,
+  EVENT_TYPES,
+  type EventData,
+  eventSource,
+  type EventType,
+  EventTypeSchema,
+  formatSequence,
+  InitiateDataSchema,
+  type ParleyEvent,
+  ParleyEventSchema,
+  ProgressDataSchema,
+  readSequence,
+  ResolveDataSchema,
+  SEQUENCE_DIGITS,
+  TraceparentSchema,
+} from './domain/events';
+export {
+  parseInput,
+} from './domain/parse-input';
+export {
+  type LineReading,
+  offensesOf,
+  readPlayerLine,
+  STRATEGY_NOUNS,
+} from './domain/player-line';
+export {
+  EndDialogueBodySchema,
+  SendMessageBodySchema,
+  StartDialogueBodySchema,
+} from './domain/requests';
+export {
+  type AppraiseInput,
+  nameFromId,
+  ruleBasedAppraisal,
+  strategyEffect,
+  type StrategyEffect,
+} from './domain/rule-appraisal';
+export {
+  mulberry32,
+  scriptedOptions,
+  scriptedReply,
+  scriptedSummary,
+  scriptedText,
+  seedFromText,
+} from './domain/scripted-lines';
+export {
+  applyTurn,
+  boundAppraisal,
+  characterBrief,
+  chooseGoalAndStrategy,
+  endDialogue,
+  type EventContext,
+  findGoal,
+  findStrategy,
+  goalAchieved,
+  numberOptions,
+  plainSummary,
+  type PlayerMove,
+  progressMeetsGoal,
+  resolvePlayerMove,
+  startDialogue,
+  summaryNumbers,
+} from './domain/transitions';
 
 // ---- ports ----
-export type { DialogueStore, CommitResult } from './ports/dialogue-store';
-export type { EventPublisher, EventHandler } from './ports/event-publisher';
-export type { AiClient, AiCallOptions, AiStreamEvent } from './ports/ai-client';
-export type { CharacterCatalog } from './ports/character-catalog';
+export {
+  type AiCallOptions,
+  type AiClient,
+  type AiStreamEvent,
+} from './ports/ai-client';
+export {
+  type AiProvider,
+  type FinishReason,
+  type ProviderCallOptions,
+  type StructuredTaskName,
+  type TextChunk,
+} from './ports/ai-provider';
+export {
+  type AnalyticsStore,
+} from './ports/analytics-store';
+export {
+  type CharacterCatalog,
+} from './ports/character-catalog';
+export {
+  assertVersionAdvances,
+  type CommitResult,
+  type CreateResult,
+  type DialogueStore,
+  type EndCommit,
+  type ExpireResult,
+  EXPIRY_GRACE_SECONDS,
+  type TurnCommit,
+} from './ports/dialogue-store';
+export {
+  type EventHandler,
+  type EventPublisher,
+} from './ports/event-publisher';
+export {
+  type Logger,
+  type LogMethod,
+} from './ports/logger';
+export {
+  type MetricsRecorder,
+  NO_METRICS,
+} from './ports/metrics';
+export {
+  type RateLimiter,
+} from './ports/rate-limiter';
+export {
+  type SeenEvents,
+} from './ports/seen-events';
 
-// ---- adapters: catalog ----
-export { loadCharacterCatalog, InMemoryCharacterCatalog } from './adapters/file/file-character-catalog';
-
-// ---- adapters: stores ----
-export { InMemoryDialogueStore } from './adapters/memory/memory-dialogue-store';
-export { RedisDialogueStore, type RedisDialogueStoreOptions } from './adapters/redis/redis-dialogue-store';
-export { dialogueKeys, type DialogueKeys } from './adapters/redis/dialogue-keys';
-
-// ---- adapters: events ----
-export { encodeAmqpMessage, decodeAmqpMessage, type EncodedAmqpMessage, type AmqpPublishOptions, type IncomingAmqpMessage } from './adapters/amqp/amqp-message';
-export { AmqpEventPublisher, type AmqpConnect } from './adapters/amqp/amqp-event-publisher';
-export { consumeEvents, type ConsumeEventsOptions } from './adapters/amqp/amqp-event-consumer';
-export { HttpSinkEventPublisher, type HttpSinkOptions } from './adapters/cloudevents-http/http-sink-event-publisher';
-export { InProcessEventBus } from './adapters/memory/in-process-event-bus';
-export { parseCloudEventRequest, type IncomingHeaders } from './adapters/cloudevents-http/cloudevent-http-binding';
-
-// ---- adapters: ai ----
-export type { AiProvider, ProviderCallOptions, TextChunk, StructuredTaskName } from './ports/ai-provider';
-export { ruleBasedAppraisal, strategyEffect, type AppraiseInput, type StrategyEffect } from './domain/rule-appraisal';
-export { mulberry32, seedFromText, scriptedReply, scriptedOptions, scriptedSummary, scriptedText } from './domain/scripted-lines';
-export { ScriptedProvider, wordChunks } from './adapters/ai/scripted-provider';
-export { buildMessages, estimateTokens, type ChatMessage } from './adapters/ai/prompts';
-export { OpenAiProvider, type OpenAiProviderOptions } from './adapters/ai/openai-provider';
-export { createAiProvider, createAiProviders, aiProviderChain, aiProviderKind, DEFAULT_OPENAI_MODEL, type AiProviderConfig } from './adapters/ai/provider-from-config';
-export { AiGateway, taskSpec } from './ai-gateway/ai-gateway';
-export { HttpAiClient, readSseFrames } from './adapters/ai/http-ai-client';
-
-// ---- http kit and config ----
-export { createHttpApp, DEFAULT_BODY_LIMIT, type ReadinessChecks } from './http/create-app';
-export { errorMiddleware, toParleyError } from './http/error-middleware';
-export { createLogger } from './observability/logger';
-export type { Logger } from './ports/logger';
-export { openSse, wantsEventStream, abortOnClientGone, type SseWriter } from './http/sse';
-export { serve } from './http/serve';
-export { parseInput } from './domain/parse-input';
-export { readConfig, ConfigError, CommonConfigSchema, optionalUrl, portVar, type CommonConfig } from './config';
-
-// ---- analytics ----
-export * from './domain/analytics';
-export type { AnalyticsStore } from './ports/analytics-store';
-export type { SeenEvents } from './ports/seen-events';
-export { MemoryAnalyticsStore } from './adapters/memory/memory-analytics-store';
-export { RedisAnalyticsStore, analyticsKeys } from './adapters/redis/redis-analytics-store';
-export { MemorySeenEvents, BoundedIdSet } from './adapters/memory/memory-seen-events';
-export { RedisSeenEvents } from './adapters/redis/redis-seen-events';
-export { cloudEventRoute } from './http/cloudevent-route';
+// ---- config, and the port-only services the use cases share ----
+export {
+  AI_PROVIDER_NAMES,
+  type AiProviderName,
+  type AuthConfig,
+  AuthConfigSchema,
+  type CommonConfig,
+  CommonConfigSchema,
+  ConfigError,
+  type DialogueConfig,
+  DialogueConfigSchema,
+  optionalUrl,
+  portVar,
+  readConfig,
+  subscriberConfigSchema,
+} from './config';
+export {
+  characterOf,
+  type DialogueDeps,
+  findOwned,
+  goalBrief,
+  goalOf,
+  loadOwnedState,
+  seedFor,
+} from './services/dialogue-access';

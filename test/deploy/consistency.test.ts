@@ -3,8 +3,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { EVENT_TYPES } from '../../shared/src/domain/events';
-import { API_ROUTES } from '../../shared/src/api/api-routes';
+import { EVENT_TYPES } from '@parley/shared';
+import { API_ROUTES } from '@parley/shared/http';
 import {
   composeAsWritten,
   functionFolders,

@@ -3,7 +3,7 @@
  * dialogue-message and dialogue-end: every route, every error status they can answer, and that
  * bad input changes no state and emits no event.
  */
-import { AiFailed, AiTimeout, AiUnavailable, type AiClient } from '../../shared/src';
+import { AiFailed, AiTimeout, AiUnavailable, type AiClient } from '@parley/shared';
 import { collectSse, readSse } from '../support/sse';
 import { getJson, postJson } from '../support/http';
 import { startDialogueFunctions } from '../support/dialogue-harness';

@@ -5,8 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AppraiseOutputSchema, OptionsOutputSchema } from '../../shared/src/domain/ai-tasks';
-import { sampleAppraiseInput, sampleOptionsInput, sampleReplyInput } from '../../shared/src/ai-gateway/ai-task-fixtures';
+import { AppraiseOutputSchema, OptionsOutputSchema } from '@parley/shared';
+import { sampleAppraiseInput, sampleOptionsInput, sampleReplyInput } from '@parley/shared/testing';
 import { collectSse, readSse } from '../support/sse';
 import { TINY_MODEL, buildBundle, repoRoot, startBundle, tinyModelPresent, waitReady, type Running } from '../support/llama-process';
 

@@ -9,11 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createLogger, loadCharacterCatalog, type ParleyEvent } from '../../shared/src';
-import { InProcessEventBus } from '../../shared/src/adapters/memory/in-process-event-bus';
-import { RedisDialogueStore } from '../../shared/src/adapters/redis/redis-dialogue-store';
-import { createAiClient } from '../../shared/src/composition/runtime';
-import { DialogueConfigSchema, readConfig } from '../../shared/src/config';
+import { type ParleyEvent, DialogueConfigSchema, readConfig } from '@parley/shared';
+import { createLogger, loadCharacterCatalog, RedisDialogueStore, createAiClient } from '@parley/shared/composition';
+import { InProcessEventBus } from '@parley/shared/testing';
 import { CHARACTERS_DIR, startDialogueFunctions } from '../support/dialogue-harness';
 import { driveDialogue } from '../support/dialogue-driver';
 import { FakeOpenAiServer, defaultStructuredAnswer, type ReceivedChat } from '../support/fake-openai-server';

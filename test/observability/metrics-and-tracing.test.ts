@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startTracing } from '../../shared/src/observability/tracing';
+import { startTracing } from '@parley/shared/composition';
 import { startComposedDialogue } from '../support/composed-dialogue';
 import { postJson } from '../support/http';
 

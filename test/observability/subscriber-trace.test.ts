@@ -2,8 +2,8 @@
  * A subscriber logs the trace an event carried, or none: never the span the subscriber's own request
  * frame started (with tracing on, as every function runs, a request without a traceparent starts one).
  */
-import { MemorySeenEvents, createLogger } from '../../shared/src';
-import { startTracing } from '../../shared/src/observability/tracing';
+import { createLogger, startTracing } from '@parley/shared/composition';
+import { MemorySeenEvents } from '@parley/shared/testing';
 import { createApp } from '../../functions/dialogue-log/app';
 import { createLogHandler } from '../../functions/dialogue-log/handler';
 import { analyticsScenario } from '../analytics-scenario';

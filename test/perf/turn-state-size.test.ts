@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { RECENT_TURNS_WINDOW } from '../../shared/src';
+import { RECENT_TURNS_WINDOW } from '@parley/shared';
 import { startComposedDialogue } from '../support/composed-dialogue';
 import { postJson } from '../support/http';
 import { REDIS_URL } from '../support/redis-test-kit';

@@ -4,10 +4,9 @@
  * with `openai` alone the same faults answer 502 / 504 (an `error` event when streaming) and the
  * turn is not applied. The gateway is built from configuration, as the dialogue functions build it.
  */
-import { createLogger, type ParleyEvent } from '../../shared/src';
-import { InProcessEventBus } from '../../shared/src/adapters/memory/in-process-event-bus';
-import { createAiClient } from '../../shared/src/composition/runtime';
-import { DialogueConfigSchema, readConfig } from '../../shared/src/config';
+import { type ParleyEvent, DialogueConfigSchema, readConfig } from '@parley/shared';
+import { createLogger, createAiClient } from '@parley/shared/composition';
+import { InProcessEventBus } from '@parley/shared/testing';
 import { startDialogueFunctions } from '../support/dialogue-harness';
 import { FakeOpenAiServer } from '../support/fake-openai-server';
 import { getJson, postJson } from '../support/http';

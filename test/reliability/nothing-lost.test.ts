@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createLogger, type DialogueState } from '../../shared/src';
-import { RedisDialogueStore } from '../../shared/src/adapters/redis/redis-dialogue-store';
+import type { DialogueState } from '@parley/shared';
+import { createLogger, RedisDialogueStore } from '@parley/shared/composition';
 import { getJson, postJson } from '../support/http';
 import { TcpProxy } from '../support/tcp-proxy';
 import { AMQP_URL, PLAYER, REDIS_URL, createDialogue, sendTurn, sleep, startConsumer, startReplica, turnBody } from '../support/reliability-kit';

@@ -8,7 +8,7 @@ import { freePort } from '../support/http';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import amqp from 'amqplib';
-import { RedisDialogueStore } from '../../shared/src/adapters/redis/redis-dialogue-store';
+import { RedisDialogueStore } from '@parley/shared/composition';
 import { readSse, type SseEvent } from '../support/sse';
 import { TcpProxy } from '../support/tcp-proxy';
 import { AMQP_URL, PLAYER, REDIS_URL, createDialogue, sendTurn, sleep, startConsumer, turnBody } from '../support/reliability-kit';

@@ -9,10 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
-import { createLogger, type ParleyEvent } from '../../shared/src';
-import { consumeEvents } from '../../shared/src/adapters/amqp/amqp-event-consumer';
-import { AmqpEventPublisher } from '../../shared/src/adapters/amqp/amqp-event-publisher';
-import { sampleDialogueEvents } from '../../shared/src/adapters/contracts/event-publisher.contract';
+import type { ParleyEvent } from '@parley/shared';
+import { createLogger, consumeEvents, AmqpEventPublisher } from '@parley/shared/composition';
+import { sampleDialogueEvents } from '@parley/shared/testing';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

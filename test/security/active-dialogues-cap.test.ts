@@ -3,7 +3,7 @@
  * gets 429 TooManyDialogues (JSON and SSE), concurrent starts cannot overshoot it, ending frees a slot.
  */
 import { randomUUID } from 'node:crypto';
-import { RedisDialogueStore } from '../../shared/src/adapters/redis/redis-dialogue-store';
+import { RedisDialogueStore } from '@parley/shared/composition';
 import { startDialogueFunctions } from '../support/dialogue-harness';
 import { postJson } from '../support/http';
 import { deleteKeysUnder, REDIS_URL } from '../support/redis-test-kit';

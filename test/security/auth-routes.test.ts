@@ -4,11 +4,10 @@
  * the subscribers' receivers and report) accept only the service token. Functions in AUTH_MODE=jwt.
  */
 import { SignJWT } from 'jose';
-import { createLogger, eventSource, InProcessEventBus, ScriptedProvider } from '../../shared/src';
-import { AiGateway } from '../../shared/src/ai-gateway/ai-gateway';
-import { jwtAuthenticator } from '../../shared/src/http/auth';
-import { MemoryAnalyticsStore } from '../../shared/src/adapters/memory/memory-analytics-store';
-import { MemorySeenEvents } from '../../shared/src/adapters/memory/memory-seen-events';
+import { eventSource } from '@parley/shared';
+import { createLogger, ScriptedProvider, AiGateway } from '@parley/shared/composition';
+import { InProcessEventBus, MemoryAnalyticsStore, MemorySeenEvents } from '@parley/shared/testing';
+import { jwtAuthenticator } from '@parley/shared/http';
 import { createApp as aiApp } from '../../functions/ai-generate/app';
 import { createApp as logApp } from '../../functions/dialogue-log/app';
 import { createLogHandler } from '../../functions/dialogue-log/handler';

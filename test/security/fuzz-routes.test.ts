@@ -7,12 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { createLogger, eventSource, InProcessEventBus, ScriptedProvider, type ParleyEvent } from '../../shared/src';
-import { RedisDialogueStore } from '../../shared/src/adapters/redis/redis-dialogue-store';
-import { AiGateway } from '../../shared/src/ai-gateway/ai-gateway';
-import { jwtAuthenticator } from '../../shared/src/http/auth';
-import { MemoryAnalyticsStore } from '../../shared/src/adapters/memory/memory-analytics-store';
-import { MemorySeenEvents } from '../../shared/src/adapters/memory/memory-seen-events';
+import { eventSource, type ParleyEvent } from '@parley/shared';
+import { createLogger, ScriptedProvider, RedisDialogueStore, AiGateway } from '@parley/shared/composition';
+import { InProcessEventBus, MemoryAnalyticsStore, MemorySeenEvents } from '@parley/shared/testing';
+import { jwtAuthenticator } from '@parley/shared/http';
 import { createApp as aiApp } from '../../functions/ai-generate/app';
 import { createApp as logApp } from '../../functions/dialogue-log/app';
 import { createLogHandler } from '../../functions/dialogue-log/handler';

@@ -7,10 +7,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createLogger, loadCharacterCatalog, type ParleyEvent } from '../../shared/src';
-import { InProcessEventBus } from '../../shared/src/adapters/memory/in-process-event-bus';
-import { createAiClient } from '../../shared/src/composition/runtime';
-import { DialogueConfigSchema, readConfig } from '../../shared/src/config';
+import { type ParleyEvent, DialogueConfigSchema, readConfig } from '@parley/shared';
+import { createLogger, loadCharacterCatalog, createAiClient } from '@parley/shared/composition';
+import { InProcessEventBus } from '@parley/shared/testing';
 import { CHARACTERS_DIR, startDialogueFunctions } from '../support/dialogue-harness';
 import { FakeOpenAiServer } from '../support/fake-openai-server';
 

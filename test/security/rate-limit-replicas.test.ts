@@ -3,9 +3,8 @@
  * each with its own Redis connection and limiter objects (as two pods would), share one budget.
  */
 import { randomBytes } from 'node:crypto';
-import { createLogger } from '../../shared/src';
-import { DialogueConfigSchema } from '../../shared/src/config';
-import { createDialogueRuntime } from '../../shared/src/composition/runtime';
+import { createLogger, createDialogueRuntime } from '@parley/shared/composition';
+import { DialogueConfigSchema } from '@parley/shared';
 import { createApp } from '../../functions/dialogue-start/app';
 import { listen } from '../support/http';
 import { CHARACTERS_DIR } from '../support/dialogue-harness';

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { Logger } from '../../shared/src';
+import type { Logger } from '@parley/shared';
 
 /** A real pino logger writing its JSON lines into an array, for tests that assert on logs. */
 export function captureLogger(level = 'info'): { logger: Logger; lines: Array<Record<string, unknown>> } {

@@ -1,4 +1,4 @@
-import type { ParleyEvent } from '../../shared/src';
+import type { ParleyEvent } from '@parley/shared';
 
 /** POST an event as a Knative broker delivers it in binary mode: attributes as `ce-` headers, body = data. */
 export async function postBinaryEvent(url: string, event: ParleyEvent): Promise<{ status: number; text: string }> {

@@ -1,8 +1,7 @@
-import { processMetrics } from '../../shared/src/adapters/prometheus/prom-metrics';
+import { processMetrics, createLogger, createDialogueRuntime } from '@parley/shared/composition';
 import { randomUUID } from 'node:crypto';
-import { InProcessEventBus, createLogger, readConfig, type ParleyEvent } from '../../shared/src';
-import { DialogueConfigSchema } from '../../shared/src/config';
-import { createDialogueRuntime } from '../../shared/src/composition/runtime';
+import { readConfig, type ParleyEvent, DialogueConfigSchema } from '@parley/shared';
+import { InProcessEventBus } from '@parley/shared/testing';
 import { createApp as startApp } from '../../functions/dialogue-start/app';
 import { createApp as messageApp } from '../../functions/dialogue-message/app';
 import { createApp as endApp } from '../../functions/dialogue-end/app';

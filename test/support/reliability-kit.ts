@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import amqp, { type ChannelModel } from 'amqplib';
-import { createHttpApp, eventSource, loadCharacterCatalog, type Logger } from '../../shared/src';
-import { RedisDialogueStore } from '../../shared/src/adapters/redis/redis-dialogue-store';
-import { AmqpEventPublisher } from '../../shared/src/adapters/amqp/amqp-event-publisher';
-import { ScriptedProvider } from '../../shared/src/adapters/ai/scripted-provider';
-import { AiGateway } from '../../shared/src/ai-gateway/ai-gateway';
-import { OutboxRelay } from '../../shared/src/services/outbox-relay';
-import { ExpirySweeper } from '../../shared/src/services/expiry-sweeper';
-import type { DialogueDeps } from '../../shared/src/services/dialogue-access';
-import { headerAuthenticator } from '../../shared/src/http/auth';
+import { eventSource, type Logger, type DialogueDeps } from '@parley/shared';
+import { createHttpApp, headerAuthenticator } from '@parley/shared/http';
+import { loadCharacterCatalog, RedisDialogueStore, AmqpEventPublisher, ScriptedProvider, AiGateway, OutboxRelay, ExpirySweeper } from '@parley/shared/composition';
 import { createRoutes as startRoutes } from '../../functions/dialogue-start/app';
 import { createRoutes as messageRoutes } from '../../functions/dialogue-message/app';
 import { createRoutes as endRoutes } from '../../functions/dialogue-end/app';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { RECENT_TURNS_WINDOW, type Appraisal, type DialogueState } from '../../domain/dialogue';
 import { eventSource } from '../../domain/events';
 import { applyTurn, chooseGoalAndStrategy, endDialogue, numberOptions, startDialogue, type EventContext } from '../../domain/transitions';
 import type { DialogueStore } from '../../ports/dialogue-store';
-import { loadCharacterCatalog } from '../file/file-character-catalog';
+import maraJson from '../../../../content/characters/innkeeper-mara.json';
+import { CharacterSchema } from '../../domain/character';
 
 export type DialogueStoreHarness = {
   store: DialogueStore;
@@ -15,7 +15,8 @@ export type DialogueStoreHarness = {
 
 // Fixtures come from the real domain transitions and a real character, so the suite stores what
 // the functions store.
-const character = loadCharacterCatalog(join(__dirname, '../../../../content/characters')).get('innkeeper-mara')!;
+// Imported, not read from disk, so a bundle that includes this module (the testing entry) loads anywhere.
+const character = CharacterSchema.parse(maraJson);
 const { goal, strategy } = chooseGoalAndStrategy(character, 'learn-rumour', 'flatter');
 const T0 = Date.parse('2030-01-01T12:00:00.000Z');
 const ctx = (second: number): EventContext => ({ source: eventSource('dialogue-store-contract'), now: new Date(T0 + second * 1000) });

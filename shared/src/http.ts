@@ -1,0 +1,110 @@
+/**
+ * `@parley/shared/http`: the HTTP kit every function's app is built from (the app frame, serving,
+ * authentication and rate-limit guards, SSE, streamed routes, the CloudEvent route) and the API
+ * description (the route table, the answer schemas, the OpenAPI document) that the typed client
+ * and the tests read too.
+ */
+
+// ---- http kit ----
+export {
+  authenticate,
+  type Authenticator,
+  authenticatorFromConfig,
+  headerAuthenticator,
+  jwtAuthenticator,
+  requireServiceToken,
+  serviceGuard,
+} from './http/auth';
+export {
+  cloudEventRoute,
+} from './http/cloudevent-route';
+export {
+  createHttpApp,
+  DEFAULT_BODY_LIMIT,
+  type ReadinessChecks,
+} from './http/create-app';
+export {
+  errorMiddleware,
+  notFoundRoute,
+  toParleyError,
+} from './http/error-middleware';
+export {
+  playerIdOf,
+} from './http/identity';
+export {
+  openApiRoute,
+} from './http/openapi-route';
+export {
+  type PlayerAccess,
+  playerGuard,
+} from './http/player-guard';
+export {
+  addressOf,
+  playerOf,
+  rateLimit,
+} from './http/rate-limit';
+export {
+  type HttpMetrics,
+  requestContext,
+} from './http/request-context';
+export {
+  serve,
+} from './http/serve';
+export {
+  abortOnClientGone,
+  openSse,
+  type SseWriter,
+  wantsEventStream,
+} from './http/sse';
+export {
+  narrationHooks,
+  type Narrator,
+  runStreamedRoute,
+} from './http/streamed-route';
+
+// ---- the API: routes, answer schemas, OpenAPI ----
+export {
+  API_ROUTES,
+  type ApiRoute,
+  FUNCTION_NAMES,
+  type RouteName,
+  type RouteOwner,
+  routesOf,
+} from './api/api-routes';
+export {
+  ActiveDialogueViewSchema,
+  AnalyticsReportSchema,
+  type CharacterAnswer,
+  CharacterAnswerSchema,
+  type CharacterListAnswer,
+  CharacterListAnswerSchema,
+  DeltaEventSchema,
+  type DevEventsAnswer,
+  DevEventsAnswerSchema,
+  DevEventsQuerySchema,
+  type DialogueAnswer,
+  DialogueAnswerSchema,
+  type EndAnswer,
+  EndAnswerSchema,
+  EndedDialogueViewSchema,
+  ErrorBodySchema,
+  type ErrorBodyShape,
+  HealthAnswerSchema,
+  type MessageStreamEvent,
+  MessageStreamEvents,
+  ReadinessAnswerSchema,
+  StartAcceptedEventSchema,
+  type StartDialogueAnswer,
+  StartDialogueAnswerSchema,
+  type StartStreamEvent,
+  StartStreamEvents,
+  TaskAnswerSchema,
+  type TurnAnswer,
+  TurnAnswerSchema,
+} from './api/api-schemas';
+export {
+  buildOpenApiDocument,
+  type OpenApiDocument,
+  type OpenApiOperation,
+  openApiPath,
+} from './api/openapi-document';
