@@ -252,6 +252,7 @@ export {
 } from './ports/ai-provider';
 export {
   type AnalyticsStore,
+  checkIncrements,
 } from './ports/analytics-store';
 export {
   type CharacterCatalog,

@@ -35,7 +35,6 @@ export {
   InMemoryDialogueStore,
 } from './adapters/memory/memory-dialogue-store';
 export {
-  checkIncrements,
   MemoryAnalyticsStore,
 } from './adapters/memory/memory-analytics-store';
 export {

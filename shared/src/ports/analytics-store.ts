@@ -15,3 +15,13 @@ export interface AnalyticsStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Every adapter checks `record`'s increments with this first (a RangeError names the bad one): it
+ * rejects the whole call before anything is applied, which keeps `record` all-or-nothing.
+ */
+export function checkIncrements(increments: Record<string, number>): void {
+  for (const [name, amount] of Object.entries(increments)) {
+    if (name === '' || !Number.isFinite(amount)) throw new RangeError(`invalid increment ${JSON.stringify(name)}: ${amount}`);
+  }
+}

@@ -1,12 +1,5 @@
-import type { AnalyticsStore } from '../../ports/analytics-store';
+import { checkIncrements, type AnalyticsStore } from '../../ports/analytics-store';
 import { BoundedIdSet } from './memory-seen-events';
-
-/** Rejects the whole call before anything is applied, which keeps `record` all-or-nothing. */
-export function checkIncrements(increments: Record<string, number>): void {
-  for (const [name, amount] of Object.entries(increments)) {
-    if (name === '' || !Number.isFinite(amount)) throw new RangeError(`invalid increment ${JSON.stringify(name)}: ${amount}`);
-  }
-}
 
 /** In-process `AnalyticsStore`: for one pod or `npm start`; counters are lost on restart. */
 export class MemoryAnalyticsStore implements AnalyticsStore {

@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { AnalyticsStore } from '../../ports/analytics-store';
-import { checkIncrements } from '../memory/memory-analytics-store';
+import { checkIncrements, type AnalyticsStore } from '../../ports/analytics-store';
 import { asStoreCall } from './redis-failure';
 import { connectRedis } from './connection';
 
