@@ -9,7 +9,7 @@ import type { Express } from 'express';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { AiUnavailable, eventSource, type AiClient, type DialogueDeps } from '@parley/shared';
-import { AiGateway, createLogger, ScriptedProvider } from '@parley/shared/composition';
+import { AiGateway, createLogger, processMetrics, ScriptedProvider } from '@parley/shared/composition';
 import { InProcessEventBus, MemorySeenEvents, MemoryAnalyticsStore } from '@parley/shared/testing';
 import { headerAuthenticator, API_ROUTES, FUNCTION_NAMES, routesOf, type RouteName, type RouteOwner, buildOpenApiDocument, openApiPath, type OpenApiDocument } from '@parley/shared/http';
 import { createApp as startApp } from '../../functions/dialogue-start/app';
@@ -31,14 +31,16 @@ const gateway = () =>
 /** Each function's app as its main.ts builds it (deps are not touched while routes register). */
 function appsByFunction(): Record<(typeof FUNCTION_NAMES)[number], Express> {
   const deps = {} as DialogueDeps;
-  const options = { logger, readiness: {}, access: { auth: headerAuthenticator() } };
+  // As each main.ts builds them: with the process metrics, so /metrics is registered too.
+  const metrics = processMetrics();
+  const options = { logger, readiness: {}, access: { auth: headerAuthenticator() }, metrics };
   return {
     'dialogue-start': startApp(deps, options),
     'dialogue-message': messageApp(deps, options),
     'dialogue-end': endApp(deps, options),
-    'ai-generate': aiApp({ gateway: gateway(), logger, serviceToken: 'svc-token' }),
-    'dialogue-log': logApp({ handler: createLogHandler({ logger, seen: new MemorySeenEvents() }), logger, readiness: {} }),
-    'dialogue-analytics': analyticsApp({ service: createAnalyticsService({ store: new MemoryAnalyticsStore() }), logger, readiness: {} }),
+    'ai-generate': aiApp({ gateway: gateway(), logger, serviceToken: 'svc-token', metrics }),
+    'dialogue-log': logApp({ handler: createLogHandler({ logger, seen: new MemorySeenEvents() }), logger, readiness: {}, metrics }),
+    'dialogue-analytics': analyticsApp({ service: createAnalyticsService({ store: new MemoryAnalyticsStore() }), logger, readiness: {}, metrics }),
   };
 }
 
