@@ -1,4 +1,4 @@
-import { DialogueEnded, TurnInFlight, VersionConflict, characterBrief, endDialogue, goalAchieved, plainSummary, summaryNumbers, type DialogueState, type Outcome, characterOf, goalBrief, goalOf, findOwned, type DialogueDeps } from '@parley/shared';
+import { DialogueEnded, TurnInFlight, VersionConflict, characterBrief, endDialogue, goalAchieved, plainSummary, summaryNumbers, type DialogueState, type Outcome, characterOf, goalBrief, goalOf, findOwned, type DialogueDeps, HeldTurnLock } from '@parley/shared';
 
 export type EndCommand = { dialogueId: string; playerId: string; reason?: string; traceparent?: string };
 
@@ -14,6 +14,7 @@ export async function finishDialogue(deps: DialogueDeps, cmd: EndCommand): Promi
   if ('outcome' in state) return state;
   const lock = await deps.store.lockTurn(cmd.dialogueId, END_LOCK, deps.turnLockMs);
   if (!lock.acquired) throw new TurnInFlight('a turn of this dialogue is in progress; end it when the turn is done');
+  const held = new HeldTurnLock(deps.store, cmd.dialogueId, END_LOCK, deps.turnLockMs);
   try {
     const current = await loadOwnedOrEnded(deps, cmd);
     if ('outcome' in current) return current;
@@ -59,7 +60,7 @@ export async function finishDialogue(deps: DialogueDeps, cmd: EndCommand): Promi
     await deps.relay.flush(current.id);
     return { outcome: ended.outcome, replayed: false };
   } finally {
-    await deps.store.unlockTurn(cmd.dialogueId, END_LOCK).catch(() => undefined);
+    await held.release();
   }
 }
 

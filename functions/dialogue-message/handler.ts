@@ -1,4 +1,4 @@
-import { Aborted, DialogueEnded, TurnInFlight, RECENT_TURNS_WINDOW, VersionConflict, applyTurn, characterBrief, numberOptions, resolvePlayerMove, type DialogueState, type PlayerMove, type Turn, type TurnResult, characterOf, findOwned, goalBrief, goalOf, loadOwnedState, seedFor, type DialogueDeps } from '@parley/shared';
+import { Aborted, DialogueEnded, TurnInFlight, RECENT_TURNS_WINDOW, VersionConflict, applyTurn, characterBrief, numberOptions, resolvePlayerMove, type DialogueState, type PlayerMove, type Turn, type TurnResult, characterOf, findOwned, goalBrief, goalOf, loadOwnedState, seedFor, type DialogueDeps, HeldTurnLock } from '@parley/shared';
 
 export type TurnCommand = PlayerMove & { dialogueId: string; playerId: string; messageId: string; traceparent?: string };
 
@@ -11,6 +11,8 @@ export type TurnHooks = {
 export type TurnAnswer = { result: TurnResult; replayed: boolean };
 
 const REPLAY_POLL_MS = 50;
+/** How long a retry of a messageId waits for its first attempt, which renews its lock while it runs. */
+const REPLAY_WAIT_MS = 30_000;
 
 /**
  * One player turn: validate the move, take the dialogue's turn lock, let the character answer
@@ -28,6 +30,7 @@ export async function takeTurn(deps: DialogueDeps, cmd: TurnCommand, hooks: Turn
 
   const waited = await acquireTurnLock(deps, cmd, signal);
   if (waited) return waited;
+  const lock = new HeldTurnLock(store, cmd.dialogueId, cmd.messageId, deps.turnLockMs);
   try {
     // Under the lock the state is authoritative; the original of a replay may have just finished.
     const state = await loadOwnedOrReplay(deps, cmd);
@@ -93,7 +96,7 @@ export async function takeTurn(deps: DialogueDeps, cmd: TurnCommand, hooks: Turn
     await deps.relay.flush(state.id);
     return { result: applied.result, replayed: false };
   } finally {
-    await store.unlockTurn(cmd.dialogueId, cmd.messageId).catch(() => undefined);
+    await lock.release();
   }
 }
 
@@ -111,7 +114,8 @@ async function loadOwnedOrReplay(deps: DialogueDeps, cmd: TurnCommand): Promise<
  * is a retry of a turn in progress: wait for its answer, or take over if it gave up without one.
  */
 async function acquireTurnLock(deps: DialogueDeps, cmd: TurnCommand, signal?: AbortSignal): Promise<TurnAnswer | null> {
-  const deadline = Date.now() + deps.turnLockMs;
+  // The first attempt renews its lock while it runs: wait as long as a turn may take, not one lock life.
+  const deadline = Date.now() + REPLAY_WAIT_MS;
   for (;;) {
     const lock = await deps.store.lockTurn(cmd.dialogueId, cmd.messageId, deps.turnLockMs);
     if (lock.acquired) return null;

@@ -90,8 +90,11 @@ export const DialogueConfigSchema = CommonConfigSchema.extend({
   ...AuthConfigSchema.shape,
   /** Sent as `Authorization: Bearer` to ai-generate at AI_URL (it must hold the same token). */
   AI_SERVICE_TOKEN: optionalToken,
-  /** A turn holds its dialogue at most this long; a crashed pod's lock frees itself after it. */
-  TURN_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+  /**
+   * Lifetime of a turn lock; renewed while its turn runs (every third of it, at most every 1.5 s), so
+   * a lock orphaned by a crashed pod or a Redis restart frees itself within it. At most 5 s.
+   */
+  TURN_LOCK_MS: z.coerce.number().int().min(1000).max(5_000).default(5_000),
   /** Live dialogues one player may hold at once (429 TooManyDialogues beyond); 0 switches the cap off. */
   MAX_ACTIVE_DIALOGUES: z.coerce.number().int().min(0).max(10_000).default(20),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),

@@ -311,3 +311,4 @@ export {
   loadOwnedState,
   seedFor,
 } from './services/dialogue-access';
+export { HeldTurnLock, MAX_TURN_LOCK_MS, renewEveryMs } from './services/turn-lock';

@@ -33,9 +33,13 @@ export interface DialogueStore {
 
   /** Take the turn lock for `messageId`; answers the messageId that holds it when another does. */
   lockTurn(dialogueId: string, messageId: string, ttlMs: number): Promise<{ acquired: true } | { acquired: false; heldBy: string }>;
+  /** Release the lock if `messageId` holds it (a no-op otherwise). */
   unlockTurn(dialogueId: string, messageId: string): Promise<void>;
+  /** Extend the lock to `ttlMs` from now if `messageId` still holds it; false when it does not. */
+  renewTurnLock(dialogueId: string, messageId: string, ttlMs: number): Promise<boolean>;
   /** The stored answer of an applied turn, for replays. */
   turnResult(dialogueId: string, messageId: string): Promise<TurnResult | null>;
+  /** Applies the turn and, in the same atomic step, releases the turn lock `commit.messageId` holds. */
   commitTurn(commit: TurnCommit): Promise<CommitResult>;
 
   /** Remove the live state and keep the outcome readable for `outcomeTtlSeconds`. */

@@ -194,6 +194,34 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
       expect(await store.lockTurn(randomUUID(), 'm-9', 60_000)).toEqual({ acquired: true });
     });
 
+    it('releases the turn lock in the same step as the commit of its turn', async () => {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      expect(await store.lockTurn(state.id, 'm-1', 60_000)).toEqual({ acquired: true });
+      expect(await store.commitTurn(turnOn(state, 'm-1'))).toEqual({ ok: true });
+      expect(await store.lockTurn(state.id, 'm-2', 60_000)).toEqual({ acquired: true });
+    });
+
+    it('leaves a lock another messageId holds when a commit lands', async () => {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      expect(await store.lockTurn(state.id, 'end', 60_000)).toEqual({ acquired: true });
+      expect(await store.commitTurn(turnOn(state, 'm-1'))).toEqual({ ok: true });
+      expect(await store.lockTurn(state.id, 'm-2', 60_000)).toEqual({ acquired: false, heldBy: 'end' });
+    });
+
+    it('renews the turn lock only for its holder', async () => {
+      const { state } = started();
+      expect(await store.lockTurn(state.id, 'm-1', 200)).toEqual({ acquired: true });
+      expect(await store.renewTurnLock(state.id, 'm-2', 60_000)).toBe(false);
+      expect(await store.renewTurnLock(state.id, 'm-1', 60_000)).toBe(true);
+      // Renewed to 60 s: it outlives its first 200 ms by far.
+      await wait(400);
+      expect(await store.lockTurn(state.id, 'm-2', 60_000)).toEqual({ acquired: false, heldBy: 'm-1' });
+      await store.unlockTurn(state.id, 'm-1');
+      expect(await store.renewTurnLock(state.id, 'm-1', 60_000)).toBe(false);
+    });
+
     it('lets the turn lock expire by itself', async () => {
       const { state } = started();
       expect(await store.lockTurn(state.id, 'm-crashed', 100)).toEqual({ acquired: true });

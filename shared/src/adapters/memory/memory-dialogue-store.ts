@@ -89,6 +89,12 @@ export class InMemoryDialogueStore implements DialogueStore {
     if (this.live(this.locks, dialogueId) === messageId) this.locks.delete(dialogueId);
   }
 
+  async renewTurnLock(dialogueId: string, messageId: string, ttlMs: number): Promise<boolean> {
+    if (this.live(this.locks, dialogueId) !== messageId) return false;
+    this.locks.set(dialogueId, { value: messageId, expiresAt: this.now() + ttlMs });
+    return true;
+  }
+
   async turnResult(dialogueId: string, messageId: string): Promise<TurnResult | null> {
     const result = this.live(this.results, resultKey(dialogueId, messageId));
     return result ? structuredClone(result) : null;
@@ -111,6 +117,7 @@ export class InMemoryDialogueStore implements DialogueStore {
     this.transcripts.set(id, { value: turns, expiresAt });
     this.results.set(resultKey(id, commit.messageId), { value: structuredClone(commit.result), expiresAt });
     this.pushOutbox(id, commit.events);
+    if (this.live(this.locks, id) === commit.messageId) this.locks.delete(id);
     return { ok: true };
   }
 

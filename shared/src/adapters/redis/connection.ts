@@ -12,7 +12,7 @@ export type RedisConnectionOptions = {
  * fails at once (the adapters turn that into `StoreUnavailable`, 503, retryable) instead of piling
  * up behind a dead socket while players wait. `maxRetriesPerRequest: 2` bounds how long a command
  * already sent survives reconnects; `commandTimeout` bounds a Redis that accepts the connection but
- * does not answer. Reconnects go on in the background with a capped backoff, so adapters heal by
+ * does not answer. Reconnects go on in the background, at most 500 ms apart, so adapters heal by
  * themselves. The caller owns the client (`quit`, or `disconnect` when Redis is away).
  */
 export function connectRedis(url: string, options: RedisConnectionOptions = {}): Redis {
@@ -25,7 +25,8 @@ export function connectRedis(url: string, options: RedisConnectionOptions = {}):
     // short so a process that closes its client is not held open for it.
     disconnectTimeout: 300,
     commandTimeout: options.commandTimeoutMs ?? 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    // A refused connect costs nothing: retry often, so work resumes soon after Redis answers again.
+    retryStrategy: (attempt) => Math.min(attempt * 100, 500),
   });
   redis.once('ready', () => {
     redis.options.enableOfflineQueue = false;

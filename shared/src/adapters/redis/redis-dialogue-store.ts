@@ -76,8 +76,9 @@ return countLive(KEYS[1], ARGV[1], ARGV[2])
 `;
 
 /**
- * KEYS: state, transcript, result, outbox, index, expiry, player set.
- * ARGV: expectedVersion, newVersion, state, result, keyTtl, dialogueId, idleMs, turnCount, ...turns, ...events
+ * KEYS: state, transcript, result, outbox, index, expiry, player set, lock.
+ * ARGV: expectedVersion, newVersion, state, result, keyTtl, dialogueId, idleMs, turnCount, messageId, ...turns, ...events
+ * The turn's lock is released in the same step: no window where the turn is stored but its lock held.
  */
 const COMMIT_TURN = `${NOW_MS}
 local version = redis.call('HGET', KEYS[1], 'v')
@@ -88,14 +89,15 @@ local ttl = ARGV[5]
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ttl)
 local turns = tonumber(ARGV[8])
-for i = 9, 8 + turns do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+for i = 10, 9 + turns do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('EXPIRE', KEYS[2], ttl)
 redis.call('SET', KEYS[3], ARGV[4], 'EX', ttl)
 redis.call('ZADD', KEYS[6], nowMs() + tonumber(ARGV[7]), ARGV[6])
 -- The player's set lives as long as their longest-lived dialogue.
 redis.call('EXPIRE', KEYS[7], ttl)
-for i = 9 + turns, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
-if #ARGV >= 9 + turns then redis.call('SADD', KEYS[5], ARGV[6]) end
+for i = 10 + turns, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+if #ARGV >= 10 + turns then redis.call('SADD', KEYS[5], ARGV[6]) end
+if redis.call('GET', KEYS[8]) == ARGV[9] then redis.call('DEL', KEYS[8]) end
 return 'ok'
 `;
 
@@ -147,6 +149,12 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
 return {0, redis.call('GET', KEYS[1])}
 `;
 
+/** KEYS: lock. ARGV: messageId, ttlMs. Only the holder may extend it; answers 1 when it did. */
+const RENEW_TURN = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
 /** KEYS: lock. ARGV: messageId. Only the holder may release. */
 const UNLOCK_TURN = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
@@ -181,17 +189,19 @@ type Scripts = {
   parleyExpired(...args: Array<string | number>): Promise<string[]>;
   parleyLockTurn(...args: Array<string | number>): Promise<[1] | [0, string]>;
   parleyUnlockTurn(...args: Array<string | number>): Promise<number>;
+  parleyRenewTurn(...args: Array<string | number>): Promise<number>;
   parleyAckOutbox(...args: Array<string | number>): Promise<number>;
 };
 
 const SCRIPTS: Array<[keyof Scripts, number, string]> = [
   ['parleyCreate', 6, CREATE],
   ['parleyActive', 1, ACTIVE],
-  ['parleyCommitTurn', 7, COMMIT_TURN],
+  ['parleyCommitTurn', 8, COMMIT_TURN],
   ['parleyEnd', 8, END],
   ['parleyExpired', 1, EXPIRED],
   ['parleyLockTurn', 1, LOCK_TURN],
   ['parleyUnlockTurn', 1, UNLOCK_TURN],
+  ['parleyRenewTurn', 1, RENEW_TURN],
   ['parleyAckOutbox', 2, ACK_OUTBOX],
 ];
 
@@ -295,6 +305,11 @@ export class RedisDialogueStore implements DialogueStore {
     await this.call(() => this.scripts.parleyUnlockTurn(this.keys.turnLock(dialogueId), messageId));
   }
 
+  async renewTurnLock(dialogueId: string, messageId: string, ttlMs: number): Promise<boolean> {
+    const renewed = await this.call(() => this.scripts.parleyRenewTurn(this.keys.turnLock(dialogueId), messageId, Math.max(1, Math.ceil(ttlMs))));
+    return renewed === 1;
+  }
+
   async turnResult(dialogueId: string, messageId: string): Promise<TurnResult | null> {
     const json = await this.call(() => this.redis.get(this.keys.turnResult(dialogueId, messageId)));
     return json === null ? null : decode<TurnResult>(json);
@@ -313,6 +328,7 @@ export class RedisDialogueStore implements DialogueStore {
         k.outboxIndex(),
         k.expiryIndex(),
         k.playerDialogues(commit.state.playerId),
+        k.turnLock(id),
         String(commit.expectedVersion),
         String(commit.state.version),
         JSON.stringify(commit.state),
@@ -321,6 +337,7 @@ export class RedisDialogueStore implements DialogueStore {
         id,
         this.ttlSeconds * 1000,
         commit.newTurns.length,
+        commit.messageId,
         ...commit.newTurns.map((t) => JSON.stringify(t)),
         ...commit.events.map((e) => JSON.stringify(e)),
       ),
