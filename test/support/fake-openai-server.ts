@@ -13,7 +13,16 @@ export type ReceivedChat = {
  * An answer written byte for byte (see model-server-shapes.ts): a status, headers, and the body as
  * the raw pieces to write (SSE frames exactly as a given server sends them), or no answer at all.
  */
-export type ScriptedAnswer = { status?: number; headers?: Record<string, string>; body?: string[]; hang?: true; destroy?: true };
+export type ScriptedAnswer = {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string[];
+  /** Pause between body pieces (a model producing tokens at its pace); the pieces stop when the client hangs up. */
+  paceMs?: number;
+  /** After the body, the socket is left open without an end (a stream that stalls). */
+  hang?: true;
+  destroy?: true;
+};
 
 /**
  * An OpenAI-compatible chat-completions server on loopback that records every request and answers
@@ -104,14 +113,31 @@ function taskOfPrompt(messages: ReceivedChat['messages']): string {
 }
 
 function writeScripted(res: ServerResponse, answer: ScriptedAnswer): void {
-  if (answer.hang) return;
   if (answer.destroy) {
     res.socket?.destroy();
     return;
   }
+  if (answer.hang && !answer.body) return;
   res.writeHead(answer.status ?? 200, answer.headers ?? { 'content-type': 'text/event-stream' });
-  for (const piece of answer.body ?? []) res.write(piece);
-  res.end();
+  const pieces = [...(answer.body ?? [])];
+  const finish = (): void => {
+    if (!answer.hang) res.end();
+  };
+  if (!answer.paceMs) {
+    for (const piece of pieces) res.write(piece);
+    finish();
+    return;
+  }
+  const timer = setInterval(() => {
+    const piece = pieces.shift();
+    if (piece === undefined || res.destroyed) {
+      clearInterval(timer);
+      if (!res.destroyed) finish();
+      return;
+    }
+    res.write(piece);
+  }, answer.paceMs);
+  res.on('close', () => clearInterval(timer));
 }
 
 /** The default structured answer of a task (`dialogue_options`...), for scripts that wrap it in a server's shape. */
