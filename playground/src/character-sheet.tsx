@@ -2,11 +2,10 @@ import type { PublicCharacter } from '../../client/src';
 
 /** What a player may know of a character: the public blurb, temperament and goals (never the persona or secrets). */
 export function CharacterSheet({ character }: { character: PublicCharacter }) {
-  const blurb = 'blurb' in character && typeof character.blurb === 'string' ? character.blurb : null;
   return (
     <section aria-labelledby="sheet-title" data-testid="character-sheet">
       <h2 id="sheet-title">{character.name}</h2>
-      {blurb ? <p data-testid="blurb">{blurb}</p> : <p className="hint">No description.</p>}
+      {character.blurb ? <p data-testid="blurb">{character.blurb}</p> : <p className="hint">No description.</p>}
       <p className="hint">
         Usually {character.baselineMood.emotion}. Traits:{' '}
         {Object.entries(character.traits)

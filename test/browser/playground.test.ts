@@ -91,6 +91,9 @@ maybe('playground in chromium', () => {
     await page.getByLabel('Character', { exact: true }).selectOption('innkeeper-mara');
     // The character sheet shows what a player may know, never the persona.
     await expect(page.getByTestId('character-sheet').textContent()).resolves.toContain('Mara Thistledown');
+    const mara = (await (await fetch(`${server.url}/v1/characters/innkeeper-mara`)).json()) as { character: { blurb?: string } };
+    expect(mara.character.blurb).toBeTruthy();
+    expect(await page.getByTestId('blurb').textContent()).toBe(mara.character.blurb);
     await page.getByLabel('Goal', { exact: true }).selectOption('learn-rumour');
     // Only the strategies valid for the goal are offered.
     const strategies = await page.getByLabel(/^Strategy/).locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CharacterSchema } from '../../domain/character';
-import { CatalogError, loadCharacterCatalog } from './file-character-catalog';
+import { CatalogError, jsonErrorLocation, loadCharacterCatalog } from './file-character-catalog';
 
 const repoRoot = join(__dirname, '..', '..', '..', '..');
 const contentDir = join(repoRoot, 'content', 'characters');
@@ -40,7 +40,8 @@ describe('loadCharacterCatalog on the sample content', () => {
 
 describe('loadCharacterCatalog refuses a broken folder with the file and the reason', () => {
   it.each([
-    { name: 'bad-json', file: 'broken-bram.json', reasons: ['not valid JSON'] },
+    // The file stops after line 4: the parser fails at the start of line 5.
+    { name: 'bad-json', file: 'broken-bram.json', reasons: ['not valid JSON at line 5, column 1'] },
     // The schema's own words: which field and what is wrong with it.
     { name: 'schema-violation', file: 'smith-odo.json', reasons: ['opinions', 'must hold an opinion of the "player"'] },
     { name: 'name-mismatch', file: 'blacksmith.json', reasons: ['file name must be "smith-odo.json"'] },
@@ -71,5 +72,21 @@ describe('loadCharacterCatalog names CHARACTERS_DIR when there is nothing to loa
     expect(message).toMatch(/^CHARACTERS_DIR: /);
     expect(message).toContain(dir());
     expect(message).toContain(reason);
+  });
+});
+
+describe('jsonErrorLocation: where a JSON syntax error is, as an editor counts', () => {
+  it.each([
+    ['a missing comma on line 3', '{\n  "id": "x"\n  "name": "y"\n}', ' at line 3, column 3: CommaExpected'],
+    ['a trailing comma', '{\n  "id": "x",\n}', ' at line 3, column 1: PropertyNameExpected'],
+    ['a stray word on line 1', '{"id": x}', ' at line 1, column 8: InvalidSymbol'],
+    ['a comment', '{\n  // note\n  "id": "x"\n}', ' at line 2, column 3: InvalidCommentToken'],
+    ['an empty file', '', ' at line 1, column 1: ValueExpected'],
+  ])('%s', (_name, text, location) => {
+    expect(() => JSON.parse(text)).toThrow();
+    expect(jsonErrorLocation(text)).toBe(location);
+  });
+  it('finds nothing in valid JSON', () => {
+    expect(jsonErrorLocation('{"id": "x"}')).toBe('');
   });
 });

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { CharacterSchema, type Character } from '../../domain/character';
 import type { CharacterCatalog } from '../../ports/character-catalog';
@@ -35,10 +36,11 @@ export function loadCharacterCatalog(dir: string): InMemoryCharacterCatalog {
   for (const file of files) {
     const path = join(dir, file);
     let raw: unknown;
+    const text = readFileSync(path, 'utf8');
     try {
-      raw = JSON.parse(readFileSync(path, 'utf8'));
+      raw = JSON.parse(text);
     } catch (err) {
-      throw new CatalogError(`${path}: not valid JSON: ${(err as Error).message}`);
+      throw new CatalogError(`${path}: not valid JSON${jsonErrorLocation(text)} (${(err as Error).message})`);
     }
     const parsed = CharacterSchema.safeParse(raw);
     if (!parsed.success) throw new CatalogError(`${path}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
@@ -46,4 +48,19 @@ export function loadCharacterCatalog(dir: string): InMemoryCharacterCatalog {
     characters.push(parsed.data);
   }
   return new InMemoryCharacterCatalog(characters);
+}
+
+/**
+ * ` at line L, column C: <what>` (1-based, as editors count) of the first syntax error in `text`,
+ * found by jsonc-parser (strict: no comments, no trailing commas), since V8's own message does not
+ * always say where; '' when it finds none.
+ */
+export function jsonErrorLocation(text: string): string {
+  const errors: ParseError[] = [];
+  parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return '';
+  const before = text.slice(0, first.offset);
+  const line = before.split('\n').length;
+  return ` at line ${line}, column ${before.length - before.lastIndexOf('\n')}: ${printParseErrorCode(first.error)}`;
 }
