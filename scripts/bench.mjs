@@ -24,6 +24,8 @@ await Promise.all(
         plugins: [sharedEntries],
       // esbuild's own API must stay in node_modules (the llama bench builds bundles with it).
       external: ['node-llama-cpp', 'pino-pretty', 'esbuild'],
+      // jsonc-parser's main entry is UMD, whose dynamic require() esbuild cannot follow: take its ESM build.
+      alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
     }),
   ),
 );

@@ -31,6 +31,8 @@ await Promise.all(
         plugins: [sharedEntries],
         // Optional native speed-ups that ioredis/amqplib probe for; absent on purpose.
         external: ['node-llama-cpp', 'pino-pretty'],
+        // jsonc-parser's main entry is UMD, whose dynamic require() esbuild cannot follow: take its ESM build.
+        alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
       }),
     ),
 );

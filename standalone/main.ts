@@ -47,4 +47,6 @@ runMain('parley', async (logger) => {
   routes.push(playgroundRoute(join(__dirname, '..', 'playground')));
   const app = createHttpApp({ logger, metrics: processMetrics(), readiness: runtime.readiness, routes });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
+  // For the person who typed npm start: one plain line to open, beside the JSON log.
+  process.stdout.write(`\nParley is running: open http://localhost:${config.PORT}/ (playground; API under /v1, OpenAPI at /openapi.json)\n\n`);
 });

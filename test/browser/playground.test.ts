@@ -85,6 +85,8 @@ maybe('playground in chromium', () => {
     page.getByTestId('transcript').evaluate((el) => ({ overflows: el.scrollHeight > el.clientHeight + 1, atBottom: el.scrollTop + el.clientHeight >= el.scrollHeight - 2 }));
 
   test('a whole dialogue through the page', async () => {
+    // npm start says where to go.
+    expect(server.output()).toContain(`Parley is running: open http://localhost:${new URL(server.url).port}/`);
     await page.goto(server.url + '/');
     const playerId = ((await page.getByTestId('player-id').textContent()) ?? '').replace('Playing as ', '').trim();
     expect(playerId).toMatch(/^pg-[0-9a-f]{12}$/);

@@ -27,6 +27,8 @@ export async function buildBundle(entry: 'ai-generate' | 'standalone'): Promise<
     format: 'cjs',
     logLevel: 'error',
     external: ['node-llama-cpp', 'pino-pretty'],
+    // jsonc-parser's main entry is UMD, whose dynamic require() esbuild cannot follow: take its ESM build.
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   });
   return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
