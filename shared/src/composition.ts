@@ -155,6 +155,16 @@ export {
   llamaThreads,
 } from './adapters/ai/llama-threads';
 export {
+  ensureModelFile,
+  progressReporter,
+  type DownloadProgress,
+} from './adapters/ai/model-download';
+export {
+  HUGGING_FACE_ENDPOINT,
+  parseModelSource,
+  type ModelSource,
+} from './adapters/ai/model-source';
+export {
   HttpAiClient,
   readSseFrames,
 } from './adapters/ai/http-ai-client';

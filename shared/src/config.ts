@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HUGGING_FACE_ENDPOINT, parseModelSource } from './adapters/ai/model-source';
 
 export class ConfigError extends Error {}
 
@@ -54,6 +55,22 @@ export const CommonConfigSchema = z.object({
   AI_CALL_DEADLINE_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(100).max(1_800_000).optional()),
   /** AI_PROVIDER=llama: a GGUF model run in this process by llama.cpp (docs/local-models.md). */
   LLAMA_MODEL_PATH: optionalString,
+  /**
+   * The same, or a model to download once into LLAMA_MODEL_DIR: `hf:<user>/<repo>/<file>.gguf[#revision]`
+   * or an http(s) URL of a .gguf file. Wins over LLAMA_MODEL_PATH when both are set.
+   */
+  LLAMA_MODEL: optionalString.superRefine((value, ctx) => {
+    if (value === undefined) return;
+    try {
+      parseModelSource(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  }),
+  /** Where downloaded models are kept (resumable `.part` files included). */
+  LLAMA_MODEL_DIR: z.string().min(1).default('models'),
+  /** The Hugging Face endpoint `hf:` URIs resolve against (a mirror; tests use a loopback server). */
+  HF_ENDPOINT: z.url({ protocol: /^https?$/ }).default(HUGGING_FACE_ENDPOINT),
   /** Default: the cores available minus one, left to the event loop. */
   LLAMA_THREADS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(256).optional()),
   LLAMA_CONTEXT_SIZE: z.coerce.number().int().min(256).max(131_072).default(4096),

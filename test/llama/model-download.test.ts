@@ -8,9 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ensureModelFile, progressReporter, type DownloadProgress } from '../../shared/src/adapters/ai/model-download';
-import { parseModelSource } from '../../shared/src/adapters/ai/model-source';
-import { TINY_MODEL, tinyModelPresent } from '../support/llama-process';
+import { ensureModelFile, parseModelSource, progressReporter, type DownloadProgress } from '@parley/shared/composition';
+import { TINY_MODEL, buildBundle, startBundle, tinyModelPresent, waitReady } from '../support/llama-process';
 
 if (!tinyModelPresent) console.warn(`model download tests SKIPPED: no model at ${TINY_MODEL} (see ../shared/models/README.md)`);
 const describeWithModel = tinyModelPresent ? describe : describe.skip;
@@ -147,6 +146,39 @@ describeWithModel('ensureModelFile: a model by URI, downloaded once into the cac
       await hub.close();
     }
   });
+});
+
+describeWithModel('npm start with LLAMA_MODEL=hf:...', () => {
+  it('downloads the model into LLAMA_MODEL_DIR with progress on stderr, then loads it', async () => {
+    const model = readFileSync(TINY_MODEL);
+    const hub = await startHub(model);
+    const dir = mkdtempSync(path.join(tmpdir(), 'parley-models-'));
+    const bundle = await buildBundle('standalone');
+    let running: Awaited<ReturnType<typeof startBundle>> | undefined;
+    try {
+      running = await startBundle(bundle.file, {
+        AI_PROVIDER: 'llama',
+        LLAMA_MODEL: 'hf:parley-test/tiny-GGUF/stories260K.gguf',
+        HF_ENDPOINT: hub.endpoint,
+        LLAMA_MODEL_DIR: dir,
+        LLAMA_MAX_TOKENS: '16',
+        LLAMA_CONTEXT_SIZE: '2048',
+      });
+      await waitReady(running.url);
+      expect(sha(readFileSync(path.join(dir, 'parley-test__tiny-GGUF__stories260K.gguf')))).toBe(sha(model));
+      // Not a terminal: one line per 10 %.
+      expect(running.output()).toContain('downloading parley-test__tiny-GGUF__stories260K.gguf: 100% 1.1/1.1 MB');
+      // Ready means the downloaded file loaded into llama.cpp (readiness asks the provider).
+      const ready = await fetch(`${running.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(JSON.stringify(await ready.json())).toContain('"ai"');
+    } finally {
+      await running?.stop();
+      bundle.cleanup();
+      await hub.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe('progressReporter', () => {

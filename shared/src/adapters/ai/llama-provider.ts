@@ -12,8 +12,10 @@ import { SequenceSlots } from './sequence-slots';
 type Bindings = typeof NodeLlamaCpp;
 
 export type LlamaProviderOptions = {
-  /** A GGUF file. */
+  /** A GGUF file (for a download, where it will be once `prepareModel` resolved). */
   modelPath: string;
+  /** Run before the model loads, in the background with it (e.g. a download); resolves with the file. */
+  prepareModel?: () => Promise<string>;
   /** llama.cpp's threads (see `llamaThreads`: the cores available minus one for the event loop). */
   threads: number;
   /** Tokens of context per sequence; capped by what the model was trained for. */
@@ -129,7 +131,8 @@ export class LlamaProvider implements AiProvider {
     const { threads, gpu } = this.options;
     // build 'never': use the prebuilt binaries; never compile llama.cpp inside a serving pod.
     const llama = await bindings.getLlama({ gpu, build: 'never', maxThreads: threads, logLevel: bindings.LlamaLogLevel.error, progressLogs: false });
-    const model = await llama.loadModel({ modelPath: this.options.modelPath, ...(gpu === false ? { gpuLayers: 0 } : {}) });
+    const modelPath = this.options.prepareModel ? await this.options.prepareModel() : this.options.modelPath;
+    const model = await llama.loadModel({ modelPath, ...(gpu === false ? { gpuLayers: 0 } : {}) });
     const context = await model.createContext({
       sequences: this.options.parallel,
       contextSize: Math.min(this.options.contextSize, model.trainContextSize),

@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError, type AiProviderName, type CommonConfig } from '../../config';
 import type { Logger } from '../../ports/logger';
 import type { AiProvider } from '../../ports/ai-provider';
 import { llamaThreads } from './llama-threads';
 import { LlamaProvider } from './llama-provider';
+import { ensureModelFile, progressReporter } from './model-download';
+import { HUGGING_FACE_ENDPOINT, parseModelSource, type ModelSource } from './model-source';
 import { OpenAiProvider } from './openai-provider';
 import { ScriptedProvider } from './scripted-provider';
 
@@ -14,16 +17,39 @@ export type AiProviderConfig = Pick<CommonConfig, 'AI_PROVIDER' | 'OPENAI_API_KE
   Partial<LlamaConfig>;
 export type LlamaConfig = Pick<
   CommonConfig,
-  'LLAMA_MODEL_PATH' | 'LLAMA_THREADS' | 'LLAMA_CONTEXT_SIZE' | 'LLAMA_GPU' | 'LLAMA_PARALLEL' | 'LLAMA_QUEUE_LIMIT' | 'LLAMA_MAX_TOKENS' | 'AI_TIMEOUT_MS'
+  'LLAMA_MODEL_PATH' | 'LLAMA_MODEL' | 'LLAMA_MODEL_DIR' | 'HF_ENDPOINT' | 'LLAMA_THREADS' | 'LLAMA_CONTEXT_SIZE' | 'LLAMA_GPU' | 'LLAMA_PARALLEL' | 'LLAMA_QUEUE_LIMIT' | 'LLAMA_MAX_TOKENS' | 'AI_TIMEOUT_MS'
 >;
 
-/** The in-process llama.cpp provider; a missing model file stops start-up naming LLAMA_MODEL_PATH. */
+/**
+ * The in-process llama.cpp provider. LLAMA_MODEL (a path, an `hf:` URI or a URL) or LLAMA_MODEL_PATH
+ * names the model; a download runs in the background (readiness waits for it), into LLAMA_MODEL_DIR,
+ * with its progress on stderr. A missing local file stops start-up naming the variable.
+ */
 export function createLlamaProvider(config: Partial<LlamaConfig> & Pick<CommonConfig, 'AI_TIMEOUT_MS'>, logger?: Logger): LlamaProvider {
-  const modelPath = config.LLAMA_MODEL_PATH;
-  if (!modelPath) throw new ConfigError('invalid configuration: LLAMA_MODEL_PATH: AI_PROVIDER=llama needs LLAMA_MODEL_PATH, the path of a GGUF model file');
-  if (!existsSync(modelPath)) throw new ConfigError(`invalid configuration: LLAMA_MODEL_PATH: no file at ${modelPath}`);
+  const variable = config.LLAMA_MODEL ? 'LLAMA_MODEL' : 'LLAMA_MODEL_PATH';
+  const value = config.LLAMA_MODEL ?? config.LLAMA_MODEL_PATH;
+  if (!value) throw new ConfigError('invalid configuration: LLAMA_MODEL: AI_PROVIDER=llama needs LLAMA_MODEL (a GGUF file, or hf:<user>/<repo>/<file>.gguf to download) or LLAMA_MODEL_PATH');
+  let source: ModelSource;
+  try {
+    source = parseModelSource(value, config.HF_ENDPOINT ?? HUGGING_FACE_ENDPOINT);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${variable}: ${(err as Error).message}`);
+  }
+  if (source.kind === 'file' && !existsSync(source.path)) throw new ConfigError(`invalid configuration: ${variable}: no file at ${source.path}`);
+  const directory = config.LLAMA_MODEL_DIR ?? 'models';
+  const download = source.kind === 'download' ? source : null;
+  const modelPath = download ? path.join(directory, download.fileName) : value;
   return new LlamaProvider({
     modelPath,
+    ...(download && {
+      prepareModel: () => {
+        logger?.info({ model: download.uri, url: download.url, directory }, existsSync(modelPath) ? 'local model in the cache' : 'downloading the local model');
+        return ensureModelFile(download, {
+          directory,
+          onProgress: progressReporter(`downloading ${download.fileName}`, (text) => process.stderr.write(text), process.stderr.isTTY === true),
+        });
+      },
+    }),
     threads: llamaThreads(config.LLAMA_THREADS),
     contextSize: config.LLAMA_CONTEXT_SIZE ?? 4096,
     gpu: config.LLAMA_GPU === 'false' ? false : 'auto',
