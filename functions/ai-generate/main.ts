@@ -1,6 +1,6 @@
 import { eventSource, readConfig } from '@parley/shared';
 import { serve } from '@parley/shared/http';
-import { AiGateway, ScriptedProvider, createAiProviders, runMain, brokerReadiness, createEventPublisher, processMetrics } from '@parley/shared/composition';
+import { AiGateway, ScriptedProvider, createAiProviders, runMain, brokerReadiness, createEventOutbox, createEventPublisher, processMetrics } from '@parley/shared/composition';
 import { createApp } from './app';
 import { ConfigSchema } from './config';
 
@@ -11,7 +11,9 @@ runMain(FUNCTION_NAME, async (logger) => {
   logger.level = config.LOG_LEVEL;
   const chunkDelayMs = config.SCRIPTED_CHUNK_DELAY_MS;
   // Analytics go to the broker when there is one; with neither AMQP nor a sink there is no one to tell.
-  const publisher = config.AMQP_URL || config.K_SINK ? await createEventPublisher(config, logger) : undefined;
+  const broker = config.AMQP_URL || config.K_SINK ? await createEventPublisher(config, logger) : undefined;
+  // Durable until the broker confirms: an outbox in Redis (REDIS_URL), else bounded memory.
+  const publisher = broker ? createEventOutbox(config, broker, logger, FUNCTION_NAME) : undefined;
   const gateway = new AiGateway({
     // AI_PROVIDER may name a chain (openai,scripted): the gateway hands a failed call to the next.
     provider: createAiProviders(config, { chunkDelayMs, logger }),
@@ -27,7 +29,14 @@ runMain(FUNCTION_NAME, async (logger) => {
     logger,
     metrics: processMetrics(),
     // The broker is degraded, not fatal: AI calls go on while it is down.
-    readiness: { ai: () => gateway.ping(), ...(publisher ? { events: brokerReadiness(publisher) } : {}) },
+    readiness: {
+      ai: () => gateway.ping(),
+      ...(publisher ? { events: brokerReadiness(publisher) } : {}),
+      // Redis holds the outbox; without it analytics wait in memory: degraded, not fatal.
+      ...(publisher && config.REDIS_URL
+        ? { outbox: () => publisher.pingBuffer().then(() => 'ok', (err: unknown) => `degraded: ${(err as Error).message}; analytics wait in memory`) }
+        : {}),
+    },
     ...(config.AI_SERVICE_TOKEN ? { serviceToken: config.AI_SERVICE_TOKEN } : {}),
   });
   await serve(app, {
@@ -36,6 +45,7 @@ runMain(FUNCTION_NAME, async (logger) => {
     onShutdown: async () => {
       await gateway.drain();
       await publisher?.close();
+      await broker?.close();
     },
   });
 });

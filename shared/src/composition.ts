@@ -13,6 +13,7 @@ export {
   brokerReadiness,
   createAiClient,
   createDialogueRuntime,
+  createEventOutbox,
   createEventPublisher,
   createPlayerAccess,
   type DialogueRuntimeConfig,
@@ -25,6 +26,15 @@ export {
 export {
   OutboxRelay,
 } from './services/outbox-relay';
+export {
+  BufferedEventPublisher,
+} from './services/buffered-event-publisher';
+export {
+  RedisEventBuffer,
+} from './adapters/redis/redis-event-buffer';
+export {
+  MemoryEventBuffer,
+} from './adapters/memory/memory-event-buffer';
 export {
   AiGateway,
   taskSpec,

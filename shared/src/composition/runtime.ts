@@ -20,6 +20,9 @@ import type { HttpMetrics } from '../http/request-context';
 import type { AiClient } from '../ports/ai-client';
 import type { EventPublisher } from '../ports/event-publisher';
 import { OutboxRelay } from '../services/outbox-relay';
+import { BufferedEventPublisher } from '../services/buffered-event-publisher';
+import { RedisEventBuffer } from '../adapters/redis/redis-event-buffer';
+import { MemoryEventBuffer } from '../adapters/memory/memory-event-buffer';
 import { ExpirySweeper, sweepIntervalMs } from '../services/expiry-sweeper';
 import { FlexibleRateLimiter } from '../adapters/redis/flexible-rate-limiter';
 import { authenticatorFromConfig } from '../http/auth';
@@ -51,6 +54,24 @@ export function brokerReadiness(publisher: EventPublisher): () => Promise<string
       () => 'ok',
       (err: unknown) => `degraded: ${err instanceof Error ? err.message : String(err)}; events wait in the outbox`,
     );
+}
+
+/**
+ * The outbox of events that belong to no dialogue (AI-call analytics): a Redis list
+ * `<REDIS_KEY_PREFIX>outbox:<name>` when REDIS_URL is set (durable, walked by every replica's relay),
+ * else a bounded in-memory buffer (lost on restart). While Redis is down, events wait in memory.
+ * The relay runs every OUTBOX_RELAY_INTERVAL_MS and after each publish; `target` stays the caller's.
+ */
+export function createEventOutbox(
+  config: Pick<CommonConfig, 'REDIS_URL' | 'REDIS_KEY_PREFIX'> & { OUTBOX_RELAY_INTERVAL_MS: number },
+  target: EventPublisher,
+  logger: Logger,
+  name: string,
+): BufferedEventPublisher {
+  const buffer = config.REDIS_URL ? RedisEventBuffer.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, name }) : new MemoryEventBuffer();
+  const outbox = new BufferedEventPublisher({ buffer, fallback: new MemoryEventBuffer(), target, logger });
+  outbox.start(config.OUTBOX_RELAY_INTERVAL_MS);
+  return outbox;
 }
 
 /** The AI gateway in this process, or the ai-generate function at AI_URL. */
@@ -118,7 +139,10 @@ export async function createDialogueRuntime(
     ? RedisDialogueStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, ttlSeconds: config.DIALOGUE_TTL_SECONDS })
     : new InMemoryDialogueStore({ ttlSeconds: config.DIALOGUE_TTL_SECONDS });
   const publisher = options.publisher ?? (await createEventPublisher(config, logger));
-  const ai = createAiClient(config, publisher, logger);
+  // An in-process gateway's AI-call analytics belong to no dialogue: they get an outbox of their own.
+  const brokered = !options.publisher && Boolean(config.AMQP_URL || config.K_SINK);
+  const analytics = brokered && !config.AI_URL ? createEventOutbox(config, publisher, logger, options.functionName) : undefined;
+  const ai = createAiClient(config, analytics ?? publisher, logger);
   const relay = new OutboxRelay({ store, publisher, logger, metrics: processMetrics() });
   relay.start(config.OUTBOX_RELAY_INTERVAL_MS);
   // Events left by a previous process (crash, broker outage) go out now.
@@ -154,6 +178,8 @@ export async function createDialogueRuntime(
       relay.stop();
       await sweeper.stop();
       await relay.flushAll();
+      if (ai instanceof AiGateway) await ai.drain();
+      await analytics?.close();
       await publisher.close();
       await store.close();
       await player.close();
