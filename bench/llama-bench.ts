@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildMessages, toCompletionPrompt, llamaThreads } from '@parley/shared/composition';
+import { readSseFrames } from '@parley/shared/http';
 import { TINY_MODEL, buildBundle, repoRoot, startBundle, tinyModelPresent, waitReady } from '../test/support/llama-process';
 import type { BenchLine } from './bench-line';
 
@@ -64,18 +65,12 @@ async function throughGateway(threads: number): Promise<Array<{ ttftMs: number; 
     for (let i = 0; i < RUNS; i++) {
       const t0 = performance.now();
       const res = await fetch(`${ai.url}/v1/tasks/text.generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: INPUT, stream: true }) });
-      const reader = res.body!.getReader();
-      const decoder = new TextDecoder();
       let first: number | undefined;
-      let text = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += decoder.decode(value, { stream: true });
-        if (first === undefined && text.includes('event: delta')) first = performance.now() - t0;
+      let tokens = 0;
+      for await (const frame of readSseFrames(res.body!)) {
+        if (first === undefined && frame.event === 'delta') first = performance.now() - t0;
+        if (frame.event === 'done') tokens = (JSON.parse(frame.data) as { meta: { usage: { completion: number } } }).meta.usage.completion;
       }
-      const doneFrame = /event: done\ndata: (.*)\n/.exec(text)?.[1];
-      const tokens = doneFrame ? (JSON.parse(doneFrame) as { meta: { usage: { completion: number } } }).meta.usage.completion : 0;
       out.push({ ttftMs: first ?? Number.NaN, totalMs: performance.now() - t0, tokens });
     }
     return out;

@@ -1,3 +1,7 @@
+// The server-side code reads SSE through eventsource-parser (`readSseFrames` in the shared library). This browser client
+// keeps its own tiny reader on purpose: it ships to game clients as a package with no runtime dependencies, and it
+// only ever reads Parley's own streams (`event:` plus one JSON `data:` line), so a few lines cover the whole format.
+
 /** One Server-Sent Event as the server writes it: `event: <name>` and one JSON `data:` line. */
 export type SseFrame = { event: string; data: unknown };
 

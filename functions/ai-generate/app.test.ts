@@ -1,7 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ParleyEvent, ruleBasedAppraisal } from '@parley/shared';
-import { createLogger, ScriptedProvider, AiGateway, readSseFrames } from '@parley/shared/composition';
+import { createLogger, ScriptedProvider, AiGateway } from '@parley/shared/composition';
+import { readSseFrames } from '@parley/shared/http';
 import { InProcessEventBus, sampleAppraiseInput, sampleReplyInput } from '@parley/shared/testing';
 import { createApp } from './app';
 

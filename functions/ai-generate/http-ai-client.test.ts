@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Aborted, AiTimeout, AiUnavailable, BadRequest, UnknownTask, ruleBasedAppraisal, type AiProvider, type AiStreamEvent, type ParleyEvent, type TextChunk, type TokenUsage } from '@parley/shared';
-import { AiGateway, HttpAiClient, ScriptedProvider, createLogger, readSseFrames } from '@parley/shared/composition';
+import { AiGateway, HttpAiClient, ScriptedProvider, createLogger } from '@parley/shared/composition';
 import { InProcessEventBus, sampleAppraiseInput, sampleReplyInput } from '@parley/shared/testing';
 import { createApp } from './app';
 
@@ -125,25 +125,5 @@ describe('HttpAiClient against the ai-generate app', () => {
     const url = await listen(createServer(createApp({ gateway, logger, serviceToken: token })));
     await expect(new HttpAiClient({ baseUrl: url }).run('dialogue.appraise', sampleAppraiseInput())).rejects.toMatchObject({ code: 'Unauthorized' });
     await expect(new HttpAiClient({ baseUrl: url, serviceToken: token }).run('dialogue.appraise', sampleAppraiseInput())).resolves.toHaveProperty('output');
-  });
-});
-
-describe('readSseFrames', () => {
-  test('parses frames split at any byte, with CRLF, comments and multi-line data', async () => {
-    const text = ': hello\r\nevent: delta\r\ndata: {"text":"a"}\r\n\r\nevent: delta\ndata: {"text":\ndata: "b"}\n\nevent: done\ndata: {}\n\n';
-    const bytes = new TextEncoder().encode(text);
-    for (const size of [1, 2, 3, 7, bytes.length]) {
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          for (let i = 0; i < bytes.length; i += size) controller.enqueue(bytes.slice(i, i + size));
-          controller.close();
-        },
-      });
-      expect(await collect(readSseFrames(body))).toEqual([
-        { event: 'delta', data: '{"text":"a"}' },
-        { event: 'delta', data: '{"text":\n"b"}' },
-        { event: 'done', data: '{}' },
-      ]);
-    }
   });
 });

@@ -176,5 +176,4 @@ export {
 } from './adapters/ai/model-source';
 export {
   HttpAiClient,
-  readSseFrames,
 } from './adapters/ai/http-ai-client';

@@ -56,6 +56,7 @@ export {
   type SseWriter,
   wantsEventStream,
 } from './http/sse';
+export { readSseFrames, SSE_MAX_FRAME_CHARS, type SseFrame } from './http/sse-reader';
 export {
   narrationHooks,
   type Narrator,

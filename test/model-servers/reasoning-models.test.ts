@@ -14,7 +14,7 @@ import { createLogger, loadCharacterCatalog, RedisDialogueStore, createAiClient 
 import { InProcessEventBus } from '@parley/shared/testing';
 import { CHARACTERS_DIR, startDialogueFunctions } from '../support/dialogue-harness';
 import { driveDialogue } from '../support/dialogue-driver';
-import { FakeOpenAiServer, defaultStructuredAnswer, type ReceivedChat } from '../support/fake-openai-server';
+import { FakeOpenAiServer, defaultStructuredAnswer, parleyAnswers, type ReceivedChat } from '../support/fake-openai-server';
 import { completionAnswer, streamAnswer, tokens, type ServerKind, type StreamPart } from '../support/model-server-shapes';
 import { REDIS_URL, deleteKeysUnder } from '../support/redis-test-kit';
 
@@ -98,7 +98,7 @@ describe.each(VARIANTS)('$name', (variant) => {
   test('a whole dialogue (start, 10 turns, end): no reasoning, no secret, no script anywhere; replies = deltas joined', async () => {
     const keyPrefix = `test:reasoning:${randomUUID()}:`;
     prefixes.push(keyPrefix);
-    model.script = reasoningScript(variant);
+    model.answerAll(reasoningScript(variant));
     model.received.length = 0;
     const config = readConfig(DialogueConfigSchema, { AUTH_MODE: 'none', AI_PROVIDER: 'openai', OPENAI_BASE_URL: model.url, AI_MODEL: 'test-model', AI_TIMEOUT_MS: '10000' });
     const analytics: ParleyEvent[] = [];
@@ -127,7 +127,7 @@ describe.each(VARIANTS)('$name', (variant) => {
       // The reasoning did travel: the server sent it on every call.
       expect(model.received.length).toBeGreaterThanOrEqual(11 * 2 + 10);
     } finally {
-      model.script = undefined;
+      model.answerAll(parleyAnswers());
       await fns.close();
       await store.close();
     }

@@ -9,7 +9,7 @@
 import { DialogueConfigSchema, readConfig, type ParleyEvent } from '@parley/shared';
 import { InProcessEventBus, createAiClient, createLogger } from '@parley/shared/composition';
 import { startDialogueFunctions } from '../support/dialogue-harness';
-import { FakeOpenAiServer, defaultStructuredAnswer, type ReceivedChat, type ScriptedAnswer } from '../support/fake-openai-server';
+import { FakeOpenAiServer, defaultStructuredAnswer, parleyAnswers, type ReceivedChat, type ScriptedAnswer } from '../support/fake-openai-server';
 import { getJson, postJson } from '../support/http';
 import { completionAnswer, errorAnswer, streamAnswer, tokens, type ServerKind } from '../support/model-server-shapes';
 import { collectSse } from '../support/sse';
@@ -21,7 +21,7 @@ const player = { 'x-player-id': 'player-servers' };
 beforeAll(() => model.start());
 afterAll(() => model.stop());
 afterEach(() => {
-  model.script = undefined;
+  model.answerAll(parleyAnswers());
 });
 
 async function functions(env: Record<string, string> = {}) {
@@ -38,11 +38,11 @@ const turnBody = { messageId: 'm-1', text: 'What happened at the watchtower?', s
 
 /** Starts a dialogue with the default answers, then scripts the streamed reply of the next turn. */
 async function scriptedTurn(fns: Fns, reply: (call: ReceivedChat) => ScriptedAnswer | undefined, accept: string) {
-  model.script = undefined;
+  model.answerAll(parleyAnswers());
   const started = await postJson(`${fns.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour' }, player);
   expect(started.status).toBe(201);
   const id = started.body.dialogue.id as string;
-  model.script = (call) => (call.kind === 'stream' ? reply(call) : undefined);
+  model.answerAll((call) => (call.kind === 'stream' ? reply(call) : undefined));
   model.received.length = 0;
   const t0 = performance.now();
   const res = await fetch(`${fns.urls.message}/v1/dialogues/${id}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', accept, ...player }, body: JSON.stringify(turnBody) });
@@ -187,11 +187,11 @@ describe('servers that refuse a request feature', () => {
     const { fns, analytics } = await functions();
     model.received.length = 0;
     try {
-      model.script = (call) => {
+      model.answerAll((call) => {
         if (call.kind === 'stream') return streamAnswer(kind, [{ content: 'Aye. Ask away.' }]);
         if (call.body.response_format) return errorAnswer(kind, 400, message);
         return completionAnswer(kind, { content: `Here you go:\n\`\`\`json\n${JSON.stringify(defaultStructuredAnswer(call))}\n\`\`\`` });
-      };
+      });
       const started = await postJson(`${fns.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour' }, player);
       expect(started.status).toBe(201);
       const turn = await postJson(`${fns.urls.message}/v1/dialogues/${started.body.dialogue.id}/messages`, { messageId: 'm-1', text: 'Tell me.', strategyId: 'flatter' }, player);

@@ -8,7 +8,7 @@ import { type ParleyEvent, DialogueConfigSchema, readConfig } from '@parley/shar
 import { createLogger, createAiClient } from '@parley/shared/composition';
 import { InProcessEventBus } from '@parley/shared/testing';
 import { startDialogueFunctions } from '../support/dialogue-harness';
-import { FakeOpenAiServer } from '../support/fake-openai-server';
+import { FAKE_REPLY_TEXT, FakeOpenAiServer, errorStatus, parleyAnswers, silence } from '../support/fake-openai-server';
 import { getJson, postJson } from '../support/http';
 import { collectSse } from '../support/sse';
 
@@ -38,8 +38,12 @@ const turn = (n: number) => ({ messageId: `m-${n}`, text: 'Please, captain, the 
 
 beforeAll(() => model.start());
 afterAll(() => model.stop());
+
+/** How the model server fails in each case: every call answers 500, or is never answered. */
+const FAULTS = { '500': errorStatus(500), hang: silence } as const;
+
 beforeEach(() => {
-  model.mode = 'answer';
+  model.answerAll(parleyAnswers());
   model.received.length = 0;
 });
 
@@ -51,7 +55,7 @@ describe('AI_PROVIDER=openai,scripted', () => {
   afterAll(() => h.fns.close());
 
   test.each(['500', 'hang'] as const)('the model server answering %s: start and turns succeed through the scripted provider', async (mode) => {
-    model.mode = mode;
+    model.answerAll(FAULTS[mode]);
     const t0 = performance.now();
     const started = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
     expect(started.status).toBe(201);
@@ -88,7 +92,7 @@ describe('AI_PROVIDER=openai,scripted', () => {
   test('when the model answers again, it answers again (openai first, no fallback)', async () => {
     const started = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
     expect(started.status).toBe(201);
-    expect(started.body.greeting.text).toBe(model.replyText);
+    expect(started.body.greeting.text).toBe(FAKE_REPLY_TEXT);
     const last = h.analytics.at(-1)!.data as { provider: string; fallback: boolean; ok: boolean };
     expect(last).toMatchObject({ provider: 'openai', ok: true, fallback: false });
   });
@@ -110,7 +114,7 @@ describe('AI_PROVIDER=openai alone', () => {
     const id = started.body.dialogue.id as string;
     const eventsBefore = h.fns.dialogueEvents().length;
 
-    model.mode = mode;
+    model.answerAll(FAULTS[mode]);
     const json = await postJson(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, turn(1), player);
     expect([json.status, json.body.error.code]).toEqual([status, code]);
     const sse = await fetch(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, {
@@ -130,7 +134,7 @@ describe('AI_PROVIDER=openai alone', () => {
     expect(h.fns.dialogueEvents().length).toBe(eventsBefore);
 
     // The same messageId succeeds once the model is back: nothing of the failed tries was kept.
-    model.mode = 'answer';
+    model.answerAll(parleyAnswers());
     const retried = await postJson(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, turn(1), player);
     expect([retried.status, retried.body.replayed, retried.body.dialogue.version]).toEqual([200, false, 1]);
     console.log(`[reliability] openai alone answering ${mode}: turn ${status} ${code} (JSON), SSE ended with error ${code}, start ${status}; version stayed 0, 0 events; the retry after recovery applied once`);

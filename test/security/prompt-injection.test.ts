@@ -84,12 +84,12 @@ describe('hostile player text reaches the model only as user content', () => {
     expect(next.status).toBe(200);
     expect((await call(`${h.urls.end}/v1/dialogues/${id}/end`, {})).status).toBe(200);
 
-    const systemHits = model.received.flatMap((r) => r.messages.filter((m) => m.role === 'system' && m.content.includes(text)).map(() => r.kind));
+    const systemHits = model.received.flatMap((r) => r.body.messages.filter((m) => m.role === 'system' && m.content.includes(text)).map(() => r.kind));
     expect(systemHits).toEqual([]);
-    const carriedBy = new Set(model.received.flatMap((r) => r.messages.filter((m) => m.content.includes(text)).map((m) => `${r.kind}:${m.role}`)));
+    const carriedBy = new Set(model.received.flatMap((r) => r.body.messages.filter((m) => m.content.includes(text)).map((m) => `${r.kind}:${m.role}`)));
     // Every task after the line was said carries it, always as the user's words.
     expect([...carriedBy].sort()).toEqual(['dialogue_appraise:user', 'dialogue_options:user', 'dialogue_summarize:user', 'stream:user']);
-    const systemMessages = model.received.reduce((n, r) => n + r.messages.filter((m) => m.role === 'system').length, 0);
+    const systemMessages = model.received.reduce((n, r) => n + r.body.messages.filter((m) => m.role === 'system').length, 0);
     console.log(`[security] prompt injection ${fixture.name} (${text.length} chars): ${model.received.length} model calls, ${systemMessages} system messages, 0 carry it; carried in ${[...carriedBy].join(', ')}`);
   });
 });
@@ -133,7 +133,7 @@ describe('character secrets never reach a client or an event', () => {
       expect(h.dialogueEvents().filter((e) => e.type === 'dialogue.resolve')).toHaveLength(characters.length);
       if (env().AI_PROVIDER === 'openai') {
         // The needles are right: the same secrets did travel, to the model's system messages only.
-        const system = model.received.flatMap((r) => r.messages.filter((m) => m.role === 'system').map((m) => m.content)).join('\n');
+        const system = model.received.flatMap((r) => r.body.messages.filter((m) => m.role === 'system').map((m) => m.content)).join('\n');
         for (const secret of secrets) expect(system).toContain(secret);
       }
       console.log(`[security] secrets, provider ${_provider}: ${bodies.length} HTTP answers and ${events.length} CloudEvents of ${characters.length * 2} dialogues checked for ${secrets.length} secrets: 0 leaks`);

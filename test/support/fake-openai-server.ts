@@ -1,48 +1,68 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
+type ChatMessage = { role: string; content: string };
+
+/** The body of a chat-completions request, as far as the tests look into it. */
+export type ChatRequestBody = {
+  model: string;
+  messages: ChatMessage[];
+  stream?: boolean;
+  stream_options?: unknown;
+  response_format?: { type: string; json_schema: { name: string; strict: boolean; schema: { type: string; required: string[] } } };
+};
+
+/** One request the server received (`/models` pings are answered and not recorded). */
 export type ReceivedChat = {
-  /** `dialogue_appraise`, `dialogue_options`, `dialogue_summarize` for structured calls; `stream` for streamed text. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: ChatRequestBody;
+  /** `dialogue_appraise`, `dialogue_options`, `dialogue_summarize`... for structured calls; `stream` for streamed text. */
   kind: string;
-  messages: Array<{ role: string; content: string }>;
-  /** The whole request body as sent. */
-  body: Record<string, unknown>;
 };
 
 /**
- * An answer written byte for byte (see model-server-shapes.ts): a status, headers, and the body as
- * the raw pieces to write (SSE frames exactly as a given server sends them), or no answer at all.
+ * Exactly what to send for one request, byte for byte. With `status`, the status line and `headers` are sent
+ * (after `delayMs`), then each `body` piece as written, `paceMs` apart (a `{ delayMs }` piece waits that long
+ * instead), then the answer finishes: `end` (default) ends the response, `close` destroys the connection without
+ * ending it, `hang` leaves it open until the client or the server goes. Without `status` nothing is sent at all
+ * and `finish` is `close` or `hang`.
  */
-export type ScriptedAnswer = {
-  status?: number;
-  headers?: Record<string, string>;
-  body?: string[];
-  /** Pause between body pieces (a model producing tokens at its pace); the pieces stop when the client hangs up. */
-  paceMs?: number;
-  /** After the body, the socket is left open without an end (a stream that stalls). */
-  hang?: true;
-  destroy?: true;
-};
+export type ScriptedAnswer =
+  | {
+      delayMs?: number;
+      status: number;
+      headers?: Record<string, string>;
+      body?: Array<string | { delayMs: number }>;
+      paceMs?: number;
+      finish?: 'end' | 'close' | 'hang';
+    }
+  | { delayMs?: number; status?: undefined; finish: 'close' | 'hang' };
+
+/** An answer, or a function that writes one from the request it answers (undefined: the default answer). */
+export type Answer = ScriptedAnswer | ((request: ReceivedChat) => ScriptedAnswer | undefined);
 
 /**
- * An OpenAI-compatible chat-completions server on loopback that records every request and answers
- * each Parley task with valid output, or fails on purpose: `500` (every call answers 500), `hang`
- * (every call is left without an answer until the server stops).
+ * An OpenAI-compatible chat-completions server on loopback for tests. Each request takes the next answer
+ * scripted with `answerNext`; once those are used up, the `answerAll` answer; a function that answers
+ * undefined, or no answer at all, falls back to {@link parleyAnswers} (valid output for every Parley task).
+ * `GET .../models` is always answered, for readiness pings. Every chat request is recorded in `received`.
+ * Real servers' byte shapes (vLLM, Ollama, llama.cpp...) are built in model-server-shapes.ts.
  */
 export class FakeOpenAiServer {
   readonly received: ReceivedChat[] = [];
-  mode: 'answer' | '500' | 'hang' = 'answer';
-  /** When set, asked first for each chat call: a scripted answer, or undefined for the default one. */
-  script: ((call: ReceivedChat) => ScriptedAnswer | undefined) | undefined;
-  replyText = 'Hm. Ask me again when the fire is lit.';
   url = '';
+  private queue: Answer[] = [];
+  private fallback: Answer = DEFAULT_ANSWERS;
+  private readonly stopping = new AbortController();
   private readonly server: Server;
 
   constructor() {
     this.server = createServer((req, res) => {
       let raw = '';
       req.on('data', (c: Buffer) => (raw += c.toString()));
-      req.on('end', () => this.handle(req, res, raw));
+      req.on('end', () => void this.handle(req, res, raw).catch(() => res.destroy()));
     });
   }
 
@@ -52,42 +72,148 @@ export class FakeOpenAiServer {
     return this;
   }
 
+  /** The answers for the next requests, in order (replacing any left over); also forgets what was received. */
+  answerNext(...answers: Answer[]): void {
+    this.queue = answers;
+    this.received.length = 0;
+  }
+
+  /** The answer for every request once the `answerNext` script is used up. */
+  answerAll(answer: Answer): void {
+    this.fallback = answer;
+  }
+
   async stop(): Promise<void> {
+    this.stopping.abort();
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
-    if (req.url?.endsWith('/models')) return json(res, 200, { object: 'list', data: [{ id: 'test-model', object: 'model', created: 0, owned_by: 'test' }] });
-    const body = JSON.parse(raw) as { stream?: boolean; messages: ReceivedChat['messages']; response_format?: { json_schema?: { name?: string } } };
-    const kind = body.stream ? 'stream' : (body.response_format?.json_schema?.name ?? taskOfPrompt(body.messages));
-    const call = { kind, messages: body.messages, body: body as Record<string, unknown> };
-    this.received.push(call);
-    const scripted = this.script?.(call);
-    if (scripted) return writeScripted(res, scripted);
-    if (this.mode === 'hang') return;
-    if (this.mode === '500') return json(res, 500, { error: { message: 'the model server is down', type: 'test' } });
-    if (body.stream) {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (const piece of this.replyText.match(/.{1,12}/gs) ?? []) res.write(`data: ${JSON.stringify(chunk({ content: piece }))}\n\n`);
-      res.write(`data: ${JSON.stringify({ ...chunk({}), choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
-      res.write(`data: ${JSON.stringify({ ...chunk({}), choices: [], usage: { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 } })}\n\n`);
-      res.end('data: [DONE]\n\n');
-      return;
-    }
-    const content = structuredAnswer(kind, body.messages);
-    json(res, 200, {
-      id: 'chatcmpl-test',
-      object: 'chat.completion',
-      created: 1,
-      model: 'test-model',
-      choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(content), refusal: null }, finish_reason: 'stop', logprobs: null }],
-      usage: { prompt_tokens: 80, completion_tokens: 20, total_tokens: 100 },
-    });
+  private async handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
+    if (req.url?.endsWith('/models')) return play(res, json(200, { object: 'list', data: [{ id: 'test-model', object: 'model', created: 0, owned_by: 'test' }] }), this.stopping.signal);
+    const body = JSON.parse(raw) as ChatRequestBody;
+    const request: ReceivedChat = {
+      path: req.url ?? '',
+      headers: req.headers,
+      body,
+      kind: body.stream ? 'stream' : (body.response_format?.json_schema?.name ?? taskOfPrompt(body.messages)),
+    };
+    this.received.push(request);
+    const answer = this.queue.shift() ?? this.fallback;
+    const scripted = typeof answer === 'function' ? answer(request) : answer;
+    await play(res, scripted ?? DEFAULT_ANSWERS(request), this.stopping.signal);
   }
 }
 
-function structuredAnswer(kind: string, messages: ReceivedChat['messages']): unknown {
+async function play(res: ServerResponse, answer: ScriptedAnswer, stopping: AbortSignal): Promise<void> {
+  const wait = (ms: number | undefined) => (ms ? sleep(ms, undefined, { signal: stopping }).then(() => !res.destroyed, () => false) : !res.destroyed);
+  if (!(await wait(answer.delayMs))) return;
+  if (answer.status !== undefined) {
+    res.writeHead(answer.status, answer.headers ?? {});
+    res.flushHeaders();
+    let first = true;
+    for (const piece of answer.body ?? []) {
+      if (typeof piece !== 'string') {
+        if (!(await wait(piece.delayMs))) return;
+        continue;
+      }
+      if (!first && !(await wait(answer.paceMs))) return;
+      first = false;
+      res.write(piece);
+    }
+  }
+  const finish = answer.finish ?? 'end';
+  if (finish === 'end') res.end();
+  else if (finish === 'close') res.socket?.destroy();
+}
+
+// ---- answers ----
+
+export const SSE_HEADERS = { 'content-type': 'text/event-stream' };
+export const DEFAULT_USAGE = { prompt_tokens: 42, completion_tokens: 7, total_tokens: 49 };
+
+/** A JSON answer with this status. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): ScriptedAnswer {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, body: [JSON.stringify(body)] };
+}
+
+/** An OpenAI error body with this status (e.g. 429 with `retry-after`, 500). */
+export function errorStatus(status: number, headers: Record<string, string> = {}): ScriptedAnswer {
+  return json(status, { error: { message: `status ${status}`, type: 'test' } }, headers);
+}
+
+/** A non-streamed chat completion whose message content is `content` (structured tasks send JSON text). */
+export function completion(content: string, usage = { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 }): ScriptedAnswer {
+  return json(200, {
+    id: 'chatcmpl-test',
+    object: 'chat.completion',
+    created: 1,
+    model: 'test-model',
+    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
+    usage,
+  });
+}
+
+/** One `data:` frame of a stream, as the raw string written on the wire. */
+export const sseData = (payload: unknown): string => `data: ${JSON.stringify(payload)}\n\n`;
+
+/** A `chat.completion.chunk` carrying `delta`. */
+export const chatChunk = (delta: Record<string, unknown>) => ({
+  id: 'chatcmpl-test',
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: 'test-model',
+  choices: [{ index: 0, delta, finish_reason: null }],
+});
+
+/** A streamed completion as OpenAI sends it: a role chunk, one chunk per piece, a `stop` chunk, a usage chunk, `[DONE]`. */
+export function streamed(pieces: string[], usage = DEFAULT_USAGE): ScriptedAnswer {
+  return {
+    status: 200,
+    headers: SSE_HEADERS,
+    body: [
+      sseData(chatChunk({ role: 'assistant', content: '' })),
+      ...pieces.map((content) => sseData(chatChunk({ content }))),
+      sseData({ ...chatChunk({}), choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
+      sseData({ ...chatChunk({}), choices: [], usage }),
+      'data: [DONE]\n\n',
+    ],
+  };
+}
+
+/** No answer at all until the server stops. */
+export const silence: ScriptedAnswer = { finish: 'hang' };
+
+export const FAKE_REPLY_TEXT = 'Hm. Ask me again when the fire is lit.';
+const DEFAULT_ANSWERS = parleyAnswers();
+
+/**
+ * Valid output for each Parley task: the reply (`replyText`, streamed in 12-character pieces), an appraisal,
+ * options naming the strategies the prompt offers, a summary.
+ */
+export function parleyAnswers(options: { replyText?: string } = {}): (request: ReceivedChat) => ScriptedAnswer {
+  const replyText = options.replyText ?? FAKE_REPLY_TEXT;
+  return (request) => {
+    if (request.body.stream) return streamed(replyText.match(/.{1,12}/gs) ?? [], { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 });
+    return completion(JSON.stringify(defaultStructuredAnswer(request)), { prompt_tokens: 80, completion_tokens: 20, total_tokens: 100 });
+  };
+}
+
+/** The default structured answer of a task (`dialogue_options`...), for scripts that wrap it in a server's shape. */
+export function defaultStructuredAnswer(call: ReceivedChat): unknown {
+  return structuredAnswer(call.kind, call.body.messages);
+}
+
+/** The task of a structured call sent without a response format (the server refused it): read from the prompt. */
+function taskOfPrompt(messages: ChatMessage[]): string {
+  const text = messages.map((m) => m.content).join('\n');
+  if (text.includes('short options')) return 'dialogue_options';
+  if (text.includes('Summarize the conversation')) return 'dialogue_summarize';
+  if (text.includes('Appraise that exchange')) return 'dialogue_appraise';
+  return 'unknown';
+}
+
+function structuredAnswer(kind: string, messages: ChatMessage[]): unknown {
   switch (kind) {
     case 'dialogue_appraise':
       return { emotion: 'wary', intensity: 0.4, valence: -0.1, opinionDelta: -1, goalProgressDelta: 0.02, reasons: ['An odd thing to say.'] };
@@ -102,58 +228,3 @@ function structuredAnswer(kind: string, messages: ReceivedChat['messages']): unk
       return {};
   }
 }
-
-/** The task of a structured call sent without a response format (the server refused it): read from the prompt. */
-function taskOfPrompt(messages: ReceivedChat['messages']): string {
-  const text = messages.map((m) => m.content).join('\n');
-  if (text.includes('short options')) return 'dialogue_options';
-  if (text.includes('Summarize the conversation')) return 'dialogue_summarize';
-  if (text.includes('Appraise that exchange')) return 'dialogue_appraise';
-  return 'unknown';
-}
-
-function writeScripted(res: ServerResponse, answer: ScriptedAnswer): void {
-  if (answer.destroy) {
-    res.socket?.destroy();
-    return;
-  }
-  if (answer.hang && !answer.body) return;
-  res.writeHead(answer.status ?? 200, answer.headers ?? { 'content-type': 'text/event-stream' });
-  const pieces = [...(answer.body ?? [])];
-  const finish = (): void => {
-    if (!answer.hang) res.end();
-  };
-  if (!answer.paceMs) {
-    for (const piece of pieces) res.write(piece);
-    finish();
-    return;
-  }
-  const timer = setInterval(() => {
-    const piece = pieces.shift();
-    if (piece === undefined || res.destroyed) {
-      clearInterval(timer);
-      if (!res.destroyed) finish();
-      return;
-    }
-    res.write(piece);
-  }, answer.paceMs);
-  res.on('close', () => clearInterval(timer));
-}
-
-/** The default structured answer of a task (`dialogue_options`...), for scripts that wrap it in a server's shape. */
-export function defaultStructuredAnswer(call: ReceivedChat): unknown {
-  return structuredAnswer(call.kind, call.messages);
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-const chunk = (delta: Record<string, unknown>) => ({
-  id: 'chatcmpl-test',
-  object: 'chat.completion.chunk',
-  created: 1,
-  model: 'test-model',
-  choices: [{ index: 0, delta, finish_reason: null }],
-});

@@ -1,5 +1,5 @@
 /**
- * Answers of real OpenAI-compatible servers, byte for byte, for the fake server's `script` hook:
+ * Answers of real OpenAI-compatible servers, byte for byte, for the fake server's scripted answers:
  * the chunk fields each server sends, where it puts reasoning, how it ends a stream, its keep-alive
  * comments and JSON escaping. Taken from the servers' public bug reports and docs:
  * - vLLM with a reasoning parser: `delta.reasoning_content`, a first `{"role":"assistant","content":""}`

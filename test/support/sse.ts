@@ -1,25 +1,12 @@
-/** A small SSE reader for tests: yields each event as soon as its frame has arrived. */
+import { readSseFrames } from '@parley/shared/http';
+
+/** One event of a Parley SSE answer, its JSON data parsed, with the time it arrived (ms since the epoch). */
 export type SseEvent = { event: string; data: unknown; at: number };
 
+/** Yields each event of a streamed answer as soon as its frame has arrived; data is JSON, as Parley sends it. */
 export async function* readSse(response: Response): AsyncGenerator<SseEvent> {
   if (!response.body) throw new Error('no body');
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of frame.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-      }
-      yield { event, data: data.length ? JSON.parse(data.join('\n')) : null, at: Date.now() };
-    }
-  }
+  for await (const frame of readSseFrames(response.body)) yield { event: frame.event, data: JSON.parse(frame.data), at: Date.now() };
 }
 
 export async function collectSse(response: Response): Promise<SseEvent[]> {

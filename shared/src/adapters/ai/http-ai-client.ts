@@ -13,6 +13,7 @@ import {
   UnknownTask,
 } from '../../domain/errors';
 import type { AiCallOptions, AiClient, AiStreamEvent } from '../../ports/ai-client';
+import { readSseFrames } from '../../http/sse-reader';
 
 type ErrorClass = new (message: string, options?: { cause?: unknown; details?: unknown }) => ParleyError;
 
@@ -39,45 +40,6 @@ function errorFrom(status: number, body: unknown): ParleyError {
   if (status === 503 || status === 429) return new AiUnavailable(message, options);
   if (status === 504) return new AiTimeout(message, options);
   return new AiFailed(message, { ...options, details: { status, ...(options.details ? { upstream: options.details } : {}) } });
-}
-
-type SseFrame = { event: string; data: string };
-
-/** Splits an SSE byte stream into frames, whatever the chunk boundaries (text/event-stream spec, minus ids and retry). */
-export async function* readSseFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<SseFrame> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let event = 'message';
-  let data: string[] = [];
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      let newline: number;
-      while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
-        const line = buffer.slice(0, newline);
-        // A lone \r at the very end may be the first half of \r\n: wait for more.
-        if (buffer[newline] === '\r' && newline === buffer.length - 1 && !done) break;
-        buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
-        if (line === '') {
-          if (data.length > 0) yield { event, data: data.join('\n') };
-          event = 'message';
-          data = [];
-        } else if (!line.startsWith(':')) {
-          const colon = line.indexOf(':');
-          const field = colon < 0 ? line : line.slice(0, colon);
-          const rest = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-          if (field === 'event') event = rest;
-          else if (field === 'data') data.push(rest);
-        }
-      }
-      if (done) return;
-    }
-  } finally {
-    // Stops the download when the consumer leaves early.
-    await reader.cancel().catch(() => undefined);
-  }
 }
 
 /**
