@@ -44,6 +44,9 @@ function ended(state: DialogueState) {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The suite's fixtures, for an adapter's own tests: a started dialogue, one turn's commit on it, its end. */
+export const dialogueStoreFixtures = { character, started, turnOn, ended };
+
 /** One suite, run against every `DialogueStore` adapter: the port's doc comment, proved. */
 export function describeDialogueStoreContract(name: string, makeStore: () => Promise<DialogueStoreHarness>): void {
   describe(`DialogueStore contract: ${name}`, () => {

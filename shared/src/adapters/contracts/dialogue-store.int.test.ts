@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { StoreUnavailable } from '../../domain/errors';
+import { describeDialogueExpiryContract, describeDialogueStoreContract, dialogueStoreFixtures } from './dialogue-store.contract';
+import { dialogueKeys } from '../redis/dialogue-keys';
+import { EXPIRY_GRACE_SECONDS } from '../../ports/dialogue-store';
+import { RedisDialogueStore } from '../redis/redis-dialogue-store';
+
+// The in-memory adapter runs the same contract in dialogue-store.test.ts.
+const { started, turnOn, ended } = dialogueStoreFixtures;
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const filePrefix = `parley-test:${randomUUID()}:`;
+let admin: Redis;
+
+beforeAll(() => {
+  admin = new Redis(REDIS_URL);
+});
+afterAll(async () => {
+  await deleteKeys(filePrefix);
+  await admin.quit();
+});
+
+async function deleteKeys(prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    if (keys.length > 0) await admin.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+const newPrefix = () => `${filePrefix}${randomUUID().slice(0, 8)}:`;
+
+// Redis keeps its own clock: the suite waits in real time with a 1 s TTL.
+describeDialogueExpiryContract('RedisDialogueStore', async (ttlSeconds) => {
+  const keyPrefix = newPrefix();
+  const store = new RedisDialogueStore({ redis: admin, keyPrefix, ttlSeconds });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await deleteKeys(keyPrefix);
+    },
+  };
+});
+
+// The caller owns the client here: one connection for the whole file, a fresh prefix per test.
+describeDialogueStoreContract('RedisDialogueStore', async () => {
+  const keyPrefix = newPrefix();
+  const store = new RedisDialogueStore({ redis: admin, keyPrefix, ttlSeconds: 3600 });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await deleteKeys(keyPrefix);
+    },
+  };
+});
+
+describe('RedisDialogueStore (Redis only)', () => {
+  it('sets TTLs: state, transcript, answer and outcome expire; the lock in ms; the outbox waits for its ack', async () => {
+    const keyPrefix = newPrefix();
+    const keys = dialogueKeys(keyPrefix);
+    const store = RedisDialogueStore.connect(REDIS_URL, { keyPrefix, ttlSeconds: 120 });
+    try {
+      const { state, greeting, events } = started();
+      await store.create(state, greeting, events);
+      // Live keys outlive the idle deadline by the grace period, so a sweeper finds them to resolve.
+      for (const key of [keys.state(state.id), keys.transcript(state.id)]) {
+        expect(await admin.ttl(key)).toBeGreaterThan(100 + EXPIRY_GRACE_SECONDS);
+        expect(await admin.ttl(key)).toBeLessThanOrEqual(120 + EXPIRY_GRACE_SECONDS);
+      }
+      const deadline = Number(await admin.zscore(keys.expiryIndex(), state.id));
+      const [seconds] = await admin.time();
+      expect(deadline - Number(seconds) * 1000).toBeGreaterThan(100_000);
+      expect(deadline - Number(seconds) * 1000).toBeLessThanOrEqual(121_000);
+      expect(await admin.ttl(keys.outbox(state.id))).toBe(-1);
+
+      // A commit is activity: it restarts the idle clock of the state and the transcript.
+      await admin.expire(keys.state(state.id), 10);
+      await admin.expire(keys.transcript(state.id), 10);
+      const turn = turnOn(state, 'm-1');
+      await store.commitTurn(turn);
+      for (const key of [keys.state(state.id), keys.transcript(state.id), keys.turnResult(state.id, 'm-1')]) {
+        expect(await admin.ttl(key)).toBeGreaterThan(100 + EXPIRY_GRACE_SECONDS);
+      }
+
+      await store.lockTurn(state.id, 'm-2', 30_000);
+      const lockTtl = await admin.pttl(keys.turnLock(state.id));
+      expect(lockTtl).toBeGreaterThan(20_000);
+      expect(lockTtl).toBeLessThanOrEqual(30_000);
+
+      await store.end(ended(turn.state));
+      expect(await admin.ttl(keys.outcome(state.id))).toBeGreaterThan(100);
+      expect(await admin.ttl(keys.outcome(state.id))).toBeLessThanOrEqual(120);
+      expect(await admin.zscore(keys.expiryIndex(), state.id)).toBeNull();
+      expect(await admin.exists(keys.state(state.id), keys.transcript(state.id), keys.turnLock(state.id))).toBe(0);
+      expect(await admin.ttl(keys.outbox(state.id))).toBe(-1);
+      await store.ping();
+    } finally {
+      await store.close();
+      await deleteKeys(keyPrefix);
+    }
+  });
+
+  it('answers StoreUnavailable, with the cause, from every method when Redis is down', async () => {
+    const store = RedisDialogueStore.connect('redis://127.0.0.1:1', { keyPrefix: newPrefix(), ttlSeconds: 60 });
+    try {
+      const { state, greeting, events } = started();
+            const calls: Array<() => Promise<unknown>> = [
+        () => store.ping(),
+        () => store.create(state, greeting, events),
+        () => store.activeDialogues(state.playerId),
+        () => store.load(state.id),
+        () => store.transcript(state.id),
+        () => store.lockTurn(state.id, 'm-1', 1000),
+        () => store.unlockTurn(state.id, 'm-1'),
+        () => store.turnResult(state.id, 'm-1'),
+        () => store.commitTurn(turnOn(state, 'm-1')),
+        () => store.end(ended(state)),
+        () => store.outcome(state.id),
+        () => store.outboxDialogues(10),
+        () => store.pendingEvents(state.id, 10),
+        () => store.ackOutbox(state.id, ['x']),
+      ];
+      const errors = await Promise.all(calls.map((call) => call().then(() => null, (err: unknown) => err)));
+      for (const err of errors) {
+        expect(err).toBeInstanceOf(StoreUnavailable);
+        expect((err as StoreUnavailable).retryable).toBe(true);
+        expect((err as StoreUnavailable).cause).toBeInstanceOf(Error);
+      }
+    } finally {
+      await store.close();
+    }
+  }, 5_000);
+
+  it('answers StoreUnavailable at once on a closed connection instead of queueing', async () => {
+    const redis = new Redis(REDIS_URL);
+    await redis.ping();
+    redis.options.enableOfflineQueue = false;
+    redis.disconnect();
+    const store = new RedisDialogueStore({ redis, keyPrefix: newPrefix(), ttlSeconds: 60 });
+    await expect(store.load(randomUUID())).rejects.toBeInstanceOf(StoreUnavailable);
+    await store.close();
+  });
+});
+
+describe('RedisDialogueStore per-player cap (Redis only)', () => {
+  it('a dialogue whose keys vanished without a sweeper does not hold a slot', async () => {
+    const keyPrefix = newPrefix();
+    const keys = dialogueKeys(keyPrefix);
+    const store = new RedisDialogueStore({ redis: admin, keyPrefix, ttlSeconds: 120 });
+    try {
+      const a = started();
+      expect(await store.create(a.state, a.greeting, a.events, { maxActivePerPlayer: 1 })).toEqual({ ok: true });
+      expect(await admin.smembers(keys.playerDialogues('player-7'))).toEqual([a.state.id]);
+      const setTtl = await admin.ttl(keys.playerDialogues('player-7'));
+      expect(setTtl).toBeGreaterThan(100 + EXPIRY_GRACE_SECONDS);
+      // As if every pod had been scaled to zero past the grace period: the live keys are gone.
+      await admin.del(keys.state(a.state.id), keys.transcript(a.state.id));
+      const b = started();
+      expect(await store.create(b.state, b.greeting, b.events, { maxActivePerPlayer: 1 })).toEqual({ ok: true });
+      expect(await admin.smembers(keys.playerDialogues('player-7'))).toEqual([b.state.id]);
+      expect(await store.activeDialogues('player-7')).toBe(1);
+    } finally {
+      await deleteKeys(keyPrefix);
+    }
+  });
+});
