@@ -96,6 +96,7 @@ export {
 export {
   CatalogError,
   InMemoryCharacterCatalog,
+  ReloadingCharacterCatalog,
   loadCharacterCatalog,
 } from './adapters/file/file-character-catalog';
 

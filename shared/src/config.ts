@@ -33,6 +33,8 @@ export const CommonConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DIALOGUE_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(3600),
   CHARACTERS_DIR: z.string().default('content/characters'),
+  /** `true` under npm run dev: follow CHARACTERS_DIR and reload it on change (a broken file keeps the last good catalog). */
+  CHARACTERS_RELOAD: z.enum(['true', 'false']).default('false'),
   AI_URL: optionalUrl,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl,

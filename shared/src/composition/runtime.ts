@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { DialogueConfigSchema, readConfig, type AuthConfig, type CommonConfig, type DialogueConfig } from '../config';
 import { serve } from '../http/serve';
 import { eventSource } from '../domain/events';
-import { loadCharacterCatalog } from '../adapters/file/file-character-catalog';
+import { ReloadingCharacterCatalog, loadCharacterCatalog } from '../adapters/file/file-character-catalog';
 import { InMemoryDialogueStore } from '../adapters/memory/memory-dialogue-store';
 import { RedisDialogueStore } from '../adapters/redis/redis-dialogue-store';
 import { AmqpEventPublisher } from '../adapters/amqp/amqp-event-publisher';
@@ -134,7 +134,8 @@ export async function createDialogueRuntime(
   const { logger } = options;
   // Auth first: a jwt mode without a key stops start-up before anything connects.
   const player = createPlayerAccess(config, logger);
-  const catalog = loadCharacterCatalog(config.CHARACTERS_DIR);
+  const reloading = config.CHARACTERS_RELOAD === 'true' ? new ReloadingCharacterCatalog(config.CHARACTERS_DIR, logger).watch() : null;
+  const catalog = reloading ?? loadCharacterCatalog(config.CHARACTERS_DIR);
   const store = config.REDIS_URL
     ? RedisDialogueStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, ttlSeconds: config.DIALOGUE_TTL_SECONDS })
     : new InMemoryDialogueStore({ ttlSeconds: config.DIALOGUE_TTL_SECONDS });
@@ -175,6 +176,7 @@ export async function createDialogueRuntime(
       ...(!config.AI_URL && aiProviderKind(config) === 'llama' ? { ai: () => ai.ping() } : {}),
     },
     async close() {
+      reloading?.close();
       relay.stop();
       await sweeper.stop();
       await relay.flushAll();
