@@ -122,6 +122,7 @@ export {
   TurnSchema,
 } from './domain/dialogue';
 export {
+  boundedMood,
   characterPatience,
   decideTurn,
   gameOf,
@@ -129,6 +130,7 @@ export {
   goalRequires,
   initialGame,
   lineHash,
+  nextOpinion,
   opinionFloorOf,
   rememberReply,
   RULES,

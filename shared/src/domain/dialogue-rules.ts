@@ -46,6 +46,20 @@ const trait = (traits: Traits, name: string) => traits[name] ?? 0.5;
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
 const round = (value: number, places = 3) => Math.round(value * 10 ** places) / 10 ** places;
 
+/** The appraised mood, in range: intensity 0..1, valence -1..1, both to three decimals. */
+export function boundedMood(appraisal: Pick<Appraisal, 'emotion' | 'intensity' | 'valence'>): Mood {
+  return { emotion: appraisal.emotion, intensity: round(clamp(appraisal.intensity, 0, 1)), valence: round(clamp(appraisal.valence, -1, 1)) };
+}
+
+/**
+ * The opinion of the player after a step: to one decimal, within -100..100 and at most
+ * MAX_OPINION_STEP from `before`. Clamped after rounding, so an off-grid opinion (e.g. 12.36 from a
+ * character file) cannot round past the step.
+ */
+export function nextOpinion(before: number, step: number): number {
+  return clamp(round(before + step, 1), Math.max(-100, before - MAX_OPINION_STEP), Math.min(100, before + MAX_OPINION_STEP));
+}
+
 /** Patience from traits unless the character file sets it: 3 + 4 x empathy + 3 x (1 - suspicion), 2..12. */
 export function characterPatience(character: Pick<Character, 'traits' | 'patience'>): number {
   if (character.patience !== undefined) return character.patience;
@@ -216,18 +230,9 @@ export function decideTurn(input: RulesInput): RulesDecision {
   cost = Math.min(cost, RULES.maxCostPerTurn);
 
   const moodBefore = state.participants.character.mood;
-  const moodAfter: Mood = {
-    emotion: appraisal.emotion,
-    intensity: round(clamp(appraisal.intensity, 0, 1)),
-    valence: round(clamp(appraisal.valence, -1, 1)),
-  };
+  const moodAfter = boundedMood(appraisal);
   const opinionBefore = state.participants.character.opinions.player ?? 0;
-  // Clamp after rounding: an off-grid opinion (e.g. 12.36 from a character file) must not round past the step.
-  const opinionAfter = clamp(
-    round(opinionBefore + opinionStep, 1),
-    Math.max(-100, opinionBefore - MAX_OPINION_STEP),
-    Math.min(100, opinionBefore + MAX_OPINION_STEP),
-  );
+  const opinionAfter = nextOpinion(opinionBefore, opinionStep);
   const progressBefore = state.goalProgress;
   const progressAfter = round(clamp(progressBefore + progressStep, 0, 1));
   const patienceBefore = game.patience;

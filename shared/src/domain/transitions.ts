@@ -1,4 +1,4 @@
-import type { Character, Goal, Mood, Strategy } from './character';
+import type { Character, Goal, Strategy } from './character';
 import {
   MAX_OPINION_STEP,
   MAX_PROGRESS_STEP,
@@ -14,7 +14,7 @@ import {
 import { BadRequest, DialogueEnded, InvalidGoal, InvalidOption, InvalidStrategy } from './errors';
 import { buildEvent, dialogueEventId, type ParleyEvent } from './events';
 import type { CharacterBrief } from './ai-tasks';
-import { gameOf, goalRequires, initialGame, rememberReply, type RulesDecision } from './dialogue-rules';
+import { boundedMood, gameOf, goalRequires, initialGame, nextOpinion, rememberReply, type RulesDecision } from './dialogue-rules';
 
 /** Who emits and when: passed in, so transitions stay free of clocks and config. */
 export type EventContext = { source: string; now: Date; traceparent?: string };
@@ -160,19 +160,9 @@ export function resolvePlayerMove(state: DialogueState, goal: Goal, move: Player
 /** The AI proposes; the domain disposes: every change is bounded per turn and in range. */
 export function boundAppraisal(state: DialogueState, appraisal: Appraisal): Changes {
   const moodBefore = state.participants.character.mood;
-  const moodAfter: Mood = {
-    emotion: appraisal.emotion,
-    intensity: round(clamp(appraisal.intensity, 0, 1)),
-    valence: round(clamp(appraisal.valence, -1, 1)),
-  };
+  const moodAfter = boundedMood(appraisal);
   const opinionBefore = state.participants.character.opinions.player ?? 0;
-  const opinionStep = clamp(appraisal.opinionDelta, -MAX_OPINION_STEP, MAX_OPINION_STEP);
-  // Clamp after rounding: an off-grid opinion (e.g. 12.36 from a character file) must not round past the step.
-  const opinionAfter = clamp(
-    round(opinionBefore + opinionStep, 1),
-    Math.max(-100, opinionBefore - MAX_OPINION_STEP),
-    Math.min(100, opinionBefore + MAX_OPINION_STEP),
-  );
+  const opinionAfter = nextOpinion(opinionBefore, clamp(appraisal.opinionDelta, -MAX_OPINION_STEP, MAX_OPINION_STEP));
   const progressBefore = state.goalProgress;
   const progressAfter = round(clamp(progressBefore + clamp(appraisal.goalProgressDelta, -MAX_PROGRESS_STEP, MAX_PROGRESS_STEP), 0, 1));
   return {
