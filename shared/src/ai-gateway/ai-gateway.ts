@@ -145,8 +145,7 @@ export class AiGateway implements AiClient {
       ok = true;
       return { output: output as AiTaskOutput<T>, meta: this.meta(record, clock.started) };
     } catch (err) {
-      failure = asParleyError(err);
-      if (failure.upstream) this.logger.warn({ task, provider: record.provider.name, code: failure.code, upstream: failure.upstream }, 'AI call failed');
+      failure = this.failed(task, record, err);
       throw failure;
     } finally {
       this.report(task, parsed, options, record, clock.started, ok, failure?.code, failure?.upstream);
@@ -216,8 +215,7 @@ export class AiGateway implements AiClient {
       ok = true;
       yield { type: 'done', output: output.data as AiTaskOutput<T>, meta: this.meta(record, clock.started) };
     } catch (err) {
-      failure = asParleyError(err);
-      if (failure.upstream) this.logger.warn({ task, provider: record.provider.name, code: failure.code, upstream: failure.upstream }, 'AI call failed');
+      failure = this.failed(task, record, err);
       throw failure;
     } finally {
       this.report(task, parsed, options, record, clock.started, ok, failure?.code, failure?.upstream);
@@ -269,6 +267,13 @@ export class AiGateway implements AiClient {
     const checked = schema.safeParse(this.guard(task, input, answer.value, record));
     if (!checked.success) throw new AiFailed(`fallback answer for ${task} failed its schema`, { cause: checked.error });
     return checked.data;
+  }
+
+  /** The typed error of a failed call, logged with the endpoint's own words (`upstream`) when it has them. */
+  private failed(task: AiTaskName, record: CallRecord, err: unknown): ParleyError {
+    const failure = asParleyError(err);
+    if (failure.upstream) this.logger.warn({ task, provider: record.provider.name, code: failure.code, upstream: failure.upstream }, 'AI call failed');
+    return failure;
   }
 
   private newRecord(): CallRecord {
