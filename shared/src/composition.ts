@@ -56,6 +56,7 @@ export {
 
 // ---- adapters: Redis ----
 export {
+  closeRedis,
   connectRedis,
   type RedisConnectionOptions,
 } from './adapters/redis/connection';

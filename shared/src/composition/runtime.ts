@@ -25,6 +25,7 @@ import { RedisEventBuffer } from '../adapters/redis/redis-event-buffer';
 import { MemoryEventBuffer } from '../adapters/memory/memory-event-buffer';
 import { ExpirySweeper, sweepIntervalMs } from '../services/expiry-sweeper';
 import { FlexibleRateLimiter } from '../adapters/redis/flexible-rate-limiter';
+import { closeRedis } from '../adapters/redis/connection';
 import { authenticatorFromConfig } from '../http/auth';
 import type { PlayerAccess } from '../http/player-guard';
 import type { RateLimiter } from '../ports/rate-limiter';
@@ -118,7 +119,7 @@ export function createPlayerAccess(
     access: { auth, ...(perPlayer ? { perPlayer } : {}), ...(perAddress ? { perAddress } : {}) },
     async close() {
       if (!redis) return;
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
     },
   };
 }

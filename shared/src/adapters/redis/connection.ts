@@ -13,7 +13,7 @@ export type RedisConnectionOptions = {
  * up behind a dead socket while players wait. `maxRetriesPerRequest: 2` bounds how long a command
  * already sent survives reconnects; `commandTimeout` bounds a Redis that accepts the connection but
  * does not answer. Reconnects go on in the background, at most 500 ms apart, so adapters heal by
- * themselves. The caller owns the client (`quit`, or `disconnect` when Redis is away).
+ * themselves. The caller owns the client and ends it with `closeRedis`.
  */
 export function connectRedis(url: string, options: RedisConnectionOptions = {}): Redis {
   const redis = new Redis(url, {
@@ -35,4 +35,21 @@ export function connectRedis(url: string, options: RedisConnectionOptions = {}):
   // listener ioredis would print every reconnect failure.
   redis.on('error', () => {});
   return redis;
+}
+
+/**
+ * Ends a client from `connectRedis`: QUIT lets replies in flight arrive; a client that is not
+ * connected has nothing to wait for (and a QUIT queued behind a dead socket would wait for a
+ * reconnect that may never come), so it is disconnected at once, as it is when QUIT fails.
+ */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
 }

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateLimiter } from '../../ports/rate-limiter';
-import { connectRedis } from './connection';
+import { closeRedis, connectRedis } from './connection';
 
 export type RateLimitOptions = {
   /** Names this limit's keys (e.g. `player`, `address`) so two limits never share a counter. */
@@ -58,11 +58,6 @@ export class FlexibleRateLimiter implements RateLimiter {
   }
 
   async close(): Promise<void> {
-    if (!this.redis) return;
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    if (this.redis) await closeRedis(this.redis);
   }
 }

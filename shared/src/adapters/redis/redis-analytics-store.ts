@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { checkIncrements, type AnalyticsStore } from '../../ports/analytics-store';
 import { asStoreCall } from './redis-failure';
-import { connectRedis } from './connection';
+import { closeRedis, connectRedis } from './connection';
 
 /**
  * Key names in one place. The `{analytics}` hash tag keeps the seen-id keys and the counters in one
@@ -71,7 +71,7 @@ export class RedisAnalyticsStore implements AnalyticsStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 
   private call<T>(what: string, run: () => Promise<T>): Promise<T> {

@@ -13,7 +13,7 @@ import {
   type TurnCommit,
 } from '../../ports/dialogue-store';
 import { asStoreCall } from './redis-failure';
-import { connectRedis } from './connection';
+import { closeRedis, connectRedis } from './connection';
 
 /*
  * Each write is one Lua script, so it is atomic and a compare-and-set on the version. The version
@@ -418,18 +418,7 @@ export class RedisDialogueStore implements DialogueStore {
   }
 
   async close(): Promise<void> {
-    if (!this.ownsConnection) return;
-    // QUIT lets replies in flight arrive; a client that is not connected has nothing to wait for
-    // (and a QUIT queued behind a dead socket would wait for a reconnect that may never come).
-    if (this.redis.status !== 'ready') {
-      this.redis.disconnect();
-      return;
-    }
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    if (this.ownsConnection) await closeRedis(this.redis);
   }
 
   /** The one place a Redis failure becomes a domain error. */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { SeenEvents } from '../../ports/seen-events';
 import { asStoreCall } from './redis-failure';
-import { connectRedis } from './connection';
+import { closeRedis, connectRedis } from './connection';
 
 const DEFAULT_TTL_SECONDS = 3 * 24 * 3600;
 
@@ -34,7 +34,7 @@ export class RedisSeenEvents implements SeenEvents {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 
   private call<T>(what: string, run: () => Promise<T>): Promise<T> {
