@@ -2,24 +2,7 @@ import { AppraisalSchema } from './dialogue';
 import { ruleBasedAppraisal, type AppraiseInput } from './rule-appraisal';
 
 function appraise(strategyId: string, traits: Record<string, number>, playerText = 'some words') {
-  const input: AppraiseInput = {
-    seed: 1,
-    character: {
-      id: 'npc',
-      name: 'Test Npc',
-      persona: 'A test character.',
-      greeting: 'Hello.',
-      traits,
-      secrets: [],
-      mood: { emotion: 'neutral', intensity: 0.3, valence: 0 },
-      opinionOfPlayer: 0,
-    },
-    goal: { id: 'goal', description: 'Get the key', successHint: 'The key is handed over' },
-    strategy: { id: strategyId, description: strategyId },
-    goalProgress: 0.2,
-    playerText,
-  };
-  return ruleBasedAppraisal(input);
+  return ruleBasedAppraisal(appraiseInput(strategyId, playerText, traits));
 }
 
 describe('ruleBasedAppraisal', () => {
@@ -108,7 +91,7 @@ describe('ruleBasedAppraisal', () => {
   });
 });
 
-function appraiseInput(strategyId: string, playerText: string): AppraiseInput {
+function appraiseInput(strategyId: string, playerText: string, traits: Record<string, number> = {}): AppraiseInput {
   return {
     seed: 1,
     character: {
@@ -116,7 +99,7 @@ function appraiseInput(strategyId: string, playerText: string): AppraiseInput {
       name: 'Test Npc',
       persona: 'A test character.',
       greeting: 'Hello.',
-      traits: {},
+      traits,
       secrets: [],
       mood: { emotion: 'neutral', intensity: 0.3, valence: 0 },
       opinionOfPlayer: 0,

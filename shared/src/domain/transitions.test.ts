@@ -38,6 +38,21 @@ const T0 = new Date('2030-05-01T10:00:00.000Z');
 const at = (secondsAfterT0: number) => new Date(T0.getTime() + secondsAfterT0 * 1000);
 const ctx = (now: Date, traceparent?: string): EventContext => ({ source: '/parley/test', now, ...(traceparent ? { traceparent } : {}) });
 
+/** The one event a transition emitted, checked against the schema and its envelope (id, type, subject, time, sequence). */
+function onlyEvent(events: unknown[], type: 'dialogue.initiate' | 'dialogue.progress' | 'dialogue.resolve', sequence: number, time: Date) {
+  expect(events).toHaveLength(1);
+  const event = ParleyEventSchema.parse(events[0]);
+  expect(event).toMatchObject({
+    id: dialogueEventId(DIALOGUE_ID, type, sequence),
+    type,
+    source: '/parley/test',
+    subject: DIALOGUE_ID,
+    time: time.toISOString(),
+    sequence,
+  });
+  return event;
+}
+
 const offered: Option[] = [
   { id: 'opt-1', text: 'Fair price for fair steel?', strategyId: 'persuade' },
   { id: 'opt-2', text: 'A little extra for your trouble.', strategyId: 'bribe' },
@@ -168,16 +183,7 @@ describe('startDialogue', () => {
     { traceparent: undefined, expected: undefined },
   ])('emits one dialogue.initiate event (traceparent $traceparent)', ({ traceparent, expected }) => {
     const { state, greeting, events } = start(traceparent);
-    expect(events).toHaveLength(1);
-    const event = ParleyEventSchema.parse(events[0]);
-    expect(event).toMatchObject({
-      id: dialogueEventId(DIALOGUE_ID, 'dialogue.initiate', 0),
-      type: 'dialogue.initiate',
-      source: '/parley/test',
-      subject: DIALOGUE_ID,
-      time: T0.toISOString(),
-      sequence: 0,
-    });
+    const event = onlyEvent(events, 'dialogue.initiate', 0, T0);
     expect(event.traceparent).toBe(expected);
     expect('traceparent' in event).toBe(expected !== undefined);
     expect(InitiateDataSchema.parse(event.data)).toEqual({
@@ -349,16 +355,7 @@ describe('applyTurn', () => {
   it.each([TRACEPARENT, undefined])('emits one dialogue.progress event (traceparent %s)', (traceparent) => {
     const { state } = start();
     const { events, result } = applyTurn(state, turnInput(1), ctx(at(5), traceparent));
-    expect(events).toHaveLength(1);
-    const event = ParleyEventSchema.parse(events[0]);
-    expect(event).toMatchObject({
-      id: dialogueEventId(DIALOGUE_ID, 'dialogue.progress', 1),
-      type: 'dialogue.progress',
-      source: '/parley/test',
-      subject: DIALOGUE_ID,
-      time: at(5).toISOString(),
-      sequence: 1,
-    });
+    const event = onlyEvent(events, 'dialogue.progress', 1, at(5));
     expect(event.traceparent).toBe(traceparent);
     expect(ProgressDataSchema.parse(event.data)).toEqual({
       dialogueId: DIALOGUE_ID,
@@ -473,17 +470,8 @@ describe('endDialogue', () => {
   it.each([0, 1, 5])('emits one dialogue.resolve event with sequence turnCount + 1 after %i turns', (turns) => {
     const state = playedTo(0.5, turns);
     const { outcome, events } = endDialogue(state, { character, summary: 's', endedBy: 'player' }, ctx(at(100), TRACEPARENT));
-    expect(events).toHaveLength(1);
-    const event = ParleyEventSchema.parse(events[0]);
-    expect(event).toMatchObject({
-      id: dialogueEventId(DIALOGUE_ID, 'dialogue.resolve', turns + 1),
-      type: 'dialogue.resolve',
-      source: '/parley/test',
-      subject: DIALOGUE_ID,
-      time: at(100).toISOString(),
-      sequence: turns + 1,
-      traceparent: TRACEPARENT,
-    });
+    const event = onlyEvent(events, 'dialogue.resolve', turns + 1, at(100));
+    expect(event.traceparent).toBe(TRACEPARENT);
     expect(OutcomeSchema.parse(event.data)).toEqual(outcome);
   });
 
