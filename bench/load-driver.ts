@@ -15,7 +15,7 @@ export type Answer = { status: number; body: string; firstEventMs?: number };
  * One HTTP request on a keep-alive socket. With `firstEvent`, the time from sending to the first
  * SSE frame of that event type is measured as bytes arrive.
  */
-export function request(url: string, options: { method?: string; body?: unknown; headers?: Record<string, string>; firstEvent?: string } = {}): Promise<Answer> {
+export function request(url: string, options: { method?: string; body?: unknown; headers?: Record<string, string>; firstEvent?: string | undefined } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);

@@ -96,7 +96,7 @@ async function sendTurn(id: string, messageId: string, sse = false) {
   const res = await request(MESSAGE_URL(id), {
     body: { messageId, ...TURN },
     headers: { ...PLAYER, ...(sse ? { accept: 'text/event-stream' } : {}) },
-    ...(sse ? { firstEvent: 'delta' } : {}),
+    firstEvent: sse ? 'delta' : undefined,
   });
   if (res.status !== 200) throw new Error(`turn answered ${res.status}: ${res.body.slice(0, 200)}`);
   return res;

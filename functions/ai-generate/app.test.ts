@@ -23,7 +23,7 @@ async function start(options: { chunkDelayMs?: number; serviceToken?: string } =
     source: '/parley/ai-generate',
     logger,
   });
-  const app = createApp({ gateway, logger, ...(options.serviceToken ? { serviceToken: options.serviceToken } : {}) });
+  const app = createApp({ gateway, logger, serviceToken: options.serviceToken });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -15,7 +15,7 @@ function requireServiceToken(token: string): RequestHandler {
 }
 
 /** `POST /v1/tasks/:task` with `{ input, stream? }`: JSON `{ output, meta }`, or SSE `delta`... `done` / `error`. */
-export function createRoutes(gateway: AiClient, options: { serviceToken?: string; logger?: Logger } = {}): Router {
+export function createRoutes(gateway: AiClient, options: { serviceToken?: string | undefined; logger?: Logger } = {}): Router {
   const router = Router();
   const guard: RequestHandler[] = options.serviceToken ? [requireServiceToken(options.serviceToken)] : [];
   router.post(API_ROUTES.runTask.path, ...guard, async (req, res, next) => {
@@ -60,11 +60,11 @@ export function createRoutes(gateway: AiClient, options: { serviceToken?: string
   return router;
 }
 
-export function createApp(deps: { gateway: AiClient; logger: Logger; readiness?: ReadinessChecks; serviceToken?: string; metrics?: HttpMetrics }) {
+export function createApp(deps: { gateway: AiClient; logger: Logger; readiness?: ReadinessChecks; serviceToken?: string | undefined; metrics?: HttpMetrics }) {
   return createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
     readiness: deps.readiness ?? { ai: () => deps.gateway.ping() },
-    routes: [createRoutes(deps.gateway, { logger: deps.logger, ...(deps.serviceToken ? { serviceToken: deps.serviceToken } : {}) }), openApiRoute('ai-generate')],
+    routes: [createRoutes(deps.gateway, { logger: deps.logger, serviceToken: deps.serviceToken }), openApiRoute('ai-generate')],
   });
 }

@@ -18,7 +18,7 @@ runMain(FUNCTION_NAME, async (logger) => {
     // AI_PROVIDER may name a chain (openai,scripted): the gateway hands a failed call to the next.
     provider: createAiProviders(config, { chunkDelayMs, logger }),
     fallback: new ScriptedProvider({ chunkDelayMs }),
-    ...(publisher ? { publisher } : {}),
+    publisher,
     metrics: processMetrics(),
     source: eventSource(FUNCTION_NAME),
     logger,
@@ -37,7 +37,7 @@ runMain(FUNCTION_NAME, async (logger) => {
         ? { outbox: () => publisher.pingBuffer().then(() => 'ok', (err: unknown) => `degraded: ${(err as Error).message}; analytics wait in memory`) }
         : {}),
     },
-    ...(config.AI_SERVICE_TOKEN ? { serviceToken: config.AI_SERVICE_TOKEN } : {}),
+    serviceToken: config.AI_SERVICE_TOKEN,
   });
   await serve(app, {
     port: config.PORT,

@@ -4,7 +4,7 @@ import type { Logger } from '@parley/shared';
 import type { AnalyticsService } from './handler';
 
 /** With `serviceToken`, the report is for internal callers only (an operator's view, not a player's). */
-export function createRoutes(service: AnalyticsService, options: { serviceToken?: string } = {}): Router {
+export function createRoutes(service: AnalyticsService, options: { serviceToken?: string | undefined } = {}): Router {
   const router = Router();
   router.get(API_ROUTES.analytics.path, ...serviceGuard(options.serviceToken), async (_req, res) => {
     res.json(await service.report());
@@ -13,7 +13,7 @@ export function createRoutes(service: AnalyticsService, options: { serviceToken?
 }
 
 /** The dialogue-analytics function: the report route, the CloudEvent receiver, health; never listens. */
-export function createApp(deps: { service: AnalyticsService; logger: Logger; readiness: ReadinessChecks; serviceToken?: string; metrics?: HttpMetrics }) {
+export function createApp(deps: { service: AnalyticsService; logger: Logger; readiness: ReadinessChecks; serviceToken?: string | undefined; metrics?: HttpMetrics }) {
   const guard = deps.serviceToken ? { serviceToken: deps.serviceToken } : {};
   return createHttpApp({
     logger: deps.logger,

@@ -50,7 +50,7 @@ export async function createAnalyticsRuntime(config: Config, logger: Logger) {
     await store.close();
     throw err;
   }
-  const app = createApp({ service, logger, metrics: processMetrics(), readiness: { analyticsStore: () => store.ping() }, ...(config.SUBSCRIBER_TOKEN ? { serviceToken: config.SUBSCRIBER_TOKEN } : {}) });
+  const app = createApp({ service, logger, metrics: processMetrics(), readiness: { analyticsStore: () => store.ping() }, serviceToken: config.SUBSCRIBER_TOKEN });
   return {
     app,
     service,

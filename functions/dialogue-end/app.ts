@@ -11,7 +11,7 @@ export function createRoutes(deps: DialogueDeps, options: { access: PlayerAccess
     const playerId = playerIdOf(req);
     const body = parseInput(EndDialogueBodySchema, req.body ?? {});
     const traceparent = req.header('traceparent');
-    const { outcome, replayed } = await finishDialogue(deps, { dialogueId, playerId, ...body, ...(traceparent ? { traceparent } : {}) });
+    const { outcome, replayed } = await finishDialogue(deps, { dialogueId, playerId, ...body, traceparent });
     res.json({ outcome, replayed });
   });
   return router;

@@ -1,6 +1,6 @@
 import { DialogueEnded, TurnInFlight, VersionConflict, characterBrief, endDialogue, goalAchieved, plainSummary, summaryNumbers, type DialogueState, type Outcome, characterOf, goalBrief, goalOf, findOwned, type DialogueDeps, HeldTurnLock } from '@parley/shared';
 
-export type EndCommand = { dialogueId: string; playerId: string; reason?: string; traceparent?: string };
+export type EndCommand = { dialogueId: string; playerId: string; reason?: string | undefined; traceparent?: string | undefined };
 
 /** The turn lock is taken under this name while a dialogue ends, so no turn can land meanwhile. */
 const END_LOCK = 'end';
@@ -40,8 +40,8 @@ export async function finishDialogue(deps: DialogueDeps, cmd: EndCommand): Promi
       .catch(() => plainSummary(character, goal, current, 'player'));
     const ended = endDialogue(
       current,
-      { character, summary, endedBy: 'player', ...(cmd.reason ? { reason: cmd.reason } : {}) },
-      { source: deps.source, now: deps.now(), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) },
+      { character, summary, endedBy: 'player', reason: cmd.reason },
+      { source: deps.source, now: deps.now(), traceparent: cmd.traceparent },
     );
     const committed = await deps.store.end({
       dialogueId: current.id,

@@ -33,7 +33,7 @@ export async function createLogRuntime(config: Config, logger: Logger) {
     await seen.close();
     throw err;
   }
-  const app = createApp({ handler, logger, metrics: processMetrics(), readiness: { seenEvents: () => seen.ping() }, ...(config.SUBSCRIBER_TOKEN ? { serviceToken: config.SUBSCRIBER_TOKEN } : {}) });
+  const app = createApp({ handler, logger, metrics: processMetrics(), readiness: { seenEvents: () => seen.ping() }, serviceToken: config.SUBSCRIBER_TOKEN });
   return {
     app,
     async close() {

@@ -23,7 +23,7 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
         run: (narrator, signal) =>
           takeTurn(
             deps,
-            { dialogueId, playerId, ...body, ...(traceparent ? { traceparent } : {}) },
+            { dialogueId, playerId, ...body, traceparent },
             narrationHooks(narrator),
             signal,
           ),

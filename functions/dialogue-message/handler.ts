@@ -1,6 +1,6 @@
 import { Aborted, DialogueEnded, TurnInFlight, RECENT_TURNS_WINDOW, VersionConflict, applyTurn, characterBrief, numberOptions, resolvePlayerMove, type DialogueState, type PlayerMove, type Turn, type TurnResult, characterOf, findOwned, goalBrief, goalOf, loadOwnedState, seedFor, type DialogueDeps, HeldTurnLock } from '@parley/shared';
 
-export type TurnCommand = PlayerMove & { dialogueId: string; playerId: string; messageId: string; traceparent?: string };
+export type TurnCommand = PlayerMove & { dialogueId: string; playerId: string; messageId: string; traceparent?: string | undefined };
 
 /** Called as the turn unfolds, so a streaming answer can show it live. */
 export type TurnHooks = {
@@ -41,7 +41,7 @@ export async function takeTurn(deps: DialogueDeps, cmd: TurnCommand, hooks: Turn
 
     const brief = characterBrief(character, state);
     const common = { dialogueId: state.id, seed: seedFor(state.id, seq), character: brief, goal: goalBrief(goal) };
-    const aiOptions = { ...(signal ? { signal } : {}), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) };
+    const aiOptions = { signal, traceparent: cmd.traceparent };
     let replyText = '';
     let replyDone = false;
     for await (const event of deps.ai.stream(
@@ -69,12 +69,12 @@ export async function takeTurn(deps: DialogueDeps, cmd: TurnCommand, hooks: Turn
       {
         playerText: move.text,
         strategyId: move.strategy.id,
-        ...(move.optionId ? { optionId: move.optionId } : {}),
+        optionId: move.optionId,
         replyText,
         appraisal: appraisal.output,
         nextOptions: numberOptions(options.output.options, goal),
       },
-      { source: deps.source, now: deps.now(), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) },
+      { source: deps.source, now: deps.now(), traceparent: cmd.traceparent },
     );
     const committed = await store.commitTurn({
       expectedVersion: state.version,

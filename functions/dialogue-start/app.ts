@@ -24,7 +24,7 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
         run: (narrator, signal) =>
           beginDialogue(
             deps,
-            { playerId, ...body, ...(traceparent ? { traceparent } : {}) },
+            { playerId, ...body, traceparent },
             narrationHooks(narrator),
             signal,
           ),

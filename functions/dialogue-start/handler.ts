@@ -1,6 +1,6 @@
 import { Aborted, TooManyDialogues, chooseGoalAndStrategy, characterBrief, numberOptions, publicCharacter, startDialogue, characterOf, goalBrief, seedFor, type DialogueDeps } from '@parley/shared';
 
-export type StartCommand = { playerId: string; characterId: string; goalId: string; strategyId?: string; traceparent?: string };
+export type StartCommand = { playerId: string; characterId: string; goalId: string; strategyId?: string | undefined; traceparent?: string | undefined };
 export type StartHooks = {
   onAccepted?: (accepted: { dialogueId: string; characterId: string; goalId: string; strategyId: string }) => void;
   onDelta?: (text: string) => void;
@@ -29,7 +29,7 @@ export async function beginDialogue(deps: DialogueDeps, cmd: StartCommand, hooks
 
   const brief = characterBrief(character);
   const seed = seedFor(dialogueId, 0);
-  const aiOptions = { ...(signal ? { signal } : {}), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) };
+  const aiOptions = { signal, traceparent: cmd.traceparent };
   const common = { dialogueId, seed, character: brief, goal: goalBrief(goal) };
   let greetingText: string | undefined;
   for await (const event of deps.ai.stream('dialogue.reply', { ...common, strategy, goalProgress: 0, history: [] }, aiOptions)) {
@@ -52,7 +52,7 @@ export async function beginDialogue(deps: DialogueDeps, cmd: StartCommand, hooks
     strategy,
     greetingText,
     options: numberOptions(options.output.options, goal),
-    ctx: { source: deps.source, now: deps.now(), ...(cmd.traceparent ? { traceparent: cmd.traceparent } : {}) },
+    ctx: { source: deps.source, now: deps.now(), traceparent: cmd.traceparent },
   });
   const created = await deps.store.create(started.state, started.greeting, started.events, { maxActivePerPlayer: maxActive });
   if (!created.ok) throw tooMany(maxActive);

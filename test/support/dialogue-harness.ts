@@ -46,7 +46,7 @@ export async function startDialogueFunctions(
     now: () => new Date(),
     newId: randomUUID,
     turnLockMs: options.turnLockMs ?? 10_000,
-    ...(options.maxActiveDialogues === undefined ? {} : { maxActiveDialogues: options.maxActiveDialogues }),
+    maxActiveDialogues: options.maxActiveDialogues,
   });
   const readiness = { store: () => store.ping() };
   // AUTH_MODE=none (X-Player-Id) unless the test passes its own access: tests that are not about auth name players freely.

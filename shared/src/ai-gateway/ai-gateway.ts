@@ -61,7 +61,7 @@ function replyFilterOptions(task: string, input: unknown, provider: AiProvider, 
   return {
     maxChars,
     stopSequences: PLAYER_TURN_STOPS,
-    ...(maxTokens === undefined ? {} : { tokenBudget: maxTokens }),
+    tokenBudget: maxTokens,
     ...(character ? { speaker: character.name, secrets: character.secrets, allowedSecrets: character.allowedSecrets ?? [] } : {}),
   };
 }
@@ -108,7 +108,7 @@ export class AiGateway implements AiClient {
     provider: AiProvider | readonly AiProvider[];
     /** The scripted provider: answers structured tasks by rules when the model's output is unusable. */
     fallback: AiProvider;
-    publisher?: EventPublisher;
+    publisher?: EventPublisher | undefined;
     metrics?: MetricsRecorder;
     source: string;
     logger: Logger;
@@ -329,14 +329,15 @@ export class AiGateway implements AiClient {
     this.metrics?.aiCall({ provider: meta.provider, task, ok, seconds: meta.latencyMs / 1000, tokens: meta.usage });
     if (!this.publisher) return;
     const fields = input as { dialogueId?: string; character?: { id: string } };
+    // A malformed traceparent from a caller is dropped rather than put on an event.
+    const traceparent = TraceparentSchema.safeParse(options.traceparent);
     const event = buildEvent({
       id: this.newId(),
       type: 'analytics.logging',
       source: this.source,
       time: new Date(this.now()).toISOString(),
       ...(fields.dialogueId ? { subject: fields.dialogueId } : {}),
-      // A malformed traceparent from a caller is dropped rather than put on an event.
-      ...(TraceparentSchema.safeParse(options.traceparent).success ? { traceparent: options.traceparent } : {}),
+      ...(traceparent.success ? { traceparent: traceparent.data } : {}),
       data: {
         task,
         provider: meta.provider,

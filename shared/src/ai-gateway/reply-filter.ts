@@ -24,7 +24,7 @@ export type ReplyFilterOptions = {
   /** Never let one through verbatim: each occurrence is stripped and counted. */
   secrets?: readonly string[];
   /** Secrets that may be said (a goal that was won reveals them). */
-  allowedSecrets?: readonly string[];
+  allowedSecrets?: readonly string[] | undefined;
   /** The output's length limit, in UTF-16 code units (the task schema's `max`). */
   maxChars: number;
   /**
@@ -33,7 +33,7 @@ export type ReplyFilterOptions = {
    * it, or less than 60 are left, the unfinished sentence at the end is held until the stream says
    * why it ended: a `length` cut drops it.
    */
-  tokenBudget?: number;
+  tokenBudget?: number | undefined;
 };
 
 /**

@@ -1,7 +1,7 @@
 import { DEFAULT_OTHER_SPEAKERS, fold, stripSecrets } from './reply-filter';
 
 /** What the guard may know of the character whose words it checks. */
-export type GuardedCharacter = { name: string; secrets: readonly string[]; allowedSecrets?: readonly string[] };
+export type GuardedCharacter = { name: string; secrets: readonly string[]; allowedSecrets?: readonly string[] | undefined };
 
 const THINK_BLOCK = /<(think|thinking)>[\s\S]*?(<\/\1>|$)/giu;
 

@@ -38,8 +38,7 @@ import type { DialogueDeps } from '../services/dialogue-access';
 export async function createEventPublisher(config: CommonConfig, logger: Logger): Promise<EventPublisher> {
   if (config.AMQP_URL) return AmqpEventPublisher.lazy(config.AMQP_URL, { exchange: config.AMQP_EXCHANGE, logger });
   if (config.K_SINK) {
-    const ceOverrides = process.env.K_CE_OVERRIDES;
-    return new HttpSinkEventPublisher({ sink: config.K_SINK, ...(ceOverrides ? { ceOverrides } : {}) });
+    return new HttpSinkEventPublisher({ sink: config.K_SINK, ceOverrides: process.env.K_CE_OVERRIDES });
   }
   return new InProcessEventBus();
 }
@@ -77,19 +76,19 @@ export function createEventOutbox(
 
 /** The AI gateway in this process, or the ai-generate function at AI_URL. */
 export function createAiClient(
-  config: CommonConfig & { SCRIPTED_CHUNK_DELAY_MS?: number; AI_SERVICE_TOKEN?: string },
+  config: CommonConfig & { SCRIPTED_CHUNK_DELAY_MS?: number | undefined; AI_SERVICE_TOKEN?: string | undefined },
   publisher: EventPublisher | undefined,
   logger: Logger,
 ): AiClient {
   if (config.AI_URL) {
-    return new HttpAiClient({ baseUrl: config.AI_URL, timeoutMs: config.AI_TIMEOUT_MS, ...(config.AI_SERVICE_TOKEN ? { serviceToken: config.AI_SERVICE_TOKEN } : {}) });
+    return new HttpAiClient({ baseUrl: config.AI_URL, timeoutMs: config.AI_TIMEOUT_MS, serviceToken: config.AI_SERVICE_TOKEN });
   }
   const chunkDelayMs = config.SCRIPTED_CHUNK_DELAY_MS;
   return new AiGateway({
     // AI_PROVIDER may name a chain (openai,scripted): the gateway hands a failed call to the next.
-    provider: createAiProviders(config, { logger, ...(chunkDelayMs === undefined ? {} : { chunkDelayMs }) }),
-    fallback: new ScriptedProvider(chunkDelayMs === undefined ? {} : { chunkDelayMs }),
-    ...(publisher ? { publisher } : {}),
+    provider: createAiProviders(config, { logger, chunkDelayMs }),
+    fallback: new ScriptedProvider({ chunkDelayMs }),
+    publisher,
     metrics: processMetrics(),
     source: eventSource('ai-generate'),
     logger,
@@ -116,7 +115,7 @@ export function createPlayerAccess(
   const perPlayer = limit('player', config.RATE_LIMIT_PLAYER_PER_MINUTE);
   const perAddress = limit('address', config.RATE_LIMIT_ADDRESS_PER_MINUTE);
   return {
-    access: { auth, ...(perPlayer ? { perPlayer } : {}), ...(perAddress ? { perAddress } : {}) },
+    access: { auth, perPlayer, perAddress },
     async close() {
       if (!redis) return;
       await closeRedis(redis);

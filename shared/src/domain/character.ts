@@ -46,6 +46,15 @@ export type GoalRequires = z.infer<typeof GoalRequiresSchema>;
 /** The default conditions of a goal (the rules' `RULES.requires` is this object). */
 export const DEFAULT_REQUIRES = { progress: 0.7, opinion: 0, valence: -0.3 } as const;
 
+/** A goal's conditions with each one left out (or undefined) taken from {@link DEFAULT_REQUIRES}. */
+export function requiresWithDefaults(requires: GoalRequires | undefined): { progress: number; opinion: number; valence: number } {
+  return {
+    progress: requires?.progress ?? DEFAULT_REQUIRES.progress,
+    opinion: requires?.opinion ?? DEFAULT_REQUIRES.opinion,
+    valence: requires?.valence ?? DEFAULT_REQUIRES.valence,
+  };
+}
+
 export const GoalSchema = z.strictObject({
   id: SlugSchema,
   description: z.string().min(1).max(500),
@@ -147,7 +156,7 @@ export function publicCharacter(character: Character): PublicCharacter {
       description: g.description,
       successHint: g.successHint,
       strategies: g.strategies.map((s) => ({ id: s.id, description: s.description })),
-      requires: { ...DEFAULT_REQUIRES, ...g.requires },
+      requires: requiresWithDefaults(g.requires),
     })),
   };
 }

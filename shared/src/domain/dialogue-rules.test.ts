@@ -56,7 +56,7 @@ describe('characterPatience', () => {
     { traits: { empathy: 0.4, suspicion: 0.7 }, patience: undefined, expected: 6 },
     { traits: { empathy: 0, suspicion: 1 }, patience: 15, expected: 15 },
   ])('traits $traits, file $patience -> $expected', ({ traits, patience, expected }) => {
-    expect(characterPatience({ traits, ...(patience === undefined ? {} : { patience }) })).toBe(expected);
+    expect(characterPatience({ traits, patience })).toBe(expected);
   });
 });
 

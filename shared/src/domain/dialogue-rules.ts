@@ -1,4 +1,4 @@
-import { DEFAULT_REQUIRES, shortName, type Character, type Goal, type GoalRequires, type Mood, type Traits } from './character';
+import { DEFAULT_REQUIRES, requiresWithDefaults, shortName, type Character, type Goal, type Mood, type Traits } from './character';
 import {
   MAX_OPINION_STEP,
   MAX_PROGRESS_STEP,
@@ -68,8 +68,8 @@ export function characterPatience(character: Pick<Character, 'traits' | 'patienc
 }
 
 /** A goal's conditions with the defaults filled in (`RULES.requires`). */
-export function goalRequires(goal: Pick<Goal, 'requires'>): Required<GoalRequires> {
-  return { ...RULES.requires, ...goal.requires };
+export function goalRequires(goal: Pick<Goal, 'requires'>): ReturnType<typeof requiresWithDefaults> {
+  return requiresWithDefaults(goal.requires);
 }
 
 /** Below this opinion of the player the goal is lost for good (the talk may go on). */

@@ -36,7 +36,7 @@ const DIALOGUE_ID = '3f1c2b7e-8a4d-4c1e-9b2a-5d6e7f809a1b';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const T0 = new Date('2030-05-01T10:00:00.000Z');
 const at = (secondsAfterT0: number) => new Date(T0.getTime() + secondsAfterT0 * 1000);
-const ctx = (now: Date, traceparent?: string): EventContext => ({ source: '/parley/test', now, ...(traceparent ? { traceparent } : {}) });
+const ctx = (now: Date, traceparent?: string): EventContext => ({ source: '/parley/test', now, traceparent });
 
 /** The one event a transition emitted, checked against the schema and its envelope (id, type, subject, time, sequence). */
 function onlyEvent(events: unknown[], type: 'dialogue.initiate' | 'dialogue.progress' | 'dialogue.resolve', sequence: number, time: Date) {

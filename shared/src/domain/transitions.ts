@@ -17,7 +17,7 @@ import type { CharacterBrief } from './ai-tasks';
 import { boundedMood, gameOf, goalRequires, initialGame, nextOpinion, rememberReply, type RulesDecision } from './dialogue-rules';
 
 /** Who emits and when: passed in, so transitions stay free of clocks and config. */
-export type EventContext = { source: string; now: Date; traceparent?: string };
+export type EventContext = { source: string; now: Date; traceparent?: string | undefined };
 
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
 const round = (value: number, places = 3) => Math.round(value * 10 ** places) / 10 ** places;
@@ -130,7 +130,7 @@ export function startDialogue(input: {
   return { state, greeting, events: [event] };
 }
 
-export type PlayerMove = { optionId?: string; text?: string; strategyId?: string };
+export type PlayerMove = { optionId?: string | undefined; text?: string | undefined; strategyId?: string | undefined };
 
 /**
  * What the player says this turn and with which strategy: a chosen option brings its own text
@@ -178,7 +178,7 @@ export function applyTurn(
   turn: {
     playerText: string;
     strategyId: string;
-    optionId?: string;
+    optionId?: string | undefined;
     replyText: string;
     nextOptions: Option[];
   } & (
@@ -252,7 +252,7 @@ export function progressMeetsGoal(goalProgress: number, goal: Goal): boolean {
 
 export function endDialogue(
   state: DialogueState,
-  input: { character: Character; summary: string; endedBy: Outcome['endedBy']; reason?: string },
+  input: { character: Character; summary: string; endedBy: Outcome['endedBy']; reason?: string | undefined },
   ctx: EventContext,
 ): { outcome: Outcome; events: ParleyEvent[] } {
   if (state.status !== 'active') throw new DialogueEnded(`dialogue ${state.id} has ended`);

@@ -17,7 +17,12 @@ const MAX_TOKEN_CHARS = 8192;
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 /** The player named by a verified bearer JWT: `sub` is the player id; `exp` is required. */
-export function jwtAuthenticator(options: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string }): Authenticator {
+export function jwtAuthenticator(options: {
+  secret?: string | undefined;
+  jwksUrl?: string | undefined;
+  issuer?: string | undefined;
+  audience?: string | undefined;
+}): Authenticator {
   let key: Uint8Array | JWTVerifyGetKey;
   let algorithms: string[];
   if (options.secret) {
@@ -81,11 +86,7 @@ export function authenticatorFromConfig(config: AuthConfig, logger: Logger): Aut
   if (!config.AUTH_JWT_SECRET && !config.AUTH_JWKS_URL) {
     throw new ConfigError('invalid configuration: AUTH_JWT_SECRET: AUTH_MODE=jwt needs AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (or set AUTH_MODE=none for local play)');
   }
-  return jwtAuthenticator({
-    ...(config.AUTH_JWT_SECRET ? { secret: config.AUTH_JWT_SECRET } : { jwksUrl: config.AUTH_JWKS_URL! }),
-    ...(config.AUTH_ISSUER ? { issuer: config.AUTH_ISSUER } : {}),
-    ...(config.AUTH_AUDIENCE ? { audience: config.AUTH_AUDIENCE } : {}),
-  });
+  return jwtAuthenticator({ secret: config.AUTH_JWT_SECRET, jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE });
 }
 
 /** Resolves the player before the route runs; `playerIdOf(req)` reads it. */

@@ -31,7 +31,7 @@ export function createHttpApp(options: {
   app.disable('x-powered-by');
   app.set('etag', false);
   const { metrics } = options;
-  app.use(requestContext({ logger: options.logger, ...(metrics ? { metrics } : {}) }));
+  app.use(requestContext({ logger: options.logger, metrics }));
   if (metrics) {
     app.get('/metrics', async (_req, res) => {
       const { contentType, body } = await metrics.render();

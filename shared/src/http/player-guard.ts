@@ -7,8 +7,8 @@ import { addressOf, playerOf, rateLimit } from './rate-limit';
 export type PlayerAccess = {
   auth: Authenticator;
   /** Counted before authentication, so token guessing is limited too. */
-  perAddress?: RateLimiter;
-  perPlayer?: RateLimiter;
+  perAddress?: RateLimiter | undefined;
+  perPlayer?: RateLimiter | undefined;
 };
 
 /** The middleware chain in front of every player route: address limit, authentication, player limit. */

@@ -26,7 +26,7 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  * stays in `res.locals.callerTraceparent` (undefined when none came): a received CloudEvent's trace
  * is the one it carried, never this request's own span.
  */
-export function requestContext(options: { logger: Logger; metrics?: HttpMetrics }): RequestHandler {
+export function requestContext(options: { logger: Logger; metrics?: HttpMetrics | undefined }): RequestHandler {
   const tracer = trace.getTracer('parley');
   return (req, res, next) => {
     const started = performance.now();
@@ -45,7 +45,7 @@ export function requestContext(options: { logger: Logger; metrics?: HttpMetrics 
     const traceparent = req.headers.traceparent;
     const traceId = typeof traceparent === 'string' && TraceparentSchema.safeParse(traceparent).success ? traceparent.slice(3, 35) : undefined;
     const dialogueId = DIALOGUE_PATH.exec(req.path)?.[1];
-    const log = options.logger.child({ reqId: requestId, ...(traceId ? { traceId } : {}), ...(dialogueId ? { dialogueId } : {}) });
+    const log = options.logger.child({ reqId: requestId, traceId, dialogueId });
     res.locals.log = log;
 
     let done = false;

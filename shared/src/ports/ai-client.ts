@@ -1,6 +1,6 @@
 import type { AiCallMeta, AiTaskInput, AiTaskName, AiTaskOutput, StreamingTaskName } from '../domain/ai-tasks';
 
-export type AiCallOptions = { signal?: AbortSignal; traceparent?: string };
+export type AiCallOptions = { signal?: AbortSignal | undefined; traceparent?: string | undefined };
 
 /** What a streamed task yields: text chunks as they come, then the validated output. */
 export type AiStreamEvent<T extends AiTaskName = AiTaskName> =

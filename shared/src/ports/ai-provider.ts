@@ -4,7 +4,7 @@ import type { AiTaskInput, AiTaskName, StreamingTaskName, TokenUsage } from '../
 export type StructuredTaskName = Exclude<AiTaskName, StreamingTaskName>;
 
 export type ProviderCallOptions = {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where the model must stop (the player's turn); providers pass them to the model where they can. */
   stop?: readonly string[];
 };

@@ -19,7 +19,7 @@ export type DialogueDeps = {
   /** How long a turn may hold its dialogue before another may take it (a crashed pod's lock expires). */
   turnLockMs: number;
   /** Live dialogues one player may hold (MAX_ACTIVE_DIALOGUES); 0 or absent: no cap. */
-  maxActiveDialogues?: number;
+  maxActiveDialogues?: number | undefined;
   /** Turns applied, dialogues started and ended; absent in tests that do not look. */
   metrics?: MetricsRecorder;
 };

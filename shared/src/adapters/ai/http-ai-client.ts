@@ -52,7 +52,7 @@ export class HttpAiClient implements AiClient {
   private readonly timeoutMs: number;
   private readonly serviceToken: string | undefined;
 
-  constructor(options: { baseUrl: string; fetch?: typeof fetch; timeoutMs?: number; serviceToken?: string }) {
+  constructor(options: { baseUrl: string; fetch?: typeof fetch; timeoutMs?: number; serviceToken?: string | undefined }) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 60_000;

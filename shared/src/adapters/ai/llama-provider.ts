@@ -29,7 +29,7 @@ export type LlamaProviderOptions = {
   timeoutMs: number;
   /** Longest reply, in tokens (`text.generate` may ask for its own). */
   maxTokens: number;
-  logger?: Logger;
+  logger?: Logger | undefined;
   /**
    * How node-llama-cpp (ESM-only, top-level await) is loaded. The default is a real `import()` that
    * survives esbuild's cjs output, which would otherwise turn it into a `require()`.
@@ -92,7 +92,7 @@ export class LlamaProvider implements AiProvider {
     const maxTokens = task === 'text.generate' ? ((input as AiTaskInput<'text.generate'>).maxTokens ?? this.options.maxTokens) : this.options.maxTokens;
     const seed = (input as { seed?: number }).seed;
     const stop = options.stop ?? [];
-    yield* this.generate(task, input, { maxTokens, temperature: 0.8, stop, ...(seed === undefined ? {} : { seed }) }, options.signal);
+    yield* this.generate(task, input, { maxTokens, temperature: 0.8, stop, seed }, options.signal);
   }
 
   async generateJson<T extends StructuredTaskName>(
@@ -106,7 +106,7 @@ export class LlamaProvider implements AiProvider {
     const seed = (input as { seed?: number }).seed;
     let text = '';
     let usage: TokenUsage = { prompt: 0, completion: 0, total: 0 };
-    for await (const chunk of this.generate(task, input, { maxTokens: 2 * this.options.maxTokens, temperature: 0.3, grammar, ...(seed === undefined ? {} : { seed }) }, options.signal)) {
+    for await (const chunk of this.generate(task, input, { maxTokens: 2 * this.options.maxTokens, temperature: 0.3, grammar, seed }, options.signal)) {
       if (chunk.text) text += chunk.text;
       if (chunk.usage) usage = chunk.usage;
     }
@@ -159,7 +159,7 @@ export class LlamaProvider implements AiProvider {
   private async *generate(
     task: StreamingTaskName | StructuredTaskName,
     input: AiTaskInput<StreamingTaskName | StructuredTaskName>,
-    settings: { maxTokens: number; temperature: number; seed?: number; grammar?: LlamaGrammar; stop?: readonly string[] },
+    settings: { maxTokens: number; temperature: number; seed?: number | undefined; grammar?: LlamaGrammar; stop?: readonly string[] },
     outer: AbortSignal | undefined,
   ): AsyncGenerator<TextChunk> {
     const controller = new AbortController();

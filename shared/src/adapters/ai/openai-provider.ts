@@ -8,16 +8,16 @@ import { buildMessages, estimateTokens, type ChatMessage } from './prompts';
 
 export type OpenAiProviderOptions = {
   model: string;
-  apiKey?: string;
-  baseURL?: string;
+  apiKey?: string | undefined;
+  baseURL?: string | undefined;
   /** For tests and proxies; the SDK's default fetch otherwise. */
-  fetch?: typeof fetch;
+  fetch?: (typeof fetch) | undefined;
   /** No answer (or no new chunk of a stream, reasoning included) for this long -> AiTimeout. */
   timeoutMs?: number;
   /** The whole call (retries and waits included) ends by then -> AiTimeout. Default: 4 x timeoutMs. */
-  callDeadlineMs?: number;
+  callDeadlineMs?: number | undefined;
   /** Logs once per feature the endpoint refused. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** Tries per call on 429, 5xx and connection errors (timeouts are not retried: the player is waiting). */
   maxAttempts?: number;
   retryBaseMs?: number;
@@ -208,8 +208,8 @@ export class OpenAiProvider implements AiProvider {
     this.client = new OpenAI({
       // Local servers (Ollama, llama.cpp) need no key, but the SDK insists on one.
       apiKey: options.apiKey ?? 'no-key',
-      ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      baseURL: options.baseURL,
+      fetch: options.fetch,
       timeout: this.timeoutMs,
       maxRetries: 0,
     });

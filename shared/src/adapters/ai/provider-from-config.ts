@@ -57,7 +57,7 @@ export function createLlamaProvider(config: Partial<LlamaConfig> & Pick<CommonCo
     queueLimit: config.LLAMA_QUEUE_LIMIT ?? 8,
     maxTokens: config.LLAMA_MAX_TOKENS ?? 256,
     timeoutMs: config.AI_TIMEOUT_MS,
-    ...(logger ? { logger } : {}),
+    logger,
   });
 }
 
@@ -81,12 +81,12 @@ export function createAiProvider(config: AiProviderConfig, options: ProviderOpti
   return createNamedProvider(aiProviderKind(config), config, options);
 }
 
-type ProviderOptions = { fetch?: typeof fetch; chunkDelayMs?: number; logger?: Logger };
+type ProviderOptions = { fetch?: (typeof fetch) | undefined; chunkDelayMs?: number | undefined; logger?: Logger | undefined };
 
 function createNamedProvider(kind: AiProviderName, config: AiProviderConfig, options: ProviderOptions): AiProvider {
   if (kind === 'llama') return createLlamaProvider(config, options.logger);
   if (kind === 'scripted') {
-    return new ScriptedProvider(options.chunkDelayMs === undefined ? {} : { chunkDelayMs: options.chunkDelayMs });
+    return new ScriptedProvider({ chunkDelayMs: options.chunkDelayMs });
   }
   if (!config.OPENAI_API_KEY && !config.OPENAI_BASE_URL) {
     throw new ConfigError(
@@ -96,10 +96,10 @@ function createNamedProvider(kind: AiProviderName, config: AiProviderConfig, opt
   return new OpenAiProvider({
     model: config.AI_MODEL ?? DEFAULT_OPENAI_MODEL,
     timeoutMs: config.AI_TIMEOUT_MS,
-    ...(config.AI_CALL_DEADLINE_MS === undefined ? {} : { callDeadlineMs: config.AI_CALL_DEADLINE_MS }),
-    ...(options.logger ? { logger: options.logger } : {}),
-    ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
-    ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    callDeadlineMs: config.AI_CALL_DEADLINE_MS,
+    logger: options.logger,
+    apiKey: config.OPENAI_API_KEY,
+    baseURL: config.OPENAI_BASE_URL,
+    fetch: options.fetch,
   });
 }

@@ -46,7 +46,7 @@ export class ScriptedProvider implements AiProvider {
   readonly model = 'scripted-v1';
   private readonly chunkDelayMs: number;
 
-  constructor(options: { chunkDelayMs?: number } = {}) {
+  constructor(options: { chunkDelayMs?: number | undefined } = {}) {
     this.chunkDelayMs = options.chunkDelayMs ?? 15;
   }
 

@@ -17,7 +17,7 @@ export type HttpSinkOptions = {
   /** Per event (default 10000). */
   timeoutMs?: number;
   /** K_CE_OVERRIDES, JSON `{"extensions":{...}}`. */
-  ceOverrides?: string;
+  ceOverrides?: string | undefined;
 };
 
 /**
