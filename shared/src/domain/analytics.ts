@@ -155,36 +155,34 @@ function decode(part: string): string | null {
   }
 }
 
+// The last part of a counter's name -> the field of the report entry it adds to.
+const CHARACTER_COUNTERS = { started: 'started', ended: 'ended', turnsAtEnd: 'turnsAtEnd', moodValenceChange: 'mood', opinionChange: 'opinion' } as const;
+const STRATEGY_COUNTERS = { ended: 'ended', achieved: 'achieved', turns: 'turns' } as const;
+const PROVIDER_COUNTERS = { calls: 'calls', failures: 'failures', fallbacks: 'fallbacks', latencyMs: 'latencyMs', tokensPrompt: 'prompt', tokensCompletion: 'completion' } as const;
+const TASK_COUNTERS = { calls: 'calls', failures: 'failures' } as const;
+
+function fieldOf<T extends Record<string, string>>(table: T, part: string | undefined): T[keyof T] | undefined {
+  return part !== undefined && Object.hasOwn(table, part) ? table[part as keyof T] : undefined;
+}
+
+function entryOf<T>(map: Map<string, T>, id: string, fresh: () => T): T {
+  let entry = map.get(id);
+  if (!entry) {
+    entry = fresh();
+    map.set(id, entry);
+  }
+  return entry;
+}
+
 /** Builds the report from the counters; names it does not know (e.g. from a newer version) are ignored. */
 export function analyticsReport(counters: Record<string, number>): AnalyticsReport {
   const characters = new Map<string, { started: number; ended: number; turnsAtEnd: number; mood: number; opinion: number; strategies: Map<string, { ended: number; achieved: number; turns: number }> }>();
   const providers = new Map<string, { calls: number; failures: number; fallbacks: number; latencyMs: number; prompt: number; completion: number }>();
   const tasks = new Map<string, { calls: number; failures: number }>();
 
-  const characterEntry = (id: string) => {
-    let entry = characters.get(id);
-    if (!entry) {
-      entry = { started: 0, ended: 0, turnsAtEnd: 0, mood: 0, opinion: 0, strategies: new Map() };
-      characters.set(id, entry);
-    }
-    return entry;
-  };
-  const providerEntry = (id: string) => {
-    let entry = providers.get(id);
-    if (!entry) {
-      entry = { calls: 0, failures: 0, fallbacks: 0, latencyMs: 0, prompt: 0, completion: 0 };
-      providers.set(id, entry);
-    }
-    return entry;
-  };
-  const taskEntry = (id: string) => {
-    let entry = tasks.get(id);
-    if (!entry) {
-      entry = { calls: 0, failures: 0 };
-      tasks.set(id, entry);
-    }
-    return entry;
-  };
+  const characterEntry = (id: string) => entryOf(characters, id, () => ({ started: 0, ended: 0, turnsAtEnd: 0, mood: 0, opinion: 0, strategies: new Map() }));
+  const providerEntry = (id: string) => entryOf(providers, id, () => ({ calls: 0, failures: 0, fallbacks: 0, latencyMs: 0, prompt: 0, completion: 0 }));
+  const taskEntry = (id: string) => entryOf(tasks, id, () => ({ calls: 0, failures: 0 }));
 
   for (const [name, value] of Object.entries(counters)) {
     if (!Number.isFinite(value)) continue;
@@ -194,58 +192,23 @@ export function analyticsReport(counters: Record<string, number>): AnalyticsRepo
     if (id === null) continue;
     if (kind === 'character' && parts.length === 3) {
       const entry = characterEntry(id);
-      switch (parts[2]) {
-        case 'started':
-          entry.started += value;
-          break;
-        case 'ended':
-          entry.ended += value;
-          break;
-        case 'turnsAtEnd':
-          entry.turnsAtEnd += value;
-          break;
-        case 'moodValenceChange':
-          entry.mood += value;
-          break;
-        case 'opinionChange':
-          entry.opinion += value;
-          break;
-      }
+      const field = fieldOf(CHARACTER_COUNTERS, parts[2]);
+      if (field) entry[field] += value;
     } else if (kind === 'character' && parts.length === 5 && parts[2] === 'strategy') {
       const strategyId = decode(parts[3]!);
       if (strategyId === null) continue;
       const strategies = characterEntry(id).strategies;
-      const s = strategies.get(strategyId) ?? { ended: 0, achieved: 0, turns: 0 };
-      strategies.set(strategyId, s);
-      if (parts[4] === 'ended') s.ended += value;
-      else if (parts[4] === 'achieved') s.achieved += value;
-      else if (parts[4] === 'turns') s.turns += value;
+      const entry = entryOf(strategies, strategyId, () => ({ ended: 0, achieved: 0, turns: 0 }));
+      const field = fieldOf(STRATEGY_COUNTERS, parts[4]);
+      if (field) entry[field] += value;
     } else if (kind === 'ai' && parts.length === 3) {
       const entry = providerEntry(id);
-      switch (parts[2]) {
-        case 'calls':
-          entry.calls += value;
-          break;
-        case 'failures':
-          entry.failures += value;
-          break;
-        case 'fallbacks':
-          entry.fallbacks += value;
-          break;
-        case 'latencyMs':
-          entry.latencyMs += value;
-          break;
-        case 'tokensPrompt':
-          entry.prompt += value;
-          break;
-        case 'tokensCompletion':
-          entry.completion += value;
-          break;
-      }
+      const field = fieldOf(PROVIDER_COUNTERS, parts[2]);
+      if (field) entry[field] += value;
     } else if (kind === 'task' && parts.length === 3) {
       const entry = taskEntry(id);
-      if (parts[2] === 'calls') entry.calls += value;
-      else if (parts[2] === 'failures') entry.failures += value;
+      const field = fieldOf(TASK_COUNTERS, parts[2]);
+      if (field) entry[field] += value;
     }
   }
 
