@@ -28,6 +28,7 @@ export type TurnAnswer = JsonAnswer<operations['sendMessage']>;
 export type DialogueAnswer = JsonAnswer<operations['getDialogue']>;
 export type EndAnswer = JsonAnswer<operations['endDialogue']>;
 export type DevEventsAnswer = JsonAnswer<operations['devEvents']>;
+export type ListDialoguesAnswer = JsonAnswer<operations['listDialogues']>;
 
 export type StartDialogueBody = JsonBody<operations['startDialogue']>;
 export type SendMessageBody = JsonBody<operations['sendMessage']>;

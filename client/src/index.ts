@@ -27,6 +27,7 @@ export type {
   DialogueAnswer,
   EndAnswer,
   DevEventsAnswer,
+  ListDialoguesAnswer,
   StartStreamEvent,
   MessageStreamEvent,
 } from './api-types';

@@ -5,6 +5,7 @@ import type {
   DialogueAnswer,
   EndAnswer,
   EndDialogueBody,
+  ListDialoguesAnswer,
   MessageStreamEvent,
   PublicCharacter,
   SendMessageBody,
@@ -46,6 +47,8 @@ export type ParleyClient = {
   sendMessage(dialogueId: string, input: SendMessageInput, options?: CallOptions & { stream?: false }): Promise<TurnAnswer>;
   sendMessage(dialogueId: string, input: SendMessageInput, options: CallOptions & { stream: true }): AsyncIterable<MessageEvent>;
   getDialogue(dialogueId: string, options?: CallOptions): Promise<DialogueAnswer>;
+  /** The player's own live dialogues, ordered by id: `limit` 1-100 (default 20), `after` = the previous page's `next`. */
+  listDialogues(query?: { status?: 'active'; limit?: number; after?: string }, options?: CallOptions): Promise<ListDialoguesAnswer>;
   endDialogue(dialogueId: string, input?: EndDialogueInput, options?: CallOptions): Promise<EndAnswer>;
   /** `npm start` only: the CloudEvents emitted after position `after`. */
   devEvents(after?: number, options?: CallOptions): Promise<DevEventsAnswer>;
@@ -121,6 +124,12 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     },
     startDialogue,
     sendMessage,
+    listDialogues: (query = {}, call) => {
+      const params = new URLSearchParams({ status: query.status ?? 'active' });
+      if (query.limit !== undefined) params.set('limit', String(query.limit));
+      if (query.after !== undefined) params.set('after', query.after);
+      return json<ListDialoguesAnswer>('GET', `/v1/dialogues?${params}`, undefined, call);
+    },
     getDialogue: (dialogueId, call) => json<DialogueAnswer>('GET', `/v1/dialogues/${id(dialogueId)}`, undefined, call),
     endDialogue: (dialogueId, input = {}, call) => json<EndAnswer>('POST', `/v1/dialogues/${id(dialogueId)}/end`, input, call),
     devEvents: (after = 0, call) => json<DevEventsAnswer>('GET', `/v1/dev/events?after=${after}`, undefined, call),

@@ -1,7 +1,7 @@
-import { type HttpMetrics, API_ROUTES, openApiRoute, createHttpApp, type ReadinessChecks, playerIdOf, playerGuard, type PlayerAccess, narrationHooks, runStreamedRoute } from '@parley/shared/http';
+import { type HttpMetrics, API_ROUTES, ListDialoguesQuerySchema, openApiRoute, createHttpApp, type ReadinessChecks, playerIdOf, playerGuard, type PlayerAccess, narrationHooks, runStreamedRoute } from '@parley/shared/http';
 import { Router } from 'express';
 import { StartDialogueBodySchema, SlugSchema, parseInput, type Logger, type DialogueDeps } from '@parley/shared';
-import { beginDialogue, getCharacter, listCharacters } from './handler';
+import { beginDialogue, getCharacter, listCharacters, listDialogues } from './handler';
 
 export function createRoutes(deps: DialogueDeps, options: { logger: Logger; access: PlayerAccess }): Router {
   const { logger } = options;
@@ -12,6 +12,10 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
   });
   router.get(API_ROUTES.getCharacter.path, ...guard, (req, res) => {
     res.json(getCharacter(deps, parseInput(SlugSchema, req.params.id, 'character id')));
+  });
+  router.get(API_ROUTES.listDialogues.path, ...guard, async (req, res) => {
+    const { limit, after } = parseInput(ListDialoguesQuerySchema, { ...(req.query as object) }, 'query');
+    res.json(await listDialogues(deps, playerIdOf(req), { limit, ...(after ? { after } : {}) }));
   });
   router.post(API_ROUTES.startDialogue.path, ...guard, async (req, res, next) => {
     try {

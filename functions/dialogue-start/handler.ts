@@ -6,6 +6,11 @@ export type StartHooks = {
   onDelta?: (text: string) => void;
 };
 
+/** One page of the player's own live dialogues (the ones the cap counts), ordered by id. */
+export async function listDialogues(deps: Pick<DialogueDeps, 'store'>, playerId: string, page: { limit: number; after?: string }) {
+  return deps.store.listActiveDialogues(playerId, page);
+}
+
 export function listCharacters(deps: Pick<DialogueDeps, 'catalog'>) {
   return { characters: deps.catalog.list().map(publicCharacter) };
 }

@@ -4,6 +4,7 @@ import type { BrowserSession } from './browser-session';
 import { CharacterSheet } from './character-sheet';
 import { CourseChart, type CoursePoint } from './course-chart';
 import { EventsPanel } from './events-panel';
+import { OpenDialogues } from './open-dialogues';
 
 type Line = { key: string; speaker: 'player' | 'character'; text: string };
 
@@ -47,12 +48,18 @@ export function Playground({ client, session }: { client: ParleyClient; session:
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [serverDown, setServerDown] = useState(false);
+  const [open, setOpen] = useState<DialogueState[]>([]);
   const transcriptRef = useRef<HTMLOListElement>(null);
 
   const fail = useCallback((err: unknown) => {
     if (isServerDown(err)) setServerDown(true);
     setError(describe(err));
   }, []);
+
+  /** The player's open dialogues (the first 100: the list is for finding and ending them). */
+  const refreshOpen = useCallback(() => {
+    client.listDialogues({ limit: 100 }).then((page) => setOpen(page.dialogues), fail);
+  }, [client, fail]);
 
   const clearDialogue = useCallback(() => {
     session.setDialogueId(null);
@@ -97,13 +104,14 @@ export function Playground({ client, session }: { client: ParleyClient; session:
       async (list) => {
         setCharacters(list);
         setServerDown(false);
+        refreshOpen();
         // Resume the dialogue this browser had on screen before the reload.
         const current = session.dialogueId();
         if (current) await show(current).catch((err: unknown) => (isServerDown(err) ? fail(err) : session.setDialogueId(null)));
       },
       fail,
     );
-  }, [client, session, show, fail]);
+  }, [client, session, show, fail, refreshOpen]);
 
   // The newest line is always in view, streaming included.
   useEffect(() => {
@@ -152,6 +160,7 @@ export function Playground({ client, session }: { client: ParleyClient; session:
     } finally {
       setStreaming(null);
       setBusy(false);
+      refreshOpen();
     }
   }
 
@@ -182,18 +191,35 @@ export function Playground({ client, session }: { client: ParleyClient; session:
     } finally {
       setStreaming(null);
       setBusy(false);
+      refreshOpen();
     }
   }
 
-  async function end() {
-    if (!dialogue) return;
+  /** Ends `dialogueId` (the one on screen by default); the one on screen then shows its outcome. */
+  async function end(dialogueId = dialogue?.id) {
+    if (!dialogueId) return;
     setBusy(true);
     setError(null);
     try {
-      const answer = await client.endDialogue(dialogue.id, { reason: 'ended in the playground' });
-      session.setDialogueId(null);
-      setOutcome(answer.outcome);
-      setOptions([]);
+      const answer = await client.endDialogue(dialogueId, { reason: 'ended in the playground' });
+      if (dialogueId === dialogue?.id) {
+        session.setDialogueId(null);
+        setOutcome(answer.outcome);
+        setOptions([]);
+      }
+    } catch (err) {
+      fail(err);
+    } finally {
+      setBusy(false);
+      refreshOpen();
+    }
+  }
+
+  async function resume(dialogueId: string) {
+    setBusy(true);
+    setError(null);
+    try {
+      await show(dialogueId);
     } catch (err) {
       fail(err);
     } finally {
@@ -314,6 +340,14 @@ export function Playground({ client, session }: { client: ParleyClient; session:
               </ul>
             )}
           </section>
+          <OpenDialogues
+            dialogues={open}
+            characters={characters}
+            currentId={active ? dialogue.id : null}
+            busy={busy}
+            onResume={(id) => void resume(id)}
+            onEnd={(id) => void end(id)}
+          />
           {character && <CharacterSheet character={character} />}
         </div>
 

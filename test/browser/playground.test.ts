@@ -24,6 +24,7 @@ maybe('playground in chromium', () => {
   let page: Page;
   let profile: string;
   const external: string[] = [];
+  let playerId = '';
 
   beforeAll(async () => {
     buildStandalone();
@@ -88,7 +89,7 @@ maybe('playground in chromium', () => {
     // npm start says where to go.
     expect(server.output()).toContain(`Parley is running: open http://localhost:${new URL(server.url).port}/`);
     await page.goto(server.url + '/');
-    const playerId = ((await page.getByTestId('player-id').textContent()) ?? '').replace('Playing as ', '').trim();
+    playerId = ((await page.getByTestId('player-id').textContent()) ?? '').replace('Playing as ', '').trim();
     expect(playerId).toMatch(/^pg-[0-9a-f]{12}$/);
     await page.getByLabel('Character', { exact: true }).selectOption('innkeeper-mara');
     // The character sheet shows what a player may know, never the persona.
@@ -185,6 +186,38 @@ maybe('playground in chromium', () => {
     expect(external).toEqual([]);
   });
 
+  test('the open dialogues: listed, resumed and ended from the page', async () => {
+    // Two dialogues this browser's player started elsewhere (say, a crashed tab).
+    const headers = { 'content-type': 'application/json', 'x-player-id': playerId };
+    const startOne = async (characterId: string, goalId: string) => {
+      const res = await fetch(`${server.url}/v1/dialogues`, { method: 'POST', headers, body: JSON.stringify({ characterId, goalId }) });
+      return ((await res.json()) as { dialogue: { id: string } }).dialogue.id;
+    };
+    const bram = await startOne('captain-bram', 'pass-gate');
+    const ilse = await startOne('scholar-ilse', (await (await fetch(`${server.url}/v1/characters/scholar-ilse`)).json() as { character: { goals: Array<{ id: string }> } }).character.goals[0]!.id);
+    await page.reload();
+    const rows = page.getByTestId('open-dialogues').locator('li');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="open-dialogues"] li').length === 2);
+    expect((await rows.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-dialogue-id')))).sort()).toEqual([bram, ilse].sort());
+
+    // Resume one: its transcript and status come on screen.
+    await page.locator(`[data-dialogue-id="${bram}"]`).getByRole('button', { name: 'Resume' }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="dialogue-status"]')?.textContent === 'active, turn 0');
+    expect(await page.getByTestId('transcript').locator('li.character').count()).toBe(1);
+    await expect(page.locator(`[data-dialogue-id="${bram}"]`).textContent()).resolves.toContain('(on screen)');
+    await shot('7-open-dialogues');
+
+    // End the other from the list: it leaves the list and the server's list.
+    await page.locator(`[data-dialogue-id="${ilse}"]`).getByRole('button', { name: 'End' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="open-dialogues"] li').length === 1);
+    const listed = (await (await fetch(`${server.url}/v1/dialogues?status=active`, { headers })).json()) as { dialogues: Array<{ id: string }> };
+    expect(listed.dialogues.map((d) => d.id)).toEqual([bram]);
+    // And the one on screen: its outcome shows.
+    await page.locator(`[data-dialogue-id="${bram}"]`).getByRole('button', { name: 'End' }).click();
+    await page.getByTestId('outcome').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="open-dialogues"] li').length === 0);
+  });
+
   test("another player's events never reach this page", async () => {
     // Another player plays through the API; this page's panel must not list its dialogue.
     const headers = { 'content-type': 'application/json', 'x-player-id': 'someone-else' };
@@ -204,6 +237,6 @@ maybe('playground in chromium', () => {
     await page.getByTestId('server-down').waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('server-down').textContent()).toMatch(/^Server down: Parley at http:\/\/127\.0\.0\.1:\d+ is not answering/);
     expect(await page.getByTestId('events-down').textContent()).toContain('Server down');
-    await shot('7-server-down');
+    await shot('8-server-down');
   });
 });

@@ -357,3 +357,31 @@ function failingAfterFirstChunk(error: Error): AiClient {
   };
 }
 const meta = { provider: 'test', model: 'test', latencyMs: 0, usage: { prompt: 0, completion: 0, total: 0 }, fallback: false };
+
+describe('GET /v1/dialogues?status=active', () => {
+  const list = (query: string, player: string) => getJson(`${h.urls.start}/v1/dialogues${query}`, { 'x-player-id': player });
+
+  it("lists the caller's own live dialogues only, a page at a time, and refuses other queries", async () => {
+    const player = `lister-${Date.now()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await start(undefined, { 'x-player-id': player })).body.dialogue.id);
+    await start(undefined, { 'x-player-id': `${player}-other` });
+    expect((await end(ids[1]!, {}, { 'x-player-id': player })).status).toBe(200);
+    const live = [ids[0]!, ids[2]!].sort();
+
+    const first = await list('?status=active&limit=1', player);
+    expect(first.status).toBe(200);
+    expect(first.body.dialogues.map((d: { id: string }) => d.id)).toEqual([live[0]]);
+    expect(first.body.dialogues[0]).toMatchObject({ playerId: player, status: 'active', characterId: 'innkeeper-mara' });
+    expect(first.body.next).toBe(live[0]);
+    const second = await list(`?status=active&limit=1&after=${first.body.next}`, player);
+    expect(second.body).toMatchObject({ dialogues: [{ id: live[1] }], next: null });
+    expect((await list('?status=active', player)).body.dialogues).toHaveLength(2);
+    expect((await list('?status=active', `${player}-nobody`)).body).toEqual({ dialogues: [], next: null });
+
+    for (const query of ['', '?status=ended', '?status=active&limit=0', '?status=active&limit=101', '?status=active&after=nope', '?status=active&x=1']) {
+      const refused = await list(query, player);
+      expect([query, refused.status, refused.body.error.code]).toEqual([query, 400, 'BadRequest']);
+    }
+  });
+});

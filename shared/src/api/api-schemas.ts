@@ -60,6 +60,20 @@ export const ReadinessAnswerSchema = z.strictObject({ status: z.enum(['ready', '
 /** The standalone process's dev-only window on the in-process bus (the playground's event panel). */
 export const DevEventsAnswerSchema = z.strictObject({ events: z.array(ParleyEventSchema), next: z.number().int().min(0) });
 export type DevEventsAnswer = z.infer<typeof DevEventsAnswerSchema>;
+/** `GET /v1/dialogues?status=active[&limit=20][&after=<id>]`: the caller's own live dialogues, a page at a time. */
+export const ListDialoguesQuerySchema = z.strictObject({
+  status: z.literal('active'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  after: z.uuid().optional(),
+});
+export type ListDialoguesQuery = z.infer<typeof ListDialoguesQuerySchema>;
+/** A page of dialogues, ordered by id; `next` is the `after` of the following page, null on the last. */
+export const ListDialoguesAnswerSchema = z.strictObject({
+  dialogues: z.array(DialogueStateSchema),
+  next: z.uuid().nullable(),
+});
+export type ListDialoguesAnswer = z.infer<typeof ListDialoguesAnswerSchema>;
+
 export const DevEventsQuerySchema = z.strictObject({ after: z.coerce.number().int().min(0).default(0) });
 
 export { AnalyticsReportSchema };

@@ -26,6 +26,11 @@ export interface DialogueStore {
   create(state: DialogueState, greeting: Turn, events: ParleyEvent[], options?: { maxActivePerPlayer?: number }): Promise<CreateResult>;
   /** How many live (not ended, not expired) dialogues the player has. */
   activeDialogues(playerId: string): Promise<number>;
+  /**
+   * One page of the player's live dialogues, ordered by id: at most `limit` states whose id is greater
+   * than `after`; `next` is the cursor of the following page (the last id), null on the last page.
+   */
+  listActiveDialogues(playerId: string, page: { limit: number; after?: string }): Promise<{ dialogues: DialogueState[]; next: string | null }>;
   /** The hot state, or null when there is no live dialogue with this id. */
   load(dialogueId: string): Promise<DialogueState | null>;
   /** The full transcript, oldest first. */

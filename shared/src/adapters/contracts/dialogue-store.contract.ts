@@ -301,6 +301,25 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
       expect(await store.activeDialogues('player-nobody')).toBe(0);
     });
 
+    it("lists a player's live dialogues only, by id, one page at a time", async () => {
+      const player = `player-list-${randomUUID()}`;
+      const mine = Array.from({ length: 5 }, () => started(player));
+      for (const d of mine) await store.create(d.state, d.greeting, d.events);
+      const other = started(`${player}-other`);
+      await store.create(other.state, other.greeting, other.events);
+      await store.end(ended(mine[2]!.state));
+      const live = mine.filter((_, i) => i !== 2).map((d) => d.state.id).sort();
+
+      const first = await store.listActiveDialogues(player, { limit: 3 });
+      expect(first.dialogues.map((d) => d.id)).toEqual(live.slice(0, 3));
+      expect(first.next).toBe(live[2]);
+      expect(first.dialogues[0]).toEqual(mine.find((d) => d.state.id === live[0])!.state);
+      const second = await store.listActiveDialogues(player, { limit: 3, after: first.next! });
+      expect(second).toEqual({ dialogues: [expect.objectContaining({ id: live[3] })], next: null });
+      expect(await store.listActiveDialogues(player, { limit: 4 })).toMatchObject({ next: null });
+      expect(await store.listActiveDialogues(`${player}-nobody`, { limit: 3 })).toEqual({ dialogues: [], next: null });
+    });
+
     it('counts atomically: of 12 concurrent creates under a cap of 3, exactly 3 succeed', async () => {
       const dialogues = Array.from({ length: 12 }, () => started('player-race'));
       const answers = await Promise.all(dialogues.map((d) => store.create(d.state, d.greeting, d.events, { maxActivePerPlayer: 3 })));

@@ -62,6 +62,14 @@ export class InMemoryDialogueStore implements DialogueStore {
     return this.countActive(playerId);
   }
 
+  async listActiveDialogues(playerId: string, page: { limit: number; after?: string }): Promise<{ dialogues: DialogueState[]; next: string | null }> {
+    const ids = [...this.states.keys()]
+      .filter((id) => this.live(this.states, id)?.playerId === playerId && (page.after === undefined || id > page.after))
+      .sort();
+    const dialogues = ids.slice(0, page.limit).map((id) => structuredClone(this.live(this.states, id)!));
+    return { dialogues, next: ids.length > page.limit ? dialogues[dialogues.length - 1]!.id : null };
+  }
+
   /** A scan of the live states: one process holds few enough that an index is not worth keeping in step. */
   private countActive(playerId: string): number {
     let active = 0;

@@ -280,6 +280,23 @@ export class RedisDialogueStore implements DialogueStore {
     return this.call(() => this.scripts.parleyActive(this.keys.playerDialogues(playerId), before, after));
   }
 
+  async listActiveDialogues(playerId: string, page: { limit: number; after?: string }): Promise<{ dialogues: DialogueState[]; next: string | null }> {
+    // The player's set is what the cap counts (written by the create, end and expire scripts); a
+    // member whose state is gone is skipped here and pruned by the next count.
+    const members = await this.call(() => this.redis.smembers(this.keys.playerDialogues(playerId)));
+    const ids = members.filter((id) => page.after === undefined || id > page.after).sort();
+    const dialogues: DialogueState[] = [];
+    let i = 0;
+    while (i < ids.length && dialogues.length < page.limit) {
+      const batch = ids.slice(i, i + page.limit - dialogues.length);
+      i += batch.length;
+      const states = await this.call(() => Promise.all(batch.map((id) => this.redis.hget(this.keys.state(id), 's'))));
+      for (const json of states) if (json !== null) dialogues.push(decode<DialogueState>(json));
+    }
+    const more = ids.slice(i).length > 0;
+    return { dialogues, next: more && dialogues.length > 0 ? dialogues[dialogues.length - 1]!.id : null };
+  }
+
   /** The state key around a dialogue id, for scripts that build it from ids they read. */
   private stateKeyParts(): [string, string] {
     const marker = '\u0000';
