@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ParleyEvent } from '../../domain/events';
 import type { EventBuffer } from '../../ports/event-buffer';
-import { connectRedis } from './connection';
+import { closeRedis, connectRedis } from './connection';
 import { asStoreCall } from './redis-failure';
 
 /** KEYS: list. ARGV: ...eventIds. Pops head events while their id is the next listed one. */
@@ -62,8 +62,7 @@ export class RedisEventBuffer implements EventBuffer {
   }
 
   async close(): Promise<void> {
-    if (!this.ownsConnection) return;
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.ownsConnection) await closeRedis(this.redis);
   }
 
   private call<T>(run: () => Promise<T>): Promise<T> {
