@@ -359,10 +359,12 @@ describe('consumeEvents', () => {
 
     await cutSocket(connections[0]!);
     await publisher.publish([b!]);
-    await eventually(() => handled.length, (n) => n >= 2);
+    await eventually(() => handled.some((e) => e.id === b!.id), Boolean);
     await consumer.close();
 
     expect(connections).toHaveLength(2);
-    expect(handled).toStrictEqual([a, b]);
+    // At least once: a cut can come before the broker saw the ack of `a`, which it then delivers again
+    // (the subscribers drop such repeats by event id).
+    expect([...new Map(handled.map((e) => [e.id, e])).values()]).toStrictEqual([a, b]);
   });
 });
