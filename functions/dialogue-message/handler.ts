@@ -44,23 +44,26 @@ export async function takeTurn(deps: DialogueDeps, cmd: TurnCommand, hooks: Turn
     const aiOptions = { signal, traceparent: cmd.traceparent };
     let replyText = '';
     let replyDone = false;
+    let oldestTurnKept: number | undefined;
     for await (const event of deps.ai.stream(
       'dialogue.reply',
-      { ...common, strategy: move.strategy, goalProgress: state.goalProgress, history: state.recentTurns, playerText: move.text },
+      { ...common, strategy: move.strategy, goalProgress: state.goalProgress, history: state.recentTurns, playerText: move.text, ...(state.summary ? { summary: state.summary.text } : {}) },
       aiOptions,
     )) {
       if (event.type === 'delta') hooks.onDelta?.(event.text);
       else {
         replyText = event.output.text;
         replyDone = true;
+        oldestTurnKept = event.meta.oldestTurnKept;
       }
     }
     if (!replyDone) throw new Aborted('the reply stream ended early');
     const at = deps.now().toISOString();
     const history = [...state.recentTurns, { seq, speaker: 'player' as const, text: move.text, at }, { seq, speaker: 'character' as const, text: replyText, at }];
-    const [appraisal, options] = await Promise.all([
+    const [appraisal, options, summary] = await Promise.all([
       deps.ai.run('dialogue.appraise', { ...common, strategy: move.strategy, goalProgress: state.goalProgress, playerText: move.text, replyText }, aiOptions),
       deps.ai.run('dialogue.options', { ...common, strategies: goal.strategies, history: history.slice(-RECENT_TURNS_WINDOW), count: 3 }, aiOptions),
+      foldLeftTurns(deps, state, history, oldestTurnKept, common, aiOptions),
     ]);
     if (signal?.aborted) throw new Aborted('the player left before the turn was complete');
 
@@ -79,7 +82,8 @@ export async function takeTurn(deps: DialogueDeps, cmd: TurnCommand, hooks: Turn
     const committed = await store.commitTurn({
       expectedVersion: state.version,
       messageId: cmd.messageId,
-      state: applied.state,
+      // The rolling summary goes in with the turn, under the same version check.
+      state: summary ? { ...applied.state, summary } : applied.state,
       newTurns: applied.newTurns,
       result: applied.result,
       events: applied.events,
@@ -98,6 +102,43 @@ export async function takeTurn(deps: DialogueDeps, cmd: TurnCommand, hooks: Turn
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The rolling summary after this turn, when turns leave the prompt's window: those older than the
+ * oldest turn the reply's prompt kept (the context budget, `oldestTurnKept`) or than the recent
+ * turns the state keeps, and not summarized yet, are folded into the summary so far with the
+ * `dialogue.summarize` task. Undefined when nothing left the window or the gateway fits no prompt.
+ */
+async function foldLeftTurns(
+  deps: DialogueDeps,
+  state: DialogueState,
+  history: Turn[],
+  oldestTurnKept: number | undefined,
+  common: { dialogueId: string; character: ReturnType<typeof characterBrief>; goal: ReturnType<typeof goalBrief> },
+  aiOptions: { signal?: AbortSignal | undefined; traceparent?: string | undefined },
+): Promise<DialogueState['summary']> {
+  if (oldestTurnKept === undefined) return undefined;
+  const kept = history.slice(-RECENT_TURNS_WINDOW);
+  const windowStart = Math.min(oldestTurnKept, kept[0]?.seq ?? oldestTurnKept);
+  const through = state.summary?.throughSeq ?? -1;
+  const left = history.filter((t) => t.seq > through && (t.seq < windowStart || !kept.includes(t)));
+  if (left.length === 0) return undefined;
+  const { output } = await deps.ai.run(
+    'dialogue.summarize',
+    {
+      dialogueId: common.dialogueId,
+      character: common.character,
+      goal: common.goal,
+      history: left,
+      goalProgress: state.goalProgress,
+      goalAchieved: false,
+      turnCount: state.turnCount,
+      ...(state.summary ? { previousSummary: state.summary.text } : {}),
+    },
+    aiOptions,
+  );
+  return { text: output.summary, throughSeq: Math.max(...left.map((t) => t.seq)) };
 }
 
 async function loadOwnedOrReplay(deps: DialogueDeps, cmd: TurnCommand): Promise<DialogueState | TurnAnswer> {

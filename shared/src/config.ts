@@ -53,6 +53,8 @@ export const CommonConfigSchema = z.object({
   ),
   /** Idle timeout: an AI call with no new token (reasoning included) for this long fails. */
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** The openai provider's context window in tokens: prompts are fitted into it (the llama provider knows its own). */
+  AI_CONTEXT_TOKENS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(512).max(10_000_000).optional()),
   /** The whole AI call (retries, waits and reasoning included) ends by then; default 4 x AI_TIMEOUT_MS. */
   AI_CALL_DEADLINE_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(100).max(1_800_000).optional()),
   /** AI_PROVIDER=llama: a GGUF model run in this process by llama.cpp (docs/local-models.md). */

@@ -10,6 +10,7 @@ export type ChatRequestBody = {
   messages: ChatMessage[];
   stream?: boolean;
   stream_options?: unknown;
+  max_tokens?: number;
   response_format?: { type: string; json_schema: { name: string; strict: boolean; schema: { type: string; required: string[] } } };
 };
 
@@ -53,6 +54,13 @@ export type Answer = ScriptedAnswer | ((request: ReceivedChat) => ScriptedAnswer
 export class FakeOpenAiServer {
   readonly received: ReceivedChat[] = [];
   url = '';
+  /**
+   * When set, the server enforces a context window as a real one does: a request whose prompt tokens
+   * (by the given counter, an independent tokenizer) plus `max_tokens` exceed it answers 400
+   * `context_length_exceeded`. `largestRequest` keeps the biggest served.
+   */
+  context: { tokens: number; count: (messages: ChatMessage[]) => number } | undefined;
+  largestRequest = 0;
   private queue: Answer[] = [];
   private fallback: Answer = DEFAULT_ANSWERS;
   private readonly stopping = new AbortController();
@@ -99,6 +107,14 @@ export class FakeOpenAiServer {
       kind: body.stream ? 'stream' : (body.response_format?.json_schema?.name ?? taskOfPrompt(body.messages)),
     };
     this.received.push(request);
+    if (this.context) {
+      const requested = this.context.count(body.messages) + (body.max_tokens ?? 0);
+      if (requested > this.context.tokens) {
+        const message = `This model's maximum context length is ${this.context.tokens} tokens. However, you requested ${requested} tokens. Please reduce the length of the messages.`;
+        return play(res, json(400, { error: { message, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } }), this.stopping.signal);
+      }
+      this.largestRequest = Math.max(this.largestRequest, requested);
+    }
     const answer = this.queue.shift() ?? this.fallback;
     const scripted = typeof answer === 'function' ? answer(request) : answer;
     await play(res, scripted ?? DEFAULT_ANSWERS(request), this.stopping.signal);

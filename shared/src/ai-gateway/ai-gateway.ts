@@ -10,15 +10,17 @@ import {
   type StreamingTaskName,
   type TokenUsage,
 } from '../domain/ai-tasks';
-import { AiFailed, AiTimeout, AiUnavailable, Aborted, BadRequest, ParleyError, UnknownTask } from '../domain/errors';
+import { AiFailed, AiTimeout, AiUnavailable, Aborted, BadRequest, CONTEXT_LENGTH_EXCEEDED, ParleyError, UnknownTask } from '../domain/errors';
+import type { Turn } from '../domain/dialogue';
 import { buildEvent, TraceparentSchema } from '../domain/events';
 import type { Logger } from '../ports/logger';
 import { parseInput } from '../domain/parse-input';
 import type { AiCallOptions, AiClient, AiStreamEvent } from '../ports/ai-client';
-import type { AiProvider, FinishReason, StructuredTaskName } from '../ports/ai-provider';
+import type { AiProvider, FinishReason, ProviderCallOptions, StructuredTaskName, TextChunk } from '../ports/ai-provider';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { MetricsRecorder } from '../ports/metrics';
 import { PLAYER_TURN_STOPS, ReplyFilter, type ReplyFilterOptions } from './reply-filter';
+import { fitHistory } from './context-budget';
 import { guardStructured } from './structured-guard';
 
 const NO_USAGE: TokenUsage = { prompt: 0, completion: 0, total: 0 };
@@ -66,6 +68,16 @@ function replyFilterOptions(task: string, input: unknown, provider: AiProvider, 
   };
 }
 
+/** The window is fitted once as configured, then, if the server still says the prompt is too long, once at 70 %. */
+const CONTEXT_TRIES = [1, 0.7] as const;
+const DEFAULT_REPLY_TOKENS = 400;
+/** What a structured answer may take of the window (appraisal, options, summary). */
+const STRUCTURED_ANSWER_TOKENS = 512;
+
+function contextTooLong(err: unknown): boolean {
+  return err instanceof AiFailed && (err.details as { reason?: unknown } | undefined)?.reason === CONTEXT_LENGTH_EXCEEDED;
+}
+
 /** The model server's own words about a failure: for the log and analytics, never for the player. */
 function upstreamDetail(err: unknown): string | undefined {
   return err instanceof ParleyError ? err.upstream : undefined;
@@ -79,6 +91,7 @@ type CallRecord = {
   fallbackFrom: string[];
   secretsStripped: number;
   reasoningChars: number;
+  oldestTurnKept?: number | undefined;
 };
 
 /** A provider that is down, slow or broken hands the call to the next one of the chain; an aborted call stops. */
@@ -175,7 +188,7 @@ export class AiGateway implements AiClient {
         let said = false;
         try {
           let finish: FinishReason | undefined;
-          for await (const chunk of provider.streamText(task, parsed, { signal: options.signal, stop: PLAYER_TURN_STOPS })) {
+          for await (const chunk of this.fittedStream(task, parsed, provider, { signal: options.signal, stop: PLAYER_TURN_STOPS }, record)) {
             if (chunk.usage) record.usage = addUsage(record.usage, chunk.usage);
             if (chunk.reasoningChars) filter.reasoning(chunk.reasoningChars);
             if (chunk.finish) finish = chunk.finish;
@@ -248,7 +261,7 @@ export class AiGateway implements AiClient {
       for (let attempt = 1; attempt <= 2; attempt++) {
         let answer: { value: unknown; usage: TokenUsage };
         try {
-          answer = await provider.generateJson(task, input, jsonSchema, { signal: options.signal });
+          answer = await this.fittedJson(task, input, provider, jsonSchema, { signal: options.signal }, record);
         } catch (err) {
           if (index + 1 < this.providers.length && this.handOver(task, input, options, record, clock, err)) continue answering;
           throw err;
@@ -274,6 +287,60 @@ export class AiGateway implements AiClient {
     const failure = asParleyError(err);
     if (failure.upstream) this.logger.warn({ task, provider: record.provider.name, code: failure.code, upstream: failure.upstream }, 'AI call failed');
     return failure;
+  }
+
+  /**
+   * The input with its history fitted into the provider's context window (oldest turns dropped
+   * first; `shrink` < 1 after the server said the prompt did not fit), and the oldest turn kept.
+   */
+  private fit<I>(task: AiTaskName, input: I, provider: AiProvider, shrink: number): { input: I; oldestTurnKept?: number } {
+    const history = (input as { history?: unknown }).history;
+    if (!provider.contextTokens || !Array.isArray(history)) return { input };
+    const maxTokens = taskSpec(task).streams ? (provider.replyMaxTokens ?? DEFAULT_REPLY_TOKENS) : STRUCTURED_ANSWER_TOKENS;
+    const fitted = fitHistory(input as I & { history: Turn[] }, Math.floor(provider.contextTokens * shrink), maxTokens);
+    if (fitted.dropped > 0) this.logger.debug({ task, provider: provider.name, dropped: fitted.dropped }, 'prompt fitted to the context window');
+    return { input: { ...input, history: fitted.history }, ...(fitted.oldestTurnKept === undefined ? {} : { oldestTurnKept: fitted.oldestTurnKept }) };
+  }
+
+  /** The provider's stream of a fitted prompt; a server that says it does not fit gets one smaller try. */
+  private async *fittedStream<T extends StreamingTaskName>(task: T, input: AiTaskInput<T>, provider: AiProvider, options: ProviderCallOptions, record: CallRecord): AsyncGenerator<TextChunk> {
+    for (const shrink of CONTEXT_TRIES) {
+      const fitted = this.fit(task, input, provider, shrink);
+      record.oldestTurnKept = fitted.oldestTurnKept;
+      let started = false;
+      try {
+        for await (const chunk of provider.streamText(task, fitted.input, options)) {
+          started = true;
+          yield chunk;
+        }
+        return;
+      } catch (err) {
+        if (started || shrink !== CONTEXT_TRIES[0] || !contextTooLong(err)) throw err;
+        this.logger.warn({ task, provider: provider.name, upstream: upstreamDetail(err) }, 'the model server says the prompt does not fit; retrying with a smaller window');
+      }
+    }
+  }
+
+  /** The provider's JSON answer to a fitted prompt; a server that says it does not fit gets one smaller try. */
+  private async fittedJson<T extends StructuredTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    provider: AiProvider,
+    jsonSchema: Record<string, unknown>,
+    options: ProviderCallOptions,
+    record: CallRecord,
+  ): Promise<{ value: unknown; usage: TokenUsage }> {
+    for (const shrink of CONTEXT_TRIES) {
+      const fitted = this.fit(task, input, provider, shrink);
+      record.oldestTurnKept = fitted.oldestTurnKept;
+      try {
+        return await provider.generateJson(task, fitted.input, jsonSchema, options);
+      } catch (err) {
+        if (shrink !== CONTEXT_TRIES[0] || !contextTooLong(err)) throw err;
+        this.logger.warn({ task, provider: provider.name, upstream: upstreamDetail(err) }, 'the model server says the prompt does not fit; retrying with a smaller window');
+      }
+    }
+    throw new AiFailed(`AI task ${task}: the prompt does not fit the model's context`);
   }
 
   private newRecord(): CallRecord {
@@ -321,6 +388,7 @@ export class AiGateway implements AiClient {
       usage: record.usage,
       fallback: record.fallback,
       ...(record.fallbackFrom.length > 0 ? { fallbackFrom: [...record.fallbackFrom] } : {}),
+      ...(record.oldestTurnKept === undefined ? {} : { oldestTurnKept: record.oldestTurnKept }),
     };
   }
 

@@ -46,6 +46,8 @@ export const ReplyInputSchema = z.strictObject({
   strategy: StrategySchema,
   goalProgress: z.number().min(0).max(1),
   history: z.array(TurnSchema).max(64),
+  /** What was said before the oldest turn of `history`, in a few sentences (a rolling summary). */
+  summary: z.string().max(4000).optional(),
   /** Absent for the character's opening line. */
   playerText: z.string().max(4000).optional(),
   /** The rules' verdict on this turn (absent for the opening line: go on). */
@@ -97,6 +99,8 @@ export const SummarizeInputSchema = z.strictObject({
   opinionChange: z.strictObject({ from: z.number(), to: z.number() }).optional(),
   /** Turns and progress per strategy used, so a summary can name what worked. */
   strategies: z.record(z.string(), z.strictObject({ turns: z.number(), progress: z.number(), opinion: z.number() })).optional(),
+  /** The summary so far: the new one folds `history` into it (a rolling summary). */
+  previousSummary: z.string().max(4000).optional(),
 });
 export const SummarizeOutputSchema = z.strictObject({ summary: z.string().min(1).max(2000) });
 
@@ -143,6 +147,8 @@ export const AiCallMetaSchema = z.strictObject({
   fallback: z.boolean(),
   /** The providers of the chain (AI_PROVIDER=openai,scripted) that failed before `provider` answered. */
   fallbackFrom: z.array(z.string()).optional(),
+  /** `seq` of the oldest turn of the input's history the prompt kept (older ones did not fit the context). */
+  oldestTurnKept: z.number().int().min(0).optional(),
 });
 export type AiCallMeta = z.infer<typeof AiCallMetaSchema>;
 

@@ -109,6 +109,11 @@ export const DialogueStateSchema = z.strictObject({
   goalProgress: z.number().min(0).max(1),
   /** Absent in dialogues started before the rules existed: `gameOf` derives it from the character. */
   game: GameStateSchema.optional(),
+  /**
+   * A rolling summary of the turns that left the prompt's window (the context budget or the recent
+   * turns kept), through turn `throughSeq`: the character still knows what was said long ago.
+   */
+  summary: z.strictObject({ text: z.string().min(1).max(4000), throughSeq: z.number().int().min(0) }).optional(),
   status: DialogueStatusSchema,
   options: z.array(OptionSchema),
   version: z.number().int().min(0),

@@ -107,6 +107,8 @@ export class AuthUnavailable extends ParleyError {
   override readonly code = 'AuthUnavailable';
   override readonly retryable = true;
 }
+/** `details.reason` of an `AiFailed` whose prompt did not fit the model's context window. */
+export const CONTEXT_LENGTH_EXCEEDED = 'context_length_exceeded';
 export class AiFailed extends ParleyError {
   override readonly status = 502;
   override readonly code = 'AiFailed';

@@ -47,6 +47,8 @@ export interface AiProvider {
   readonly model: string;
   /** The `max_tokens` of a reply (the gateway holds back an unfinished sentence near it); none: unbounded. */
   readonly replyMaxTokens?: number;
+  /** Tokens of the model's context window, when known: the gateway fits every prompt into it. */
+  readonly contextTokens?: number;
   streamText<T extends StreamingTaskName>(task: T, input: AiTaskInput<T>, options: ProviderCallOptions): AsyncIterable<TextChunk>;
   generateJson<T extends StructuredTaskName>(
     task: T,

@@ -52,6 +52,7 @@ export class LlamaProvider implements AiProvider {
   readonly name = 'llama';
   readonly model: string;
   readonly replyMaxTokens: number;
+  readonly contextTokens: number;
   private readonly options: LlamaProviderOptions;
   private readonly slots: SequenceSlots;
   private readonly loading: Promise<Loaded>;
@@ -62,6 +63,7 @@ export class LlamaProvider implements AiProvider {
   constructor(options: LlamaProviderOptions) {
     this.options = options;
     this.replyMaxTokens = options.maxTokens;
+    this.contextTokens = options.contextSize;
     this.model = path.basename(options.modelPath).replace(/\.gguf$/i, '');
     this.slots = new SequenceSlots(options.parallel, options.queueLimit);
     this.loading = this.load();

@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { AiTaskInput, StreamingTaskName, TokenUsage } from '../../domain/ai-tasks';
-import { Aborted, AiFailed, AiTimeout, AiUnavailable, ParleyError } from '../../domain/errors';
+import { Aborted, AiFailed, AiTimeout, AiUnavailable, CONTEXT_LENGTH_EXCEEDED, ParleyError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
 import type { AiProvider, FinishReason, ProviderCallOptions, StructuredTaskName, TextChunk } from '../../ports/ai-provider';
 import { extractJson } from './json-answer';
@@ -16,6 +16,8 @@ export type OpenAiProviderOptions = {
   timeoutMs?: number;
   /** The whole call (retries and waits included) ends by then -> AiTimeout. Default: 4 x timeoutMs. */
   callDeadlineMs?: number | undefined;
+  /** The model's context window in tokens (AI_CONTEXT_TOKENS), when known. */
+  contextTokens?: number | undefined;
   /** Logs once per feature the endpoint refused. */
   logger?: Logger | undefined;
   /** Tries per call on 429, 5xx and connection errors (timeouts are not retried: the player is waiting). */
@@ -106,6 +108,7 @@ class CallGuard {
       const upstream = err.message;
       if (err.status === 429) return new AiUnavailable('the AI endpoint is rate-limiting us', { cause: err, details, upstream });
       if (err.status === 503) return new AiUnavailable('the AI endpoint is unavailable', { cause: err, details, upstream });
+      if (contextTooLong(err)) return new AiFailed('the prompt does not fit the model\'s context', { cause: err, details: { ...details, reason: CONTEXT_LENGTH_EXCEEDED }, upstream });
       return new AiFailed(`the AI endpoint answered ${err.status ?? 'an error'}`, { cause: err, details, upstream });
     }
     return new AiFailed('the AI call failed', { cause: err, upstream: (err as Error)?.message ?? String(err) });
@@ -147,6 +150,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The words servers use when a prompt is longer than the model's context (OpenAI's code, vLLM, llama.cpp, Ollama). */
+function contextTooLong(err: APIError): boolean {
+  if (err.status !== 400 && err.status !== 413 && err.status !== 422) return false;
+  return err.code === CONTEXT_LENGTH_EXCEEDED || /context[_ ]length|context window|maximum context|exceeds? the (available )?context|prompt is too long|too many tokens/i.test(err.message);
+}
+
 /** Optional request features some OpenAI-compatible servers refuse with a 400. */
 type Feature = 'response_format' | 'stream_options';
 
@@ -183,6 +192,7 @@ export class OpenAiProvider implements AiProvider {
   readonly name = 'openai';
   readonly model: string;
   readonly replyMaxTokens = REPLY_MAX_TOKENS;
+  readonly contextTokens?: number;
   private readonly client: OpenAI;
   private readonly timeoutMs: number;
   private readonly deadlineMs: number;
@@ -197,6 +207,7 @@ export class OpenAiProvider implements AiProvider {
 
   constructor(options: OpenAiProviderOptions) {
     this.model = options.model;
+    if (options.contextTokens !== undefined) this.contextTokens = options.contextTokens;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.deadlineMs = options.callDeadlineMs ?? 4 * this.timeoutMs;
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);

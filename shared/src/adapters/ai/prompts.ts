@@ -65,6 +65,7 @@ export function buildMessages(task: StreamingTaskName | StructuredTaskName, inpu
         describeCharacter(c),
         describeGoal(i.goal, i.goalProgress),
         `The player's approach this turn: ${i.strategy.id} (${i.strategy.description}). React to it as ${c.name} would, given the traits and mood.`,
+        i.summary ? `Earlier in this conversation: ${i.summary}` : '',
         i.playerText === undefined ? `Open the conversation. ${c.name}'s usual greeting is: "${c.greeting}". Say it in ${c.name}'s own voice, close to that greeting.` : '',
         NOTE_ON_PLAYER,
       ]
@@ -117,7 +118,9 @@ export function buildMessages(task: StreamingTaskName | StructuredTaskName, inpu
         ...transcriptOnly(i.history),
         {
           role: 'system',
-          content: `Summarize the conversation above in two or three sentences, third person. It lasted ${i.turnCount} turn(s); the player ${i.goalAchieved ? 'achieved' : 'did not achieve'} the goal.`,
+          content: i.previousSummary
+            ? `The summary of what was said before the lines above: ${i.previousSummary}\nWrite one summary of it all, the lines above folded in, in at most five sentences, third person; keep names, promises and facts learned.`
+            : `Summarize the conversation above in two or three sentences, third person. It lasted ${i.turnCount} turn(s); the player ${i.goalAchieved ? 'achieved' : 'did not achieve'} the goal.`,
         },
       ];
     }

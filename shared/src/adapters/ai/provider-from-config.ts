@@ -13,7 +13,7 @@ import { ScriptedProvider } from './scripted-provider';
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 
 export type AiProviderConfig = Pick<CommonConfig, 'AI_PROVIDER' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AI_MODEL' | 'AI_TIMEOUT_MS'> &
-  Partial<Pick<CommonConfig, 'AI_CALL_DEADLINE_MS'>> &
+  Partial<Pick<CommonConfig, 'AI_CALL_DEADLINE_MS' | 'AI_CONTEXT_TOKENS'>> &
   Partial<LlamaConfig>;
 export type LlamaConfig = Pick<
   CommonConfig,
@@ -97,6 +97,7 @@ function createNamedProvider(kind: AiProviderName, config: AiProviderConfig, opt
     model: config.AI_MODEL ?? DEFAULT_OPENAI_MODEL,
     timeoutMs: config.AI_TIMEOUT_MS,
     callDeadlineMs: config.AI_CALL_DEADLINE_MS,
+    contextTokens: config.AI_CONTEXT_TOKENS,
     logger: options.logger,
     apiKey: config.OPENAI_API_KEY,
     baseURL: config.OPENAI_BASE_URL,
