@@ -4,7 +4,7 @@
  * the same prompt, threads and token budget. The ratio is the gateway's overhead.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildMessages, toCompletionPrompt, llamaThreads } from '@parley/shared/composition';
 import { readSseFrames } from '@parley/shared/http';
@@ -41,8 +41,11 @@ process.exit(0);
 `;
 
 async function direct(prompt: string, threads: number): Promise<Array<{ ttftMs: number; totalMs: number; tokens: number }>> {
-  // Under the repo so that Node resolves node-llama-cpp from its node_modules.
-  const dir = mkdtempSync(path.join(repoRoot, 'node_modules', '.cache', 'llama-direct-'));
+  // Under the repo so that Node resolves node-llama-cpp from its node_modules; .cache does not
+  // exist in a fresh clone until something creates it.
+  const cache = path.join(repoRoot, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const dir = mkdtempSync(path.join(cache, 'llama-direct-'));
   const file = path.join(dir, 'direct.mjs');
   writeFileSync(file, DIRECT);
   try {

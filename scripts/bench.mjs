@@ -1,5 +1,6 @@
 // `npm run bench`: bundles the bench driver and the baseline server (and bench/llama-bench.ts when
-// it exists) next to the functions' bundles, then runs the driver. See docs/performance.md.
+// it exists) next to the functions' bundles, then runs the driver with this script's arguments
+// (`--quick`: the short run CI uses). See docs/performance.md.
 import { build } from 'esbuild';
 import { sharedEntries } from './shared-entries.mjs';
 import { existsSync } from 'node:fs';
@@ -29,5 +30,5 @@ await Promise.all(
     }),
   ),
 );
-const run = spawnSync(process.execPath, ['dist/bench/index.js'], { stdio: 'inherit' });
+const run = spawnSync(process.execPath, ['dist/bench/index.js', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(run.status ?? 1);
