@@ -3,6 +3,8 @@
  * The functions run as separate processes from dist/ on the real Redis and RabbitMQ, the scripted
  * provider in instant mode (SCRIPTED_CHUNK_DELAY_MS=0); this process only drives and measures.
  * Prints one table with PASS/MISS per target (never fails on a miss) and writes bench/results.json.
+ * `--quick` (CI's smoke run): one cold start per function bundle, one concurrency level (16), short
+ * phases, no llama lines and no results.json; its figures are too few to compare runs.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -24,8 +26,16 @@ const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const RUN = randomUUID().slice(0, 8);
 const PREFIX = `bench:${RUN}:`;
 const EXCHANGE = `parley.bench.${RUN}`;
-const LOAD_MS = Number(process.env.BENCH_LOAD_MS ?? 5000);
-const LONG_TURNS = 1000;
+const QUICK = process.argv.includes('--quick');
+const LOAD_MS = Number(process.env.BENCH_LOAD_MS ?? (QUICK ? 500 : 5000));
+const WARM_MS = QUICK ? 300 : 1500;
+const LONG_TURNS = QUICK ? 40 : 1000;
+const COLD_STARTS = QUICK ? 1 : 3;
+const CONCURRENCY = QUICK ? [16] : [1, 16, 64];
+const PROVIDER_RUNS = QUICK ? 30 : 300;
+const SSE_TURNS = QUICK ? 20 : 200;
+const SSE_WARM_TURNS = QUICK ? 5 : 10;
+const PUBLISHED_EVENTS = QUICK ? 1000 : 10_000;
 const PLAYER = { 'x-player-id': 'bench-player' };
 const TURN = { text: 'Your stew is famous from here to the coast.', strategyId: 'flatter' };
 
@@ -64,19 +74,20 @@ const envOf = (fn: string): Record<string, string> => ({
 
 async function coldStarts(): Promise<Record<string, Started>> {
   const running: Record<string, Started> = {};
-  for (const fn of [...BUNDLES, 'standalone']) {
+  // npm start's single process is not part of the deployed turn: --quick leaves it out.
+  for (const fn of QUICK ? BUNDLES : [...BUNDLES, 'standalone']) {
     const script = path.join(DIST, fn, 'index.js');
     const times: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < COLD_STARTS; i++) {
       // npm start's single process runs on its embedded defaults (in-memory store, in-process bus).
       const env = fn === 'standalone' ? { SCRIPTED_CHUNK_DELAY_MS: '0', LOG_LEVEL: 'info', CHARACTERS_DIR: ENV.CHARACTERS_DIR!, AUTH_MODE: 'none' } : envOf(fn);
       const started = await startBundle(fn, script, PORTS[fn]!, env);
       times.push(started.coldStartMs);
-      if (i === 2 && fn !== 'standalone') running[fn] = started;
+      if (i === COLD_STARTS - 1 && fn !== 'standalone') running[fn] = started;
       else await stop(started);
     }
     const ms = percentile(times, 50);
-    add({ section: 'cold start', name: `${fn} (median of 3)`, value: round(ms), unit: 'ms', target: '<= 300 ms', pass: ms <= 300 });
+    add({ section: 'cold start', name: `${fn} (median of ${COLD_STARTS})`, value: round(ms), unit: 'ms', target: '<= 300 ms', pass: ms <= 300 });
   }
   return running;
 }
@@ -107,7 +118,7 @@ async function providerTimes() {
   const provider = new ScriptedProvider({ chunkDelayMs: 0 });
   const firstChunk: number[] = [];
   const turn: number[] = [];
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < PROVIDER_RUNS; i++) {
     const t0 = performance.now();
     let first = true;
     for await (const _chunk of provider.streamText('dialogue.reply', sampleReplyInput({ seed: i }), {})) {
@@ -129,16 +140,18 @@ async function throughput(running: Record<string, Started>, provider: Awaited<Re
     });
   // Warm both up (JIT, connection pools) before anything counts.
   const warm = await Promise.all(Array.from({ length: 16 }, () => newDialogue()));
-  await closedLoop(16, 1500, (w, n) => sendTurn(warm[w]!, `warm-${n}`).then(() => undefined));
-  await closedLoop(16, 1500, baselineTurn);
+  await closedLoop(16, WARM_MS, (w, n) => sendTurn(warm[w]!, `warm-${n}`).then(() => undefined));
+  await closedLoop(16, WARM_MS, baselineTurn);
 
+  // Peak RSS is reported for the last (highest) concurrency level only.
+  const peakLevel = CONCURRENCY.at(-1)!;
   let peakRss: Record<string, number> = {};
-  for (const concurrency of [1, 16, 64]) {
+  for (const concurrency of CONCURRENCY) {
     const dialogues = await Promise.all(Array.from({ length: concurrency }, () => newDialogue()));
     const sampler = setInterval(() => {
       for (const [fn, s] of Object.entries(running)) peakRss[fn] = Math.max(peakRss[fn] ?? 0, rssMb(s.child));
     }, 100);
-    if (concurrency !== 64) peakRss = {};
+    if (concurrency !== peakLevel) peakRss = {};
     const parley = await closedLoop(concurrency, LOAD_MS, (w, n) => sendTurn(dialogues[w]!, `c${concurrency}-${n}`).then(() => undefined));
     clearInterval(sampler);
     const base = await closedLoop(concurrency, LOAD_MS, baselineTurn);
@@ -155,15 +168,15 @@ async function throughput(running: Record<string, Started>, provider: Awaited<Re
       add({ section, name: 'turn overhead p99 (latency p99 - provider p99)', value: round(overhead), unit: 'ms', target: '<= 5 ms', pass: overhead <= 5, note: `provider p99 ${round(provider.turnP99)} ms` });
     }
   }
-  for (const [fn, mb] of Object.entries(peakRss)) add({ section: 'memory', name: `${fn} RSS under load (64 dialogues, peak)`, value: round(mb), unit: 'MB' });
+  for (const [fn, mb] of Object.entries(peakRss)) add({ section: 'memory', name: `${fn} RSS under load (${peakLevel} dialogues, peak)`, value: round(mb), unit: 'MB' });
 }
 
 async function timeToFirstDelta(provider: Awaited<ReturnType<typeof providerTimes>>) {
   const id = await newDialogue();
   const ttfd: number[] = [];
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < SSE_TURNS; i++) {
     const res = await sendTurn(id, `sse-${i}`, true);
-    if (res.firstEventMs !== undefined && i >= 10) ttfd.push(res.firstEventMs);
+    if (res.firstEventMs !== undefined && i >= SSE_WARM_TURNS) ttfd.push(res.firstEventMs);
   }
   const section = 'SSE, 1 dialogue';
   const p50 = percentile(ttfd, 50) - provider.firstChunkP50;
@@ -194,7 +207,7 @@ async function perTurnCost(redis: Redis) {
   const mean = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
   const short = mean(bytes.slice(0, 20));
   const long = mean(bytes.slice(-20));
-  const section = 'per-turn cost, length 10 vs 1,000';
+  const section = `per-turn cost, length 10 vs ${LONG_TURNS.toLocaleString('en')}`;
   add({
     ...ratioLine({ section, name: 'bytes read+written per turn (mean of turns 11-30 vs last 20)', value: long, unit: 'B', baseline: short }),
     target: '<= 1.10 x at length 10',
@@ -207,7 +220,7 @@ async function perTurnCost(redis: Redis) {
 }
 
 async function publisherRate() {
-  const events = 10_000;
+  const events = PUBLISHED_EVENTS;
   const batch = 50;
   const exchange = `${EXCHANGE}.publisher`;
   const queue = `${exchange}.sink`;
@@ -256,6 +269,7 @@ function bundleSizes() {
 
 async function llamaLines() {
   const file = path.join(DIST, 'bench', 'llama-bench.js');
+  if (QUICK) return add({ section: 'llama (stories260K)', name: 'skipped', value: 0, unit: '', note: '--quick' });
   if (!existsSync(file)) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const llama = require(file) as { runLlamaBench(): Promise<BenchLine[]> };
@@ -287,7 +301,7 @@ async function main() {
   let running: Record<string, Started> = {};
   let baseline: Started | undefined;
   try {
-    process.stderr.write(`bench run ${RUN}: ${os.cpus().length} cpus, node ${process.version}\n`);
+    process.stderr.write(`bench run ${RUN}${QUICK ? ' (--quick)' : ''}: ${os.cpus().length} cpus, node ${process.version}\n`);
     const provider = await providerTimes();
     add({ section: 'provider (in-process, instant)', name: 'scripted: a turn\'s 3 calls, p50', value: round(provider.turnP50), unit: 'ms' });
     running = await coldStarts();
@@ -308,7 +322,8 @@ async function main() {
   const seconds = Math.round((performance.now() - began) / 1000);
   const misses = lines.filter((l) => l.pass === false).length;
   const load = os.loadavg().map((n) => n.toFixed(1)).join(' ');
-  console.log(`\n${lines.filter((l) => l.pass).length} PASS, ${misses} MISS; ${seconds} s; ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), node ${process.version}; load average at the end ${load} (at the start ${loadAtStart})`);
+  console.log(`\n${QUICK ? '--quick run: ' : ''}${lines.filter((l) => l.pass).length} PASS, ${misses} MISS; ${seconds} s; ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), node ${process.version}; load average at the end ${load} (at the start ${loadAtStart})`);
+  if (QUICK) return;
   writeFileSync(
     path.join(ROOT, 'bench', 'results.json'),
     `${JSON.stringify({ at: new Date().toISOString(), seconds, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAtStart, loadAtEnd: load }, lines }, null, 2)}\n`,
