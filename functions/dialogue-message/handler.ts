@@ -1,4 +1,4 @@
-import { Aborted, DialogueEnded, TurnInFlight, RECENT_TURNS_WINDOW, VersionConflict, applyTurn, characterBrief, numberOptions, resolvePlayerMove, type DialogueState, type PlayerMove, type Turn, type TurnResult, characterOf, findOwned, goalBrief, goalOf, loadOwnedState, seedFor, type DialogueDeps, HeldTurnLock } from '@parley/shared';
+import { Aborted, IdempotencyKeyReused, isSameMove, DialogueEnded, TurnInFlight, RECENT_TURNS_WINDOW, VersionConflict, applyTurn, characterBrief, numberOptions, resolvePlayerMove, type DialogueState, type PlayerMove, type Turn, type TurnResult, characterOf, findOwned, goalBrief, goalOf, loadOwnedState, seedFor, type DialogueDeps, HeldTurnLock } from '@parley/shared';
 
 export type TurnCommand = PlayerMove & { dialogueId: string; playerId: string; messageId: string; traceparent?: string | undefined };
 
@@ -20,6 +20,17 @@ const REPLAY_WAIT_MS = 30_000;
  * succeeded; a replayed messageId returns the stored answer and applies nothing.
  */
 export async function takeTurn(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHooks = {}, signal?: AbortSignal): Promise<TurnAnswer> {
+  const answer = await applyOrReplay(deps, cmd, hooks, signal);
+  // A replay answers only the same request: another move under a used messageId is refused, not silently answered.
+  if (answer.replayed && !isSameMove(cmd, answer.result.playerTurn)) {
+    throw new IdempotencyKeyReused(`messageId "${cmd.messageId}" was already used for a different turn of this dialogue; send a new messageId`, {
+      details: { messageId: cmd.messageId },
+    });
+  }
+  return answer;
+}
+
+async function applyOrReplay(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHooks, signal?: AbortSignal): Promise<TurnAnswer> {
   const { store } = deps;
   const before = await loadOwnedOrReplay(deps, cmd);
   if ('result' in before) return before;

@@ -163,6 +163,7 @@ export {
   RateLimited,
   StoreUnavailable,
   TooManyDialogues,
+  IdempotencyKeyReused,
   TurnInFlight,
   Unauthorized,
   UnknownTask,
@@ -235,6 +236,7 @@ export {
   type PlayerMove,
   progressMeetsGoal,
   resolvePlayerMove,
+  isSameMove,
   startDialogue,
   summaryNumbers,
 } from './domain/transitions';

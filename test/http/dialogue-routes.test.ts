@@ -145,6 +145,19 @@ describe('POST /v1/dialogues/:id/messages', () => {
     expect(replay.body.replayed).toBe(true);
     expect({ ...replay.body, replayed: false }).toEqual(byText.body);
     expect(footprint()).toBe(events);
+    // The same messageId with a different body is refused, not answered with the old turn.
+    for (const other of [
+      { messageId: 'm-2', text: 'Something else entirely.', strategyId: 'flatter' },
+      { messageId: 'm-2', text: 'Your stew is the best on the moor road.', strategyId: 'bribe' },
+      { messageId: 'm-2', optionId: byText.body.options[0].id },
+      { messageId: 'm-1', text: 'Your stew is the best on the moor road.' },
+    ]) {
+      const reused = await message(id, other);
+      expect([reused.status, reused.body.error?.code, reused.body.error?.details]).toEqual([422, 'IdempotencyKeyReused', { messageId: other.messageId }]);
+    }
+    // Leaving the strategy out of a retry is still the same request.
+    expect((await message(id, { messageId: 'm-2', text: 'Your stew is the best on the moor road.' })).body.replayed).toBe(true);
+    expect(footprint()).toBe(events);
     expect((await getJson(`${h.urls.message}/v1/dialogues/${id}`)).body.dialogue.version).toBe(2);
     const progress = h.dialogueEvents().filter((e) => e.subject === id && e.type === 'dialogue.progress');
     expect(progress.map((e) => e.sequence)).toEqual([1, 2]);
@@ -383,5 +396,22 @@ describe('GET /v1/dialogues?status=active', () => {
       const refused = await list(query, player);
       expect([query, refused.status, refused.body.error.code]).toEqual([query, 400, 'BadRequest']);
     }
+  });
+});
+
+describe('bodies that are not JSON', () => {
+  it('answers 415 naming the header for a body without content-type: application/json; no body is fine', async () => {
+    const body = JSON.stringify({ characterId: 'innkeeper-mara', goalId: 'learn-rumour' });
+    for (const headers of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }]) {
+      const res = await fetch(`${h.urls.start}/v1/dialogues`, { method: 'POST', headers, body });
+      const answer = (await res.json()) as { error: { code: string; message: string } };
+      expect([res.status, answer.error.code]).toEqual([415, 'UnsupportedMediaType']);
+      expect(answer.error.message).toContain('content-type: application/json');
+    }
+    // With the header, the same body starts a dialogue; an end with no body at all is fine.
+    const started = await fetch(`${h.urls.start}/v1/dialogues`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body });
+    expect(started.status).toBe(201);
+    const { dialogue } = (await started.json()) as { dialogue: { id: string } };
+    expect((await fetch(`${h.urls.end}/v1/dialogues/${dialogue.id}/end`, { method: 'POST' })).status).toBe(200);
   });
 });

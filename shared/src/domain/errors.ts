@@ -83,6 +83,10 @@ export class InvalidGoal extends Unprocessable {
 export class InvalidStrategy extends Unprocessable {
   override readonly code = 'InvalidStrategy';
 }
+/** A `messageId` already used for a different turn: the key names one request, as payment APIs' idempotency keys do. */
+export class IdempotencyKeyReused extends Unprocessable {
+  override readonly code = 'IdempotencyKeyReused';
+}
 export class InvalidOption extends Unprocessable {
   override readonly code = 'InvalidOption';
 }

@@ -21,6 +21,7 @@ import {
   endDialogue,
   numberOptions,
   plainSummary,
+  isSameMove,
   resolvePlayerMove,
   startDialogue,
   type EventContext,
@@ -541,5 +542,23 @@ describe('plainSummary', () => {
 
   it('says when the character ended the conversation', () => {
     expect(plainSummary(character, buySword, start().state, 'character')).toContain(`${character.name} ended the conversation`);
+  });
+});
+
+describe('isSameMove: a retry of the stored turn, or another move under the same messageId', () => {
+  const byText = { text: 'Lovely stew.', strategyId: 'flatter' };
+  const byOption = { text: 'A fine inn.', strategyId: 'flatter', optionId: 'opt-2' };
+  it.each([
+    ['the same text and strategy', { text: 'Lovely stew.', strategyId: 'flatter' }, byText, true],
+    ['the same text, strategy left out', { text: 'Lovely stew.' }, byText, true],
+    ['another text', { text: 'Lovely ale.', strategyId: 'flatter' }, byText, false],
+    ['the same text, another strategy', { text: 'Lovely stew.', strategyId: 'bribe' }, byText, false],
+    ['an option where text was sent', { optionId: 'opt-1' }, byText, false],
+    ['the same option', { optionId: 'opt-2' }, byOption, true],
+    ['the same option and its strategy', { optionId: 'opt-2', strategyId: 'flatter' }, byOption, true],
+    ['another option', { optionId: 'opt-1' }, byOption, false],
+    ["the option's text typed instead", { text: 'A fine inn.' }, byOption, false],
+  ])('%s -> %s', (_name, move, turn, same) => {
+    expect(isSameMove(move, turn)).toBe(same);
   });
 });

@@ -133,6 +133,17 @@ export function startDialogue(input: {
 export type PlayerMove = { optionId?: string | undefined; text?: string | undefined; strategyId?: string | undefined };
 
 /**
+ * Whether `move` is the move that produced the stored player `turn` (a retry), rather than another
+ * move under the same messageId: the same option, or the same text; a strategy, when given, must be
+ * the one the turn used (left out, it is whatever the turn used).
+ */
+export function isSameMove(move: PlayerMove, turn: Pick<Turn, 'text' | 'optionId' | 'strategyId'>): boolean {
+  if (move.strategyId !== undefined && move.strategyId !== turn.strategyId) return false;
+  if (move.optionId !== undefined) return turn.optionId === move.optionId;
+  return turn.optionId === undefined && turn.text === move.text;
+}
+
+/**
  * What the player says this turn and with which strategy: a chosen option brings its own text
  * and strategy; free text uses the strategy given, else the dialogue's.
  */
