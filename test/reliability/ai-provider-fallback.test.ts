@@ -12,17 +12,24 @@ import { FAKE_REPLY_TEXT, FakeOpenAiServer, errorStatus, parleyAnswers, silence 
 import { getJson, postJson } from '../support/http';
 import { collectSse } from '../support/sse';
 
-const TIMEOUT_MS = 400;
+/**
+ * The call deadline for each fault. A server answering 500 must be seen failing (AiFailed) whatever
+ * the machine's load, so its retries get all the time they need and the deadline never decides the
+ * outcome. A hanging server must hit the deadline (AiTimeout): it is short, yet long enough for the
+ * answers the same functions get once the server is back, on a busy machine.
+ */
+const TIMEOUT_MS = { hang: 2_000, '500': 60_000 } as const;
+jest.setTimeout(90_000);
 const model = new FakeOpenAiServer();
 const logger = createLogger('ai-fallback-test', 'silent');
 
-async function functionsWith(aiProvider: string) {
+async function functionsWith(aiProvider: string, timeoutMs: number) {
   const config = readConfig(DialogueConfigSchema, {
     AUTH_MODE: 'none',
     AI_PROVIDER: aiProvider,
     OPENAI_BASE_URL: model.url,
     AI_MODEL: 'test-model',
-    AI_TIMEOUT_MS: String(TIMEOUT_MS),
+    AI_TIMEOUT_MS: String(timeoutMs),
     SCRIPTED_CHUNK_DELAY_MS: '0',
   });
   const analytics: ParleyEvent[] = [];
@@ -47,15 +54,28 @@ beforeEach(() => {
   model.received.length = 0;
 });
 
-describe('AI_PROVIDER=openai,scripted', () => {
-  let h: Awaited<ReturnType<typeof functionsWith>>;
+type Functions = Awaited<ReturnType<typeof functionsWith>>;
+
+/** One set of functions per fault, each with that fault's deadline. */
+function functionsByMode(aiProvider: string) {
+  const byMode: Partial<Record<'500' | 'hang', Functions>> = {};
   beforeAll(async () => {
-    h = await functionsWith('openai,scripted');
+    byMode['500'] = await functionsWith(aiProvider, TIMEOUT_MS['500']);
+    byMode.hang = await functionsWith(aiProvider, TIMEOUT_MS.hang);
   });
-  afterAll(() => h.fns.close());
+  afterAll(async () => {
+    await byMode['500']?.fns.close();
+    await byMode.hang?.fns.close();
+  });
+  return (mode: '500' | 'hang'): Functions => byMode[mode]!;
+}
+
+describe('AI_PROVIDER=openai,scripted', () => {
+  const functionsFor = functionsByMode('openai,scripted');
 
   test.each(['500', 'hang'] as const)('the model server answering %s: start and turns succeed through the scripted provider', async (mode) => {
     model.answerAll(FAULTS[mode]);
+    const h = functionsFor(mode);
     const t0 = performance.now();
     const started = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
     expect(started.status).toBe(201);
@@ -90,6 +110,7 @@ describe('AI_PROVIDER=openai,scripted', () => {
   });
 
   test('when the model answers again, it answers again (openai first, no fallback)', async () => {
+    const h = functionsFor('500');
     const started = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
     expect(started.status).toBe(201);
     expect(started.body.greeting.text).toBe(FAKE_REPLY_TEXT);
@@ -99,16 +120,13 @@ describe('AI_PROVIDER=openai,scripted', () => {
 });
 
 describe('AI_PROVIDER=openai alone', () => {
-  let h: Awaited<ReturnType<typeof functionsWith>>;
-  beforeAll(async () => {
-    h = await functionsWith('openai');
-  });
-  afterAll(() => h.fns.close());
+  const functionsFor = functionsByMode('openai');
 
   test.each([
     ['500', 502, 'AiFailed'],
     ['hang', 504, 'AiTimeout'],
   ] as const)('the model server answering %s: %i %s, and the turn is not applied (JSON and SSE)', async (mode, status, code) => {
+    const h = functionsFor(mode);
     const started = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
     expect(started.status).toBe(201);
     const id = started.body.dialogue.id as string;
