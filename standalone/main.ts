@@ -7,6 +7,7 @@
 import { eventSource, readConfig, DialogueConfigSchema } from '@parley/shared';
 import { createLogger, processMetrics, runMain, createDialogueRuntime, createEventPublisher, InProcessEventBus, MemorySeenEvents, MemoryAnalyticsStore, AiGateway } from '@parley/shared/composition';
 import { createHttpApp, serve, openApiRoute } from '@parley/shared/http';
+import { memoryRoutes } from '../functions/dialogue-start/memory-routes';
 import { createRoutes as startRoutes } from '../functions/dialogue-start/app';
 import { createRoutes as messageRoutes } from '../functions/dialogue-message/app';
 import { createRoutes as endRoutes } from '../functions/dialogue-end/app';
@@ -35,6 +36,7 @@ runMain('parley', async (logger) => {
   const depsOf = (fn: string) => ({ ...runtime.deps, source: eventSource(fn) });
   const routes = [
     startRoutes(depsOf('dialogue-start'), { logger, access: runtime.access }),
+    memoryRoutes(depsOf('dialogue-start'), { access: runtime.access, gameServiceToken: runtime.gameServiceToken }),
     messageRoutes(depsOf('dialogue-message'), { logger, access: runtime.access }),
     endRoutes(depsOf('dialogue-end'), { access: runtime.access }),
     analyticsRoutes(analytics),

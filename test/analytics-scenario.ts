@@ -93,6 +93,7 @@ export const expectedScenarioReport = {
       // (0.5 - 0.3 + -0.2 - 0.3) / 2; opinion (10 + 10/1.15 + 10 = 28.7, the second flatter tiring) and -5, / 2
       averageMoodChange: -0.15,
       averageOpinionChange: 11.85,
+      memories: { written: 0, recalled: 0, forgotten: 0, forgetMeRequests: 0 },
     },
   },
   ai: {

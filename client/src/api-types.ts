@@ -29,6 +29,10 @@ export type DialogueAnswer = JsonAnswer<operations['getDialogue']>;
 export type EndAnswer = JsonAnswer<operations['endDialogue']>;
 export type DevEventsAnswer = JsonAnswer<operations['devEvents']>;
 export type ListDialoguesAnswer = JsonAnswer<operations['listDialogues']>;
+/** What a character keeps of the calling player. */
+export type MemoryAnswer = JsonAnswer<operations['getMyMemory']>;
+/** The characters that forgot the calling player. */
+export type ForgetAnswer = JsonAnswer<operations['forgetMyMemory']>;
 
 export type StartDialogueBody = JsonBody<operations['startDialogue']>;
 export type SendMessageBody = JsonBody<operations['sendMessage']>;

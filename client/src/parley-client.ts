@@ -6,6 +6,8 @@ import type {
   EndAnswer,
   EndDialogueBody,
   ListDialoguesAnswer,
+  ForgetAnswer,
+  MemoryAnswer,
   MessageStreamEvent,
   PublicCharacter,
   SendMessageBody,
@@ -50,6 +52,10 @@ export type ParleyClient = {
   /** The player's own live dialogues, ordered by id: `limit` 1-100 (default 20), `after` = the previous page's `next`. */
   listDialogues(query?: { status?: 'active'; limit?: number; after?: string }, options?: CallOptions): Promise<ListDialoguesAnswer>;
   endDialogue(dialogueId: string, input?: EndDialogueInput, options?: CallOptions): Promise<EndAnswer>;
+  /** What this character keeps of the calling player: relationship and memories. */
+  getMemory(characterId: string, options?: CallOptions): Promise<MemoryAnswer>;
+  /** Forget me: this character (or, without one, every character) drops what it keeps of the player. */
+  forgetMe(characterId?: string, options?: CallOptions): Promise<ForgetAnswer>;
   /** `npm start` only: the CloudEvents emitted after position `after`. */
   devEvents(after?: number, options?: CallOptions): Promise<DevEventsAnswer>;
 };
@@ -68,7 +74,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     };
   }
 
-  async function request(method: 'GET' | 'POST', path: string, body: unknown, call: CallOptions, accept?: string): Promise<Response> {
+  async function request(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, call: CallOptions, accept?: string): Promise<Response> {
     const res = await doFetch(`${base}${path}`, {
       method,
       headers: headers({ ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(accept ? { accept } : {}) }),
@@ -79,7 +85,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     return res;
   }
 
-  async function json<T>(method: 'GET' | 'POST', path: string, body: unknown, call: CallOptions = {}): Promise<T> {
+  async function json<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, call: CallOptions = {}): Promise<T> {
     return (await (await request(method, path, body, call)).json()) as T;
   }
 
@@ -132,6 +138,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     },
     getDialogue: (dialogueId, call) => json<DialogueAnswer>('GET', `/v1/dialogues/${id(dialogueId)}`, undefined, call),
     endDialogue: (dialogueId, input = {}, call) => json<EndAnswer>('POST', `/v1/dialogues/${id(dialogueId)}/end`, input, call),
+    getMemory: (characterId, call) => json<MemoryAnswer>('GET', `/v1/characters/${id(characterId)}/memory`, undefined, call),
+    forgetMe: (characterId, call) => json<ForgetAnswer>('DELETE', characterId === undefined ? '/v1/memory' : `/v1/characters/${id(characterId)}/memory`, undefined, call),
     devEvents: (after = 0, call) => json<DevEventsAnswer>('GET', `/v1/dev/events?after=${after}`, undefined, call),
   };
 }

@@ -1,4 +1,4 @@
-import { DialogueEnded, TurnInFlight, VersionConflict, characterBrief, endDialogue, goalAchieved, plainSummary, summaryNumbers, type DialogueState, type Outcome, characterOf, goalBrief, goalOf, findOwned, type DialogueDeps, HeldTurnLock } from '@parley/shared';
+import { DialogueEnded, TurnInFlight, VersionConflict, characterBrief, endRemembered, goalAchieved, plainSummary, summaryNumbers, type DialogueState, type Outcome, characterOf, goalBrief, goalOf, findOwned, type DialogueDeps, HeldTurnLock } from '@parley/shared';
 
 export type EndCommand = { dialogueId: string; playerId: string; reason?: string | undefined; traceparent?: string | undefined };
 
@@ -18,8 +18,10 @@ export async function finishDialogue(deps: DialogueDeps, cmd: EndCommand): Promi
   try {
     const current = await loadOwnedOrEnded(deps, cmd);
     if ('outcome' in current) return current;
-    const character = characterOf(deps.catalog, current.characterId);
-    const goal = goalOf(character, current.goalId);
+    const catalogCharacter = characterOf(deps.catalog, current.characterId);
+    const goal = goalOf(catalogCharacter, current.goalId);
+    // Opinion and mood changes count from where this dialogue started, which the relationship decided.
+    const character = deps.memory ? await deps.memory.characterAsMet(current.playerId, catalogCharacter) : catalogCharacter;
     const summary = await deps.ai
       .run(
         'dialogue.summarize',
@@ -38,11 +40,8 @@ export async function finishDialogue(deps: DialogueDeps, cmd: EndCommand): Promi
       .then((r) => r.output.summary)
       // Ending must not fail because the AI is down: the plain summary says what happened.
       .catch(() => plainSummary(character, goal, current, 'player'));
-    const ended = endDialogue(
-      current,
-      { character, summary, endedBy: 'player', reason: cmd.reason },
-      { source: deps.source, now: deps.now(), traceparent: cmd.traceparent },
-    );
+    const ctx = { source: deps.source, now: deps.now(), traceparent: cmd.traceparent };
+    const ended = await endRemembered(deps, current, { character, summary, endedBy: 'player', reason: cmd.reason }, goal, ctx);
     const committed = await deps.store.end({
       dialogueId: current.id,
       playerId: current.playerId,

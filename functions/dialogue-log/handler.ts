@@ -47,6 +47,19 @@ function summaryOf(event: ParleyEvent): Record<string, unknown> {
       const d = parseEventData('analytics.logging', event);
       return { task: d.task, provider: d.provider, model: d.model, latencyMs: d.latencyMs, ok: d.ok, fallback: d.fallback ?? false, tokens: d.tokens.total };
     }
+    case 'character.memory': {
+      // Ids and counts only: memory text is the player's story, not the log's.
+      const d = parseEventData('character.memory', event);
+      return {
+        playerId: d.playerId,
+        characterId: d.characterId,
+        change: d.change,
+        by: d.by,
+        memoryIds: d.memoryIds ?? (d.memories ?? []).map((m) => m.id),
+        ...(d.relationship ? { opinion: d.relationship.opinion } : {}),
+        ...(d.dialogueId ? { dialogueId: d.dialogueId } : {}),
+      };
+    }
   }
 }
 

@@ -53,12 +53,14 @@ async function applyOrReplay(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHo
     const brief = characterBrief(character, state);
     const common = { dialogueId: state.id, seed: seedFor(state.id, seq), character: brief, goal: goalBrief(goal) };
     const aiOptions = { signal, traceparent: cmd.traceparent };
+    // What the character recalls of this player, for the goal and what the player just said.
+    const memory = deps.memory ? await deps.memory.recall(state.playerId, state.characterId, `${goal.description} ${move.text}`) : null;
     let replyText = '';
     let replyDone = false;
     let oldestTurnKept: number | undefined;
     for await (const event of deps.ai.stream(
       'dialogue.reply',
-      { ...common, strategy: move.strategy, goalProgress: state.goalProgress, history: state.recentTurns, playerText: move.text, ...(state.summary ? { summary: state.summary.text } : {}) },
+      { ...common, strategy: move.strategy, goalProgress: state.goalProgress, history: state.recentTurns, playerText: move.text, ...(state.summary ? { summary: state.summary.text } : {}), ...(memory?.recall ? { recall: memory.recall } : {}) },
       aiOptions,
     )) {
       if (event.type === 'delta') hooks.onDelta?.(event.text);
@@ -87,6 +89,7 @@ async function applyOrReplay(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHo
         replyText,
         appraisal: appraisal.output,
         nextOptions: numberOptions(options.output.options, goal),
+        ...(memory ? { recalled: memory.recalledIds } : {}),
       },
       { source: deps.source, now: deps.now(), traceparent: cmd.traceparent },
     );
@@ -108,6 +111,7 @@ async function applyOrReplay(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHo
       throw new VersionConflict('the dialogue changed during this turn; send it again');
     }
     deps.metrics?.turnApplied(state.characterId);
+    if (memory) await deps.memory!.markRecalled(state.playerId, state.characterId, memory.recalledIds);
     await deps.relay.flush(state.id);
     return { result: applied.result, replayed: false };
   } finally {

@@ -2,6 +2,7 @@ import { type HttpMetrics, API_ROUTES, ListDialoguesQuerySchema, openApiRoute, c
 import { Router } from 'express';
 import { StartDialogueBodySchema, SlugSchema, parseInput, type Logger, type DialogueDeps } from '@parley/shared';
 import { beginDialogue, getCharacter, listCharacters, listDialogues } from './handler';
+import { memoryRoutes } from './memory-routes';
 
 export function createRoutes(deps: DialogueDeps, options: { logger: Logger; access: PlayerAccess }): Router {
   const { logger } = options;
@@ -46,6 +47,14 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
   return router;
 }
 
-export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics?: HttpMetrics }) {
-  return createHttpApp({ logger: options.logger, readiness: options.readiness, metrics: options.metrics, routes: [createRoutes(deps, options), openApiRoute('dialogue-start')] });
+export function createApp(
+  deps: DialogueDeps,
+  options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics?: HttpMetrics; gameServiceToken?: string | undefined },
+) {
+  return createHttpApp({
+    logger: options.logger,
+    readiness: options.readiness,
+    metrics: options.metrics,
+    routes: [createRoutes(deps, options), memoryRoutes(deps, { access: options.access, gameServiceToken: options.gameServiceToken }), openApiRoute('dialogue-start')],
+  });
 }

@@ -1,4 +1,4 @@
-import { Aborted, TooManyDialogues, chooseGoalAndStrategy, characterBrief, numberOptions, publicCharacter, startDialogue, characterOf, goalBrief, seedFor, type DialogueDeps } from '@parley/shared';
+import { Aborted, TooManyDialogues, characterAsMet, chooseGoalAndStrategy, characterBrief, numberOptions, publicCharacter, startDialogue, characterOf, goalBrief, seedFor, type DialogueDeps } from '@parley/shared';
 
 export type StartCommand = { playerId: string; characterId: string; goalId: string; strategyId?: string | undefined; traceparent?: string | undefined };
 export type StartHooks = {
@@ -32,12 +32,16 @@ export async function beginDialogue(deps: DialogueDeps, cmd: StartCommand, hooks
   const dialogueId = deps.newId();
   hooks.onAccepted?.({ dialogueId, characterId: character.id, goalId: goal.id, strategyId: strategy.id });
 
-  const brief = characterBrief(character);
+  // The character as this player meets it again: opinion and mood from their relationship, and what it recalls.
+  const met = deps.memory ? await deps.memory.startingPoint(cmd.playerId, character, goal.description) : null;
+  const asMet = met ? characterAsMet(character, met.opinion, met.mood) : character;
+  const brief = characterBrief(asMet);
   const seed = seedFor(dialogueId, 0);
   const aiOptions = { signal, traceparent: cmd.traceparent };
   const common = { dialogueId, seed, character: brief, goal: goalBrief(goal) };
   let greetingText: string | undefined;
-  for await (const event of deps.ai.stream('dialogue.reply', { ...common, strategy, goalProgress: 0, history: [] }, aiOptions)) {
+  const recall = met?.recall ? { recall: met.recall } : {};
+  for await (const event of deps.ai.stream('dialogue.reply', { ...common, strategy, goalProgress: 0, history: [], ...recall }, aiOptions)) {
     if (event.type === 'delta') hooks.onDelta?.(event.text);
     else greetingText = event.output.text;
   }
@@ -52,7 +56,7 @@ export async function beginDialogue(deps: DialogueDeps, cmd: StartCommand, hooks
   const started = startDialogue({
     id: dialogueId,
     playerId: cmd.playerId,
-    character,
+    character: asMet,
     goal,
     strategy,
     greetingText,
@@ -62,6 +66,7 @@ export async function beginDialogue(deps: DialogueDeps, cmd: StartCommand, hooks
   const created = await deps.store.create(started.state, started.greeting, started.events, { maxActivePerPlayer: maxActive });
   if (!created.ok) throw tooMany(maxActive);
   deps.metrics?.dialogueStarted(started.state.characterId);
+  if (met) await deps.memory!.markRecalled(cmd.playerId, character.id, met.recalledIds);
   await deps.relay.flush(dialogueId);
   return { dialogue: started.state, greeting: started.greeting, options: started.state.options };
 }

@@ -76,6 +76,15 @@ export {
   type DialogueKeys,
 } from './adapters/redis/dialogue-keys';
 export {
+  RedisMemoryStore,
+  type RedisMemoryStoreOptions,
+} from './adapters/redis/redis-memory-store';
+export {
+  memoryKeys,
+  type MemoryKeys,
+  playerTag,
+} from './adapters/redis/memory-keys';
+export {
   FlexibleRateLimiter,
   type RateLimitOptions,
 } from './adapters/redis/flexible-rate-limiter';
@@ -84,6 +93,9 @@ export {
 export {
   InMemoryDialogueStore,
 } from './adapters/memory/memory-dialogue-store';
+export {
+  InMemoryMemoryStore,
+} from './adapters/memory/memory-memory-store';
 export {
   MemoryAnalyticsStore,
 } from './adapters/memory/memory-analytics-store';

@@ -106,6 +106,18 @@ export const AuthConfigSchema = z.object({
 });
 export type AuthConfig = z.infer<typeof AuthConfigSchema>;
 
+/** What characters remember of players (docs/memory.md). */
+export const MemoryConfigSchema = z.object({
+  /** Memories kept per player x character; the least important unpinned one leaves when full. */
+  MEMORY_MAX_PER_CHARACTER: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Unpinned memories neither written nor recalled for this many days are forgotten; 0 keeps them. */
+  MEMORY_TTL_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  /** Opinion points per day a relationship drifts back toward the character's baseline; 0 switches it off. */
+  MEMORY_OPINION_DRIFT_PER_DAY: z.coerce.number().min(0).max(200).default(0),
+  /** The game server's token for the memory routes under /v1/players; unset: those routes answer 401. */
+  GAME_SERVICE_TOKEN: optionalToken,
+});
+
 /** Settings of the three dialogue functions (and of `npm start`). */
 export const DialogueConfigSchema = CommonConfigSchema.extend({
   ...AuthConfigSchema.shape,
@@ -121,6 +133,7 @@ export const DialogueConfigSchema = CommonConfigSchema.extend({
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   /** Pause between the scripted provider's chunks; 0 is the instant mode the benchmark uses. */
   SCRIPTED_CHUNK_DELAY_MS: z.coerce.number().int().min(0).max(5000).optional(),
+  ...MemoryConfigSchema.shape,
 });
 export type DialogueConfig = z.infer<typeof DialogueConfigSchema>;
 

@@ -29,6 +29,8 @@ export {
   SummarizeInputSchema,
   SummarizeOutputSchema,
   TaskRequestSchema,
+  type Recall,
+  RecallSchema,
   TextGenerateInputSchema,
   TextGenerateOutputSchema,
   type TokenUsage,
@@ -157,6 +159,8 @@ export {
   InvalidGoal,
   InvalidOption,
   InvalidStrategy,
+  MemoryFull,
+  MemoryNotFound,
   NotFound,
   ParleyError,
   PayloadTooLarge,
@@ -184,6 +188,8 @@ export {
   EventTypeSchema,
   formatSequence,
   InitiateDataSchema,
+  type MemoryEventData,
+  MemoryEventDataSchema,
   type ParleyEvent,
   ParleyEventSchema,
   ProgressDataSchema,
@@ -202,7 +208,10 @@ export {
   STRATEGY_NOUNS,
 } from './domain/player-line';
 export {
+  AddMemoryBodySchema,
   EndDialogueBodySchema,
+  PatchMemoryBodySchema,
+  SetRelationshipBodySchema,
   SendMessageBodySchema,
   StartDialogueBodySchema,
 } from './domain/requests';
@@ -240,6 +249,42 @@ export {
   startDialogue,
   summaryNumbers,
 } from './domain/transitions';
+
+export {
+  DEFAULT_MEMORY_LIMITS,
+  DEFAULT_MEMORY_MAX_PER_CHARACTER,
+  EMPTY_PAIR,
+  type Eviction,
+  ImportanceSchema,
+  MAX_MEMORIES_PER_DIALOGUE,
+  MEMORY_PROMPT_SHARE,
+  type Memory,
+  type MemoryDraft,
+  MemoryDraftSchema,
+  MemoryIdSchema,
+  type MemoryLimits,
+  type MemoryPatch,
+  MemoryPatchSchema,
+  MemorySchema,
+  MemoryTextSchema,
+  type PairRecord,
+  PairRecordSchema,
+  type Relationship,
+  RelationshipSchema,
+  type RememberInput,
+  RememberInputSchema,
+  RememberOutputSchema,
+  characterAsMet,
+  memoryPromptLine,
+  rankMemories,
+  recallMemories,
+  recallPhrase,
+  rememberInputOf,
+  scriptedMemories,
+  startingMood,
+  startingOpinion,
+} from './domain/memory';
+export { forgetEvent, memoryEvents, memorySubject } from './domain/memory-events';
 
 // ---- ports ----
 export {
@@ -290,6 +335,8 @@ export {
   type SeenEvents,
 } from './ports/seen-events';
 
+export type { ForgetRequest, MemoryStore, PairWrite, SaveResult } from './ports/memory-store';
+
 // ---- config, and the port-only services the use cases share ----
 export {
   AI_PROVIDER_NAMES,
@@ -301,6 +348,7 @@ export {
   ConfigError,
   type DialogueConfig,
   DialogueConfigSchema,
+  MemoryConfigSchema,
   optionalUrl,
   portVar,
   readConfig,
@@ -316,3 +364,4 @@ export {
   seedFor,
 } from './services/dialogue-access';
 export { HeldTurnLock, MAX_TURN_LOCK_MS, renewEveryMs } from './services/turn-lock';
+export { CharacterMemory, endRemembered, type CharacterMemoryDeps, type StartingPoint } from './services/character-memory';

@@ -20,6 +20,10 @@ export {
 export {
   describeSeenEventsContract,
 } from './adapters/contracts/seen-events.contract';
+export {
+  describeMemoryStoreContract,
+  type MemoryStoreHarness,
+} from './adapters/contracts/memory-store.contract';
 
 // ---- fixtures ----
 export {
@@ -34,6 +38,9 @@ export {
 export {
   InMemoryDialogueStore,
 } from './adapters/memory/memory-dialogue-store';
+export {
+  InMemoryMemoryStore,
+} from './adapters/memory/memory-memory-store';
 export {
   MemoryAnalyticsStore,
 } from './adapters/memory/memory-analytics-store';

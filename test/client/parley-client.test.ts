@@ -48,7 +48,14 @@ test('a whole dialogue: list, start, message (JSON and stream), read, end', asyn
   expect('outcome' in after && after.outcome.goalId).toBe('learn-rumour');
 
   const page = await client.devEvents(0);
-  expect(page.events.map((e) => e.type)).toEqual(expect.arrayContaining(['dialogue.initiate', 'dialogue.progress', 'dialogue.resolve']));
+  expect(page.events.map((e) => e.type)).toEqual(expect.arrayContaining(['dialogue.initiate', 'dialogue.progress', 'dialogue.resolve', 'character.memory']));
+
+  const memory = await client.getMemory('innkeeper-mara');
+  expect(memory.relationship).toMatchObject({ dialogues: 1, opinion: ended.outcome.opinionChange.to });
+  expect(memory.memories.length).toBeGreaterThan(0);
+  expect(await client.forgetMe('innkeeper-mara')).toEqual({ forgotten: ['innkeeper-mara'] });
+  expect(await client.getMemory('innkeeper-mara')).toEqual({ relationship: null, memories: [] });
+  expect(await client.forgetMe()).toEqual({ forgotten: [] });
 });
 
 test('start as a stream: accepted, deltas, reply, options, done', async () => {

@@ -16,7 +16,7 @@ export const readRepoFile = (relative: string): string => readFileSync(path.join
 
 // ---- the function table (deploy/functions.json) ----
 
-const RouteSchema = z.strictObject({ method: z.enum(['GET', 'POST']), path: z.string().startsWith('/') });
+const RouteSchema = z.strictObject({ method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']), path: z.string().startsWith('/') });
 const FunctionTableSchema = z.strictObject({
   port: z.number().int(),
   functions: z.record(

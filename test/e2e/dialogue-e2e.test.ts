@@ -199,7 +199,12 @@ test('start, three messages (option, free text over SSE, free text), end: state,
     expect(Number(r.headers.sequence)).toBe(r.event.sequence);
   }
   expect((dialogueEvents[2]!.event.data as { playerTurn: { text: string } }).playerTurn.text).toBe('Your stew is famous all along the moor road!');
-  expect(dialogueEvents[4]!.event.data).toEqual(ended.body.outcome);
+  // The resolve event is the outcome, plus what Mara now keeps of the player.
+  const { memory, ...resolved } = dialogueEvents[4]!.event.data as { memory: { written: Array<{ source: string }>; relationship: { opinion: number } } };
+  expect(resolved).toEqual(ended.body.outcome);
+  expect(memory.relationship.opinion).toBe(ended.body.outcome.opinionChange.to);
+  expect(memory.written.length).toBeGreaterThan(0);
+  expect(memory.written.every((m) => m.source === 'dialogue')).toBe(true);
   const aiEvents = received.filter((r) => r.event.type === 'analytics.logging' && r.event.subject === id);
   // greeting + options at start, reply + appraise + options per turn, summarize at end
   expect(aiEvents.length).toBeGreaterThanOrEqual(2 + 3 * 3 + 1);

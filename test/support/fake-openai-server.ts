@@ -226,6 +226,7 @@ function taskOfPrompt(messages: ChatMessage[]): string {
   if (text.includes('short options')) return 'dialogue_options';
   if (text.includes('Summarize the conversation')) return 'dialogue_summarize';
   if (text.includes('Appraise that exchange')) return 'dialogue_appraise';
+  if (text.includes('will remember about the player')) return 'dialogue_remember';
   return 'unknown';
 }
 
@@ -240,6 +241,8 @@ function structuredAnswer(kind: string, messages: ChatMessage[]): unknown {
     }
     case 'dialogue_summarize':
       return { summary: 'The player and the character spoke briefly.' };
+    case 'dialogue_remember':
+      return { memories: [{ text: 'They spoke with me once.', importance: 0.4 }] };
     default:
       return {};
   }

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { SlugSchema } from '../domain/character';
-import { DialogueIdSchema } from '../domain/dialogue';
-import { EndDialogueBodySchema, SendMessageBodySchema, StartDialogueBodySchema } from '../domain/requests';
+import { DialogueIdSchema, PlayerIdSchema } from '../domain/dialogue';
+import { MemoryIdSchema } from '../domain/memory';
+import {
+  AddMemoryBodySchema,
+  EndDialogueBodySchema,
+  PatchMemoryBodySchema,
+  SendMessageBodySchema,
+  SetRelationshipBodySchema,
+  StartDialogueBodySchema,
+} from '../domain/requests';
 import { AiTaskNameSchema, TaskRequestSchema } from '../domain/ai-tasks';
 import {
   AnalyticsReportSchema,
@@ -12,7 +20,11 @@ import {
   ListDialoguesQuerySchema,
   DialogueAnswerSchema,
   EndAnswerSchema,
+  ForgetAnswerSchema,
   HealthAnswerSchema,
+  MemoryAnswerSchema,
+  MemoryItemAnswerSchema,
+  RelationshipAnswerSchema,
   MessageStreamEvents,
   ReadinessAnswerSchema,
   StartDialogueAnswerSchema,
@@ -26,7 +38,7 @@ export type RouteOwner = 'dialogue-start' | 'dialogue-message' | 'dialogue-end' 
 export const FUNCTION_NAMES = ['dialogue-start', 'dialogue-message', 'dialogue-end', 'ai-generate', 'dialogue-log', 'dialogue-analytics'] as const;
 
 export type ApiRoute = {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express syntax (`/v1/dialogues/:id`); the OpenAPI document writes `{id}`. */
   path: string;
   owners: readonly RouteOwner[] | 'every';
@@ -46,12 +58,17 @@ export type ApiRoute = {
   internal?: boolean;
   /** A subscriber's receiver: `npm start` feeds its subscribers in-process instead. */
   notInStandalone?: boolean;
+  /** Called by the game server with GAME_SERVICE_TOKEN, never with a player's token. */
+  gameServer?: boolean;
 };
 
 // Statuses shared by routes; 401/403/429 come from authentication and rate limits (DESIGN §4).
 const AUTH = [401, 403, 429] as const;
 const BODY = [400, 413, 415] as const;
 const AI = [502, 503, 504] as const;
+/** Game-server routes: 401 without the service token (or none configured), 403 with a player's token. */
+const GAME = [401, 403] as const;
+const memoryPairParams = { playerId: PlayerIdSchema, characterId: SlugSchema };
 
 /**
  * The one table of Parley's HTTP routes. The functions register their routes from it (path and
@@ -151,6 +168,101 @@ export const API_ROUTES = {
     status: 200,
     answer: EndAnswerSchema,
     errors: [...BODY, 404, 409, ...AUTH, ...AI],
+  },
+  getMyMemory: {
+    method: 'get',
+    path: '/v1/characters/:characterId/memory',
+    owners: ['dialogue-start'],
+    tag: 'memory',
+    summary: "What this character keeps of the calling player: the relationship and the memories",
+    params: { characterId: SlugSchema },
+    status: 200,
+    answer: MemoryAnswerSchema,
+    errors: [400, 404, ...AUTH, 503],
+  },
+  forgetMyMemory: {
+    method: 'delete',
+    path: '/v1/characters/:characterId/memory',
+    owners: ['dialogue-start'],
+    tag: 'memory',
+    summary: 'Forget me: this character drops its relationship with and every memory of the calling player',
+    params: { characterId: SlugSchema },
+    status: 200,
+    answer: ForgetAnswerSchema,
+    errors: [400, 404, 409, ...AUTH, 503],
+  },
+  forgetMeEverywhere: {
+    method: 'delete',
+    path: '/v1/memory',
+    owners: ['dialogue-start'],
+    tag: 'memory',
+    summary: 'Forget me everywhere: every character drops what it keeps of the calling player',
+    status: 200,
+    answer: ForgetAnswerSchema,
+    errors: [409, ...AUTH, 503],
+  },
+  listPlayerMemories: {
+    method: 'get',
+    path: '/v1/players/:playerId/characters/:characterId/memories',
+    owners: ['dialogue-start'],
+    tag: 'memory (game server)',
+    summary: "Game server: a character's relationship with and memories of a player",
+    params: memoryPairParams,
+    status: 200,
+    answer: MemoryAnswerSchema,
+    errors: [400, 404, ...GAME, 503],
+    gameServer: true,
+  },
+  addPlayerMemory: {
+    method: 'post',
+    path: '/v1/players/:playerId/characters/:characterId/memories',
+    owners: ['dialogue-start'],
+    tag: 'memory (game server)',
+    summary: 'Game server: add a memory (e.g. "The player saved my brother."); pinned ones are never evicted',
+    params: memoryPairParams,
+    body: AddMemoryBodySchema,
+    status: 201,
+    answer: MemoryItemAnswerSchema,
+    errors: [...BODY, 404, 409, ...GAME, 503],
+    gameServer: true,
+  },
+  patchPlayerMemory: {
+    method: 'patch',
+    path: '/v1/players/:playerId/characters/:characterId/memories/:memoryId',
+    owners: ['dialogue-start'],
+    tag: 'memory (game server)',
+    summary: "Game server: change a memory's text, importance or pinned flag",
+    params: { ...memoryPairParams, memoryId: MemoryIdSchema },
+    body: PatchMemoryBodySchema,
+    status: 200,
+    answer: MemoryItemAnswerSchema,
+    errors: [...BODY, 404, 409, ...GAME, 503],
+    gameServer: true,
+  },
+  deletePlayerMemory: {
+    method: 'delete',
+    path: '/v1/players/:playerId/characters/:characterId/memories/:memoryId',
+    owners: ['dialogue-start'],
+    tag: 'memory (game server)',
+    summary: 'Game server: forget one memory',
+    params: { ...memoryPairParams, memoryId: MemoryIdSchema },
+    status: 204,
+    answer: null,
+    errors: [400, 404, 409, ...GAME, 503],
+    gameServer: true,
+  },
+  setPlayerRelationship: {
+    method: 'put',
+    path: '/v1/players/:playerId/characters/:characterId/relationship',
+    owners: ['dialogue-start'],
+    tag: 'memory (game server)',
+    summary: "Game server: set the character's opinion of the player (e.g. after a quest)",
+    params: memoryPairParams,
+    body: SetRelationshipBodySchema,
+    status: 200,
+    answer: RelationshipAnswerSchema,
+    errors: [...BODY, 404, 409, ...GAME, 503],
+    gameServer: true,
   },
   analytics: {
     method: 'get',

@@ -4,6 +4,7 @@ import { ChangesSchema, DialogueIdSchema, DialogueStateSchema, OptionSchema, Out
 import { ParleyEventSchema } from '../domain/events';
 import { AiCallMetaSchema } from '../domain/ai-tasks';
 import { AnalyticsReportSchema } from '../domain/analytics';
+import { MemorySchema, RelationshipSchema } from '../domain/memory';
 
 /**
  * The answers of the HTTP routes, as zod schemas: the OpenAPI document is generated from them,
@@ -51,6 +52,17 @@ export type TurnAnswer = z.infer<typeof TurnAnswerSchema>;
 
 export const EndAnswerSchema = z.strictObject({ outcome: OutcomeSchema, replayed: z.boolean() });
 export type EndAnswer = z.infer<typeof EndAnswerSchema>;
+
+/** What a character keeps of a player: `GET` of the player's and the game's memory routes. */
+export const MemoryAnswerSchema = z.strictObject({ relationship: RelationshipSchema.nullable(), memories: z.array(MemorySchema) });
+export type MemoryAnswer = z.infer<typeof MemoryAnswerSchema>;
+export const MemoryItemAnswerSchema = z.strictObject({ memory: MemorySchema });
+export type MemoryItemAnswer = z.infer<typeof MemoryItemAnswerSchema>;
+export const RelationshipAnswerSchema = z.strictObject({ relationship: RelationshipSchema });
+export type RelationshipAnswer = z.infer<typeof RelationshipAnswerSchema>;
+/** Forget me: the characters whose memory of the player was dropped. */
+export const ForgetAnswerSchema = z.strictObject({ forgotten: z.array(SlugSchema) });
+export type ForgetAnswer = z.infer<typeof ForgetAnswerSchema>;
 
 export const TaskAnswerSchema = z.strictObject({ output: z.unknown(), meta: AiCallMetaSchema });
 

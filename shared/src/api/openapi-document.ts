@@ -104,6 +104,7 @@ export function buildOpenApiDocument(owner: RouteOwner, version = '0.1.0'): Open
       schemas,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT whose `sub` is the player id (AUTH_MODE=jwt).' },
+        gameService: { type: 'http', scheme: 'bearer', description: 'The game server\u2019s GAME_SERVICE_TOKEN (never a player token).' },
       },
     },
   };
@@ -120,7 +121,7 @@ function operationOf(
     ...Object.entries(route.params ?? {}).map(([param, schema]) => ({ name: param, in: 'path', required: true, schema: inline(schema, 'input') })),
     ...Object.entries(route.query?.shape ?? {}).map(([param, schema]) => ({ name: param, in: 'query', required: false, schema: inline(schema as z.ZodType, 'input') })),
   ];
-  const playerFacing = route.errors.includes(401) && !route.internal;
+  const playerFacing = route.errors.includes(401) && !route.internal && !route.gameServer;
   if (playerFacing) {
     parameters.push({
       name: 'X-Player-Id',
@@ -166,10 +167,11 @@ function operationOf(
     tags: [route.tag],
     ...(parameters.length ? { parameters } : {}),
     ...(route.body
-      ? { requestBody: { required: route.method === 'post' && name !== 'endDialogue', content: { 'application/json': { schema: inline(route.body, 'input') } } } }
+      ? { requestBody: { required: route.method !== 'get' && name !== 'endDialogue', content: { 'application/json': { schema: inline(route.body, 'input') } } } }
       : {}),
     responses,
     ...(playerFacing ? { security: [{ bearer: [] }, {}] } : {}),
+    ...(route.gameServer ? { security: [{ gameService: [] }] } : {}),
     ...(route.internal ? { 'x-internal': true } : {}),
     ...(sseEvents ? { 'x-sse-events': sseEvents } : {}),
   };

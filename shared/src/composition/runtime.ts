@@ -30,6 +30,11 @@ import { authenticatorFromConfig } from '../http/auth';
 import type { PlayerAccess } from '../http/player-guard';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { DialogueDeps } from '../services/dialogue-access';
+import { CharacterMemory } from '../services/character-memory';
+import { DEFAULT_MEMORY_CONTEXT_TOKENS } from '../domain/memory';
+import { InMemoryMemoryStore } from '../adapters/memory/memory-memory-store';
+import { RedisMemoryStore } from '../adapters/redis/redis-memory-store';
+import { estimateTokens } from '../adapters/ai/prompts';
 
 /**
  * Where events go, from configuration: RabbitMQ when AMQP_URL is set, the Knative broker when a
@@ -130,7 +135,15 @@ export function createPlayerAccess(
 export async function createDialogueRuntime(
   config: DialogueRuntimeConfig,
   options: { functionName: string; logger: Logger; publisher?: EventPublisher },
-): Promise<{ deps: DialogueDeps; access: PlayerAccess; publisher: EventPublisher; readiness: ReadinessChecks; close(): Promise<void> }> {
+): Promise<{
+  deps: DialogueDeps;
+  memory: CharacterMemory;
+  gameServiceToken: string | undefined;
+  access: PlayerAccess;
+  publisher: EventPublisher;
+  readiness: ReadinessChecks;
+  close(): Promise<void>;
+}> {
   const { logger } = options;
   // Auth first: a jwt mode without a key stops start-up before anything connects.
   const player = createPlayerAccess(config, logger);
@@ -148,7 +161,28 @@ export async function createDialogueRuntime(
   relay.start(config.OUTBOX_RELAY_INTERVAL_MS);
   // Events left by a previous process (crash, broker outage) go out now.
   void relay.flushAll();
-  const sweeper = new ExpirySweeper({ store, catalog, relay, logger, source: eventSource(options.functionName), now: () => new Date() });
+  const memoryStore = config.REDIS_URL ? RedisMemoryStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX }) : new InMemoryMemoryStore();
+  // character.memory events go through the player's outbox, relayed like the dialogues' own.
+  const memoryRelay = new OutboxRelay({
+    store: { outboxDialogues: (n) => memoryStore.outboxPlayers(n), pendingEvents: (p, n) => memoryStore.pendingEvents(p, n), ackOutbox: (p, ids) => memoryStore.ackOutbox(p, ids) },
+    publisher,
+    logger,
+    metrics: processMetrics(),
+  });
+  memoryRelay.start(config.OUTBOX_RELAY_INTERVAL_MS);
+  void memoryRelay.flushAll();
+  const memory = new CharacterMemory({
+    store: memoryStore,
+    limits: { maxPerCharacter: config.MEMORY_MAX_PER_CHARACTER, ttlDays: config.MEMORY_TTL_DAYS, opinionDriftPerDay: config.MEMORY_OPINION_DRIFT_PER_DAY },
+    // Memory's share is of the model's window; unset (the window unknown), of a 4096-token prompt.
+    contextTokens: config.AI_CONTEXT_TOKENS ?? DEFAULT_MEMORY_CONTEXT_TOKENS,
+    countTokens: estimateTokens,
+    source: eventSource(options.functionName),
+    now: () => new Date(),
+    newId: randomUUID,
+    relay: memoryRelay,
+  });
+  const sweeper = new ExpirySweeper({ store, catalog, relay, memory, logger, source: eventSource(options.functionName), now: () => new Date() });
   sweeper.start(sweepIntervalMs(config.DIALOGUE_TTL_SECONDS));
   void sweeper.sweep();
   return {
@@ -163,11 +197,15 @@ export async function createDialogueRuntime(
       turnLockMs: config.TURN_LOCK_MS,
       maxActiveDialogues: config.MAX_ACTIVE_DIALOGUES,
       metrics: processMetrics(),
+      memory,
     },
+    memory,
+    gameServiceToken: config.GAME_SERVICE_TOKEN,
     access: player.access,
     publisher,
     readiness: {
       store: () => store.ping(),
+      memory: () => memoryStore.ping(),
       // Turns go on while the broker is down (events wait in the outbox): reported, not fatal.
       events: brokerReadiness(publisher),
       // An in-process local model is this process's own dependency: not ready until it is loaded.
@@ -178,10 +216,13 @@ export async function createDialogueRuntime(
     async close() {
       reloading?.close();
       relay.stop();
+      memoryRelay.stop();
       await sweeper.stop();
       await relay.flushAll();
       if (ai instanceof AiGateway) await ai.drain();
       await analytics?.close();
+      await memoryRelay.flushAll();
+      await memoryStore.close();
       await publisher.close();
       await store.close();
       await player.close();
@@ -193,11 +234,11 @@ export async function createDialogueRuntime(
 export async function startDialogueFunction(
   functionName: string,
   logger: Logger,
-  createApp: (deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics: HttpMetrics }) => Express,
+  createApp: (deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics: HttpMetrics; gameServiceToken?: string | undefined }) => Express,
 ): Promise<void> {
   const config = readConfig(DialogueConfigSchema);
   logger.level = config.LOG_LEVEL;
   const runtime = await createDialogueRuntime(config, { functionName, logger });
-  const app = createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access, metrics: processMetrics() });
+  const app = createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access, metrics: processMetrics(), gameServiceToken: runtime.gameServiceToken });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MoodSchema, OpinionsSchema, PronounsSchema, SlugSchema, StrategySchema, TraitsSchema } from './character';
 import { AppraisalSchema, OptionSchema, TurnSchema } from './dialogue';
+import { MemoryIdSchema, MemoryTextSchema, RememberInputSchema, RememberOutputSchema } from './memory';
 
 /** What a prompt may know of a character (persona and secrets included: the gateway is private). */
 export const CharacterBriefSchema = z.strictObject({
@@ -38,6 +39,16 @@ const SeedSchema = z.number().int().min(0).max(2 ** 31 - 1);
 /** Ties an AI call to a dialogue in the analytics events. */
 const ContextIdSchema = z.string().max(64).optional();
 
+/**
+ * What the character remembers of the player, as the prompt shows it: the relationship in one line and
+ * the recalled memories, best first, already cut to memory's share of the prompt budget.
+ */
+export const RecallSchema = z.strictObject({
+  relationship: z.string().max(300).optional(),
+  memories: z.array(z.strictObject({ id: MemoryIdSchema, text: MemoryTextSchema })).max(200),
+});
+export type Recall = z.infer<typeof RecallSchema>;
+
 export const ReplyInputSchema = z.strictObject({
   dialogueId: ContextIdSchema,
   seed: SeedSchema,
@@ -55,6 +66,8 @@ export const ReplyInputSchema = z.strictObject({
   goalStanding: GoalStandingSchema.optional(),
   /** Sentences the character said in recent turns, as hashes: say something else. */
   avoid: AvoidSchema,
+  /** Absent when the character keeps nothing about the player. */
+  recall: RecallSchema.optional(),
 });
 export const ReplyOutputSchema = z.strictObject({ text: z.string().min(1).max(4000) });
 
@@ -119,6 +132,7 @@ export const AI_TASKS = {
   'dialogue.options': { input: OptionsInputSchema, output: OptionsOutputSchema, streams: false },
   'dialogue.appraise': { input: AppraiseInputSchema, output: AppraiseOutputSchema, streams: false },
   'dialogue.summarize': { input: SummarizeInputSchema, output: SummarizeOutputSchema, streams: false },
+  'dialogue.remember': { input: RememberInputSchema, output: RememberOutputSchema, streams: false },
   'text.generate': { input: TextGenerateInputSchema, output: TextGenerateOutputSchema, streams: true },
 } as const;
 export type AiTaskName = keyof typeof AI_TASKS;

@@ -48,6 +48,22 @@ describe('analyticsIncrements', () => {
     ]);
   });
 
+  it('character.memory counts memories written and forgotten, and forget-me requests, per character', () => {
+    const memoryEvent = (data: Record<string, unknown>) =>
+      buildEvent({ id: `m-${String(data.change)}`, type: 'character.memory', source: '/parley/test', time: '2030-01-01T00:00:00.000Z', data: data as never });
+    const memory = { id: 'g-1', text: 'x', importance: 0.5, pinned: false, source: 'game', createdAt: '2030-01-01T00:00:00.000Z', lastRecalledAt: null };
+    const base = { playerId: 'p', characterId: 'innkeeper-mara' };
+    expect(analyticsIncrements(memoryEvent({ ...base, change: 'added', by: 'dialogue', memories: [memory, { ...memory, id: 'g-2' }] }))).toEqual({
+      'character:innkeeper-mara:memoriesWritten': 2,
+    });
+    expect(analyticsIncrements(memoryEvent({ ...base, change: 'forgotten', by: 'player', memoryIds: ['g-1'], relationshipForgotten: true }))).toEqual({
+      'character:innkeeper-mara:memoriesForgotten': 1,
+      'character:innkeeper-mara:forgetMe': 1,
+    });
+    const report = analyticsReport({ 'character:innkeeper-mara:memoriesWritten': 2, 'character:innkeeper-mara:memoriesRecalled': 5, 'character:innkeeper-mara:forgetMe': 1 });
+    expect(report.characters['innkeeper-mara']!.memories).toEqual({ written: 2, recalled: 5, forgotten: 0, forgetMeRequests: 1 });
+  });
+
   it('analytics.logging adds per provider and per task', () => {
     expect(analyticsIncrements(byType('analytics.logging')[1]!)).toEqual({
       'ai:scripted:calls': 1,
@@ -102,6 +118,7 @@ describe('analyticsReport', () => {
       goalSuccessRateByStrategy: {},
       averageMoodChange: null,
       averageOpinionChange: null,
+      memories: { written: 0, recalled: 0, forgotten: 0, forgetMeRequests: 0 },
     });
   });
 

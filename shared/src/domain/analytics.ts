@@ -25,6 +25,10 @@ export const analyticsCounter = {
   strategyEnded: (characterId: string, strategyId: string) => `character:${segment(characterId)}:strategy:${segment(strategyId)}:ended`,
   strategyAchieved: (characterId: string, strategyId: string) => `character:${segment(characterId)}:strategy:${segment(strategyId)}:achieved`,
   strategyTurns: (characterId: string, strategyId: string) => `character:${segment(characterId)}:strategy:${segment(strategyId)}:turns`,
+  memoriesWritten: (characterId: string) => `character:${segment(characterId)}:memoriesWritten`,
+  memoriesRecalled: (characterId: string) => `character:${segment(characterId)}:memoriesRecalled`,
+  memoriesForgotten: (characterId: string) => `character:${segment(characterId)}:memoriesForgotten`,
+  forgetMeRequests: (characterId: string) => `character:${segment(characterId)}:forgetMe`,
   aiCalls: (provider: string) => `ai:${segment(provider)}:calls`,
   aiFailures: (provider: string) => `ai:${segment(provider)}:failures`,
   aiFallbacks: (provider: string) => `ai:${segment(provider)}:fallbacks`,
@@ -59,9 +63,11 @@ export function analyticsIncrements(event: ParleyEvent): Record<string, number> 
       const data = parseEventData('dialogue.initiate', event);
       return { [analyticsCounter.characterStarted(data.characterId)]: 1 };
     }
-    case 'dialogue.progress':
-      parseEventData('dialogue.progress', event);
-      return {};
+    case 'dialogue.progress': {
+      const p = parseEventData('dialogue.progress', event);
+      const recalled = p.changes.recalled?.length ?? 0;
+      return recalled > 0 ? { [analyticsCounter.memoriesRecalled(p.characterId)]: recalled } : {};
+    }
     case 'dialogue.resolve': {
       const o = parseEventData('dialogue.resolve', event);
       const increments: Record<string, number> = {
@@ -89,6 +95,17 @@ export function analyticsIncrements(event: ParleyEvent): Record<string, number> 
         [analyticsCounter.taskCalls(a.task)]: 1,
         [analyticsCounter.taskFailures(a.task)]: a.ok ? 0 : 1,
       };
+    }
+    case 'character.memory': {
+      const m = parseEventData('character.memory', event);
+      if (m.change === 'added') return { [analyticsCounter.memoriesWritten(m.characterId)]: m.memories?.length ?? 0 };
+      if (m.change === 'forgotten') {
+        return {
+          [analyticsCounter.memoriesForgotten(m.characterId)]: m.memoryIds?.length ?? 0,
+          [analyticsCounter.forgetMeRequests(m.characterId)]: m.by === 'player' ? 1 : 0,
+        };
+      }
+      return {};
     }
   }
 }
@@ -123,6 +140,8 @@ export const CharacterAnalyticsSchema = z.strictObject({
   ),
   averageMoodChange: AverageSchema,
   averageOpinionChange: AverageSchema,
+  /** Memories this character wrote, recalled into prompts and forgot; forget-me requests of players. */
+  memories: z.strictObject({ written: CountSchema, recalled: CountSchema, forgotten: CountSchema, forgetMeRequests: CountSchema }),
 });
 export const ProviderAnalyticsSchema = z.strictObject({
   calls: CountSchema,
@@ -157,6 +176,7 @@ function decode(part: string): string | null {
 
 // The last part of a counter's name -> the field of the report entry it adds to.
 const CHARACTER_COUNTERS = { started: 'started', ended: 'ended', turnsAtEnd: 'turnsAtEnd', moodValenceChange: 'mood', opinionChange: 'opinion' } as const;
+const MEMORY_COUNTERS = { memoriesWritten: 'written', memoriesRecalled: 'recalled', memoriesForgotten: 'forgotten', forgetMe: 'forgetMeRequests' } as const;
 const STRATEGY_COUNTERS = { ended: 'ended', achieved: 'achieved', turns: 'turns' } as const;
 const PROVIDER_COUNTERS = { calls: 'calls', failures: 'failures', fallbacks: 'fallbacks', latencyMs: 'latencyMs', tokensPrompt: 'prompt', tokensCompletion: 'completion' } as const;
 const TASK_COUNTERS = { calls: 'calls', failures: 'failures' } as const;
@@ -176,11 +196,15 @@ function entryOf<T>(map: Map<string, T>, id: string, fresh: () => T): T {
 
 /** Builds the report from the counters; names it does not know (e.g. from a newer version) are ignored. */
 export function analyticsReport(counters: Record<string, number>): AnalyticsReport {
-  const characters = new Map<string, { started: number; ended: number; turnsAtEnd: number; mood: number; opinion: number; strategies: Map<string, { ended: number; achieved: number; turns: number }> }>();
+  type Memories = { written: number; recalled: number; forgotten: number; forgetMeRequests: number };
+  const characters = new Map<
+    string,
+    { started: number; ended: number; turnsAtEnd: number; mood: number; opinion: number; memories: Memories; strategies: Map<string, { ended: number; achieved: number; turns: number }> }
+  >();
   const providers = new Map<string, { calls: number; failures: number; fallbacks: number; latencyMs: number; prompt: number; completion: number }>();
   const tasks = new Map<string, { calls: number; failures: number }>();
 
-  const characterEntry = (id: string) => entryOf(characters, id, () => ({ started: 0, ended: 0, turnsAtEnd: 0, mood: 0, opinion: 0, strategies: new Map() }));
+  const characterEntry = (id: string) => entryOf(characters, id, () => ({ started: 0, ended: 0, turnsAtEnd: 0, mood: 0, opinion: 0, memories: { written: 0, recalled: 0, forgotten: 0, forgetMeRequests: 0 }, strategies: new Map() }));
   const providerEntry = (id: string) => entryOf(providers, id, () => ({ calls: 0, failures: 0, fallbacks: 0, latencyMs: 0, prompt: 0, completion: 0 }));
   const taskEntry = (id: string) => entryOf(tasks, id, () => ({ calls: 0, failures: 0 }));
 
@@ -193,7 +217,9 @@ export function analyticsReport(counters: Record<string, number>): AnalyticsRepo
     if (kind === 'character' && parts.length === 3) {
       const entry = characterEntry(id);
       const field = fieldOf(CHARACTER_COUNTERS, parts[2]);
+      const memoryField = fieldOf(MEMORY_COUNTERS, parts[2]);
       if (field) entry[field] += value;
+      else if (memoryField) entry.memories[memoryField] += value;
     } else if (kind === 'character' && parts.length === 5 && parts[2] === 'strategy') {
       const strategyId = decode(parts[3]!);
       if (strategyId === null) continue;
@@ -230,6 +256,7 @@ export function analyticsReport(counters: Record<string, number>): AnalyticsRepo
       goalSuccessRateByStrategy,
       averageMoodChange: average(c.mood, c.ended),
       averageOpinionChange: average(c.opinion, c.ended),
+      memories: { ...c.memories },
     };
   }
   for (const [id, p] of [...providers].sort(byKey)) {

@@ -150,6 +150,8 @@ export const ChangesSchema = z.strictObject({
   /** Set when the character ends the dialogue with this turn's reply. */
   characterLeft: z.literal(true).optional(),
   reasons: z.array(z.string()),
+  /** Ids of the memories the prompt of this turn recalled. */
+  recalled: z.array(z.string()).optional(),
 });
 export type Changes = z.infer<typeof ChangesSchema>;
 

@@ -65,6 +65,14 @@ export class VersionConflict extends ParleyError {
   override readonly code = 'VersionConflict';
   override readonly retryable = true;
 }
+/** Every memory slot of a player x character holds a pinned (or more important) memory. */
+export class MemoryFull extends ParleyError {
+  override readonly status = 409;
+  override readonly code = 'MemoryFull';
+}
+export class MemoryNotFound extends NotFound {
+  override readonly code = 'MemoryNotFound';
+}
 export class PayloadTooLarge extends ParleyError {
   override readonly status = 413;
   override readonly code = 'PayloadTooLarge';

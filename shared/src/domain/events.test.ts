@@ -80,6 +80,16 @@ const dataByType = {
     ok: true,
     dialogueId: DIALOGUE_ID,
   },
+  'character.memory': {
+    playerId: 'player-7',
+    characterId: 'smith-odo',
+    change: 'added',
+    by: 'dialogue',
+    dialogueId: DIALOGUE_ID,
+    memories: [
+      { id: `d-${DIALOGUE_ID}-1`, text: 'They tried to talk me round with arguments.', importance: 0.5, pinned: false, source: 'dialogue', dialogueId: DIALOGUE_ID, createdAt: TIME, lastRecalledAt: null },
+    ],
+  },
 } satisfies { [T in EventType]: EventData<T> };
 
 const sequenceByType: Record<EventType, number | undefined> = {
@@ -87,6 +97,7 @@ const sequenceByType: Record<EventType, number | undefined> = {
   'dialogue.progress': 1,
   'dialogue.resolve': 2,
   'analytics.logging': undefined,
+  'character.memory': undefined,
 };
 
 describe('buildEvent', () => {

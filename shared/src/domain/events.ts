@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ChangesSchema, OutcomeSchema, ParticipantSchema, TurnSchema } from './dialogue';
+import { MemorySchema, RelationshipSchema } from './memory';
 
-export const EVENT_TYPES = ['dialogue.initiate', 'dialogue.progress', 'dialogue.resolve', 'analytics.logging'] as const;
+export const EVENT_TYPES = ['dialogue.initiate', 'dialogue.progress', 'dialogue.resolve', 'analytics.logging', 'character.memory'] as const;
 export const EventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventTypeSchema>;
 
@@ -23,7 +24,28 @@ export const ProgressDataSchema = z.strictObject({
   characterTurn: TurnSchema,
   changes: ChangesSchema,
 });
-export const ResolveDataSchema = OutcomeSchema;
+/** The outcome, and what the character now keeps of the player (absent when nothing could be written). */
+export const ResolveDataSchema = OutcomeSchema.extend({
+  memory: z.strictObject({ written: z.array(MemorySchema), relationship: RelationshipSchema }).optional(),
+});
+/**
+ * A character's memory of a player changed. `added` and `changed` carry the memories (and the relationship
+ * when it changed); `forgotten` carries ids only, never the forgotten text.
+ */
+export const MemoryEventDataSchema = z.strictObject({
+  playerId: z.string(),
+  characterId: z.string(),
+  change: z.enum(['added', 'changed', 'forgotten']),
+  /** Who caused it: a dialogue's end, the game server, the player (forget me), or the cap and expiry rules. */
+  by: z.enum(['dialogue', 'game', 'player', 'limits']),
+  memories: z.array(MemorySchema).optional(),
+  memoryIds: z.array(z.string()).optional(),
+  relationship: RelationshipSchema.optional(),
+  /** `forgotten` only: the relationship was forgotten too (forget me). */
+  relationshipForgotten: z.boolean().optional(),
+  dialogueId: z.string().optional(),
+});
+export type MemoryEventData = z.infer<typeof MemoryEventDataSchema>;
 export const AnalyticsDataSchema = z.strictObject({
   task: z.string(),
   provider: z.string(),
@@ -52,6 +74,7 @@ export const EVENT_DATA_SCHEMAS = {
   'dialogue.progress': ProgressDataSchema,
   'dialogue.resolve': ResolveDataSchema,
   'analytics.logging': AnalyticsDataSchema,
+  'character.memory': MemoryEventDataSchema,
 } as const;
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA_SCHEMAS)[T]>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SlugSchema } from './character';
+import { OpinionValueSchema, SlugSchema } from './character';
+import { MemoryDraftSchema, MemoryPatchSchema } from './memory';
 import { MessageIdSchema, PlayerTextSchema } from './dialogue';
 
 /** Bodies of the frontend routes (DESIGN §4). Strict: unknown fields are rejected. */
@@ -20,6 +21,13 @@ export const SendMessageBodySchema = z
     message: 'send exactly one of optionId and text',
     path: ['optionId'],
   });
+
+/** `POST .../memories` (game server): a memory to keep; `pinned` defaults to false. */
+export const AddMemoryBodySchema = MemoryDraftSchema;
+/** `PATCH .../memories/:memoryId` (game server). */
+export const PatchMemoryBodySchema = MemoryPatchSchema;
+/** `PUT .../relationship` (game server): the character's opinion of the player, -100..100. */
+export const SetRelationshipBodySchema = z.strictObject({ opinion: OpinionValueSchema });
 
 export const EndDialogueBodySchema = z.strictObject({
   reason: z.string().trim().min(1).max(200).optional(),

@@ -4,6 +4,7 @@ import type { Turn } from './dialogue';
 import { lineHash, sentenceHashes } from './dialogue-rules';
 import { STRATEGY_NOUNS, readPlayerLine } from './player-line';
 import { nameFromId, strategyEffect } from './rule-appraisal';
+import { recallPhrase } from './memory';
 
 /**
  * The offline provider's words: seeded, so the same seed and input always give the same text, and
@@ -215,7 +216,10 @@ export function scriptedReply(input: AiTaskInput<'dialogue.reply'>): string {
   const first = shortName(character.name);
   const mood = character.mood;
   if (input.playerText === undefined) {
-    return [character.greeting, choose(moodLines(mood))].filter(Boolean).join(' ');
+    // A character that remembers the player says so first, with the memory the prompt ranked highest.
+    const remembered = input.recall?.memories[0];
+    const recall = remembered ? `Back again? ${recallPhrase(remembered.text)}` : '';
+    return [recall, character.greeting, choose(moodLines(mood))].filter(Boolean).join(' ');
   }
   const pronouns = character.pronouns ?? DEFAULT_PRONOUNS;
   const vars = { pos: pronouns.possessive, obj: pronouns.object, emotion: mood.emotion, noun: STRATEGY_NOUNS[input.strategy.id] ?? 'that' };

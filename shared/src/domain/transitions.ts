@@ -15,6 +15,7 @@ import { BadRequest, DialogueEnded, InvalidGoal, InvalidOption, InvalidStrategy 
 import { buildEvent, dialogueEventId, type ParleyEvent } from './events';
 import type { CharacterBrief } from './ai-tasks';
 import { boundedMood, gameOf, goalRequires, initialGame, nextOpinion, rememberReply, type RulesDecision } from './dialogue-rules';
+import type { Memory, Relationship } from './memory';
 
 /** Who emits and when: passed in, so transitions stay free of clocks and config. */
 export type EventContext = { source: string; now: Date; traceparent?: string | undefined };
@@ -192,6 +193,8 @@ export function applyTurn(
     optionId?: string | undefined;
     replyText: string;
     nextOptions: Option[];
+    /** Ids of the memories this turn's prompt recalled (absent when the character keeps no memory). */
+    recalled?: string[];
   } & (
     | {
         /** What the rules decided (`decideTurn`): changes, verdict and the rules' memory. */
@@ -216,7 +219,10 @@ export function applyTurn(
     at,
   };
   const reply: Turn = { seq, speaker: 'character', text: turn.replyText, at };
-  const changes = 'decision' in turn ? turn.decision.changes : boundAppraisal(state, turn.appraisal);
+  const changes: Changes = {
+    ...('decision' in turn ? turn.decision.changes : boundAppraisal(state, turn.appraisal)),
+    ...(turn.recalled ? { recalled: turn.recalled } : {}),
+  };
   const game = 'decision' in turn ? rememberReply(turn.decision.game, turn.replyText) : state.game;
   const character = state.participants.character;
   const next: DialogueState = {
@@ -263,7 +269,15 @@ export function progressMeetsGoal(goalProgress: number, goal: Goal): boolean {
 
 export function endDialogue(
   state: DialogueState,
-  input: { character: Character; summary: string; endedBy: Outcome['endedBy']; reason?: string | undefined },
+  input: {
+    /** The character as this dialogue started: the catalog's, with the opinion and mood its relationship with the player gave. */
+    character: Character;
+    summary: string;
+    endedBy: Outcome['endedBy'];
+    reason?: string | undefined;
+    /** What the character keeps of the player after this ending, for `dialogue.resolve`. */
+    memory?: { written: Memory[]; relationship: Relationship } | undefined;
+  },
   ctx: EventContext,
 ): { outcome: Outcome; events: ParleyEvent[] } {
   if (state.status !== 'active') throw new DialogueEnded(`dialogue ${state.id} has ended`);
@@ -302,7 +316,7 @@ export function endDialogue(
     time: endedAt,
     sequence,
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
-    data: outcome,
+    data: input.memory ? { ...outcome, memory: input.memory } : outcome,
   });
   return { outcome, events: [event] };
 }

@@ -3,7 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ConfigError, type AuthConfig } from '../config';
 import { PlayerIdSchema } from '../domain/dialogue';
-import { AuthUnavailable, Unauthorized } from '../domain/errors';
+import { AuthUnavailable, Forbidden, Unauthorized } from '../domain/errors';
 import type { Logger } from '../ports/logger';
 import { parseInput } from '../domain/parse-input';
 
@@ -118,4 +118,24 @@ export function requireServiceToken(token: string): RequestHandler {
 /** `requireServiceToken` when a token is configured, else nothing (the trade-off is in docs/security.md). */
 export function serviceGuard(token: string | undefined): RequestHandler[] {
   return token ? [requireServiceToken(token)] : [];
+}
+
+/**
+ * The game server's routes: `Authorization: Bearer <GAME_SERVICE_TOKEN>` only (compared in constant time).
+ * No token, or no GAME_SERVICE_TOKEN configured: 401 (closed, never open). A player's valid token: 403,
+ * since a player may never write what a character remembers.
+ */
+export function requireGameServiceToken(token: string | undefined, players: Authenticator): RequestHandler {
+  const expected = token ? Buffer.from(`Bearer ${token}`) : null;
+  return (req, _res, next) => {
+    const header = req.header('authorization');
+    if (!header) return next(new Unauthorized('the game service token is required'));
+    const given = Buffer.from(header);
+    if (expected && given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    if (!expected) return next(new Unauthorized('game-server routes are closed: GAME_SERVICE_TOKEN is not configured'));
+    players.playerOf(req).then(
+      () => next(new Forbidden('a player token cannot use game-server routes')),
+      () => next(new Unauthorized('a valid game service token is required')),
+    );
+  };
 }

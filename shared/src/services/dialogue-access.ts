@@ -5,6 +5,7 @@ import type { AiClient } from '../ports/ai-client';
 import type { CharacterCatalog } from '../ports/character-catalog';
 import type { DialogueStore } from '../ports/dialogue-store';
 import type { MetricsRecorder } from '../ports/metrics';
+import type { CharacterMemory } from './character-memory';
 
 /** What the three dialogue use cases need; each function's main.ts builds it. */
 export type DialogueDeps = {
@@ -22,6 +23,8 @@ export type DialogueDeps = {
   maxActiveDialogues?: number | undefined;
   /** Turns applied, dialogues started and ended; absent in tests that do not look. */
   metrics?: MetricsRecorder;
+  /** What characters keep of each player; absent: every dialogue starts from the catalog and nothing is remembered. */
+  memory?: CharacterMemory;
 };
 
 export function characterOf(catalog: CharacterCatalog, characterId: string): Character {

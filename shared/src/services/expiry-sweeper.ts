@@ -1,4 +1,5 @@
-import { endDialogue, plainSummary } from '../domain/transitions';
+import { plainSummary } from '../domain/transitions';
+import { endRemembered, type CharacterMemory } from './character-memory';
 import type { Logger } from '../ports/logger';
 import type { CharacterCatalog } from '../ports/character-catalog';
 import type { DialogueStore } from '../ports/dialogue-store';
@@ -18,6 +19,8 @@ export class ExpirySweeper {
       store: DialogueStore;
       catalog: CharacterCatalog;
       relay: { flush(dialogueId: string): Promise<void> };
+      /** What characters keep of players: an expired dialogue is remembered too, by the rules (no AI call). */
+      memory?: CharacterMemory;
       logger: Logger;
       source: string;
       now: () => Date;
@@ -71,11 +74,11 @@ export class ExpirySweeper {
       logger.warn({ dialogueId, characterId: state.characterId, goalId: state.goalId }, 'expiry: character or goal gone; cannot resolve');
       return false;
     }
-    const { outcome, events } = endDialogue(
-      state,
-      { character, summary: plainSummary(character, goal, state), endedBy: 'timeout' },
-      { source: this.deps.source, now: this.deps.now() },
-    );
+    const asMet = this.deps.memory ? await this.deps.memory.characterAsMet(state.playerId, character) : character;
+    const ctx = { source: this.deps.source, now: this.deps.now() };
+    const ending = { character: asMet, summary: plainSummary(character, goal, state), endedBy: 'timeout' as const };
+    // No AI for a background job: the rules remember. Another replica winning the expiry wrote the same memory.
+    const { outcome, events } = await endRemembered({ memory: this.deps.memory }, state, ending, goal, ctx);
     const result = await store.expire({ dialogueId, playerId: state.playerId, expectedVersion: state.version, outcome, events });
     if (!result.ok) return false;
     logger.info({ dialogueId }, 'expiry: dialogue ended by timeout');

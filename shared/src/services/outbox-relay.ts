@@ -14,7 +14,14 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: { store: DialogueStore; publisher: EventPublisher; logger: Logger; batchSize?: number; metrics?: MetricsRecorder },
+    private readonly deps: {
+      /** Any outbox keyed by one id (a dialogue's, a player's): the dialogue store, or a view of another store. */
+      store: Pick<DialogueStore, 'outboxDialogues' | 'pendingEvents' | 'ackOutbox'>;
+      publisher: EventPublisher;
+      logger: Logger;
+      batchSize?: number;
+      metrics?: MetricsRecorder;
+    },
   ) {}
 
   private get metrics(): MetricsRecorder {

@@ -2,6 +2,7 @@ import type { AiTaskInput, StreamingTaskName, TokenUsage } from '../../domain/ai
 import { Aborted } from '../../domain/errors';
 import { ruleBasedAppraisal } from '../../domain/rule-appraisal';
 import { scriptedOptions, scriptedReply, scriptedSummary, scriptedText } from '../../domain/scripted-lines';
+import { scriptedMemories } from '../../domain/memory';
 import type { AiProvider, ProviderCallOptions, StructuredTaskName, TextChunk } from '../../ports/ai-provider';
 import { estimateTokens } from './prompts';
 
@@ -75,7 +76,9 @@ export class ScriptedProvider implements AiProvider {
         ? ruleBasedAppraisal(input as AiTaskInput<'dialogue.appraise'>)
         : task === 'dialogue.options'
           ? scriptedOptions(input as AiTaskInput<'dialogue.options'>)
-          : scriptedSummary(input as AiTaskInput<'dialogue.summarize'>);
+          : task === 'dialogue.remember'
+            ? scriptedMemories(input as AiTaskInput<'dialogue.remember'>)
+            : scriptedSummary(input as AiTaskInput<'dialogue.summarize'>);
     return { value, usage: usageOf(input, JSON.stringify(value)) };
   }
 

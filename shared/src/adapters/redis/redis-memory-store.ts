@@ -1,0 +1,247 @@
+import type Redis from 'ioredis';
+import type { ParleyEvent } from '../../domain/events';
+import { EMPTY_PAIR, type Memory, type PairRecord } from '../../domain/memory';
+import type { ForgetRequest, MemoryStore, PairWrite, SaveResult } from '../../ports/memory-store';
+import { asStoreCall } from './redis-failure';
+import { connectRedis, type RedisConnectionOptions } from './connection';
+import { memoryKeys, type MemoryKeys } from './memory-keys';
+
+/*
+ * One hash per player x character, written whole by one script that compares the version first: the
+ * record, the player's index of characters and the events in the player's outbox change together or
+ * not at all. Every key a script touches is declared in KEYS, and all but the shared outbox index
+ * carry the player's hash tag.
+ */
+
+/**
+ * KEYS: pair, characters, outbox, outboxIndex.
+ * ARGV: expectedVersion, newVersion, ttlSeconds (0 = none), characterId, playerId, fieldCount, ...field, value, ...events
+ */
+const SAVE = `
+if (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[1] then return 'version' end
+local ttl = tonumber(ARGV[3])
+local fields = tonumber(ARGV[6])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'v', ARGV[2])
+for i = 7, 6 + 2 * fields, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('SADD', KEYS[2], ARGV[4])
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+  local left = redis.call('TTL', KEYS[2])
+  if left < ttl then redis.call('EXPIRE', KEYS[2], ttl) end
+else
+  redis.call('PERSIST', KEYS[2])
+end
+local first = 7 + 2 * fields
+for i = first, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
+if #ARGV >= first then redis.call('SADD', KEYS[4], ARGV[5]) end
+return 'ok'
+`;
+
+/** KEYS: characters, ...pair keys. ARGV: ...characterIds (in KEYS order). Drops members whose pair expired; answers the rest. */
+const CHARACTERS = `
+local live = {}
+for i = 1, #ARGV do
+  if redis.call('EXISTS', KEYS[i + 1]) == 1 then table.insert(live, ARGV[i])
+  else redis.call('SREM', KEYS[1], ARGV[i]) end
+end
+return live
+`;
+
+/**
+ * KEYS: characters, outbox, outboxIndex, ...pair keys.
+ * ARGV: everything ('1' or '0'), playerId, count, ...characterIds, ...expectedVersions, ...events
+ */
+const FORGET = `
+local n = tonumber(ARGV[3])
+local listed = {}
+for i = 1, n do
+  listed[ARGV[3 + i]] = true
+  if (redis.call('HGET', KEYS[3 + i], 'v') or '0') ~= ARGV[3 + n + i] then return 'version' end
+end
+if ARGV[1] == '1' then
+  for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+    if not listed[id] then return 'version' end
+  end
+end
+for i = 1, n do
+  redis.call('DEL', KEYS[3 + i])
+  redis.call('SREM', KEYS[1], ARGV[3 + i])
+end
+local first = 4 + 2 * n
+for i = first, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+if #ARGV >= first then redis.call('SADD', KEYS[3], ARGV[2]) end
+return 'ok'
+`;
+
+/** KEYS: outbox, index. ARGV: playerId, ...eventIds. Pops head events while their id is listed. */
+const ACK_OUTBOX = `
+local acked = {}
+for i = 2, #ARGV do acked[ARGV[i]] = true end
+while true do
+  local head = redis.call('LINDEX', KEYS[1], 0)
+  if not head then break end
+  local id = cjson.decode(head)['id']
+  if not acked[id] then break end
+  acked[id] = nil
+  redis.call('LPOP', KEYS[1])
+end
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
+return 0
+`;
+
+type Scripts = {
+  parleyMemorySave(...args: Array<string | number>): Promise<'ok' | 'version'>;
+  parleyMemoryCharacters(numberOfKeys: number, ...args: Array<string | number>): Promise<string[]>;
+  parleyMemoryForget(numberOfKeys: number, ...args: Array<string | number>): Promise<'ok' | 'version'>;
+  parleyMemoryAck(...args: Array<string | number>): Promise<number>;
+};
+
+export type RedisMemoryStoreOptions = {
+  /** An ioredis client without its own `keyPrefix`; owned by the caller unless `ownsConnection`. */
+  redis: Redis;
+  /** Prepended to every key, separator included (e.g. `parley:`). */
+  keyPrefix: string;
+  ownsConnection?: boolean;
+};
+
+/**
+ * Memories in Redis. Every Redis failure surfaces as `StoreUnavailable` (503, retryable) with the
+ * ioredis error as its cause.
+ */
+export class RedisMemoryStore implements MemoryStore {
+  private readonly redis: Redis;
+  private readonly scripts: Scripts;
+  private readonly keys: MemoryKeys;
+  private readonly ownsConnection: boolean;
+
+  constructor(options: RedisMemoryStoreOptions) {
+    this.redis = options.redis;
+    this.keys = memoryKeys(options.keyPrefix);
+    this.ownsConnection = options.ownsConnection ?? false;
+    this.redis.defineCommand('parleyMemorySave', { numberOfKeys: 4, lua: SAVE });
+    // Key counts vary with the player's characters: given per call.
+    this.redis.defineCommand('parleyMemoryCharacters', { lua: CHARACTERS });
+    this.redis.defineCommand('parleyMemoryForget', { lua: FORGET });
+    this.redis.defineCommand('parleyMemoryAck', { numberOfKeys: 2, lua: ACK_OUTBOX });
+    this.scripts = this.redis as unknown as Scripts;
+  }
+
+  /** A store on its own client (closed by `close`), connected as every Redis adapter is. */
+  static connect(url: string, options: { keyPrefix: string } & RedisConnectionOptions): RedisMemoryStore {
+    return new RedisMemoryStore({ redis: connectRedis(url, options), keyPrefix: options.keyPrefix, ownsConnection: true });
+  }
+
+  async load(playerId: string, characterId: string): Promise<PairRecord> {
+    const hash = await this.call(() => this.redis.hgetall(this.keys.pair(playerId, characterId)));
+    if (hash.v === undefined) return structuredClone(EMPTY_PAIR);
+    const memories: Memory[] = [];
+    for (const [field, json] of Object.entries(hash)) if (field.startsWith('m:')) memories.push(decode<Memory>(json));
+    // Hash fields have no order: keep the record's stable (oldest first).
+    memories.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return {
+      version: Number(hash.v),
+      relationship: hash.r ? decode(hash.r) : null,
+      memories,
+      endings: hash.e ? decode(hash.e) : [],
+    };
+  }
+
+  async save(write: PairWrite): Promise<SaveResult> {
+    const { playerId, characterId, record } = write;
+    const fields: string[] = [];
+    if (record.relationship) fields.push('r', JSON.stringify(record.relationship));
+    fields.push('e', JSON.stringify(record.endings));
+    for (const memory of record.memories) fields.push(`m:${memory.id}`, JSON.stringify(memory));
+    const k = this.keys;
+    const answer = await this.call(() =>
+      this.scripts.parleyMemorySave(
+        k.pair(playerId, characterId),
+        k.characters(playerId),
+        k.outbox(playerId),
+        k.outboxIndex(),
+        String(write.expectedVersion),
+        String(write.expectedVersion + 1),
+        Math.max(0, Math.ceil(write.ttlSeconds ?? 0)),
+        characterId,
+        playerId,
+        fields.length / 2,
+        ...fields,
+        ...write.events.map((e) => JSON.stringify(e)),
+      ),
+    );
+    return answer === 'ok' ? { ok: true } : { ok: false, reason: 'version' };
+  }
+
+  async characters(playerId: string): Promise<string[]> {
+    const members = await this.call(() => this.redis.smembers(this.keys.characters(playerId)));
+    if (members.length === 0) return [];
+    const live = await this.call(() =>
+      this.scripts.parleyMemoryCharacters(
+        1 + members.length,
+        this.keys.characters(playerId),
+        ...members.map((id) => this.keys.pair(playerId, id)),
+        ...members,
+      ),
+    );
+    return live.sort();
+  }
+
+  async forget(request: ForgetRequest): Promise<SaveResult> {
+    const { playerId, pairs } = request;
+    const k = this.keys;
+    const answer = await this.call(() =>
+      this.scripts.parleyMemoryForget(
+        3 + pairs.length,
+        k.characters(playerId),
+        k.outbox(playerId),
+        k.outboxIndex(),
+        ...pairs.map((p) => k.pair(playerId, p.characterId)),
+        request.everything ? '1' : '0',
+        playerId,
+        pairs.length,
+        ...pairs.map((p) => p.characterId),
+        ...pairs.map((p) => String(p.expectedVersion)),
+        ...request.events.map((e) => JSON.stringify(e)),
+      ),
+    );
+    return answer === 'ok' ? { ok: true } : { ok: false, reason: 'version' };
+  }
+
+  async outboxPlayers(limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    return this.call(() => this.redis.srandmember(this.keys.outboxIndex(), limit));
+  }
+
+  async pendingEvents(playerId: string, limit: number): Promise<ParleyEvent[]> {
+    if (limit <= 0) return [];
+    const items = await this.call(() => this.redis.lrange(this.keys.outbox(playerId), 0, limit - 1));
+    return items.map((json) => decode<ParleyEvent>(json));
+  }
+
+  async ackOutbox(playerId: string, eventIds: string[]): Promise<void> {
+    await this.call(() => this.scripts.parleyMemoryAck(this.keys.outbox(playerId), this.keys.outboxIndex(), playerId, ...eventIds));
+  }
+
+  async ping(): Promise<void> {
+    await this.call(() => this.redis.ping());
+  }
+
+  async close(): Promise<void> {
+    if (!this.ownsConnection) return;
+    if (this.redis.status !== 'ready') {
+      this.redis.disconnect();
+      return;
+    }
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private call<T>(run: () => Promise<T>): Promise<T> {
+    return asStoreCall('memory store', run);
+  }
+}
+
+/** Only this adapter writes these keys, from values the domain built; they are not re-validated on read. */
+function decode<T>(json: string): T {
+  return JSON.parse(json) as T;
+}
