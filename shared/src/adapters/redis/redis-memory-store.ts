@@ -3,7 +3,7 @@ import type { ParleyEvent } from '../../domain/events';
 import { EMPTY_PAIR, type Memory, type PairRecord } from '../../domain/memory';
 import type { ForgetRequest, MemoryStore, PairWrite, SaveResult } from '../../ports/memory-store';
 import { asStoreCall } from './redis-failure';
-import { connectRedis, type RedisConnectionOptions } from './connection';
+import { closeRedis, connectRedis, type RedisConnectionOptions } from './connection';
 import { memoryKeys, type MemoryKeys } from './memory-keys';
 
 /*
@@ -228,12 +228,7 @@ export class RedisMemoryStore implements MemoryStore {
   }
 
   async close(): Promise<void> {
-    if (!this.ownsConnection) return;
-    if (this.redis.status !== 'ready') {
-      this.redis.disconnect();
-      return;
-    }
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.ownsConnection) await closeRedis(this.redis);
   }
 
   private call<T>(run: () => Promise<T>): Promise<T> {
