@@ -14,6 +14,7 @@ import {
 } from '../../ports/dialogue-store';
 import { asStoreCall } from './redis-failure';
 import { closeRedis, connectRedis } from './connection';
+import { ACK_OUTBOX_LUA } from './outbox-ack';
 
 /*
  * Each write is one Lua script, so it is atomic and a compare-and-set on the version. The version
@@ -161,26 +162,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 0
 `;
 
-/**
- * KEYS: outbox, index. ARGV: dialogueId, ...eventIds. Pops head events while their id is listed:
- * an id already acked (by another publisher) or not at the head is ignored, never removed from
- * the middle. Decodes only the events it pops.
- */
-const ACK_OUTBOX = `
-local acked = {}
-for i = 2, #ARGV do acked[ARGV[i]] = true end
-while true do
-  local head = redis.call('LINDEX', KEYS[1], 0)
-  if not head then break end
-  local id = cjson.decode(head)['id']
-  if not acked[id] then break end
-  acked[id] = nil
-  redis.call('LPOP', KEYS[1])
-end
-if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
-return 0
-`;
-
 type Scripts = {
   parleyCreate(...args: Array<string | number>): Promise<[1] | [0] | [-1, number]>;
   parleyActive(...args: Array<string | number>): Promise<number>;
@@ -202,7 +183,7 @@ const SCRIPTS: Array<[keyof Scripts, number, string]> = [
   ['parleyLockTurn', 1, LOCK_TURN],
   ['parleyUnlockTurn', 1, UNLOCK_TURN],
   ['parleyRenewTurn', 1, RENEW_TURN],
-  ['parleyAckOutbox', 2, ACK_OUTBOX],
+  ['parleyAckOutbox', 2, ACK_OUTBOX_LUA],
 ];
 
 export type RedisDialogueStoreOptions = {

@@ -5,6 +5,7 @@ import type { ForgetRequest, MemoryStore, PairWrite, SaveResult } from '../../po
 import { asStoreCall } from './redis-failure';
 import { closeRedis, connectRedis, type RedisConnectionOptions } from './connection';
 import { memoryKeys, type MemoryKeys } from './memory-keys';
+import { ACK_OUTBOX_LUA } from './outbox-ack';
 
 /*
  * One hash per player x character, written whole by one script that compares the version first: the
@@ -74,22 +75,6 @@ if #ARGV >= first then redis.call('SADD', KEYS[3], ARGV[2]) end
 return 'ok'
 `;
 
-/** KEYS: outbox, index. ARGV: playerId, ...eventIds. Pops head events while their id is listed. */
-const ACK_OUTBOX = `
-local acked = {}
-for i = 2, #ARGV do acked[ARGV[i]] = true end
-while true do
-  local head = redis.call('LINDEX', KEYS[1], 0)
-  if not head then break end
-  local id = cjson.decode(head)['id']
-  if not acked[id] then break end
-  acked[id] = nil
-  redis.call('LPOP', KEYS[1])
-end
-if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
-return 0
-`;
-
 type Scripts = {
   parleyMemorySave(...args: Array<string | number>): Promise<'ok' | 'version'>;
   parleyMemoryCharacters(numberOfKeys: number, ...args: Array<string | number>): Promise<string[]>;
@@ -123,7 +108,7 @@ export class RedisMemoryStore implements MemoryStore {
     // Key counts vary with the player's characters: given per call.
     this.redis.defineCommand('parleyMemoryCharacters', { lua: CHARACTERS });
     this.redis.defineCommand('parleyMemoryForget', { lua: FORGET });
-    this.redis.defineCommand('parleyMemoryAck', { numberOfKeys: 2, lua: ACK_OUTBOX });
+    this.redis.defineCommand('parleyMemoryAck', { numberOfKeys: 2, lua: ACK_OUTBOX_LUA });
     this.scripts = this.redis as unknown as Scripts;
   }
 
