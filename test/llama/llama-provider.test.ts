@@ -107,7 +107,10 @@ describeWithModel('llama provider through the ai-generate route', () => {
   });
 
   test('beyond LLAMA_PARALLEL calls queue; beyond the queue bound they get 503 with Retry-After', async () => {
-    const answers = await Promise.all([1, 2, 3, 4].map(() => task(ai.url, 'dialogue.reply', { input: reply() })));
+    // Long generations (the tiny model writes ~1,000 tokens in seconds even on a busy machine), so all four calls
+    // arrive while the first still holds the only sequence: the outcome does not depend on how fast the model is.
+    const long = { prompt: 'Once upon a time', maxTokens: 1000 };
+    const answers = await Promise.all([1, 2, 3, 4].map(() => task(ai.url, 'text.generate', { input: long })));
     const statuses = answers.map((r) => r.status).sort();
     console.log(`llama parallel=1 queue=1, 4 concurrent calls: ${statuses.join(', ')}`);
     // One generating and one queued are served; the rest are refused at once.
