@@ -1,4 +1,4 @@
-import { DialogueEnded, TurnInFlight, VersionConflict, characterBrief, endRemembered, goalAchieved, plainSummary, summaryNumbers, type DialogueState, type Outcome, characterOf, goalBrief, goalOf, findOwned, type DialogueDeps, HeldTurnLock } from '@parley/shared';
+import { DialogueEnded, TurnInFlight, VersionConflict, endRemembered, summarizeEnding, type DialogueState, type Outcome, characterOf, goalOf, findOwned, type DialogueDeps, HeldTurnLock } from '@parley/shared';
 
 export type EndCommand = { dialogueId: string; playerId: string; reason?: string | undefined; traceparent?: string | undefined };
 
@@ -22,24 +22,7 @@ export async function finishDialogue(deps: DialogueDeps, cmd: EndCommand): Promi
     const goal = goalOf(catalogCharacter, current.goalId);
     // Opinion and mood changes count from where this dialogue started, which the relationship decided.
     const character = deps.memory ? await deps.memory.characterAsMet(current.playerId, catalogCharacter) : catalogCharacter;
-    const summary = await deps.ai
-      .run(
-        'dialogue.summarize',
-        {
-          dialogueId: current.id,
-          character: characterBrief(character, current),
-          goal: goalBrief(goal),
-          history: current.recentTurns,
-          goalProgress: current.goalProgress,
-          goalAchieved: goalAchieved(current, character, goal),
-          turnCount: current.turnCount,
-          ...summaryNumbers(current, character, goal, 'player'),
-        },
-        cmd.traceparent ? { traceparent: cmd.traceparent } : {},
-      )
-      .then((r) => r.output.summary)
-      // Ending must not fail because the AI is down: the plain summary says what happened.
-      .catch(() => plainSummary(character, goal, current, 'player'));
+    const summary = await summarizeEnding(deps.ai, { state: current, character, goal, endedBy: 'player', traceparent: cmd.traceparent });
     const ctx = { source: deps.source, now: deps.now(), traceparent: cmd.traceparent };
     const ended = await endRemembered(deps, current, { character, summary, endedBy: 'player', reason: cmd.reason }, goal, ctx);
     const committed = await deps.store.end({

@@ -1,6 +1,6 @@
 import { type HttpMetrics, API_ROUTES, openApiRoute, createHttpApp, type ReadinessChecks, playerIdOf, playerGuard, type PlayerAccess, narrationHooks, runStreamedRoute } from '@parley/shared/http';
 import { Router } from 'express';
-import { DialogueIdSchema, SendMessageBodySchema, parseInput, type Logger, type DialogueDeps } from '@parley/shared';
+import { DialogueIdSchema, SendMessageBodySchema, parseInput, type Logger, type DialogueDeps, type TurnResult } from '@parley/shared';
 import { getDialogue, takeTurn } from './handler';
 
 export function createRoutes(deps: DialogueDeps, options: { logger: Logger; access: PlayerAccess }): Router {
@@ -32,6 +32,7 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
           ...(replayed ? ([['accepted', result.playerTurn]] as Array<[string, unknown]>) : []),
           ['reply', result.reply],
           ['changes', result.changes],
+          ...goalEvents(result),
           ['options', result.options],
           ['done', { dialogue: result.dialogue, replayed }],
         ],
@@ -41,6 +42,17 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
     }
   });
   return router;
+}
+
+/** `goal` when the turn reached or lost the goal, `ended` when the character ended the dialogue. */
+function goalEvents(result: TurnResult): Array<[string, unknown]> {
+  const events: Array<[string, unknown]> = [];
+  const { changes, playerTurn, dialogue } = result;
+  if (changes.goalAchieved || changes.goalLost) {
+    events.push(['goal', { goalId: dialogue.goalId, status: changes.goalAchieved ? 'achieved' : 'lost', seq: playerTurn.seq }]);
+  }
+  if (result.outcome) events.push(['ended', { endedBy: 'character', outcome: result.outcome }]);
+  return events;
 }
 
 export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics?: HttpMetrics }) {

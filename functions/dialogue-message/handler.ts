@@ -1,4 +1,39 @@
-import { Aborted, IdempotencyKeyReused, isSameMove, DialogueEnded, TurnInFlight, RECENT_TURNS_WINDOW, VersionConflict, applyTurn, characterBrief, numberOptions, resolvePlayerMove, type DialogueState, type PlayerMove, type Turn, type TurnResult, characterOf, findOwned, goalBrief, goalOf, loadOwnedState, seedFor, type DialogueDeps, HeldTurnLock } from '@parley/shared';
+import {
+  Aborted,
+  IdempotencyKeyReused,
+  isSameMove,
+  DialogueEnded,
+  TurnInFlight,
+  RECENT_TURNS_WINDOW,
+  VersionConflict,
+  applyTurn,
+  characterBrief,
+  decideTurn,
+  endRemembered,
+  numberOptions,
+  offensesOf,
+  readPlayerLine,
+  resolvePlayerMove,
+  summarizeEnding,
+  type DialogueState,
+  type EventContext,
+  type GameState,
+  type Goal,
+  type Outcome,
+  type ParleyEvent,
+  type PlayerMove,
+  type RulesDecision,
+  type Turn,
+  type TurnResult,
+  characterOf,
+  findOwned,
+  goalBrief,
+  goalOf,
+  loadOwnedState,
+  seedFor,
+  type DialogueDeps,
+  HeldTurnLock,
+} from '@parley/shared';
 
 export type TurnCommand = PlayerMove & { dialogueId: string; playerId: string; messageId: string; traceparent?: string | undefined };
 
@@ -15,9 +50,12 @@ const REPLAY_POLL_MS = 50;
 const REPLAY_WAIT_MS = 30_000;
 
 /**
- * One player turn: validate the move, take the dialogue's turn lock, let the character answer
- * (streamed), appraise, then commit everything at once. Nothing is written unless the whole turn
- * succeeded; a replayed messageId returns the stored answer and applies nothing.
+ * One player turn: validate the move, take the dialogue's turn lock, appraise the player's line,
+ * let the rules decide (progress, patience, goal reached or lost, the character leaving), let the
+ * character answer knowing that verdict (streamed), propose options, then commit everything at
+ * once. When the character leaves, the dialogue ends with this turn (`endedBy: "character"`).
+ * Nothing is written unless the whole turn succeeded; a replayed messageId returns the stored
+ * answer and applies nothing.
  */
 export async function takeTurn(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHooks = {}, signal?: AbortSignal): Promise<TurnAnswer> {
   const answer = await applyOrReplay(deps, cmd, hooks, signal);
@@ -50,17 +88,48 @@ async function applyOrReplay(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHo
     const seq = state.turnCount + 1;
     hooks.onAccepted?.({ seq, speaker: 'player', text: move.text, strategyId: move.strategy.id, ...(move.optionId ? { optionId: move.optionId } : {}) });
 
-    const brief = characterBrief(character, state);
-    const common = { dialogueId: state.id, seed: seedFor(state.id, seq), character: brief, goal: goalBrief(goal) };
     const aiOptions = { signal, traceparent: cmd.traceparent };
+    const seed = seedFor(state.id, seq);
     // What the character recalls of this player, for the goal and what the player just said.
     const memory = deps.memory ? await deps.memory.recall(state.playerId, state.characterId, `${goal.description} ${move.text}`) : null;
+
+    // 1. Appraise the player's line, before any reply exists.
+    const appraisal = await deps.ai.run(
+      'dialogue.appraise',
+      { dialogueId: state.id, seed, character: characterBrief(character, state), goal: goalBrief(goal), strategy: move.strategy, goalProgress: state.goalProgress, playerText: move.text },
+      aiOptions,
+    );
+    // 2. The rules decide, with what the words themselves show added to the appraiser's view.
+    const heard = readPlayerLine(move.text, { name: character.name, others: Object.keys(state.participants.character.opinions), goal: goal.description }, move.strategy.id);
+    const decision = decideTurn({
+      state,
+      character,
+      goal,
+      strategyId: move.strategy.id,
+      playerText: move.text,
+      appraisal: appraisal.output,
+      offensesHeard: offensesOf(heard),
+    });
+    // 3. The reply, knowing the verdict, in the mood and opinion the rules left.
+    const decided = withDecision(state, decision);
+    const common = { dialogueId: state.id, seed, character: characterBrief(character, decided), goal: goalBrief(goal) };
     let replyText = '';
     let replyDone = false;
     let oldestTurnKept: number | undefined;
     for await (const event of deps.ai.stream(
       'dialogue.reply',
-      { ...common, strategy: move.strategy, goalProgress: state.goalProgress, history: state.recentTurns, playerText: move.text, ...(state.summary ? { summary: state.summary.text } : {}), ...(memory?.recall ? { recall: memory.recall } : {}) },
+      {
+        ...common,
+        strategy: move.strategy,
+        goalProgress: decided.goalProgress,
+        history: state.recentTurns,
+        playerText: move.text,
+        verdict: decision.verdict,
+        goalStanding: goalStanding(decision.game),
+        avoid: decision.game.characterSentences,
+        ...(state.summary ? { summary: state.summary.text } : {}),
+        ...(memory?.recall ? { recall: memory.recall } : {}),
+      },
       aiOptions,
     )) {
       if (event.type === 'delta') hooks.onDelta?.(event.text);
@@ -71,15 +140,20 @@ async function applyOrReplay(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHo
       }
     }
     if (!replyDone) throw new Aborted('the reply stream ended early');
+    // 4. Options (none when the character has left) and the rolling summary.
     const at = deps.now().toISOString();
-    const history = [...state.recentTurns, { seq, speaker: 'player' as const, text: move.text, at }, { seq, speaker: 'character' as const, text: replyText, at }];
-    const [appraisal, options, summary] = await Promise.all([
-      deps.ai.run('dialogue.appraise', { ...common, strategy: move.strategy, goalProgress: state.goalProgress, playerText: move.text, replyText }, aiOptions),
-      deps.ai.run('dialogue.options', { ...common, strategies: goal.strategies, history: history.slice(-RECENT_TURNS_WINDOW), count: 3 }, aiOptions),
+    const history = [...state.recentTurns, { seq, speaker: 'player' as const, text: move.text, strategyId: move.strategy.id, at }, { seq, speaker: 'character' as const, text: replyText, at }];
+    const [options, summary] = await Promise.all([
+      decision.verdict === 'leave'
+        ? []
+        : deps.ai
+            .run('dialogue.options', { ...common, strategies: goal.strategies, history: history.slice(-RECENT_TURNS_WINDOW), count: 3, avoid: decision.game.playerLines }, aiOptions)
+            .then((r) => r.output.options),
       foldLeftTurns(deps, state, history, oldestTurnKept, common, aiOptions),
     ]);
     if (signal?.aborted) throw new Aborted('the player left before the turn was complete');
 
+    const ctx = { source: deps.source, now: deps.now(), traceparent: cmd.traceparent };
     const applied = applyTurn(
       state,
       {
@@ -87,19 +161,23 @@ async function applyOrReplay(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHo
         strategyId: move.strategy.id,
         optionId: move.optionId,
         replyText,
-        appraisal: appraisal.output,
-        nextOptions: numberOptions(options.output.options, goal),
+        decision,
+        nextOptions: numberOptions(options, goal),
         ...(memory ? { recalled: memory.recalledIds } : {}),
       },
-      { source: deps.source, now: deps.now(), traceparent: cmd.traceparent },
+      ctx,
     );
+    const turnState = summary ? { ...applied.state, summary } : applied.state;
+    // The character ends the dialogue: the outcome is part of this turn's answer, then the end is stored.
+    const ending = decision.verdict === 'leave' ? await characterEnding(deps, turnState, goal, ctx) : null;
+    const result: TurnResult = ending ? { ...applied.result, dialogue: { ...applied.result.dialogue, status: 'ended' }, outcome: ending.outcome } : applied.result;
     const committed = await store.commitTurn({
       expectedVersion: state.version,
       messageId: cmd.messageId,
       // The rolling summary goes in with the turn, under the same version check.
-      state: summary ? { ...applied.state, summary } : applied.state,
+      state: turnState,
       newTurns: applied.newTurns,
-      result: applied.result,
+      result,
       events: applied.events,
     });
     if (!committed.ok) {
@@ -112,8 +190,9 @@ async function applyOrReplay(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHo
     }
     deps.metrics?.turnApplied(state.characterId);
     if (memory) await deps.memory!.markRecalled(state.playerId, state.characterId, memory.recalledIds);
+    if (ending) await storeEnding(deps, turnState, ending);
     await deps.relay.flush(state.id);
-    return { result: applied.result, replayed: false };
+    return { result, replayed: false };
   } finally {
     await lock.release();
   }
@@ -154,6 +233,45 @@ async function foldLeftTurns(
     aiOptions,
   );
   return { text: output.summary, throughSeq: Math.max(...left.map((t) => t.seq)) };
+}
+
+/** The state as the rules left it (mood, opinion, progress, memory), for the reply's brief. */
+function withDecision(state: DialogueState, decision: RulesDecision): DialogueState {
+  const character = state.participants.character;
+  return {
+    ...state,
+    goalProgress: decision.changes.goalProgress.after,
+    game: decision.game,
+    participants: {
+      ...state.participants,
+      character: { ...character, mood: decision.changes.mood.after, opinions: { ...character.opinions, player: decision.changes.opinion.after } },
+    },
+  };
+}
+
+function goalStanding(game: GameState): 'open' | 'achieved' | 'lost' {
+  return game.goalAchievedAt !== undefined ? 'achieved' : game.goalLostAt !== undefined ? 'lost' : 'open';
+}
+
+/**
+ * The end the character chooses with this turn: summarized with the numbers, remembered like any
+ * end, counted from where the dialogue started (the character as this player met it).
+ */
+async function characterEnding(deps: DialogueDeps, state: DialogueState, goal: Goal, ctx: EventContext): Promise<{ outcome: Outcome; events: ParleyEvent[] }> {
+  const catalogCharacter = characterOf(deps.catalog, state.characterId);
+  const character = deps.memory ? await deps.memory.characterAsMet(state.playerId, catalogCharacter) : catalogCharacter;
+  const summary = await summarizeEnding(deps.ai, { state, character, goal, endedBy: 'character', traceparent: ctx.traceparent });
+  return endRemembered(deps, state, { character, summary, endedBy: 'character', reason: `${character.name} ended the conversation` }, goal, ctx);
+}
+
+/**
+ * Stores the end the character chose, right after its turn. Should the store refuse (another turn
+ * landed in between), the turn stands and the dialogue stays active with no patience left: the
+ * next turn ends it again, as does the idle expiry.
+ */
+async function storeEnding(deps: DialogueDeps, state: DialogueState, ending: { outcome: Outcome; events: ParleyEvent[] }): Promise<void> {
+  const ended = await deps.store.end({ dialogueId: state.id, playerId: state.playerId, expectedVersion: state.version, outcome: ending.outcome, events: ending.events });
+  if (ended.ok) deps.metrics?.dialogueEnded(state.characterId);
 }
 
 async function loadOwnedOrReplay(deps: DialogueDeps, cmd: TurnCommand): Promise<DialogueState | TurnAnswer> {

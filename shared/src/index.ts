@@ -365,3 +365,6 @@ export {
 } from './services/dialogue-access';
 export { HeldTurnLock, MAX_TURN_LOCK_MS, renewEveryMs } from './services/turn-lock';
 export { CharacterMemory, endRemembered, type CharacterMemoryDeps, type StartingPoint } from './services/character-memory';
+export {
+  summarizeEnding,
+} from './services/dialogue-summary';

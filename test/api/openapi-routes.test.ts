@@ -97,7 +97,7 @@ describe('every registered route is documented and every documented route is reg
       expect(doc.components.schemas[id]).toBeDefined();
     }
     const events = (p: string) => Object.keys(doc.paths[p]!.post!['x-sse-events'] ?? {});
-    expect(events('/v1/dialogues/{id}/messages')).toEqual(['accepted', 'delta', 'reply', 'changes', 'options', 'done', 'error']);
+    expect(events('/v1/dialogues/{id}/messages')).toEqual(['accepted', 'delta', 'reply', 'changes', 'goal', 'ended', 'options', 'done', 'error']);
     expect(events('/v1/dialogues')).toEqual(['accepted', 'delta', 'reply', 'options', 'done', 'error']);
     // 401/403/429 are documented on every player route from the start (DESIGN §4).
     for (const name of ['listCharacters', 'getCharacter', 'startDialogue', 'getDialogue', 'sendMessage', 'endDialogue'] as const) {

@@ -355,6 +355,8 @@ function failingAfterFirstChunk(error: Error): AiClient {
   return {
     async run(task) {
       if (task === 'dialogue.options') return { output: { options: [{ text: 'Hello.', strategyId: 'flatter' }] }, meta } as never;
+      // The line is appraised before the reply: the failure under test is the reply's stream.
+      if (task === 'dialogue.appraise') return { output: { emotion: 'calm', intensity: 0.3, valence: 0, opinionDelta: 0, goalProgressDelta: 0, reasons: ['fine'] }, meta } as never;
       throw error;
     },
     async *stream() {

@@ -104,13 +104,24 @@ export const StartStreamEvents = {
   done: z.strictObject({ dialogue: DialogueStateSchema }),
   error: ErrorBodySchema,
 };
-/** Events of `POST /v1/dialogues/:id/messages`: accepted, delta (many), reply, changes, options, done; or error. */
+/** The turn reached the goal, or lost it for good (sent once, after `changes`). */
+export const GoalEventSchema = z.strictObject({ goalId: SlugSchema, status: z.enum(['achieved', 'lost']), seq: z.number().int().min(1) });
+/** The character ended the dialogue with this turn: the outcome, as `POST .../end` would answer it. */
+export const EndedEventSchema = z.strictObject({ endedBy: z.literal('character'), outcome: OutcomeSchema });
+
+/**
+ * Events of `POST /v1/dialogues/:id/messages`: accepted, delta (many), reply, changes, goal (when
+ * the goal was reached or lost this turn), ended (when the character ended the dialogue), options,
+ * done; or error.
+ */
 export const MessageStreamEvents = {
   /** The player's turn as accepted; `at` is set when the turn commits (present on a replay). */
   accepted: TurnSchema.partial({ at: true }),
   delta: DeltaEventSchema,
   reply: TurnSchema,
   changes: ChangesSchema,
+  goal: GoalEventSchema,
+  ended: EndedEventSchema,
   options: z.array(OptionSchema),
   done: z.strictObject({ dialogue: DialogueStateSchema, replayed: z.boolean() }),
   error: ErrorBodySchema,

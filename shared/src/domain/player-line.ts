@@ -16,7 +16,7 @@ export type LineReading = {
   /** The words that scored, as the library found them. */
   positiveWords: string[];
   negativeWords: string[];
-  /** Hostile words aimed at the listener ("you are a fool"), or strongly hostile words at all. */
+  /** Hostile words aimed at the listener ("you are a fool"), or strongly hostile words at all (AFINN sum <= -4). */
   insult: boolean;
   /** The line is a threat: sent as intimidation, and not friendly words. */
   threat: boolean;
@@ -48,8 +48,7 @@ export function readPlayerLine(
 ): LineReading {
   const result = analyzer.analyze(text);
   const tokens = new Set(tokensOf(text));
-  const secondPerson = [...tokens].some((t) => SECOND_PERSON.has(t));
-  const insult = result.negative.length > 0 && ((secondPerson && result.score <= -2) || result.score <= -4);
+  const insult = result.negative.length > 0 && (aimedAtListener(result.tokens, new Set(result.negative)) || result.score <= -4);
   const threat = strategyId === 'intimidate' && result.score <= 2;
   const nameWords = tokensOf(listener.name).filter((w) => w.length >= 3);
   const goalWords = new Set(contentWords(listener.goal).filter((w) => !nameWords.includes(w)));
@@ -67,6 +66,15 @@ export function readPlayerLine(
     mentions,
     fitsStrategy: fits(strategyId, result.score, insult),
   };
+}
+
+/**
+ * A hostile word within three words of "you"/"your" ("you are a fool", "what an idiot you are"):
+ * aimed at the listener, unlike "I give you my word, I mean the city no harm".
+ */
+function aimedAtListener(tokens: readonly string[], negative: ReadonlySet<string>): boolean {
+  const near = 3;
+  return tokens.some((token, i) => negative.has(token) && tokens.slice(Math.max(0, i - near), i + near + 1).some((t) => SECOND_PERSON.has(t)));
 }
 
 function fits(strategyId: string, score: number, insult: boolean): boolean {

@@ -40,8 +40,9 @@ export function goalOf(character: Character, goalId: string): Goal {
   return goal;
 }
 
+/** What the AI tasks know of a goal; the concession is the model's hint and the scripted provider's words. */
 export function goalBrief(goal: Goal) {
-  return { id: goal.id, description: goal.description, successHint: goal.successHint };
+  return { id: goal.id, description: goal.description, successHint: goal.successHint, ...(goal.concession ? { concession: goal.concession } : {}) };
 }
 
 /**
