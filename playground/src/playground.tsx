@@ -5,6 +5,7 @@ import { CharacterSheet } from './character-sheet';
 import { CourseChart, type CoursePoint } from './course-chart';
 import { EventsPanel } from './events-panel';
 import { OpenDialogues } from './open-dialogues';
+import { GameStanding, type GameView } from './game-standing';
 
 type Line = { key: string; speaker: 'player' | 'character'; text: string };
 
@@ -43,6 +44,7 @@ export function Playground({ client, session }: { client: ParleyClient; session:
   const [options, setOptions] = useState<Option[]>([]);
   const [points, setPoints] = useState<CoursePoint[]>([]);
   const [reasons, setReasons] = useState<string[]>([]);
+  const [game, setGame] = useState<GameView | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
@@ -69,6 +71,7 @@ export function Playground({ client, session }: { client: ParleyClient; session:
     setPoints([]);
     setReasons([]);
     setOptions([]);
+    setGame(null);
   }, [session]);
 
   /** Shows a dialogue read from the server: its transcript, standing and options, or its outcome. */
@@ -89,6 +92,7 @@ export function Playground({ client, session }: { client: ParleyClient; session:
         return;
       }
       const d = answer.dialogue;
+      setGame(d.game ?? null);
       session.setDialogueId(d.id);
       setDialogue({ id: d.id, turnCount: d.turnCount });
       setOutcome(null);
@@ -152,6 +156,7 @@ export function Playground({ client, session }: { client: ParleyClient; session:
         else if (ev.event === 'done') {
           session.setDialogueId(ev.data.dialogue.id);
           setDialogue({ id: ev.data.dialogue.id, turnCount: ev.data.dialogue.turnCount });
+          setGame(ev.data.dialogue.game ?? null);
           setPoints([pointOf(0, ev.data.dialogue)]);
         }
       }
@@ -178,9 +183,14 @@ export function Playground({ client, session }: { client: ParleyClient; session:
           setStreaming(null);
           addLine(ev.data);
         } else if (ev.event === 'changes') setReasons(ev.data.reasons);
-        else if (ev.event === 'options') setOptions(ev.data);
+        else if (ev.event === 'ended') {
+          // The character ended the dialogue with this turn: show its outcome as for any end.
+          session.setDialogueId(null);
+          setOutcome(ev.data.outcome);
+        } else if (ev.event === 'options') setOptions(ev.data);
         else if (ev.event === 'done') {
           const next = ev.data.dialogue;
+          setGame(next.game ?? null);
           setDialogue({ id: next.id, turnCount: next.turnCount });
           setPoints((old) => [...old, pointOf(next.turnCount, next)]);
         }
@@ -229,7 +239,7 @@ export function Playground({ client, session }: { client: ParleyClient; session:
 
   const active = dialogue !== null && outcome === null;
   const last = points[points.length - 1];
-  const status = outcome ? `ended: goal ${outcome.goalAchieved ? 'achieved' : 'not achieved'}` : active ? `active, turn ${dialogue.turnCount}` : 'no dialogue';
+  const status = outcome ? `ended${outcome.endedBy === 'character' ? ' by the character' : ''}: goal ${outcome.goalAchieved ? 'achieved' : 'not achieved'}` : active ? `active, turn ${dialogue.turnCount}` : 'no dialogue';
   return (
     <>
       <header>
@@ -293,6 +303,7 @@ export function Playground({ client, session }: { client: ParleyClient; session:
             <h2 id="course-title">2. How it is going</h2>
             <p className="status-line">
               Status: <strong data-testid="dialogue-status">{status}</strong>
+              <GameStanding game={game} outcome={outcome} name={character?.name ?? 'The character'} />
             </p>
             {outcome && (
               <div className="outcome" data-testid="outcome">

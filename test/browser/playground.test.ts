@@ -218,6 +218,37 @@ maybe('playground in chromium', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="open-dialogues"] li').length === 0);
   });
 
+  test('a character who runs out of patience ends the dialogue, and the page shows patience, the lost goal and the ending', async () => {
+    await page.goto(server.url + '/');
+    await page.getByLabel('Character', { exact: true }).selectOption('captain-bram');
+    await page.getByLabel('Goal', { exact: true }).selectOption('pass-gate');
+    await page.getByLabel(/^Strategy/).selectOption('persuade');
+    await page.getByRole('button', { name: 'Start dialogue' }).click();
+    await page.getByTestId('options').locator('button').first().waitFor();
+    const patienceAtStart = Number(await page.getByTestId('patience').textContent());
+    expect(patienceAtStart).toBeGreaterThan(0);
+    expect(await page.getByTestId('goal-standing').textContent()).toBe('open');
+    const insults = ['You are a worthless coward.', 'Stupid old fool, open the gate.', 'What an idiot you are.', 'You disgust me, you stupid man.'];
+    for (const [i, line] of insults.entries()) {
+      await page.getByLabel(/^Or say something/).fill(line);
+      await page.getByRole('button', { name: 'Say it' }).click();
+      await page.waitForFunction(
+        (n) => /^(active, turn|ended)/.test(document.querySelector('[data-testid="dialogue-status"]')?.textContent ?? '') && document.querySelectorAll('[data-testid="transcript"] li.player').length === n && !document.querySelector('.streaming'),
+        i + 1,
+      );
+      if ((await page.getByTestId('dialogue-status').textContent())?.startsWith('ended')) break;
+      expect(Number(await page.getByTestId('patience').textContent())).toBeLessThan(patienceAtStart);
+    }
+    await page.getByTestId('outcome').waitFor();
+    expect(await page.getByTestId('dialogue-status').textContent()).toBe('ended by the character: goal not achieved');
+    expect(await page.getByTestId('character-ended').textContent()).toBe('Captain Bram Holloway ended the dialogue');
+    expect(await page.getByTestId('goal-standing').textContent()).toMatch(/^lost/);
+    expect(await page.getByTestId('patience').textContent()).toBe('0');
+    expect(await page.getByLabel('Why it changed').textContent()).toMatch(/insult.*run out of patience/);
+    await shot('8-shown-the-door');
+    await page.getByRole('button', { name: 'New dialogue' }).click();
+  });
+
   test("another player's events never reach this page", async () => {
     // Another player plays through the API; this page's panel must not list its dialogue.
     const headers = { 'content-type': 'application/json', 'x-player-id': 'someone-else' };
