@@ -163,9 +163,25 @@ describeWithModel('npm start with AI_PROVIDER=llama', () => {
       expect(events[0]).toBe('accepted');
       expect(events).toContain('delta');
       expect(events.slice(-4)).toEqual(['reply', 'changes', 'options', 'done']);
+      // Whatever the tiny model appraised, the rules bounded it and combined it: patience is kept,
+      // and the same line said again earns no progress and costs patience.
+      type Changes = { opinion: { delta: number }; goalProgress: { delta: number }; patience: { before: number; after: number } };
+      const first = all.find((e) => e.event === 'changes')!.data as Changes;
+      expect(Math.abs(first.opinion.delta)).toBeLessThanOrEqual(15);
+      expect(Math.abs(first.goalProgress.delta)).toBeLessThanOrEqual(0.3);
+      const again = await fetch(`${app.url}/v1/dialogues/${dialogue.id}/messages`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ messageId: 'm2', text: 'Your stew is famous from here to the coast.', strategyId: 'flatter' }),
+      });
+      expect(again.status).toBe(200);
+      const second = ((await again.json()) as { changes: Changes }).changes;
+      expect(second.goalProgress.delta).toBeLessThanOrEqual(0);
+      expect(Math.abs(second.opinion.delta)).toBeLessThanOrEqual(15);
+      expect(second.patience.after).toBeLessThan(second.patience.before);
       const ended = await fetch(`${app.url}/v1/dialogues/${dialogue.id}/end`, { method: 'POST', headers: json, body: '{}' });
       expect(ended.status).toBe(200);
-      expect(await ended.json()).toMatchObject({ outcome: { dialogueId: dialogue.id, turnCount: 1 } });
+      expect(await ended.json()).toMatchObject({ outcome: { dialogueId: dialogue.id, turnCount: 2 } });
     } finally {
       await app.stop();
       bundle.cleanup();

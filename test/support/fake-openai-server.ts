@@ -225,7 +225,7 @@ function taskOfPrompt(messages: ChatMessage[]): string {
   const text = messages.map((m) => m.content).join('\n');
   if (text.includes('short options')) return 'dialogue_options';
   if (text.includes('Summarize the conversation')) return 'dialogue_summarize';
-  if (text.includes('Appraise that exchange')) return 'dialogue_appraise';
+  if (text.includes('Appraise ')) return 'dialogue_appraise';
   if (text.includes('will remember about the player')) return 'dialogue_remember';
   return 'unknown';
 }

@@ -47,6 +47,33 @@ function describeGoal(goal: { description: string; successHint: string }, progre
   return `The player's goal: ${goal.description} (success looks like: ${goal.successHint}).${progress === undefined ? '' : ` Progress so far: ${Math.round(progress * 100)}%.`}`;
 }
 
+/** What the reply must do, as the rules decided before it is written. */
+function verdictNote(i: AiTaskInput<'dialogue.reply'>): string {
+  const name = i.character.name;
+  switch (i.verdict) {
+    case 'concede':
+      return `${name} gives in this turn: ${name} does what success looks like (${i.goal.successHint}), in words.${i.goal.concession ? ` For example: "${i.goal.concession}"` : ''}`;
+    case 'leave':
+      return `${name} has had enough: ${name} ends the conversation in this reply and leaves.`;
+    case 'refuse':
+      return `${name} refuses for good: ${name} will not help with this goal, whatever is said.`;
+    default:
+      if (i.goalStanding === 'achieved') return `${name} has already agreed to what the player wanted; do not take it back.`;
+      if (i.goalStanding === 'lost') return `${name} has refused the player's goal for good; do not give in.`;
+      return i.playerText === undefined ? '' : `${name} does not give in yet.`;
+  }
+}
+
+/** The numbers a summary must agree with. */
+function summaryFacts(i: AiTaskInput<'dialogue.summarize'>): string {
+  const facts = [`it lasted ${i.turnCount} turn(s)`, `the player ${i.goalAchieved ? 'achieved' : i.goalLost ? 'lost' : 'did not achieve'} the goal`];
+  if (i.opinionChange) facts.push(`the character's opinion of the player went from ${i.opinionChange.from} to ${i.opinionChange.to}`);
+  const used = Object.entries(i.strategies ?? {}).filter(([, t]) => t.turns > 0);
+  if (used.length > 0) facts.push(`approaches used: ${used.map(([id, t]) => `${id} (${t.turns} turn(s))`).join(', ')}`);
+  if (i.endedBy === 'character') facts.push('the character ended the conversation');
+  return `${facts.join('; ')}.`;
+}
+
 /** Past turns as chat roles: the player's lines are user messages, the character's assistant messages. */
 function historyMessages(history: Turn[], currentPlayerText?: string): ChatMessage[] {
   const turns = [...history];
@@ -77,6 +104,7 @@ export function buildMessages(task: StreamingTaskName | StructuredTaskName, inpu
         `The player's approach this turn: ${i.strategy.id} (${i.strategy.description}). React to it as ${c.name} would, given the traits and mood.`,
         i.summary ? `Earlier in this conversation: ${i.summary}` : '',
         i.playerText === undefined ? `Open the conversation. ${c.name}'s usual greeting is: "${c.greeting}". Say it in ${c.name}'s own voice, close to that greeting.` : '',
+        verdictNote(i),
         NOTE_ON_PLAYER,
       ]
         .filter(Boolean)
@@ -102,8 +130,9 @@ export function buildMessages(task: StreamingTaskName | StructuredTaskName, inpu
         {
           role: 'system',
           content:
-            `Appraise that exchange from ${c.name}'s point of view, given the traits. Answer as JSON: the new mood (emotion word, intensity 0..1, valence -1..1), ` +
-            'opinionDelta (change of the opinion of the player, usually -15..15), goalProgressDelta (usually -0.3..0.3) and 1 to 3 short reasons.',
+            `Appraise what the player just said from ${c.name}'s point of view, given the traits, before ${c.name} answers. Answer as JSON: the new mood (emotion word, intensity 0..1, valence -1..1), ` +
+            'opinionDelta (change of the opinion of the player, usually -15..15), goalProgressDelta (usually -0.3..0.3), 1 to 3 short reasons, ' +
+            'and offenses: any of "insult", "threat", "lie" that the words are, whatever approach the player claims.',
         },
       ];
     }
@@ -130,7 +159,7 @@ export function buildMessages(task: StreamingTaskName | StructuredTaskName, inpu
           role: 'system',
           content: i.previousSummary
             ? `The summary of what was said before the lines above: ${i.previousSummary}\nWrite one summary of it all, the lines above folded in, in at most five sentences, third person; keep names, promises and facts learned.`
-            : `Summarize the conversation above in two or three sentences, third person. It lasted ${i.turnCount} turn(s); the player ${i.goalAchieved ? 'achieved' : 'did not achieve'} the goal.`,
+            : `Summarize the conversation above in two or three sentences, third person, true to these facts: ${summaryFacts(i)}`,
         },
       ];
     }
