@@ -80,9 +80,15 @@ test('the goal is reached by the rules, once, and the reply is asked to concede 
   answers.appraisal = { ...calm, opinionDelta: 8, goalProgressDelta: 0.25 };
   const id = started.dialogue.id;
   const wins: number[] = [];
+  // The model blurts the secret every turn: the gateway lets it through only once the goal that reveals it is won.
+  const secret = maraJson.secrets[0]!;
+  expect(maraJson.goals[0]!.reveals).toEqual([secret]);
+  model.replyText = `Fine. ${secret}`;
   for (let n = 1; n <= 8; n++) {
     const before = model.received.length;
     const { body } = await say(id, n, `Kind words, version ${n}.`);
+    if (wins.length === 0 && !body.changes.goalAchieved) expect(body.reply.text).not.toContain('carry crates');
+    else expect(body.reply.text).toContain(secret);
     if (body.changes.goalAchieved) {
       wins.push(n);
       const system = systemOf(model.received.slice(before).find((r) => r.kind === 'stream')!);
@@ -93,6 +99,7 @@ test('the goal is reached by the rules, once, and the reply is asked to concede 
     }
   }
   expect(wins).toHaveLength(1);
+  model.replyText = 'Hm. Ask me again when the fire is lit.';
   // The appraisal was asked before any reply: its prompt holds the player's line and no reply.
   const appraise = model.received.filter((r) => r.kind === 'dialogue_appraise').at(-1)!;
   expect(appraise.body.messages.some((m) => m.role === 'assistant')).toBe(false);

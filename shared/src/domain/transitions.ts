@@ -50,7 +50,13 @@ export function chooseGoalAndStrategy(character: Character, goalId: string, stra
   return { goal, strategy };
 }
 
-export function characterBrief(character: Character, state?: DialogueState): CharacterBrief {
+/**
+ * What the AI tasks know of a character in a dialogue. Once the goal is won (by the rules' memory),
+ * the goal's `reveals` become `allowedSecrets`: the gateway's secret filter lets exactly those through.
+ */
+export function characterBrief(character: Character, state?: Pick<DialogueState, 'goalId' | 'game' | 'participants'>): CharacterBrief {
+  const goal = state ? character.goals.find((g) => g.id === state.goalId) : undefined;
+  const revealed = goal && state?.game?.goalAchievedAt !== undefined ? goal.reveals : [];
   return {
     id: character.id,
     name: character.name,
@@ -62,6 +68,7 @@ export function characterBrief(character: Character, state?: DialogueState): Cha
     opinionOfPlayer: state?.participants.character.opinions.player ?? character.opinions.player ?? 0,
     pronouns: character.pronouns,
     opinions: state?.participants.character.opinions ?? character.opinions,
+    ...(revealed.length > 0 ? { allowedSecrets: revealed } : {}),
   };
 }
 
