@@ -6,6 +6,7 @@ describe('readPlayerLine', () => {
   it.each<[string, string, string, Partial<ReturnType<typeof readPlayerLine>>]>([
     ['an insult aimed at the listener', 'Your maps are rubbish and you are a fool.', 'flatter', { insult: true, fitsStrategy: false }],
     ['a hostile word not aimed at the listener', 'I give you my word, I mean the city no harm.', 'persuade', { insult: false, fitsStrategy: true }],
+    ['a kind line with a hostile word in it', 'You are safe, nobody will blame you for being careful.', 'empathize', { insult: false, fitsStrategy: true }],
     ['praise', 'Your stew is wonderful, Mara.', 'flatter', { insult: false, fitsStrategy: true, mentionsName: true }],
     ['hostile words not aimed at anyone, mild', 'It is a sad night.', 'persuade', { insult: false, fitsStrategy: true }],
     ['a question about the goal', 'What did you see at the watchtower?', 'empathize', { question: true, mentionsGoal: true, insult: false }],

@@ -16,7 +16,7 @@ export type LineReading = {
   /** The words that scored, as the library found them. */
   positiveWords: string[];
   negativeWords: string[];
-  /** Hostile words aimed at the listener ("you are a fool"), or strongly hostile words at all (AFINN sum <= -4). */
+  /** Hostile on the whole (AFINN sum <= -2) with a hostile word aimed at the listener ("you are a fool"), or strongly hostile (sum <= -4). */
   insult: boolean;
   /** The line is a threat: sent as intimidation, and not friendly words. */
   threat: boolean;
@@ -29,7 +29,7 @@ export type LineReading = {
   mentionsGoal: boolean;
   /** Ids of other characters named in the line (from the listener's opinions). */
   mentions: string[];
-  /** Whether the words sound like the declared strategy (praise for flatter, no insult for persuade...). */
+  /** Whether the words sound like the declared strategy: no insult (except to intimidate), no hostile words to flatter, no friendly ones to intimidate. */
   fitsStrategy: boolean;
 };
 
@@ -48,7 +48,7 @@ export function readPlayerLine(
 ): LineReading {
   const result = analyzer.analyze(text);
   const tokens = new Set(tokensOf(text));
-  const insult = result.negative.length > 0 && (aimedAtListener(result.tokens, new Set(result.negative)) || result.score <= -4);
+  const insult = result.negative.length > 0 && ((result.score <= -2 && aimedAtListener(result.tokens, new Set(result.negative))) || result.score <= -4);
   const threat = strategyId === 'intimidate' && result.score <= 2;
   const nameWords = tokensOf(listener.name).filter((w) => w.length >= 3);
   const goalWords = new Set(contentWords(listener.goal).filter((w) => !nameWords.includes(w)));
@@ -81,7 +81,6 @@ function fits(strategyId: string, score: number, insult: boolean): boolean {
   if (insult) return strategyId === 'intimidate';
   switch (strategyId) {
     case 'flatter':
-    case 'empathize':
       return score >= 0;
     case 'intimidate':
       return score <= 2;
