@@ -205,7 +205,7 @@ export function decideTurn(input: RulesInput): RulesDecision {
   let opinionStep = clamp(appraisal.opinionDelta, -MAX_OPINION_STEP, MAX_OPINION_STEP);
   if (progressStep > 0) progressStep *= fatigue * (0.5 + fit);
   if (opinionStep > 0) opinionStep *= fatigue;
-  if (tally.turns >= 2 && appraisal.goalProgressDelta > 0) reasons.push(`the ${nth(tally.turns + 1)} ${input.strategyId} in a row of this talk earns less`);
+  if (tally.turns >= 2 && appraisal.goalProgressDelta > 0) reasons.push(`${input.strategyId}, used for the ${nth(tally.turns + 1)} time, earns less`);
   if (repeated) {
     progressStep = Math.min(progressStep, 0) + RULES.repeatedLineProgress;
     opinionStep = Math.min(opinionStep, 0);

@@ -17,6 +17,7 @@ import { InitiateDataSchema, ParleyEventSchema, ProgressDataSchema, dialogueEven
 import {
   applyTurn,
   boundAppraisal,
+  characterBrief,
   chooseGoalAndStrategy,
   endDialogue,
   numberOptions,
@@ -560,5 +561,18 @@ describe('isSameMove: a retry of the stored turn, or another move under the same
     ["the option's text typed instead", { text: 'A fine inn.' }, byOption, false],
   ])('%s -> %s', (_name, move, turn, same) => {
     expect(isSameMove(move, turn)).toBe(same);
+  });
+});
+
+describe('characterBrief', () => {
+  it("allows the goal's reveals as secrets only once the goal is won", () => {
+    const raw = smithOdo();
+    raw.goals[0] = { ...raw.goals[0]!, reveals: [raw.secrets[0]!] } as (typeof raw.goals)[number];
+    const odo = CharacterSchema.parse(raw);
+    const begun = startDialogue({ id: DIALOGUE_ID, playerId: 'p', character: odo, goal: odo.goals[0]!, strategy: odo.goals[0]!.strategies[0]!, greetingText: 'Hm.', options: [], ctx: ctx(T0) }).state;
+    expect(characterBrief(odo, begun).allowedSecrets).toBeUndefined();
+    const won = { ...begun, game: { ...begun.game!, goalAchievedAt: 3 } };
+    expect(characterBrief(odo, won).allowedSecrets).toEqual(odo.secrets);
+    expect(characterBrief(odo, { ...won, goalId: 'learn-debt' }).allowedSecrets).toBeUndefined();
   });
 });

@@ -76,7 +76,7 @@ export class ExpirySweeper {
     }
     const asMet = this.deps.memory ? await this.deps.memory.characterAsMet(state.playerId, character) : character;
     const ctx = { source: this.deps.source, now: this.deps.now() };
-    const ending = { character: asMet, summary: plainSummary(character, goal, state), endedBy: 'timeout' as const };
+    const ending = { character: asMet, summary: plainSummary(asMet, goal, state, 'timeout'), endedBy: 'timeout' as const };
     // No AI for a background job: the rules remember. Another replica winning the expiry wrote the same memory.
     const { outcome, events } = await endRemembered({ memory: this.deps.memory }, state, ending, goal, ctx);
     const result = await store.expire({ dialogueId, playerId: state.playerId, expectedVersion: state.version, outcome, events });
