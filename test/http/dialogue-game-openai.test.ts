@@ -4,10 +4,8 @@
  * (diminishing returns, repetition, offenses the words show, the goal's requires), and the reply
  * prompt carries the verdict.
  */
-import { createLogger, eventSource } from '../../shared/src';
-import { AiGateway } from '../../shared/src/ai-gateway/ai-gateway';
-import { OpenAiProvider } from '../../shared/src/adapters/ai/openai-provider';
-import { ScriptedProvider } from '../../shared/src/adapters/ai/scripted-provider';
+import { eventSource } from '@parley/shared';
+import { AiGateway, OpenAiProvider, ScriptedProvider, createLogger } from '@parley/shared/composition';
 import { FakeOpenAiServer, completion, parleyAnswers, type ReceivedChat } from '../support/fake-openai-server';
 import { postJson } from '../support/http';
 import { startDialogueFunctions } from '../support/dialogue-harness';

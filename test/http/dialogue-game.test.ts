@@ -6,7 +6,7 @@
 import { collectSse } from '../support/sse';
 import { getJson, postJson } from '../support/http';
 import { startDialogueFunctions } from '../support/dialogue-harness';
-import { CharacterSchema, lineHash, type Character } from '../../shared/src';
+import { CharacterSchema, lineHash, type Character } from '@parley/shared';
 import maraJson from '../../content/characters/innkeeper-mara.json';
 import bramJson from '../../content/characters/captain-bram.json';
 import ilseJson from '../../content/characters/scholar-ilse.json';
