@@ -186,6 +186,7 @@ describe('a player who insults a brave character', () => {
     expect(last.find((e) => e.event === 'goal')!.data).toEqual({ goalId: 'pass-gate', status: 'lost', seq: turns });
     expect(last.find((e) => e.event === 'changes')!.data).toMatchObject({ characterLeft: true, goalLost: true, patience: { after: 0 } });
     expect(last.find((e) => e.event === 'options')!.data).toEqual([]);
+    expect(last.find((e) => e.event === 'done')!.data).toMatchObject({ dialogue: { status: 'ended' } });
     // The insults were heard as insults, whatever the label said.
     expect(JSON.stringify(last.find((e) => e.event === 'changes')!.data)).toMatch(/insult/);
     // dialogue.resolve as for any end, and the dialogue reads as ended.
