@@ -81,7 +81,7 @@ test('the goal is reached by the rules, once, and the reply is asked to concede 
   // The model blurts the secret every turn: the gateway lets it through only once the goal that reveals it is won.
   const secret = maraJson.secrets[0]!;
   expect(maraJson.goals[0]!.reveals).toEqual([secret]);
-  model.replyText = `Fine. ${secret}`;
+  answers.replyText = `Fine. ${secret}`;
   for (let n = 1; n <= 8; n++) {
     const before = model.received.length;
     const { body } = await say(id, n, `Kind words, version ${n}.`);
@@ -97,7 +97,7 @@ test('the goal is reached by the rules, once, and the reply is asked to concede 
     }
   }
   expect(wins).toHaveLength(1);
-  model.replyText = 'Hm. Ask me again when the fire is lit.';
+  answers.replyText = 'Hm. Ask me again when the fire is lit.';
   // The appraisal was asked before any reply: its prompt holds the player's line and no reply.
   const appraise = model.received.filter((r) => r.kind === 'dialogue_appraise').at(-1)!;
   expect(appraise.body.messages.some((m) => m.role === 'assistant')).toBe(false);
