@@ -1,24 +1,13 @@
-import { type HttpMetrics, API_ROUTES, openApiRoute, abortOnClientGone, createHttpApp, openSse, toParleyError, wantsEventStream, type ReadinessChecks } from '@parley/shared/http';
-import { timingSafeEqual } from 'node:crypto';
-import { Router, type RequestHandler } from 'express';
-import { ParleyError, TaskRequestSchema, TraceparentSchema, Unauthorized, errorBody, parseInput, type AiCallOptions, type AiClient, type AiTaskName, type Logger, type StreamingTaskName } from '@parley/shared';
+import { type HttpMetrics, API_ROUTES, openApiRoute, abortOnClientGone, createHttpApp, openSse, serviceGuard, toParleyError, wantsEventStream, type ReadinessChecks } from '@parley/shared/http';
+import { Router } from 'express';
+import { ParleyError, TaskRequestSchema, TraceparentSchema, errorBody, parseInput, type AiCallOptions, type AiClient, type AiTaskName, type Logger, type StreamingTaskName } from '@parley/shared';
 import { taskSpec } from '@parley/shared/composition';
-
-/** Only callers holding the service token may spend model tokens (when one is configured). */
-function requireServiceToken(token: string): RequestHandler {
-  const expected = Buffer.from(`Bearer ${token}`);
-  return (req, _res, next) => {
-    const given = Buffer.from(req.header('authorization') ?? '');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
-    next(new Unauthorized('a valid service token is required'));
-  };
-}
 
 /** `POST /v1/tasks/:task` with `{ input, stream? }`: JSON `{ output, meta }`, or SSE `delta`... `done` / `error`. */
 export function createRoutes(gateway: AiClient, options: { serviceToken?: string | undefined; logger?: Logger } = {}): Router {
   const router = Router();
-  const guard: RequestHandler[] = options.serviceToken ? [requireServiceToken(options.serviceToken)] : [];
-  router.post(API_ROUTES.runTask.path, ...guard, async (req, res, next) => {
+  // Only callers holding the service token may spend model tokens (when one is configured).
+  router.post(API_ROUTES.runTask.path, ...serviceGuard(options.serviceToken), async (req, res, next) => {
     try {
       const spec = taskSpec(req.params.task as string);
       const task = req.params.task as AiTaskName;
@@ -60,6 +49,7 @@ export function createRoutes(gateway: AiClient, options: { serviceToken?: string
   return router;
 }
 
+/** The ai-generate function: the task route (behind the service token when given one), health; never listens. */
 export function createApp(deps: { gateway: AiClient; logger: Logger; readiness?: ReadinessChecks; serviceToken?: string | undefined; metrics?: HttpMetrics }) {
   return createHttpApp({
     logger: deps.logger,

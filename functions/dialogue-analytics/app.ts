@@ -14,7 +14,7 @@ export function createRoutes(service: AnalyticsService, options: { serviceToken?
 
 /** The dialogue-analytics function: the report route, the CloudEvent receiver, health; never listens. */
 export function createApp(deps: { service: AnalyticsService; logger: Logger; readiness: ReadinessChecks; serviceToken?: string | undefined; metrics?: HttpMetrics }) {
-  const guard = deps.serviceToken ? { serviceToken: deps.serviceToken } : {};
+  const guard = { serviceToken: deps.serviceToken };
   return createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,

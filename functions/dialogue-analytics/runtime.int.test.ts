@@ -6,7 +6,8 @@ import { analyticsScenario, expectedScenarioReport } from '../../test/analytics-
 import { getJson, listen } from '../../test/support/http';
 import { REDIS_URL, deleteKeysUnder } from '../../test/support/redis-test-kit';
 import { ConfigSchema } from './config';
-import { createAnalyticsRuntime, queueHandler } from './runtime';
+import { createApp } from './app';
+import { createRuntime, queueHandler } from './runtime';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const logger = createLogger('test', 'silent');
@@ -49,8 +50,8 @@ describe('dialogue-analytics runtime with RabbitMQ and Redis', () => {
       AMQP_QUEUE: queue,
       LOG_LEVEL: 'silent',
     });
-    const runtime = await createAnalyticsRuntime(config, logger);
-    const server = await listen(runtime.app);
+    const runtime = await createRuntime(config, logger);
+    const server = await listen(createApp({ service: runtime.service, logger, readiness: runtime.readiness }));
     const publisher = await AmqpEventPublisher.connect(AMQP_URL, { exchange });
     try {
       expect((await getJson(`${server.url}/v1/analytics`)).body).toEqual({ characters: {}, ai: {}, tasks: {} });

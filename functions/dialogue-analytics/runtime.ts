@@ -1,8 +1,9 @@
-import { processMetrics, MemoryAnalyticsStore, RedisAnalyticsStore, consumeEvents } from '@parley/shared/composition';
 import { ParleyError, type AnalyticsStore, type EventHandler, type Logger } from '@parley/shared';
-import { createApp } from './app';
+import { MemoryAnalyticsStore, RedisAnalyticsStore, consumeEvents } from '@parley/shared/composition';
 import type { Config } from './config';
 import { createAnalyticsService, type AnalyticsService } from './handler';
+
+export const FUNCTION_NAME = 'dialogue-analytics';
 
 /**
  * The queue consumer requeues every handler failure; an event whose data can never be counted
@@ -25,10 +26,10 @@ export function queueHandler(service: AnalyticsService, logger: Logger): EventHa
 
 /**
  * Everything the function runs, built from a config object (main.ts reads it from env; tests pass
- * their own): the store (Redis when REDIS_URL is set), the app, and the queue consumer when AMQP_URL
- * is set. `close` stops consuming first, then closes the store.
+ * their own): the store (Redis when REDIS_URL is set), the service, and the queue consumer when
+ * AMQP_URL is set. `close` stops consuming first, then closes the store.
  */
-export async function createAnalyticsRuntime(config: Config, logger: Logger) {
+export async function createRuntime(config: Config, logger: Logger) {
   // Counters shared by every pod when Redis is there; else this process's own.
   const store: AnalyticsStore = config.REDIS_URL
     ? RedisAnalyticsStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX })
@@ -50,10 +51,9 @@ export async function createAnalyticsRuntime(config: Config, logger: Logger) {
     await store.close();
     throw err;
   }
-  const app = createApp({ service, logger, metrics: processMetrics(), readiness: { analyticsStore: () => store.ping() }, serviceToken: config.SUBSCRIBER_TOKEN });
   return {
-    app,
     service,
+    readiness: { analyticsStore: () => store.ping() },
     async close() {
       await consumer?.close();
       await store.close();

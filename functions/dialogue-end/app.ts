@@ -1,7 +1,7 @@
 import { type HttpMetrics, API_ROUTES, openApiRoute, createHttpApp, type ReadinessChecks, playerIdOf, playerGuard, type PlayerAccess } from '@parley/shared/http';
 import { Router } from 'express';
 import { DialogueIdSchema, EndDialogueBodySchema, parseInput, type Logger, type DialogueDeps } from '@parley/shared';
-import { finishDialogue } from './handler';
+import { end } from './handler';
 
 export function createRoutes(deps: DialogueDeps, options: { access: PlayerAccess }): Router {
   const guard = playerGuard(options.access);
@@ -11,7 +11,7 @@ export function createRoutes(deps: DialogueDeps, options: { access: PlayerAccess
     const playerId = playerIdOf(req);
     const body = parseInput(EndDialogueBodySchema, req.body ?? {});
     const traceparent = req.header('traceparent');
-    const { outcome, replayed } = await finishDialogue(deps, { dialogueId, playerId, ...body, traceparent });
+    const { outcome, replayed } = await end(deps, { dialogueId, playerId, ...body, ...(traceparent ? { traceparent } : {}) });
     res.json({ outcome, replayed });
   });
   return router;

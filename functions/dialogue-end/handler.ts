@@ -9,7 +9,7 @@ const END_LOCK = 'end';
  * End a dialogue: summarize it, compute the outcome, remove the live state and announce
  * `dialogue.resolve`. Ending an ended dialogue returns the same outcome (while it is kept).
  */
-export async function finishDialogue(deps: DialogueDeps, cmd: EndCommand): Promise<{ outcome: Outcome; replayed: boolean }> {
+export async function end(deps: DialogueDeps, cmd: EndCommand): Promise<{ outcome: Outcome; replayed: boolean }> {
   const state = await loadOwnedOrEnded(deps, cmd);
   if ('outcome' in state) return state;
   const lock = await deps.store.lockTurn(cmd.dialogueId, END_LOCK, deps.turnLockMs);

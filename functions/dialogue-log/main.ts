@@ -1,12 +1,11 @@
-import { readConfig } from '@parley/shared';
 import { serve } from '@parley/shared/http';
-import { runMain } from '@parley/shared/composition';
+import { processMetrics, runMain } from '@parley/shared/composition';
+import { createApp } from './app';
 import { ConfigSchema } from './config';
-import { FUNCTION_NAME, createLogRuntime } from './runtime';
+import { FUNCTION_NAME, createRuntime } from './runtime';
 
-runMain(FUNCTION_NAME, async (logger) => {
-  const config = readConfig(ConfigSchema);
-  logger.level = config.LOG_LEVEL;
-  const runtime = await createLogRuntime(config, logger);
-  await serve(runtime.app, { port: config.PORT, logger, onShutdown: runtime.close });
+runMain(FUNCTION_NAME, ConfigSchema, async (config, logger) => {
+  const runtime = await createRuntime(config, logger);
+  const app = createApp({ handler: runtime.handler, logger, readiness: runtime.readiness, serviceToken: config.SUBSCRIBER_TOKEN, metrics: processMetrics() });
+  await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 });

@@ -5,7 +5,7 @@ import { analyticsScenario } from '../../test/analytics-scenario';
 import { captureLogger } from '../../test/support/capture-logger';
 import { REDIS_URL, deleteKeysUnder } from '../../test/support/redis-test-kit';
 import { ConfigSchema } from './config';
-import { createLogRuntime } from './runtime';
+import { createRuntime } from './runtime';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -39,7 +39,7 @@ describe('dialogue-log runtime with RabbitMQ and Redis', () => {
   it('logs each event once across two pods consuming one queue, whatever is redelivered', async () => {
     const config = ConfigSchema.parse({ REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, AMQP_URL, AMQP_EXCHANGE: exchange, AMQP_QUEUE: queue });
     const { logger, lines } = captureLogger();
-    const pods = [await createLogRuntime(config, logger), await createLogRuntime(config, logger)];
+    const pods = [await createRuntime(config, logger), await createRuntime(config, logger)];
     const publisher = await AmqpEventPublisher.connect(AMQP_URL, { exchange });
     const events = analyticsScenario();
     const eventLines = () => lines.filter((l) => l.event !== undefined);

@@ -1,6 +1,5 @@
-import { processMetrics, MemorySeenEvents, RedisSeenEvents, consumeEvents } from '@parley/shared/composition';
 import type { Logger, SeenEvents } from '@parley/shared';
-import { createApp } from './app';
+import { MemorySeenEvents, RedisSeenEvents, consumeEvents } from '@parley/shared/composition';
 import type { Config } from './config';
 import { createLogHandler } from './handler';
 
@@ -8,10 +7,10 @@ export const FUNCTION_NAME = 'dialogue-log';
 
 /**
  * Everything the function runs, built from a config object (main.ts reads it from env; tests pass
- * their own): the seen-id memory (Redis when REDIS_URL is set), the app, and the queue consumer
+ * their own): the seen-id memory (Redis when REDIS_URL is set), the handler, and the queue consumer
  * when AMQP_URL is set. `close` stops consuming first.
  */
-export async function createLogRuntime(config: Config, logger: Logger) {
+export async function createRuntime(config: Config, logger: Logger) {
   // Shared memory of seen ids across pods when Redis is there; else this pod's own.
   const seen: SeenEvents = config.REDIS_URL
     ? RedisSeenEvents.connect(config.REDIS_URL, { keyPrefix: `${config.REDIS_KEY_PREFIX}${FUNCTION_NAME}:` })
@@ -33,9 +32,9 @@ export async function createLogRuntime(config: Config, logger: Logger) {
     await seen.close();
     throw err;
   }
-  const app = createApp({ handler, logger, metrics: processMetrics(), readiness: { seenEvents: () => seen.ping() }, serviceToken: config.SUBSCRIBER_TOKEN });
   return {
-    app,
+    handler,
+    readiness: { seenEvents: () => seen.ping() },
     async close() {
       await consumer?.close();
       await seen.close();

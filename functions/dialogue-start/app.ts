@@ -1,7 +1,7 @@
 import { type HttpMetrics, API_ROUTES, ListDialoguesQuerySchema, openApiRoute, createHttpApp, type ReadinessChecks, playerIdOf, playerGuard, type PlayerAccess, narrationHooks, runStreamedRoute } from '@parley/shared/http';
 import { Router } from 'express';
 import { StartDialogueBodySchema, SlugSchema, parseInput, type Logger, type DialogueDeps } from '@parley/shared';
-import { beginDialogue, getCharacter, listCharacters, listDialogues } from './handler';
+import { getCharacter, listCharacters, listDialogues, start } from './handler';
 import { memoryRoutes } from './memory-routes';
 
 export function createRoutes(deps: DialogueDeps, options: { logger: Logger; access: PlayerAccess }): Router {
@@ -27,7 +27,7 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
         logger,
         status: API_ROUTES.startDialogue.status,
         run: (narrator, signal) =>
-          beginDialogue(
+          start(
             deps,
             { playerId, ...body, traceparent },
             narrationHooks(narrator),

@@ -23,7 +23,7 @@ export function getCharacter(deps: Pick<DialogueDeps, 'catalog'>, characterId: s
  * Start a dialogue: check goal and strategy against the character, let the character greet the
  * player (streamed), propose options, then create the state and announce `dialogue.initiate`.
  */
-export async function beginDialogue(deps: DialogueDeps, cmd: StartCommand, hooks: StartHooks = {}, signal?: AbortSignal) {
+export async function start(deps: DialogueDeps, cmd: StartCommand, hooks: StartHooks = {}, signal?: AbortSignal) {
   const character = characterOf(deps.catalog, cmd.characterId);
   const { goal, strategy } = chooseGoalAndStrategy(character, cmd.goalId, cmd.strategyId);
   const maxActive = deps.maxActiveDialogues ?? 0;

@@ -12,12 +12,12 @@ export {
 export {
   brokerReadiness,
   createAiClient,
+  createAiGateway,
   createDialogueRuntime,
   createEventOutbox,
   createEventPublisher,
   createPlayerAccess,
   type DialogueRuntimeConfig,
-  startDialogueFunction,
 } from './composition/runtime';
 export {
   ExpirySweeper,

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Express } from 'express';
-import { DialogueConfigSchema, readConfig, type AuthConfig, type CommonConfig, type DialogueConfig } from '../config';
-import { serve } from '../http/serve';
+import type { AuthConfig, CommonConfig, DialogueConfig } from '../config';
 import { eventSource } from '../domain/events';
 import { ReloadingCharacterCatalog, loadCharacterCatalog } from '../adapters/file/file-character-catalog';
 import { InMemoryDialogueStore } from '../adapters/memory/memory-dialogue-store';
@@ -16,7 +14,6 @@ import { AiGateway } from '../ai-gateway/ai-gateway';
 import { processMetrics } from '../adapters/prometheus/prom-metrics';
 import type { Logger } from '../ports/logger';
 import type { ReadinessChecks } from '../http/create-app';
-import type { HttpMetrics } from '../http/request-context';
 import type { AiClient } from '../ports/ai-client';
 import type { EventPublisher } from '../ports/event-publisher';
 import { OutboxRelay } from '../services/outbox-relay';
@@ -79,7 +76,30 @@ export function createEventOutbox(
   return outbox;
 }
 
-/** The AI gateway in this process, or the ai-generate function at AI_URL. */
+/**
+ * The AI gateway service from configuration: the provider chain AI_PROVIDER names (a failed call goes to
+ * the next), the scripted provider as the last fallback, one `analytics.logging` event per call to
+ * `publisher` when there is one. ai-generate serves it; a dialogue function without AI_URL calls it in-process.
+ * Throws `ConfigError` when a provider's settings are missing (an OpenAI chain without key or base URL).
+ */
+export function createAiGateway(
+  config: CommonConfig & { SCRIPTED_CHUNK_DELAY_MS?: number | undefined },
+  options: { publisher?: EventPublisher | undefined; logger: Logger },
+): AiGateway {
+  const { logger, publisher } = options;
+  const chunkDelayMs = config.SCRIPTED_CHUNK_DELAY_MS;
+  const scripted = chunkDelayMs === undefined ? {} : { chunkDelayMs };
+  return new AiGateway({
+    provider: createAiProviders(config, { logger, ...scripted }),
+    fallback: new ScriptedProvider(scripted),
+    ...(publisher ? { publisher } : {}),
+    metrics: processMetrics(),
+    source: eventSource('ai-generate'),
+    logger,
+  });
+}
+
+/** The AI gateway in this process (`createAiGateway`), or the ai-generate function at AI_URL. */
 export function createAiClient(
   config: CommonConfig & { SCRIPTED_CHUNK_DELAY_MS?: number | undefined; AI_SERVICE_TOKEN?: string | undefined },
   publisher: EventPublisher | undefined,
@@ -88,16 +108,7 @@ export function createAiClient(
   if (config.AI_URL) {
     return new HttpAiClient({ baseUrl: config.AI_URL, timeoutMs: config.AI_TIMEOUT_MS, serviceToken: config.AI_SERVICE_TOKEN });
   }
-  const chunkDelayMs = config.SCRIPTED_CHUNK_DELAY_MS;
-  return new AiGateway({
-    // AI_PROVIDER may name a chain (openai,scripted): the gateway hands a failed call to the next.
-    provider: createAiProviders(config, { logger, chunkDelayMs }),
-    fallback: new ScriptedProvider({ chunkDelayMs }),
-    publisher,
-    metrics: processMetrics(),
-    source: eventSource('ai-generate'),
-    logger,
-  });
+  return createAiGateway(config, { publisher, logger });
 }
 
 export type DialogueRuntimeConfig = DialogueConfig;
@@ -228,17 +239,4 @@ export async function createDialogueRuntime(
       await player.close();
     },
   };
-}
-
-/** The whole composition root of a dialogue function: config, runtime, app, listen, shutdown. */
-export async function startDialogueFunction(
-  functionName: string,
-  logger: Logger,
-  createApp: (deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics: HttpMetrics; gameServiceToken?: string | undefined }) => Express,
-): Promise<void> {
-  const config = readConfig(DialogueConfigSchema);
-  logger.level = config.LOG_LEVEL;
-  const runtime = await createDialogueRuntime(config, { functionName, logger });
-  const app = createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access, metrics: processMetrics(), gameServiceToken: runtime.gameServiceToken });
-  await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 }

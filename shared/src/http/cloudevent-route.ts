@@ -13,7 +13,7 @@ import { parseCloudEventRequest, type IncomingHeaders } from '../adapters/cloude
  * The event is read with the `traceparent` header as the sender sent it (see requestContext), so an
  * event that carried no trace is handled and logged with none.
  */
-export function cloudEventRoute(handler: EventHandler, options: { serviceToken?: string } = {}): Router {
+export function cloudEventRoute(handler: EventHandler, options: { serviceToken?: string | undefined } = {}): Router {
   const router = Router();
   router.post(API_ROUTES.receiveEvent.path, ...serviceGuard(options.serviceToken), async (req, res) => {
     const event = parseCloudEventRequest(callerHeaders(req.headers, res.locals), req.body);
