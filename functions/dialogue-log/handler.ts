@@ -14,17 +14,12 @@ export function summarizeEvent(event: ParleyEvent): Record<string, unknown> {
 
 function summaryOf(event: ParleyEvent): Record<string, unknown> {
   switch (event.type) {
-    case 'dialogue.initiate': {
-      const d = parseEventData('dialogue.initiate', event);
-      return { dialogueId: d.dialogueId, playerId: d.playerId, characterId: d.characterId, goalId: d.goalId, strategyId: d.strategyId };
-    }
+    case 'dialogue.initiate':
+      return pick(parseEventData('dialogue.initiate', event), ['dialogueId', 'playerId', 'characterId', 'goalId', 'strategyId']);
     case 'dialogue.progress': {
       const d = parseEventData('dialogue.progress', event);
       return {
-        dialogueId: d.dialogueId,
-        characterId: d.characterId,
-        seq: d.seq,
-        strategyId: d.strategyId,
+        ...pick(d, ['dialogueId', 'characterId', 'seq', 'strategyId']),
         mood: d.changes.mood.after.emotion,
         opinionDelta: d.changes.opinion.delta,
         goalProgress: d.changes.goalProgress.after,
@@ -32,20 +27,11 @@ function summaryOf(event: ParleyEvent): Record<string, unknown> {
     }
     case 'dialogue.resolve': {
       const d = parseEventData('dialogue.resolve', event);
-      return {
-        dialogueId: d.dialogueId,
-        characterId: d.characterId,
-        goalId: d.goalId,
-        strategyId: d.strategyId,
-        goalAchieved: d.goalAchieved,
-        turnCount: d.turnCount,
-        durationMs: d.durationMs,
-        endedBy: d.endedBy,
-      };
+      return pick(d, ['dialogueId', 'characterId', 'goalId', 'strategyId', 'goalAchieved', 'turnCount', 'durationMs', 'endedBy']);
     }
     case 'analytics.logging': {
       const d = parseEventData('analytics.logging', event);
-      return { task: d.task, provider: d.provider, model: d.model, latencyMs: d.latencyMs, ok: d.ok, fallback: d.fallback ?? false, tokens: d.tokens.total };
+      return { ...pick(d, ['task', 'provider', 'model', 'latencyMs', 'ok']), fallback: d.fallback ?? false, tokens: d.tokens.total };
     }
     case 'character.memory': {
       // Ids and counts only: memory text is the player's story, not the log's.
@@ -61,6 +47,11 @@ function summaryOf(event: ParleyEvent): Record<string, unknown> {
       };
     }
   }
+}
+
+/** The named fields of `data`, in that order. */
+function pick<T extends object, K extends keyof T>(data: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, data[key]])) as Pick<T, K>;
 }
 
 /**
