@@ -1,45 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import amqp from 'amqplib';
 import { BadRequest, StoreUnavailable, analyticsReport, type ParleyEvent } from '@parley/shared';
 import { AmqpEventPublisher, createLogger, RedisAnalyticsStore } from '@parley/shared/composition';
 import { analyticsScenario, expectedScenarioReport } from '../../test/analytics-scenario';
 import { getJson, listen } from '../../test/support/http';
-import { REDIS_URL, deleteKeysUnder } from '../../test/support/redis-test-kit';
+import { AMQP_URL, amqpTestBed, eventually } from '../../test/support/amqp-test-kit';
+import { REDIS_URL } from '../../test/support/redis-test-kit';
 import { ConfigSchema } from './config';
 import { createApp } from './app';
 import { createRuntime, queueHandler } from './runtime';
 
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const logger = createLogger('test', 'silent');
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('dialogue-analytics runtime with RabbitMQ and Redis', () => {
-  const id = randomUUID();
-  const exchange = `test.analytics.${id}`;
-  const queue = `test.analytics.${id}`;
-  const keyPrefix = `test:${id}:`;
-  let admin: amqp.ChannelModel;
-  let adminChannel: amqp.Channel;
-
-  beforeAll(async () => {
-    admin = await amqp.connect(AMQP_URL);
-    adminChannel = await admin.createChannel();
-  });
-  afterAll(async () => {
-    await adminChannel.deleteQueue(queue).catch(() => undefined);
-    await adminChannel.deleteExchange(exchange).catch(() => undefined);
-    await admin.close();
-    await deleteKeysUnder([keyPrefix]);
-  });
+  const { exchange, queue, keyPrefix, waiting } = amqpTestBed('analytics');
 
   it('counts the events published to the exchange once each, and drops what it can never count', async () => {
     const config = ConfigSchema.parse({
@@ -61,8 +33,8 @@ describe('dialogue-analytics runtime with RabbitMQ and Redis', () => {
       // Each event twice (a redelivery), and one that a retry can never fix.
       await publisher.publish([...events, malformed, ...events]);
 
-      await until(() => getJson(`${server.url}/v1/analytics`), (r) => JSON.stringify(r.body) === JSON.stringify(expectedScenarioReport), 'the figures');
-      await until(() => adminChannel.checkQueue(queue), (q) => q.messageCount === 0, 'an empty queue');
+      await eventually(() => getJson(`${server.url}/v1/analytics`), (r) => JSON.stringify(r.body) === JSON.stringify(expectedScenarioReport), 'the figures');
+      await eventually(waiting, (n) => n === 0, 'an empty queue');
     } finally {
       await publisher.close();
       await server.close();
@@ -70,7 +42,7 @@ describe('dialogue-analytics runtime with RabbitMQ and Redis', () => {
       await runtime.close();
     }
     // Nothing left over: the malformed event was dropped, not requeued, and duplicates changed nothing.
-    expect((await adminChannel.checkQueue(queue)).messageCount).toBe(0);
+    expect(await waiting()).toBe(0);
     const store = RedisAnalyticsStore.connect(REDIS_URL, { keyPrefix });
     try {
       expect(analyticsReport(await store.counters())).toEqual(expectedScenarioReport);
