@@ -1,6 +1,6 @@
-import { type HttpMetrics, API_ROUTES, openApiRoute, abortOnClientGone, createHttpApp, openSse, serviceGuard, toParleyError, wantsEventStream, type ReadinessChecks } from '@parley/shared/http';
+import { API_ROUTES, openApiRoute, serviceGuard, requestTrace, abortOnClientGone, createHttpApp, openSse, toParleyError, wantsEventStream, type ReadinessChecks, type HttpMetrics } from '@parley/shared/http';
 import { Router } from 'express';
-import { ParleyError, TaskRequestSchema, TraceparentSchema, errorBody, parseInput, type AiCallOptions, type AiClient, type AiTaskName, type Logger, type StreamingTaskName } from '@parley/shared';
+import { ParleyError, TaskRequestSchema, errorBody, parseInput, type AiCallOptions, type AiClient, type AiTaskName, type Logger, type StreamingTaskName } from '@parley/shared';
 import { taskSpec } from '@parley/shared/composition';
 
 /** `POST /v1/tasks/:task` with `{ input, stream? }`: JSON `{ output, meta }`, or SSE `delta`... `done` / `error`. */
@@ -14,12 +14,8 @@ export function createRoutes(gateway: AiClient, options: { serviceToken?: string
       const body = parseInput(TaskRequestSchema, req.body ?? {});
       // Checked here too so that a bad input is a plain 400, before any stream is opened.
       const input = parseInput(spec.input, body.input, 'input');
-      const traceparent = req.header('traceparent');
       const client = abortOnClientGone(res);
-      const callOptions: AiCallOptions = {
-        signal: client.signal,
-        ...(TraceparentSchema.safeParse(traceparent).success ? { traceparent } : {}),
-      };
+      const callOptions: AiCallOptions = { signal: client.signal, ...requestTrace(req) };
       if (!(body.stream === true || wantsEventStream(req.header('accept')))) {
         res.json(await gateway.run(task, input as never, callOptions));
         return;

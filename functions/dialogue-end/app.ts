@@ -1,5 +1,5 @@
-import { type HttpMetrics, API_ROUTES, openApiRoute, createHttpApp, type ReadinessChecks, playerIdOf, playerGuard, type PlayerAccess } from '@parley/shared/http';
 import { Router } from 'express';
+import { API_ROUTES, openApiRoute, createHttpApp, type ReadinessChecks, playerCommand, playerGuard, type PlayerAccess, type HttpMetrics } from '@parley/shared/http';
 import { DialogueIdSchema, EndDialogueBodySchema, parseInput, type Logger, type DialogueDeps } from '@parley/shared';
 import { end } from './handler';
 
@@ -8,10 +8,7 @@ export function createRoutes(deps: DialogueDeps, options: { access: PlayerAccess
   const router = Router();
   router.post(API_ROUTES.endDialogue.path, ...guard, async (req, res) => {
     const dialogueId = parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
-    const playerId = playerIdOf(req);
-    const body = parseInput(EndDialogueBodySchema, req.body ?? {});
-    const traceparent = req.header('traceparent');
-    const { outcome, replayed } = await end(deps, { dialogueId, playerId, ...body, ...(traceparent ? { traceparent } : {}) });
+    const { outcome, replayed } = await end(deps, { dialogueId, ...playerCommand(req, EndDialogueBodySchema) });
     res.json({ outcome, replayed });
   });
   return router;

@@ -1,46 +1,36 @@
-import { type HttpMetrics, API_ROUTES, openApiRoute, createHttpApp, type ReadinessChecks, playerIdOf, playerGuard, type PlayerAccess, narrationHooks, runStreamedRoute } from '@parley/shared/http';
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import { API_ROUTES, openApiRoute, createHttpApp, type ReadinessChecks, playerCommand, playerIdOf, playerGuard, type PlayerAccess, streamedRoute, type HttpMetrics } from '@parley/shared/http';
 import { DialogueIdSchema, SendMessageBodySchema, parseInput, type Logger, type DialogueDeps, type TurnResult } from '@parley/shared';
 import { getDialogue, takeTurn } from './handler';
+
+/** The dialogue id in the path; 400 when malformed. */
+const dialogueIdOf = (req: Request) => parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
 
 export function createRoutes(deps: DialogueDeps, options: { logger: Logger; access: PlayerAccess }): Router {
   const { logger } = options;
   const guard = playerGuard(options.access);
   const router = Router();
   router.get(API_ROUTES.getDialogue.path, ...guard, async (req, res) => {
-    const dialogueId = parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
-    res.json(await getDialogue(deps, dialogueId, playerIdOf(req)));
+    res.json(await getDialogue(deps, dialogueIdOf(req), playerIdOf(req)));
   });
-  router.post(API_ROUTES.sendMessage.path, ...guard, async (req, res, next) => {
-    try {
-      const dialogueId = parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
-      const playerId = playerIdOf(req);
-      const body = parseInput(SendMessageBodySchema, req.body ?? {});
-      const traceparent = req.header('traceparent');
-      await runStreamedRoute(req, res, next, {
-        logger,
-        status: API_ROUTES.sendMessage.status,
-        run: (narrator, signal) =>
-          takeTurn(
-            deps,
-            { dialogueId, playerId, ...body, traceparent },
-            narrationHooks(narrator),
-            signal,
-          ),
-        json: ({ result, replayed }) => ({ ...result, replayed }),
-        finalEvents: ({ result, replayed }) => [
-          ...(replayed ? ([['accepted', result.playerTurn]] as Array<[string, unknown]>) : []),
-          ['reply', result.reply],
-          ['changes', result.changes],
-          ...goalEvents(result),
-          ['options', result.options],
-          ['done', { dialogue: result.dialogue, replayed }],
-        ],
-      });
-    } catch (err) {
-      next(err);
-    }
-  });
+  router.post(
+    API_ROUTES.sendMessage.path,
+    ...guard,
+    streamedRoute({
+      logger,
+      status: API_ROUTES.sendMessage.status,
+      run: (req, hooks, signal) => takeTurn(deps, { dialogueId: dialogueIdOf(req), ...playerCommand(req, SendMessageBodySchema) }, hooks, signal),
+      json: ({ result, replayed }) => ({ ...result, replayed }),
+      finalEvents: ({ result, replayed }) => [
+        ...(replayed ? ([['accepted', result.playerTurn]] as Array<[string, unknown]>) : []),
+        ['reply', result.reply],
+        ['changes', result.changes],
+        ...goalEvents(result),
+        ['options', result.options],
+        ['done', { dialogue: result.dialogue, replayed }],
+      ],
+    }),
+  );
   return router;
 }
 

@@ -1,5 +1,5 @@
-import { type HttpMetrics, API_ROUTES, ListDialoguesQuerySchema, openApiRoute, createHttpApp, type ReadinessChecks, playerIdOf, playerGuard, type PlayerAccess, narrationHooks, runStreamedRoute } from '@parley/shared/http';
 import { Router } from 'express';
+import { API_ROUTES, ListDialoguesQuerySchema, openApiRoute, createHttpApp, type ReadinessChecks, playerCommand, playerGuard, playerIdOf, type PlayerAccess, streamedRoute, type HttpMetrics } from '@parley/shared/http';
 import { StartDialogueBodySchema, SlugSchema, parseInput, type Logger, type DialogueDeps } from '@parley/shared';
 import { getCharacter, listCharacters, listDialogues, start } from './handler';
 import { memoryRoutes } from './memory-routes';
@@ -18,32 +18,21 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
     const { limit, after } = parseInput(ListDialoguesQuerySchema, { ...(req.query as object) }, 'query');
     res.json(await listDialogues(deps, playerIdOf(req), { limit, ...(after ? { after } : {}) }));
   });
-  router.post(API_ROUTES.startDialogue.path, ...guard, async (req, res, next) => {
-    try {
-      const playerId = playerIdOf(req);
-      const body = parseInput(StartDialogueBodySchema, req.body ?? {});
-      const traceparent = req.header('traceparent');
-      await runStreamedRoute(req, res, next, {
-        logger,
-        status: API_ROUTES.startDialogue.status,
-        run: (narrator, signal) =>
-          start(
-            deps,
-            { playerId, ...body, traceparent },
-            narrationHooks(narrator),
-            signal,
-          ),
-        json: (started) => started,
-        finalEvents: (started) => [
-          ['reply', started.greeting],
-          ['options', started.options],
-          ['done', { dialogue: started.dialogue }],
-        ],
-      });
-    } catch (err) {
-      next(err);
-    }
-  });
+  router.post(
+    API_ROUTES.startDialogue.path,
+    ...guard,
+    streamedRoute({
+      logger,
+      status: API_ROUTES.startDialogue.status,
+      run: (req, hooks, signal) => start(deps, playerCommand(req, StartDialogueBodySchema), hooks, signal),
+      json: (started) => started,
+      finalEvents: (started) => [
+        ['reply', started.greeting],
+        ['options', started.options],
+        ['done', { dialogue: started.dialogue }],
+      ],
+    }),
+  );
   return router;
 }
 

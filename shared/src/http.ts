@@ -30,7 +30,9 @@ export {
   toParleyError,
 } from './http/error-middleware';
 export {
+  playerCommand,
   playerIdOf,
+  requestTrace,
 } from './http/identity';
 export {
   openApiRoute,
@@ -59,9 +61,9 @@ export {
 } from './http/sse';
 export { readSseFrames, SSE_MAX_FRAME_CHARS, type SseFrame } from './http/sse-reader';
 export {
-  narrationHooks,
-  type Narrator,
-  runStreamedRoute,
+  type LiveHooks,
+  type StreamedRoute,
+  streamedRoute,
 } from './http/streamed-route';
 
 // ---- the API: routes, answer schemas, OpenAPI ----

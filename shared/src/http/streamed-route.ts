@@ -1,50 +1,45 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Aborted, ParleyError, errorBody } from '../domain/errors';
 import { toParleyError } from './error-middleware';
 import { abortOnClientGone, openSse, wantsEventStream, type SseWriter } from './sse';
 import type { Logger } from '../ports/logger';
 
-/** A use case that can narrate itself: `send` is null when the client asked for plain JSON. */
-export type Narrator = { send(event: string, data: unknown): void } | null;
+/** A use case's live hooks: the accepted command and each text delta as they happen. */
+export type LiveHooks = { onAccepted?: (accepted: unknown) => void; onDelta?: (text: string) => void };
 
-/** A use case's live hooks, narrated as `accepted` and `delta` events (none in JSON mode). */
-export function narrationHooks<Accepted>(narrator: Narrator): { onAccepted?: (accepted: Accepted) => void; onDelta?: (text: string) => void } {
-  if (!narrator) return {};
-  return { onAccepted: (accepted) => narrator.send('accepted', accepted), onDelta: (text) => narrator.send('delta', { text }) };
-}
+/** How a streamed route answers: the status and body in JSON mode, or the SSE events after the live part. */
+export type StreamedRoute<T> = {
+  logger: Logger;
+  status: number;
+  /** Reads the request and runs the use case; what it throws before its first hook is an HTTP error. */
+  run: (req: Request, hooks: LiveHooks, signal: AbortSignal) => Promise<T>;
+  json: (result: T) => unknown;
+  /** The events after the live part, ending with `done`. */
+  finalEvents: (result: T) => Array<[event: string, data: unknown]>;
+};
 
 /**
- * Runs a use case for a route that answers either one JSON body or, with `Accept: text/event-stream`,
- * a stream of Server-Sent Events. The stream opens at the use case's first event, so failures of
- * validation still get their HTTP status; later failures end the stream with an `error` event.
- * When the client goes away the signal aborts the use case (and with it the AI call).
+ * A route that runs a use case and answers either one JSON body or, with `Accept: text/event-stream`,
+ * a stream of Server-Sent Events: its hooks are narrated live as `accepted` and `delta` events, then
+ * `finalEvents`. The stream opens at the use case's first event, so failures of validation still get
+ * their HTTP status; later failures end the stream with an `error` event. When the client goes away
+ * the signal aborts the use case (and with it the AI call).
  */
-export async function runStreamedRoute<T>(
-  req: Request,
-  res: Response,
-  next: NextFunction,
-  route: {
-    logger: Logger;
-    status: number;
-    run: (narrator: Narrator, signal: AbortSignal) => Promise<T>;
-    json: (result: T) => unknown;
-    /** The events after the live part, ending with `done`. */
-    finalEvents: (result: T) => Array<[event: string, data: unknown]>;
-  },
-): Promise<void> {
+export function streamedRoute<T>(route: StreamedRoute<T>): RequestHandler {
+  return (req, res, next) => runStreamedRoute(req, res, next, route);
+}
+
+async function runStreamedRoute<T>(req: Request, res: Response, next: NextFunction, route: StreamedRoute<T>): Promise<void> {
   const controller = abortOnClientGone(res);
   const streaming = wantsEventStream(req.header('accept'));
   let sse: SseWriter | null = null;
-  const narrator: Narrator = streaming
-    ? {
-        send(event, data) {
-          sse ??= openSse(res);
-          sse.send(event, data);
-        },
-      }
-    : null;
+  const send = (event: string, data: unknown) => {
+    sse ??= openSse(res);
+    sse.send(event, data);
+  };
+  const hooks: LiveHooks = streaming ? { onAccepted: (accepted) => send('accepted', accepted), onDelta: (text) => send('delta', { text }) } : {};
   try {
-    const result = await route.run(narrator, controller.signal);
+    const result = await route.run(req, hooks, controller.signal);
     if (!streaming) {
       res.status(route.status).json(route.json(result));
       return;
