@@ -1,5 +1,5 @@
 import { ParleyError, type AnalyticsStore, type EventHandler, type Logger } from '@parley/shared';
-import { MemoryAnalyticsStore, RedisAnalyticsStore, consumeEvents } from '@parley/shared/composition';
+import { MemoryAnalyticsStore, RedisAnalyticsStore, startSubscriber } from '@parley/shared/composition';
 import type { Config } from './config';
 import { createAnalyticsService, type AnalyticsService } from './handler';
 
@@ -35,28 +35,6 @@ export async function createRuntime(config: Config, logger: Logger) {
     ? RedisAnalyticsStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX })
     : new MemoryAnalyticsStore();
   const service = createAnalyticsService({ store });
-  let consumer: { close(): Promise<void> } | null = null;
-  try {
-    if (config.AMQP_URL) {
-      consumer = await consumeEvents({
-        url: config.AMQP_URL,
-        exchange: config.AMQP_EXCHANGE,
-        queue: config.AMQP_QUEUE,
-        deadLetter: config.AMQP_DEAD_LETTER,
-        handler: queueHandler(service, logger),
-        logger,
-      });
-    }
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  return {
-    service,
-    readiness: { analyticsStore: () => store.ping() },
-    async close() {
-      await consumer?.close();
-      await store.close();
-    },
-  };
+  const subscriber = await startSubscriber(config, { handler: queueHandler(service, logger), logger, store });
+  return { service, readiness: { analyticsStore: () => store.ping() }, close: subscriber.close };
 }

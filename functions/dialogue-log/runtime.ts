@@ -1,5 +1,5 @@
 import type { Logger, SeenEvents } from '@parley/shared';
-import { MemorySeenEvents, RedisSeenEvents, consumeEvents } from '@parley/shared/composition';
+import { MemorySeenEvents, RedisSeenEvents, startSubscriber } from '@parley/shared/composition';
 import type { Config } from './config';
 import { createLogHandler } from './handler';
 
@@ -16,28 +16,6 @@ export async function createRuntime(config: Config, logger: Logger) {
     ? RedisSeenEvents.connect(config.REDIS_URL, { keyPrefix: `${config.REDIS_KEY_PREFIX}${FUNCTION_NAME}:` })
     : new MemorySeenEvents();
   const handler = createLogHandler({ logger, seen });
-  let consumer: { close(): Promise<void> } | null = null;
-  try {
-    if (config.AMQP_URL) {
-      consumer = await consumeEvents({
-        url: config.AMQP_URL,
-        exchange: config.AMQP_EXCHANGE,
-        queue: config.AMQP_QUEUE,
-        deadLetter: config.AMQP_DEAD_LETTER,
-        handler,
-        logger,
-      });
-    }
-  } catch (err) {
-    await seen.close();
-    throw err;
-  }
-  return {
-    handler,
-    readiness: { seenEvents: () => seen.ping() },
-    async close() {
-      await consumer?.close();
-      await seen.close();
-    },
-  };
+  const subscriber = await startSubscriber(config, { handler, logger, store: seen });
+  return { handler, readiness: { seenEvents: () => seen.ping() }, close: subscriber.close };
 }

@@ -18,6 +18,7 @@ export {
   createEventPublisher,
   createPlayerAccess,
   type DialogueRuntimeConfig,
+  startSubscriber,
 } from './composition/runtime';
 export {
   ExpirySweeper,

@@ -155,3 +155,4 @@ export function subscriberConfigSchema(defaultQueue: string) {
     SUBSCRIBER_TOKEN: optionalToken,
   });
 }
+export type SubscriberConfig = z.infer<ReturnType<typeof subscriberConfigSchema>>;

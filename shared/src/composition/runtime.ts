@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AuthConfig, CommonConfig, DialogueConfig } from '../config';
+import type { AuthConfig, CommonConfig, DialogueConfig, SubscriberConfig } from '../config';
 import { eventSource } from '../domain/events';
 import { ReloadingCharacterCatalog, loadCharacterCatalog } from '../adapters/file/file-character-catalog';
 import { InMemoryDialogueStore } from '../adapters/memory/memory-dialogue-store';
@@ -15,7 +15,8 @@ import { processMetrics } from '../adapters/prometheus/prom-metrics';
 import type { Logger } from '../ports/logger';
 import type { ReadinessChecks } from '../http/create-app';
 import type { AiClient } from '../ports/ai-client';
-import type { EventPublisher } from '../ports/event-publisher';
+import type { EventHandler, EventPublisher } from '../ports/event-publisher';
+import { consumeEvents } from '../adapters/amqp/amqp-event-consumer';
 import { OutboxRelay } from '../services/outbox-relay';
 import { BufferedEventPublisher } from '../services/buffered-event-publisher';
 import { RedisEventBuffer } from '../adapters/redis/redis-event-buffer';
@@ -109,6 +110,36 @@ export function createAiClient(
     return new HttpAiClient({ baseUrl: config.AI_URL, timeoutMs: config.AI_TIMEOUT_MS, serviceToken: config.AI_SERVICE_TOKEN });
   }
   return createAiGateway(config, { publisher, logger });
+}
+
+/**
+ * The queue side of a subscriber function: with AMQP_URL, `handler` consumes AMQP_QUEUE (bound to
+ * AMQP_EXCHANGE, unreadable messages to AMQP_DEAD_LETTER); without it, events arrive over HTTP only
+ * (a Knative Trigger) and nothing is consumed. `store` is the subscriber's own: closed when the
+ * consumer cannot start (the error is rethrown: start-up fails with nothing left open), and by
+ * `close` once consuming has stopped, so no handler in flight loses it.
+ */
+export async function startSubscriber(
+  config: Pick<SubscriberConfig, 'AMQP_URL' | 'AMQP_EXCHANGE' | 'AMQP_QUEUE' | 'AMQP_DEAD_LETTER'>,
+  options: { handler: EventHandler; logger: Logger; store: { close(): Promise<void> } },
+): Promise<{ close(): Promise<void> }> {
+  const { handler, logger, store } = options;
+  let consumer: { close(): Promise<void> } | null = null;
+  try {
+    if (config.AMQP_URL) {
+      const queue = { url: config.AMQP_URL, exchange: config.AMQP_EXCHANGE, queue: config.AMQP_QUEUE, deadLetter: config.AMQP_DEAD_LETTER };
+      consumer = await consumeEvents({ ...queue, handler, logger });
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return {
+    async close() {
+      await consumer?.close();
+      await store.close();
+    },
+  };
 }
 
 export type DialogueRuntimeConfig = DialogueConfig;
