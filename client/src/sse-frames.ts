@@ -5,7 +5,11 @@
 /** One Server-Sent Event as the server writes it: `event: <name>` and one JSON `data:` line. */
 export type SseFrame = { event: string; data: unknown };
 
-/** Reads SSE frames from a fetch body as they arrive (browsers and Node 18+ both expose a ReadableStream). */
+/**
+ * Reads SSE frames from a fetch body as they arrive (browsers and Node 18+ both expose a ReadableStream).
+ * The server reads SSE with a kept parser; this small reader is the client's own so that the published
+ * package has no runtime dependency (it reads only what Parley writes: `event:` and `data:` lines).
+ */
 export async function* readSseFrames(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<SseFrame> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
