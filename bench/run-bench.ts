@@ -185,6 +185,51 @@ async function timeToFirstDelta(provider: Awaited<ReturnType<typeof providerTime
   add({ section, name: 'time to first delta - provider first chunk, p99', value: round(p99), unit: 'ms' });
 }
 
+/** Per route template, the count of requests ai-generate's own /metrics has seen (itself left out). */
+async function aiRequestCounts(): Promise<Map<string, number>> {
+  const res = await request(`http://127.0.0.1:${PORTS['ai-generate']}/metrics`);
+  const counts = new Map<string, number>();
+  for (const [, labels, n] of res.body.matchAll(/^parley_http_request_duration_seconds_count\{([^}]*)\} (\d+)$/gm)) {
+    const route = /route="([^"]*)"/.exec(labels!)?.[1] ?? '?';
+    if (route !== '/metrics') counts.set(route, (counts.get(route) ?? 0) + Number(n));
+  }
+  return counts;
+}
+
+const tally = (names: string[]) => {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts].map(([name, n]) => `${name} ${n}`).join(', ');
+};
+
+/**
+ * What one JSON turn in the deployed shape sends over the wire, counted from outside the functions:
+ * HTTP requests from ai-generate's own metrics, AMQP messages from a queue bound to the run's exchange.
+ * Redis commands are not counted here yet.
+ */
+async function roundTrips() {
+  const SETTLE_MS = 1000;
+  const id = await newDialogue();
+  await sendTurn(id, 'rt-warm');
+  const connection = await amqp.connect(AMQP_URL);
+  const channel = await connection.createChannel();
+  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  await channel.bindQueue(queue, EXCHANGE, '#');
+  const published: string[] = [];
+  await channel.consume(queue, (msg) => msg && published.push(msg.fields.routingKey), { noAck: true });
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const before = await aiRequestCounts();
+  published.length = 0;
+  await sendTurn(id, 'rt-1');
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const after = await aiRequestCounts();
+  await connection.close();
+  const calls = [...after].map(([route, n]) => [route, n - (before.get(route) ?? 0)] as const).filter(([, n]) => n > 0);
+  const section = 'round trips, one JSON turn (deployed)';
+  add({ section, name: 'HTTP calls to ai-generate', value: calls.reduce((a, [, n]) => a + n, 0), unit: '', note: calls.map(([r, n]) => `${r} ${n}`).join(', ') });
+  add({ section, name: `AMQP messages published (within ${SETTLE_MS} ms)`, value: published.length, unit: '', note: tally(published) });
+}
+
 async function perTurnCost(redis: Redis) {
   const id = await newDialogue();
   const latency: number[] = [];
@@ -310,6 +355,7 @@ async function main() {
     baseline = await startBundle('baseline', path.join(DIST, 'bench', 'baseline-server.js'), PORTS.baseline!, { ...ENV, REDIS_KEY_PREFIX: `${PREFIX}baseline:` });
     await throughput(running, provider);
     await timeToFirstDelta(provider);
+    await roundTrips();
     await perTurnCost(redis);
     await publisherRate();
     bundleSizes();
