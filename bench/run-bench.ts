@@ -16,6 +16,7 @@ import { buildEvent, type ParleyEvent } from '@parley/shared';
 import { AmqpEventPublisher, ScriptedProvider, encodeAmqpMessage } from '@parley/shared/composition';
 import { sampleAppraiseInput, sampleOptionsInput, sampleReplyInput } from '@parley/shared/testing';
 import type { BenchLine } from './bench-line';
+import { flatteringLine } from '../test/support/player-lines';
 import { closedLoop, percentile, request } from './load-driver';
 import { rssMb, startBundle, stop, type Started } from './processes';
 
@@ -37,7 +38,13 @@ const SSE_TURNS = QUICK ? 20 : 200;
 const SSE_WARM_TURNS = QUICK ? 5 : 10;
 const PUBLISHED_EVENTS = QUICK ? 1000 : 10_000;
 const PLAYER = { 'x-player-id': 'bench-player' };
-const TURN = { text: 'Your stew is famous from here to the coast.', strategyId: 'flatter' };
+// Varied lines: a player repeating one line wears the character's patience out and is shown the door.
+const turnsSent = new Map<string, number>();
+const nextTurn = (dialogueId: string) => {
+  const n = turnsSent.get(dialogueId) ?? 0;
+  turnsSent.set(dialogueId, n + 1);
+  return { text: flatteringLine(n), strategyId: 'flatter' };
+};
 
 const lines: BenchLine[] = [];
 const add = (line: BenchLine) => {
@@ -105,7 +112,7 @@ const MESSAGE_URL = (id: string) => `http://127.0.0.1:${PORTS['dialogue-message'
 
 async function sendTurn(id: string, messageId: string, sse = false) {
   const res = await request(MESSAGE_URL(id), {
-    body: { messageId, ...TURN },
+    body: { messageId, ...nextTurn(id) },
     headers: { ...PLAYER, ...(sse ? { accept: 'text/event-stream' } : {}) },
     firstEvent: sse ? 'delta' : undefined,
   });
@@ -135,7 +142,7 @@ async function providerTimes() {
 async function throughput(running: Record<string, Started>, provider: Awaited<ReturnType<typeof providerTimes>>) {
   const baselineUrl = `http://127.0.0.1:${PORTS.baseline}`;
   const baselineTurn = (worker: number) =>
-    request(`${baselineUrl}/turn/${RUN}-${worker}`, { body: TURN }).then((r) => {
+    request(`${baselineUrl}/turn/${RUN}-${worker}`, { body: nextTurn(`baseline-${worker}`) }).then((r) => {
       if (r.status !== 200) throw new Error(`baseline ${r.status}`);
     });
   // Warm both up (JIT, connection pools) before anything counts.

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { RECENT_TURNS_WINDOW } from '@parley/shared';
 import { startComposedDialogue } from '../support/composed-dialogue';
 import { postJson } from '../support/http';
+import { flatteringLine } from '../support/player-lines';
 import { REDIS_URL } from '../support/redis-test-kit';
 
 const PLAYER = { 'x-player-id': 'long-talker' };
@@ -18,21 +19,6 @@ afterAll(async () => {
   await system.close();
 });
 
-// Varied lines: a player repeating one line wears the character's patience out and is shown the door.
-const lines = [
-  'Your stew is famous.',
-  'The whole valley talks of your ale.',
-  'Nobody keeps a warmer hearth than you.',
-  'Travellers cross the pass just for your bread.',
-  'You run this place better than any lord runs his keep.',
-  'I have never slept as well as under your roof.',
-  'Your kindness to strangers is well known.',
-  'The bards sing of your hospitality.',
-  'Even the guards speak well of you.',
-  'This is the finest inn on the coast road.',
-  'Your pies put the baker to shame.',
-  'You remember every guest by name, they say.',
-];
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 // Sizes, not times: the hot state a turn reads and writes must stay the same size however long the
@@ -45,7 +31,7 @@ test(`the state a turn reads and writes does not grow over ${TURNS} turns throug
   const stateBytes: number[] = [];
   const answerBytes: number[] = [];
   for (let turn = 1; turn <= TURNS; turn++) {
-    const res = await postJson(`${system.urls.message}/v1/dialogues/${id}/messages`, { messageId: `t${turn}`, text: lines[turn % lines.length], strategyId: 'flatter' }, PLAYER);
+    const res = await postJson(`${system.urls.message}/v1/dialogues/${id}/messages`, { messageId: `t${turn}`, text: flatteringLine(turn), strategyId: 'flatter' }, PLAYER);
     expect(res.status).toBe(200);
     stateBytes.push(await redis.hstrlen(stateKey, 's'));
     answerBytes.push(await redis.strlen(`${system.prefix}dialogue:{${id}}:result:t${turn}`));
