@@ -16,20 +16,34 @@ const ADAPTER_FOLDERS = ['redis', 'memory', 'amqp', 'cloudevents-http', 'ai', 'f
 const IO = ['express', 'node:*', 'fs', 'net', 'http', 'jose', 'rate-limiter-flexible', '@opentelemetry/*'];
 
 const TESTS = ['**/*.test.ts', 'shared/src/adapters/contracts/**'];
-const SHARED_ENTRIES = ['@parley/shared', '@parley/shared/http', '@parley/shared/composition', '@parley/shared/testing'];
+const SHARED_ENTRIES = [
+  '@parley/shared',
+  '@parley/shared/http',
+  '@parley/shared/composition',
+  '@parley/shared/testing',
+];
 
 /** Drivers this folder may not import (all of them when `home` is undefined). */
 function driverPatterns(home) {
   return Object.entries(DRIVER_HOMES)
     .filter(([, where]) => where !== home)
-    .map(([driver, where]) => ({ group: [driver, `${driver}/*`], message: `${driver} is imported only under shared/src/${where}/` }));
+    .map(([driver, where]) => ({
+      group: [driver, `${driver}/*`],
+      message: `${driver} is imported only under shared/src/${where}/`,
+    }));
 }
 const ioPatterns = (message) => IO.map((d) => ({ group: [d], message }));
 
 // Outside shared/src: only the package name and its entry files.
 const deepImports = [
-  { group: ['**/shared/src', '**/shared/src/*'], message: `import the shared library through its entries: ${SHARED_ENTRIES.join(', ')}` },
-  { regex: '^@parley/shared/(?!(http|composition|testing)$)', message: `the shared library's entries are ${SHARED_ENTRIES.join(', ')}` },
+  {
+    group: ['**/shared/src', '**/shared/src/*'],
+    message: `import the shared library through its entries: ${SHARED_ENTRIES.join(', ')}`,
+  },
+  {
+    regex: '^@parley/shared/(?!(http|composition|testing)$)',
+    message: `the shared library's entries are ${SHARED_ENTRIES.join(', ')}`,
+  },
 ];
 
 /** One block per group of files: a later block would replace the rule, not add to it, so the groups do not overlap. */
@@ -47,42 +61,71 @@ export default tseslint.config(
     },
   },
   // Tests anywhere outside shared/src: entries only.
-  { files: ['**/*.ts', '**/*.tsx'], ignores: ['shared/src/**'], rules: { 'no-restricted-imports': ['error', { patterns: deepImports }] } },
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['shared/src/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: deepImports }] },
+  },
   // Production code outside shared/src: entries only, and no drivers (they come built, from composition).
-  restrict(['**/*.ts', '**/*.tsx'], [...deepImports, ...driverPatterns()], ['shared/src/**', 'test/**', 'bench/**', 'functions/*/handler.ts']),
+  restrict(
+    ['**/*.ts', '**/*.tsx'],
+    [...deepImports, ...driverPatterns()],
+    ['shared/src/**', 'test/**', 'bench/**', 'functions/*/handler.ts'],
+  ),
   // Use cases see ports only.
   restrict(['functions/*/handler.ts'], [...deepImports, ...driverPatterns(), ...ioPatterns('handlers see ports only')]),
   // The domain is pure and depends on nothing outside it.
-  restrict(['shared/src/domain/**/*.ts'], [
-    ...driverPatterns(),
-    ...ioPatterns('the domain does no I/O'),
-    { regex: '^\\.\\./', message: 'the domain imports nothing outside shared/src/domain' },
-  ]),
+  restrict(
+    ['shared/src/domain/**/*.ts'],
+    [
+      ...driverPatterns(),
+      ...ioPatterns('the domain does no I/O'),
+      { regex: '^\\.\\./', message: 'the domain imports nothing outside shared/src/domain' },
+    ],
+  ),
   // Ports name what adapters implement, in domain terms only.
-  restrict(['shared/src/ports/**/*.ts'], [
-    ...driverPatterns(),
-    ...ioPatterns('ports do no I/O'),
-    { regex: '^\\.\\./(?!domain/)', message: 'ports import only the domain' },
-  ]),
+  restrict(
+    ['shared/src/ports/**/*.ts'],
+    [
+      ...driverPatterns(),
+      ...ioPatterns('ports do no I/O'),
+      { regex: '^\\.\\./(?!domain/)', message: 'ports import only the domain' },
+    ],
+  ),
   // Adapters: each technology's driver in its own folder; an adapter folder does not import another.
   ...ADAPTER_FOLDERS.map((folder) =>
     restrict(
       [`shared/src/adapters/${folder}/**/*.ts`],
-      [...driverPatterns(`adapters/${folder}`), { regex: '^\\.\\./[^.]', message: 'an adapter folder does not import another one (shared code goes to its port)' }],
+      [
+        ...driverPatterns(`adapters/${folder}`),
+        {
+          regex: '^\\.\\./[^.]',
+          message: 'an adapter folder does not import another one (shared code goes to its port)',
+        },
+      ],
       folder === 'ai' ? ['shared/src/adapters/ai/*-provider.ts'] : [],
     ),
   ),
   // AI providers are siblings: what they share is in prompts.ts.
-  restrict(['shared/src/adapters/ai/*-provider.ts'], [
-    ...driverPatterns('adapters/ai'),
-    { regex: '^\\.\\./[^.]', message: 'an adapter folder does not import another one (shared code goes to its port)' },
-    { regex: '^\\./[^/]*-provider$', message: 'providers do not import each other: share code through ./prompts' },
-  ]),
+  restrict(
+    ['shared/src/adapters/ai/*-provider.ts'],
+    [
+      ...driverPatterns('adapters/ai'),
+      {
+        regex: '^\\.\\./[^.]',
+        message: 'an adapter folder does not import another one (shared code goes to its port)',
+      },
+      { regex: '^\\./[^/]*-provider$', message: 'providers do not import each other: share code through ./prompts' },
+    ],
+  ),
   // The http kit gets metrics from its caller, not from the Prometheus adapter.
-  restrict(['shared/src/http/**/*.ts'], [
-    ...driverPatterns(),
-    { regex: '/adapters/prometheus/', message: 'createHttpApp receives its metrics from the composition root' },
-  ]),
+  restrict(
+    ['shared/src/http/**/*.ts'],
+    [
+      ...driverPatterns(),
+      { regex: '/adapters/prometheus/', message: 'createHttpApp receives its metrics from the composition root' },
+    ],
+  ),
   restrict(['shared/src/observability/**/*.ts'], driverPatterns('observability')),
   // The rest of shared/src (composition, services, api, config, entries).
   restrict(['shared/src/**/*.ts'], driverPatterns(), [

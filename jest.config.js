@@ -16,7 +16,10 @@ const { compilerOptions } = require('./tsconfig.json');
 
 /** `@parley/shared` and its entries, exactly as tsconfig.json's `paths` name them. */
 const sharedEntries = Object.fromEntries(
-  Object.entries(compilerOptions.paths).map(([name, [file]]) => [`^${name.replace(/[/]/g, '\\/')}$`, `<rootDir>/${file}`]),
+  Object.entries(compilerOptions.paths).map(([name, [file]]) => [
+    `^${name.replace(/[/]/g, '\\/')}$`,
+    `<rootDir>/${file}`,
+  ]),
 );
 
 const common = {

@@ -23,10 +23,19 @@ async function main() {
   app.post('/turn/:id', async (req, res) => {
     const key = `${prefix}${req.params.id}`;
     const previous = await redis.get(key);
-    const next = JSON.stringify({ n: previous ? (JSON.parse(previous) as { n: number }).n + 1 : 1, text: req.body?.text });
+    const next = JSON.stringify({
+      n: previous ? (JSON.parse(previous) as { n: number }).n + 1 : 1,
+      text: req.body?.text,
+    });
     await redis.set(key, next, 'EX', 600);
     await new Promise<void>((resolve, reject) =>
-      channel.publish(exchange, 'dialogue.progress', Buffer.from(next), { persistent: true, contentType: 'application/json' }, (err) => (err ? reject(err) : resolve())),
+      channel.publish(
+        exchange,
+        'dialogue.progress',
+        Buffer.from(next),
+        { persistent: true, contentType: 'application/json' },
+        (err) => (err ? reject(err) : resolve()),
+      ),
     );
     res.json({ ok: true, state: next });
   });

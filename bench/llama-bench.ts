@@ -8,7 +8,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildMessages, toCompletionPrompt, llamaThreads } from '@parley/shared/composition';
 import { readSseFrames } from '@parley/shared/http';
-import { TINY_MODEL, buildBundle, repoRoot, startBundle, tinyModelPresent, waitReady } from '../test/support/llama-process';
+import {
+  TINY_MODEL,
+  buildBundle,
+  repoRoot,
+  startBundle,
+  tinyModelPresent,
+  waitReady,
+} from '../test/support/llama-process';
 import type { BenchLine } from './bench-line';
 
 const RUNS = 8;
@@ -40,7 +47,10 @@ console.log(JSON.stringify(out));
 process.exit(0);
 `;
 
-async function direct(prompt: string, threads: number): Promise<Array<{ ttftMs: number; totalMs: number; tokens: number }>> {
+async function direct(
+  prompt: string,
+  threads: number,
+): Promise<Array<{ ttftMs: number; totalMs: number; tokens: number }>> {
   // Under the repo so that Node resolves node-llama-cpp from its node_modules; .cache does not
   // exist in a fresh clone until something creates it.
   const cache = path.join(repoRoot, 'node_modules', '.cache');
@@ -49,7 +59,11 @@ async function direct(prompt: string, threads: number): Promise<Array<{ ttftMs: 
   const file = path.join(dir, 'direct.mjs');
   writeFileSync(file, DIRECT);
   try {
-    const child = spawn(process.execPath, [file, TINY_MODEL, String(threads), String(RUNS), String(MAX_TOKENS), prompt], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [file, TINY_MODEL, String(threads), String(RUNS), String(MAX_TOKENS), prompt],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     await new Promise((resolve) => child.once('exit', resolve));
@@ -61,18 +75,30 @@ async function direct(prompt: string, threads: number): Promise<Array<{ ttftMs: 
 
 async function throughGateway(threads: number): Promise<Array<{ ttftMs: number; totalMs: number; tokens: number }>> {
   const bundle = await buildBundle('ai-generate');
-  const ai = await startBundle(bundle.file, { AI_PROVIDER: 'llama', LLAMA_MODEL_PATH: TINY_MODEL, LLAMA_THREADS: String(threads), LLAMA_GPU: 'false', LLAMA_CONTEXT_SIZE: '2048', LLAMA_PARALLEL: '1' });
+  const ai = await startBundle(bundle.file, {
+    AI_PROVIDER: 'llama',
+    LLAMA_MODEL_PATH: TINY_MODEL,
+    LLAMA_THREADS: String(threads),
+    LLAMA_GPU: 'false',
+    LLAMA_CONTEXT_SIZE: '2048',
+    LLAMA_PARALLEL: '1',
+  });
   try {
     await waitReady(ai.url);
     const out = [];
     for (let i = 0; i < RUNS; i++) {
       const t0 = performance.now();
-      const res = await fetch(`${ai.url}/v1/tasks/text.generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: INPUT, stream: true }) });
+      const res = await fetch(`${ai.url}/v1/tasks/text.generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ input: INPUT, stream: true }),
+      });
       let first: number | undefined;
       let tokens = 0;
       for await (const frame of readSseFrames(res.body!)) {
         if (first === undefined && frame.event === 'delta') first = performance.now() - t0;
-        if (frame.event === 'done') tokens = (JSON.parse(frame.data) as { meta: { usage: { completion: number } } }).meta.usage.completion;
+        if (frame.event === 'done')
+          tokens = (JSON.parse(frame.data) as { meta: { usage: { completion: number } } }).meta.usage.completion;
       }
       out.push({ ttftMs: first ?? Number.NaN, totalMs: performance.now() - t0, tokens });
     }
@@ -84,9 +110,14 @@ async function throughGateway(threads: number): Promise<Array<{ ttftMs: number; 
 }
 
 export async function runLlamaBench(): Promise<BenchLine[]> {
-  if (!tinyModelPresent) return [{ section: SECTION, name: 'skipped', value: 0, unit: '', note: `no model at ${TINY_MODEL}` }];
+  if (!tinyModelPresent)
+    return [{ section: SECTION, name: 'skipped', value: 0, unit: '', note: `no model at ${TINY_MODEL}` }];
   const threads = llamaThreads(undefined);
-  const prompt = toCompletionPrompt(buildMessages('text.generate', INPUT), { player: 'Player', character: 'Assistant' }, '');
+  const prompt = toCompletionPrompt(
+    buildMessages('text.generate', INPUT),
+    { player: 'Player', character: 'Assistant' },
+    '',
+  );
   const base = await direct(prompt, threads);
   const gw = await throughGateway(threads);
   const tps = (runs: typeof base) => median(runs.map((r) => r.tokens / Math.max(1e-3, (r.totalMs - r.ttftMs) / 1000)));
@@ -98,8 +129,24 @@ export async function runLlamaBench(): Promise<BenchLine[]> {
   return [
     { section: SECTION, name: 'direct node-llama-cpp: time to first token', value: round(baseTtft), unit: 'ms', note },
     { section: SECTION, name: 'direct node-llama-cpp: tokens/s', value: round(baseTps), unit: 'tok/s', note },
-    { section: SECTION, name: 'gateway HTTP route: time to first token', value: round(gwTtft), unit: 'ms', baseline: round(baseTtft), ratio: round(gwTtft / baseTtft), note },
-    { section: SECTION, name: 'gateway HTTP route: tokens/s', value: round(gwTps), unit: 'tok/s', baseline: round(baseTps), ratio: round(gwTps / baseTps), note },
+    {
+      section: SECTION,
+      name: 'gateway HTTP route: time to first token',
+      value: round(gwTtft),
+      unit: 'ms',
+      baseline: round(baseTtft),
+      ratio: round(gwTtft / baseTtft),
+      note,
+    },
+    {
+      section: SECTION,
+      name: 'gateway HTTP route: tokens/s',
+      value: round(gwTps),
+      unit: 'tok/s',
+      baseline: round(baseTps),
+      ratio: round(gwTps / baseTps),
+      note,
+    },
   ];
 }
 

@@ -15,7 +15,10 @@ export type Answer = { status: number; body: string; firstEventMs?: number };
  * One HTTP request on a keep-alive socket. With `firstEvent`, the time from sending to the first
  * SSE frame of that event type is measured as bytes arrive.
  */
-export function request(url: string, options: { method?: string; body?: unknown; headers?: Record<string, string>; firstEvent?: string | undefined } = {}): Promise<Answer> {
+export function request(
+  url: string,
+  options: { method?: string; body?: unknown; headers?: Record<string, string>; firstEvent?: string | undefined } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -24,7 +27,10 @@ export function request(url: string, options: { method?: string; body?: unknown;
       {
         method: options.method ?? (payload ? 'POST' : 'GET'),
         agent,
-        headers: { ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...options.headers },
+        headers: {
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...options.headers,
+        },
       },
       (res) => {
         let body = '';
@@ -35,7 +41,9 @@ export function request(url: string, options: { method?: string; body?: unknown;
           body += chunk;
           if (marker && firstEventMs === undefined && body.includes(marker)) firstEventMs = performance.now() - started;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ...(firstEventMs !== undefined ? { firstEventMs } : {}) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body, ...(firstEventMs !== undefined ? { firstEventMs } : {}) }),
+        );
         res.on('error', reject);
       },
     );
@@ -49,7 +57,11 @@ export function request(url: string, options: { method?: string; body?: unknown;
  * `workers` loops, each sending one request after the other for `durationMs` (each worker is one
  * dialogue: a dialogue has one turn in flight at a time). Returns requests/s and latencies.
  */
-export async function closedLoop(workers: number, durationMs: number, send: (worker: number, n: number) => Promise<void>) {
+export async function closedLoop(
+  workers: number,
+  durationMs: number,
+  send: (worker: number, n: number) => Promise<void>,
+) {
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + durationMs;
@@ -68,5 +80,11 @@ export async function closedLoop(workers: number, durationMs: number, send: (wor
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), count: latencies.length, errors };
+  return {
+    perSecond: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    count: latencies.length,
+    errors,
+  };
 }

@@ -19,9 +19,17 @@ function readyOnce(url: string): Promise<boolean> {
  * Start a bundle as its own process and time it from spawn to the first 200 on `/readyz` (polled
  * every 2 ms). Its stdout (JSON logs) is discarded, as a log shipper would take it away.
  */
-export async function startBundle(name: string, script: string, port: number, env: Record<string, string>): Promise<Started> {
+export async function startBundle(
+  name: string,
+  script: string,
+  port: number,
+  env: Record<string, string>,
+): Promise<Started> {
   const started = performance.now();
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = `http://127.0.0.1:${port}`;

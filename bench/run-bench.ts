@@ -51,8 +51,12 @@ const add = (line: BenchLine) => {
   lines.push(line);
   process.stderr.write(`  ${line.section} / ${line.name}: ${round(line.value)} ${line.unit}\n`);
 };
-const round = (n: number) => (Number.isFinite(n) ? (Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 100) / 100) : n);
-const ratioLine = (line: Omit<BenchLine, 'ratio'> & { baseline: number }): BenchLine => ({ ...line, ratio: round(line.value / line.baseline) });
+const round = (n: number) =>
+  Number.isFinite(n) ? (Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 100) / 100) : n;
+const ratioLine = (line: Omit<BenchLine, 'ratio'> & { baseline: number }): BenchLine => ({
+  ...line,
+  ratio: round(line.value / line.baseline),
+});
 
 const ENV: Record<string, string> = {
   REDIS_URL,
@@ -71,11 +75,29 @@ const ENV: Record<string, string> = {
   OTEL_TRACES_EXPORTER: 'none',
 };
 
-const BUNDLES = ['ai-generate', 'dialogue-start', 'dialogue-message', 'dialogue-end', 'dialogue-log', 'dialogue-analytics'];
-const PORTS: Record<string, number> = { 'ai-generate': 18101, 'dialogue-start': 18102, 'dialogue-message': 18103, 'dialogue-end': 18104, 'dialogue-log': 18105, 'dialogue-analytics': 18106, standalone: 18107, baseline: 18108 };
+const BUNDLES = [
+  'ai-generate',
+  'dialogue-start',
+  'dialogue-message',
+  'dialogue-end',
+  'dialogue-log',
+  'dialogue-analytics',
+];
+const PORTS: Record<string, number> = {
+  'ai-generate': 18101,
+  'dialogue-start': 18102,
+  'dialogue-message': 18103,
+  'dialogue-end': 18104,
+  'dialogue-log': 18105,
+  'dialogue-analytics': 18106,
+  standalone: 18107,
+  baseline: 18108,
+};
 const envOf = (fn: string): Record<string, string> => ({
   ...ENV,
-  ...(fn.startsWith('dialogue-') && !['dialogue-log', 'dialogue-analytics'].includes(fn) ? { AI_URL: `http://127.0.0.1:${PORTS['ai-generate']}` } : {}),
+  ...(fn.startsWith('dialogue-') && !['dialogue-log', 'dialogue-analytics'].includes(fn)
+    ? { AI_URL: `http://127.0.0.1:${PORTS['ai-generate']}` }
+    : {}),
   ...(['dialogue-log', 'dialogue-analytics'].includes(fn) ? { AMQP_QUEUE: `${EXCHANGE}.${fn}` } : {}),
 });
 
@@ -87,14 +109,24 @@ async function coldStarts(): Promise<Record<string, Started>> {
     const times: number[] = [];
     for (let i = 0; i < COLD_STARTS; i++) {
       // npm start's single process runs on its embedded defaults (in-memory store, in-process bus).
-      const env = fn === 'standalone' ? { SCRIPTED_CHUNK_DELAY_MS: '0', LOG_LEVEL: 'info', CHARACTERS_DIR: ENV.CHARACTERS_DIR!, AUTH_MODE: 'none' } : envOf(fn);
+      const env =
+        fn === 'standalone'
+          ? { SCRIPTED_CHUNK_DELAY_MS: '0', LOG_LEVEL: 'info', CHARACTERS_DIR: ENV.CHARACTERS_DIR!, AUTH_MODE: 'none' }
+          : envOf(fn);
       const started = await startBundle(fn, script, PORTS[fn]!, env);
       times.push(started.coldStartMs);
       if (i === COLD_STARTS - 1 && fn !== 'standalone') running[fn] = started;
       else await stop(started);
     }
     const ms = percentile(times, 50);
-    add({ section: 'cold start', name: `${fn} (median of ${COLD_STARTS})`, value: round(ms), unit: 'ms', target: '<= 300 ms', pass: ms <= 300 });
+    add({
+      section: 'cold start',
+      name: `${fn} (median of ${COLD_STARTS})`,
+      value: round(ms),
+      unit: 'ms',
+      target: '<= 300 ms',
+      pass: ms <= 300,
+    });
   }
   return running;
 }
@@ -136,7 +168,12 @@ async function providerTimes() {
     await provider.generateJson('dialogue.options', sampleOptionsInput(), {}, {});
     turn.push(performance.now() - t0);
   }
-  return { firstChunkP50: percentile(firstChunk, 50), firstChunkP99: percentile(firstChunk, 99), turnP50: percentile(turn, 50), turnP99: percentile(turn, 99) };
+  return {
+    firstChunkP50: percentile(firstChunk, 50),
+    firstChunkP99: percentile(firstChunk, 99),
+    turnP50: percentile(turn, 50),
+    turnP99: percentile(turn, 99),
+  };
 }
 
 async function throughput(running: Record<string, Started>, provider: Awaited<ReturnType<typeof providerTimes>>) {
@@ -159,12 +196,21 @@ async function throughput(running: Record<string, Started>, provider: Awaited<Re
       for (const [fn, s] of Object.entries(running)) peakRss[fn] = Math.max(peakRss[fn] ?? 0, rssMb(s.child));
     }, 100);
     if (concurrency !== peakLevel) peakRss = {};
-    const parley = await closedLoop(concurrency, LOAD_MS, (w, n) => sendTurn(dialogues[w]!, `c${concurrency}-${n}`).then(() => undefined));
+    const parley = await closedLoop(concurrency, LOAD_MS, (w, n) =>
+      sendTurn(dialogues[w]!, `c${concurrency}-${n}`).then(() => undefined),
+    );
     clearInterval(sampler);
     const base = await closedLoop(concurrency, LOAD_MS, baselineTurn);
     const section = `message route, JSON, ${concurrency} dialogue${concurrency > 1 ? 's' : ''}`;
-    const tput = ratioLine({ section, name: 'turns/s (baseline: bare express GET+SET+confirmed publish)', value: round(parley.perSecond), unit: '/s', baseline: round(base.perSecond) });
-    if (concurrency === 16) Object.assign(tput, { target: '>= 0.5 x baseline', pass: parley.perSecond >= 0.5 * base.perSecond });
+    const tput = ratioLine({
+      section,
+      name: 'turns/s (baseline: bare express GET+SET+confirmed publish)',
+      value: round(parley.perSecond),
+      unit: '/s',
+      baseline: round(base.perSecond),
+    });
+    if (concurrency === 16)
+      Object.assign(tput, { target: '>= 0.5 x baseline', pass: parley.perSecond >= 0.5 * base.perSecond });
     if (parley.errors > 0) tput.note = `${parley.errors} failed turns`;
     add(tput);
     add(ratioLine({ section, name: 'latency p50', value: round(parley.p50), unit: 'ms', baseline: round(base.p50) }));
@@ -172,10 +218,24 @@ async function throughput(running: Record<string, Started>, provider: Awaited<Re
     if (concurrency === 16) {
       // A turn's own overhead: its latency less what the AI (the instant scripted provider) took.
       const overhead = parley.p99 - provider.turnP99;
-      add({ section, name: 'turn overhead p99 (latency p99 - provider p99)', value: round(overhead), unit: 'ms', target: '<= 5 ms', pass: overhead <= 5, note: `provider p99 ${round(provider.turnP99)} ms` });
+      add({
+        section,
+        name: 'turn overhead p99 (latency p99 - provider p99)',
+        value: round(overhead),
+        unit: 'ms',
+        target: '<= 5 ms',
+        pass: overhead <= 5,
+        note: `provider p99 ${round(provider.turnP99)} ms`,
+      });
     }
   }
-  for (const [fn, mb] of Object.entries(peakRss)) add({ section: 'memory', name: `${fn} RSS under load (${peakLevel} dialogues, peak)`, value: round(mb), unit: 'MB' });
+  for (const [fn, mb] of Object.entries(peakRss))
+    add({
+      section: 'memory',
+      name: `${fn} RSS under load (${peakLevel} dialogues, peak)`,
+      value: round(mb),
+      unit: 'MB',
+    });
 }
 
 async function timeToFirstDelta(provider: Awaited<ReturnType<typeof providerTimes>>) {
@@ -188,7 +248,15 @@ async function timeToFirstDelta(provider: Awaited<ReturnType<typeof providerTime
   const section = 'SSE, 1 dialogue';
   const p50 = percentile(ttfd, 50) - provider.firstChunkP50;
   const p99 = percentile(ttfd, 99) - provider.firstChunkP99;
-  add({ section, name: 'time to first delta - provider first chunk, p50', value: round(p50), unit: 'ms', target: '<= 2 ms', pass: p50 <= 2, note: `provider first chunk p50 ${round(provider.firstChunkP50 * 1000)} us` });
+  add({
+    section,
+    name: 'time to first delta - provider first chunk, p50',
+    value: round(p50),
+    unit: 'ms',
+    target: '<= 2 ms',
+    pass: p50 <= 2,
+    note: `provider first chunk p50 ${round(provider.firstChunkP50 * 1000)} us`,
+  });
   add({ section, name: 'time to first delta - provider first chunk, p99', value: round(p99), unit: 'ms' });
 }
 
@@ -233,8 +301,20 @@ async function roundTrips() {
   await connection.close();
   const calls = [...after].map(([route, n]) => [route, n - (before.get(route) ?? 0)] as const).filter(([, n]) => n > 0);
   const section = 'round trips, one JSON turn (deployed)';
-  add({ section, name: 'HTTP calls to ai-generate', value: calls.reduce((a, [, n]) => a + n, 0), unit: '', note: calls.map(([r, n]) => `${r} ${n}`).join(', ') });
-  add({ section, name: `AMQP messages published (within ${SETTLE_MS} ms)`, value: published.length, unit: '', note: tally(published) });
+  add({
+    section,
+    name: 'HTTP calls to ai-generate',
+    value: calls.reduce((a, [, n]) => a + n, 0),
+    unit: '',
+    note: calls.map(([r, n]) => `${r} ${n}`).join(', '),
+  });
+  add({
+    section,
+    name: `AMQP messages published (within ${SETTLE_MS} ms)`,
+    value: published.length,
+    unit: '',
+    note: tally(published),
+  });
 }
 
 async function perTurnCost(redis: Redis) {
@@ -261,14 +341,30 @@ async function perTurnCost(redis: Redis) {
   const long = mean(bytes.slice(-20));
   const section = `per-turn cost, length 10 vs ${LONG_TURNS.toLocaleString('en')}`;
   add({
-    ...ratioLine({ section, name: 'bytes read+written per turn (mean of turns 11-30 vs last 20)', value: long, unit: 'B', baseline: short }),
+    ...ratioLine({
+      section,
+      name: 'bytes read+written per turn (mean of turns 11-30 vs last 20)',
+      value: long,
+      unit: 'B',
+      baseline: short,
+    }),
     target: '<= 1.10 x at length 10',
     pass: long <= 1.1 * short,
     note: `hot state ${mean(stateBytes.slice(0, 20))} -> ${mean(stateBytes.slice(-20))} B; transcript list ${transcript} entries`,
   });
   const early = percentile(latency.slice(5, 55), 50);
   const late = percentile(latency.slice(-50), 50);
-  add({ ...ratioLine({ section, name: 'turn latency p50 (turns 6-55 vs last 50)', value: round(late), unit: 'ms', baseline: round(early) }), target: '<= 1.10 x at length 10', pass: late <= 1.1 * early });
+  add({
+    ...ratioLine({
+      section,
+      name: 'turn latency p50 (turns 6-55 vs last 50)',
+      value: round(late),
+      unit: 'ms',
+      baseline: round(early),
+    }),
+    target: '<= 1.10 x at length 10',
+    pass: late <= 1.1 * early,
+  });
 }
 
 async function publisherRate() {
@@ -282,7 +378,15 @@ async function publisherRate() {
   await admin.assertQueue(queue, { durable: true });
   await admin.bindQueue(queue, exchange, '#');
   const make = (i: number): ParleyEvent =>
-    buildEvent({ id: `${RUN}.${i}`, type: 'dialogue.progress', source: '/parley/bench', subject: RUN, time: new Date().toISOString(), sequence: i, data: { bench: i } as never });
+    buildEvent({
+      id: `${RUN}.${i}`,
+      type: 'dialogue.progress',
+      source: '/parley/bench',
+      subject: RUN,
+      time: new Date().toISOString(),
+      sequence: i,
+      data: { bench: i } as never,
+    });
   const all = Array.from({ length: events }, (_, i) => make(i));
 
   const publisher = await AmqpEventPublisher.connect(AMQP_URL, { exchange });
@@ -305,7 +409,13 @@ async function publisherRate() {
   await admin.deleteExchange(exchange);
   await connection.close();
   add({
-    ...ratioLine({ section: 'events', name: `AMQP publisher with confirms (batches of ${batch}) vs bare amqplib confirm loop`, value: round(ours), unit: 'events/s', baseline: round(bare) }),
+    ...ratioLine({
+      section: 'events',
+      name: `AMQP publisher with confirms (batches of ${batch}) vs bare amqplib confirm loop`,
+      value: round(ours),
+      unit: 'events/s',
+      baseline: round(bare),
+    }),
     target: '>= 0.5 x bare amqplib',
     pass: ours >= 0.5 * bare,
   });
@@ -345,7 +455,10 @@ function printTable() {
   console.log([fmt(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(fmt)].join('\n'));
 }
 
-const loadAtStart = os.loadavg().map((n) => n.toFixed(1)).join(' ');
+const loadAtStart = os
+  .loadavg()
+  .map((n) => n.toFixed(1))
+  .join(' ');
 
 async function main() {
   const began = performance.now();
@@ -353,13 +466,24 @@ async function main() {
   let running: Record<string, Started> = {};
   let baseline: Started | undefined;
   try {
-    process.stderr.write(`bench run ${RUN}${QUICK ? ' (--quick)' : ''}: ${os.cpus().length} cpus, node ${process.version}\n`);
+    process.stderr.write(
+      `bench run ${RUN}${QUICK ? ' (--quick)' : ''}: ${os.cpus().length} cpus, node ${process.version}\n`,
+    );
     const provider = await providerTimes();
-    add({ section: 'provider (in-process, instant)', name: 'scripted: a turn\'s 3 calls, p50', value: round(provider.turnP50), unit: 'ms' });
+    add({
+      section: 'provider (in-process, instant)',
+      name: "scripted: a turn's 3 calls, p50",
+      value: round(provider.turnP50),
+      unit: 'ms',
+    });
     running = await coldStarts();
     await new Promise((r) => setTimeout(r, 1000));
-    for (const [fn, s] of Object.entries(running)) add({ section: 'memory', name: `${fn} RSS idle`, value: round(rssMb(s.child)), unit: 'MB' });
-    baseline = await startBundle('baseline', path.join(DIST, 'bench', 'baseline-server.js'), PORTS.baseline!, { ...ENV, REDIS_KEY_PREFIX: `${PREFIX}baseline:` });
+    for (const [fn, s] of Object.entries(running))
+      add({ section: 'memory', name: `${fn} RSS idle`, value: round(rssMb(s.child)), unit: 'MB' });
+    baseline = await startBundle('baseline', path.join(DIST, 'bench', 'baseline-server.js'), PORTS.baseline!, {
+      ...ENV,
+      REDIS_KEY_PREFIX: `${PREFIX}baseline:`,
+    });
     await throughput(running, provider);
     await timeToFirstDelta(provider);
     await roundTrips();
@@ -374,8 +498,13 @@ async function main() {
   printTable();
   const seconds = Math.round((performance.now() - began) / 1000);
   const misses = lines.filter((l) => l.pass === false).length;
-  const load = os.loadavg().map((n) => n.toFixed(1)).join(' ');
-  console.log(`\n${QUICK ? '--quick run: ' : ''}${lines.filter((l) => l.pass).length} PASS, ${misses} MISS; ${seconds} s; ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), node ${process.version}; load average at the end ${load} (at the start ${loadAtStart})`);
+  const load = os
+    .loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
+  console.log(
+    `\n${QUICK ? '--quick run: ' : ''}${lines.filter((l) => l.pass).length} PASS, ${misses} MISS; ${seconds} s; ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), node ${process.version}; load average at the end ${load} (at the start ${loadAtStart})`,
+  );
   if (QUICK) return;
   writeFileSync(
     path.join(ROOT, 'bench', 'results.json'),
@@ -393,7 +522,8 @@ async function cleanUp(redis: Redis) {
   await redis.quit();
   const connection = await amqp.connect(AMQP_URL);
   const channel = await connection.createChannel();
-  for (const fn of ['dialogue-log', 'dialogue-analytics']) await channel.deleteQueue(`${EXCHANGE}.${fn}`).catch(() => undefined);
+  for (const fn of ['dialogue-log', 'dialogue-analytics'])
+    await channel.deleteQueue(`${EXCHANGE}.${fn}`).catch(() => undefined);
   await channel.deleteExchange(EXCHANGE).catch(() => undefined);
   await connection.close().catch(() => undefined);
 }

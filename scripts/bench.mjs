@@ -22,7 +22,7 @@ await Promise.all(
       format: 'cjs',
       sourcemap: true,
       logLevel: 'warning',
-        plugins: [sharedEntries],
+      plugins: [sharedEntries],
       // esbuild's own API must stay in node_modules (the llama bench builds bundles with it).
       external: ['node-llama-cpp', 'pino-pretty', 'esbuild'],
       // jsonc-parser's main entry is UMD, whose dynamic require() esbuild cannot follow: take its ESM build.

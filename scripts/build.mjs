@@ -66,7 +66,10 @@ export function playgroundOptions({ minify = true } = {}) {
 /** Builds with `options` and writes the inputs esbuild read beside the output (meta.json). */
 export async function buildWithMeta(options) {
   const result = await build(options);
-  writeFileSync(path.join(path.dirname(options.outfile), 'meta.json'), JSON.stringify({ inputs: Object.keys(result.metafile.inputs) }));
+  writeFileSync(
+    path.join(path.dirname(options.outfile), 'meta.json'),
+    JSON.stringify({ inputs: Object.keys(result.metafile.inputs) }),
+  );
   return result;
 }
 
@@ -77,7 +80,16 @@ export function copyPlaygroundStatic() {
 }
 
 async function buildClient() {
-  const common = { entryPoints: ['client/src/index.ts'], bundle: true, platform: 'neutral', target: 'es2022', sourcemap: true, legalComments: 'none', logLevel: 'warning', plugins: [sharedEntries] };
+  const common = {
+    entryPoints: ['client/src/index.ts'],
+    bundle: true,
+    platform: 'neutral',
+    target: 'es2022',
+    sourcemap: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [sharedEntries],
+  };
   // Loaded here only: the function images copy this file alone and never build the client.
   const { writeClientTypes } = await import('./client-types.mjs');
   const { generateDtsBundle } = createRequire(import.meta.url)('dts-bundle-generator');
@@ -88,7 +100,10 @@ async function buildClient() {
   ]);
   // One flat declaration file (the generated API types inlined, no import), for both conditions of
   // the exports map: .d.ts for import, .d.cts for require.
-  const [dts] = generateDtsBundle([{ filePath: 'client/src/index.ts', output: { noBanner: true, exportReferencedTypes: false } }], { preferredConfigPath: 'client/tsconfig.json' });
+  const [dts] = generateDtsBundle(
+    [{ filePath: 'client/src/index.ts', output: { noBanner: true, exportReferencedTypes: false } }],
+    { preferredConfigPath: 'client/tsconfig.json' },
+  );
   writeFileSync('client/dist/index.d.ts', dts);
   writeFileSync('client/dist/index.d.cts', dts);
 }
@@ -110,4 +125,5 @@ async function main(only) {
   console.log(`built ${[...servers.map((e) => e.name), ...web].join(', ')}`);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) await main(process.argv.slice(2));
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename))
+  await main(process.argv.slice(2));

@@ -13,8 +13,17 @@ const log = (line) => process.stderr.write(`dev: ${line}\n`);
 
 /** The two bundles the dev loop runs. `static` files are copied, not bundled. */
 const bundles = [
-  { name: 'standalone', out: 'dist/standalone/index.js', options: () => serverBundleOptions({ name: 'standalone', main: 'standalone/main.ts' }, { minify: false }) },
-  { name: 'playground', out: 'dist/playground/app.js', options: () => playgroundOptions({ minify: false }), static: ['playground/index.html', 'playground/playground.css'] },
+  {
+    name: 'standalone',
+    out: 'dist/standalone/index.js',
+    options: () => serverBundleOptions({ name: 'standalone', main: 'standalone/main.ts' }, { minify: false }),
+  },
+  {
+    name: 'playground',
+    out: 'dist/playground/app.js',
+    options: () => playgroundOptions({ minify: false }),
+    static: ['playground/index.html', 'playground/playground.css'],
+  },
 ];
 
 const inputsOf = (bundle) => {
@@ -32,7 +41,9 @@ function staleReason(bundle) {
   if (!existsSync(bundle.out) || !inputs) return 'never built';
   const built = statSync(bundle.out).mtimeMs;
   const own = inputs.filter((f) => !f.includes('node_modules/'));
-  const newer = [...own, ...(bundle.static ?? []), 'package-lock.json', 'scripts/build.mjs'].find((f) => mtime(f) > built);
+  const newer = [...own, ...(bundle.static ?? []), 'package-lock.json', 'scripts/build.mjs'].find(
+    (f) => mtime(f) > built,
+  );
   return newer ? `${newer} changed` : null;
 }
 
@@ -51,7 +62,8 @@ function startServer() {
   });
   const child = server;
   child.on('exit', (code, signal) => {
-    if (server === child && signal === null) log(`server exited with status ${code}; fix the cause and save a file to restart it`);
+    if (server === child && signal === null)
+      log(`server exited with status ${code}; fix the cause and save a file to restart it`);
   });
 }
 function stopServer() {
@@ -103,7 +115,8 @@ function onChange(file) {
 }
 const watchers = ['shared', 'functions', 'standalone', 'playground', 'client/src'].map((dir) =>
   watch(dir, { recursive: true }, (_event, name) => {
-    if (name && /\.(ts|tsx|css|html|json)$/.test(name) && !name.endsWith('.test.ts')) onChange(path.join(dir, name.toString()).split(path.sep).join('/'));
+    if (name && /\.(ts|tsx|css|html|json)$/.test(name) && !name.endsWith('.test.ts'))
+      onChange(path.join(dir, name.toString()).split(path.sep).join('/'));
   }),
 );
 log('watching the sources; content/characters is reloaded by the server itself');

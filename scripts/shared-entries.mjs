@@ -13,7 +13,9 @@ export const sharedEntries = {
   setup(build) {
     build.onResolve({ filter: /^@parley\/shared(\/|$)/ }, (args) => {
       const file = entries.get(args.path);
-      return file ? { path: file } : { errors: [{ text: `${args.path} is not an entry of @parley/shared (${[...entries.keys()].join(', ')})` }] };
+      return file
+        ? { path: file }
+        : { errors: [{ text: `${args.path} is not an entry of @parley/shared (${[...entries.keys()].join(', ')})` }] };
     });
   },
 };

@@ -37,7 +37,10 @@ const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
 const setting = (name) => process.env[name] || fromFile[name] || undefined;
 
 const secret = setting('AUTH_JWT_SECRET');
-if (!secret) fail(`AUTH_JWT_SECRET is not set (neither in the environment nor in ${file}); generate one with: openssl rand -hex 32`);
+if (!secret)
+  fail(
+    `AUTH_JWT_SECRET is not set (neither in the environment nor in ${file}); generate one with: openssl rand -hex 32`,
+  );
 if (secret.length < 32) fail('AUTH_JWT_SECRET must be at least 32 characters (the functions refuse a shorter one)');
 
 let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(values.player).setIssuedAt();

@@ -14,7 +14,10 @@ import type { StandaloneRuntime } from './runtime';
  * Every function's routes behind one port, for `npm start`; never listens. Dev-only additions: this
  * process's OpenAPI, the events the in-process bus carried (when there is one) and the playground at `/`.
  */
-export function createApp(runtime: StandaloneRuntime, options: { logger: Logger; playgroundDir: string; metrics: HttpMetrics }) {
+export function createApp(
+  runtime: StandaloneRuntime,
+  options: { logger: Logger; playgroundDir: string; metrics: HttpMetrics },
+) {
   const { logger } = options;
   const { access } = runtime;
   // One process, but each route's events name the function that owns it.

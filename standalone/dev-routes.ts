@@ -26,7 +26,8 @@ export function devEventsRoute(bus: InProcessEventBus, auth: Authenticator): Rou
   bus.subscribe(async (event) => {
     const dialogueId = dialogueOf(event);
     const initiator = (event.data as { playerId?: unknown } | undefined)?.playerId;
-    if (event.type === 'dialogue.initiate' && dialogueId && typeof initiator === 'string') ownerOf.set(dialogueId, initiator);
+    if (event.type === 'dialogue.initiate' && dialogueId && typeof initiator === 'string')
+      ownerOf.set(dialogueId, initiator);
     kept.push(event);
     if (kept.length > KEPT_EVENTS) {
       const gone = kept.shift();

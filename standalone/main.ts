@@ -14,8 +14,14 @@ import { FUNCTION_NAME, createRuntime } from './runtime';
 runMain(FUNCTION_NAME, ConfigSchema, async (config, logger) => {
   const runtime = await createRuntime(config, logger);
   // The bundle runs from dist/standalone; the playground is built beside it.
-  const app = createApp(runtime, { logger, playgroundDir: join(__dirname, '..', 'playground'), metrics: processMetrics() });
+  const app = createApp(runtime, {
+    logger,
+    playgroundDir: join(__dirname, '..', 'playground'),
+    metrics: processMetrics(),
+  });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
   // For the person who typed npm start: one plain line to open, beside the JSON log.
-  process.stdout.write(`\nParley is running: open http://localhost:${config.PORT}/ (playground; API under /v1, OpenAPI at /openapi.json)\n\n`);
+  process.stdout.write(
+    `\nParley is running: open http://localhost:${config.PORT}/ (playground; API under /v1, OpenAPI at /openapi.json)\n\n`,
+  );
 });

@@ -23,7 +23,10 @@ export async function createRuntime(config: Config, logger: Logger) {
   const publisher = bus ?? (await createEventPublisher(config, logger));
   const analytics = createAnalyticsService({ store: new MemoryAnalyticsStore() });
   if (bus) {
-    const log = createLogHandler({ logger: createLogger('dialogue-log', config.LOG_LEVEL), seen: new MemorySeenEvents() });
+    const log = createLogHandler({
+      logger: createLogger('dialogue-log', config.LOG_LEVEL),
+      seen: new MemorySeenEvents(),
+    });
     bus.subscribe(log);
     bus.subscribe((event) => analytics.handle(event));
   }

@@ -1,6 +1,17 @@
 // A small, deterministic sequence of real events (built by the domain transitions) for the
 // analytics and log tests, with the figures a correct report must show for it.
-import { CharacterSchema, type Character, buildEvent, eventSource, type ParleyEvent, applyTurn, chooseGoalAndStrategy, endDialogue, startDialogue, decideTurn } from '@parley/shared';
+import {
+  CharacterSchema,
+  type Character,
+  buildEvent,
+  eventSource,
+  type ParleyEvent,
+  applyTurn,
+  chooseGoalAndStrategy,
+  endDialogue,
+  startDialogue,
+  decideTurn,
+} from '@parley/shared';
 import mara from '../content/characters/innkeeper-mara.json';
 
 export const character: Character = CharacterSchema.parse(mara);
@@ -27,7 +38,14 @@ function dialogue(id: string, goalId: string, turns: ScenarioTurn[]): ParleyEven
   let state = started.state;
   turns.forEach((turn, i) => {
     const playerText = `Line number ${i + 1}.`;
-    const appraisal = { emotion: 'curious', intensity: 0.5, valence: turn.valence, opinionDelta: turn.opinionDelta, goalProgressDelta: turn.goalProgressDelta, reasons: ['test'] };
+    const appraisal = {
+      emotion: 'curious',
+      intensity: 0.5,
+      valence: turn.valence,
+      opinionDelta: turn.opinionDelta,
+      goalProgressDelta: turn.goalProgressDelta,
+      reasons: ['test'],
+    };
     const decision = decideTurn({ state, character, goal, strategyId: turn.strategyId, playerText, appraisal });
     const applied = applyTurn(
       state,
@@ -37,11 +55,28 @@ function dialogue(id: string, goalId: string, turns: ScenarioTurn[]): ParleyEven
     state = applied.state;
     events.push(...applied.events);
   });
-  events.push(...endDialogue(state, { character, summary: 'done', endedBy: 'player' }, { source: eventSource('dialogue-end'), now: at(60) }).events);
+  events.push(
+    ...endDialogue(
+      state,
+      { character, summary: 'done', endedBy: 'player' },
+      { source: eventSource('dialogue-end'), now: at(60) },
+    ).events,
+  );
   return events;
 }
 
-function aiCall(id: string, fields: { provider: string; task: string; latencyMs: number; prompt: number; completion: number; ok: boolean; fallback?: boolean }): ParleyEvent {
+function aiCall(
+  id: string,
+  fields: {
+    provider: string;
+    task: string;
+    latencyMs: number;
+    prompt: number;
+    completion: number;
+    ok: boolean;
+    fallback?: boolean;
+  },
+): ParleyEvent {
   return buildEvent({
     id,
     type: 'analytics.logging',
@@ -70,9 +105,26 @@ export function analyticsScenario(): ParleyEvent[] {
       { strategyId: 'flatter', valence: 0.5, opinionDelta: 10, goalProgressDelta: 0.3 },
       { strategyId: 'persuade', valence: 0.5, opinionDelta: 10, goalProgressDelta: 0.3 },
     ]),
-    ...dialogue('00000000-0000-4000-8000-00000000000b', 'learn-rumour', [{ strategyId: 'bribe', valence: -0.2, opinionDelta: -5, goalProgressDelta: 0.1 }]),
-    aiCall('ai-1', { provider: 'scripted', task: 'dialogue.reply', latencyMs: 10, prompt: 100, completion: 20, ok: true }),
-    aiCall('ai-2', { provider: 'scripted', task: 'dialogue.appraise', latencyMs: 30, prompt: 50, completion: 5, ok: true, fallback: true }),
+    ...dialogue('00000000-0000-4000-8000-00000000000b', 'learn-rumour', [
+      { strategyId: 'bribe', valence: -0.2, opinionDelta: -5, goalProgressDelta: 0.1 },
+    ]),
+    aiCall('ai-1', {
+      provider: 'scripted',
+      task: 'dialogue.reply',
+      latencyMs: 10,
+      prompt: 100,
+      completion: 20,
+      ok: true,
+    }),
+    aiCall('ai-2', {
+      provider: 'scripted',
+      task: 'dialogue.appraise',
+      latencyMs: 30,
+      prompt: 50,
+      completion: 5,
+      ok: true,
+      fallback: true,
+    }),
     aiCall('ai-3', { provider: 'openai', task: 'dialogue.reply', latencyMs: 500, prompt: 0, completion: 0, ok: false }),
   ];
 }
@@ -97,8 +149,20 @@ export const expectedScenarioReport = {
     },
   },
   ai: {
-    openai: { calls: 1, failures: 1, fallbacks: 0, averageLatencyMs: 500, tokens: { prompt: 0, completion: 0, total: 0 } },
-    scripted: { calls: 2, failures: 0, fallbacks: 1, averageLatencyMs: 20, tokens: { prompt: 150, completion: 25, total: 175 } },
+    openai: {
+      calls: 1,
+      failures: 1,
+      fallbacks: 0,
+      averageLatencyMs: 500,
+      tokens: { prompt: 0, completion: 0, total: 0 },
+    },
+    scripted: {
+      calls: 2,
+      failures: 0,
+      fallbacks: 1,
+      averageLatencyMs: 20,
+      tokens: { prompt: 150, completion: 25, total: 175 },
+    },
   },
   tasks: {
     'dialogue.appraise': { calls: 1, failures: 0 },

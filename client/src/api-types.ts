@@ -7,7 +7,11 @@ import type { components, operations } from './generated/openapi';
 
 type Schemas = components['schemas'];
 type JsonBody<Op> = Op extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
-type SuccessOf<Op> = Op extends { responses: { 200: infer R } } ? R : Op extends { responses: { 201: infer R } } ? R : never;
+type SuccessOf<Op> = Op extends { responses: { 200: infer R } }
+  ? R
+  : Op extends { responses: { 201: infer R } }
+    ? R
+    : never;
 type JsonAnswer<Op> = SuccessOf<Op> extends { content: { 'application/json': infer A } } ? A : never;
 type SseEvents<Op> = SuccessOf<Op> extends { content: { 'text/event-stream': infer E } } ? E : never;
 

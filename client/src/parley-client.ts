@@ -46,11 +46,22 @@ export type ParleyClient = {
   getCharacter(characterId: string, options?: CallOptions): Promise<PublicCharacter>;
   startDialogue(input: StartDialogueInput, options?: CallOptions & { stream?: false }): Promise<StartDialogueAnswer>;
   startDialogue(input: StartDialogueInput, options: CallOptions & { stream: true }): AsyncIterable<StartEvent>;
-  sendMessage(dialogueId: string, input: SendMessageInput, options?: CallOptions & { stream?: false }): Promise<TurnAnswer>;
-  sendMessage(dialogueId: string, input: SendMessageInput, options: CallOptions & { stream: true }): AsyncIterable<MessageEvent>;
+  sendMessage(
+    dialogueId: string,
+    input: SendMessageInput,
+    options?: CallOptions & { stream?: false },
+  ): Promise<TurnAnswer>;
+  sendMessage(
+    dialogueId: string,
+    input: SendMessageInput,
+    options: CallOptions & { stream: true },
+  ): AsyncIterable<MessageEvent>;
   getDialogue(dialogueId: string, options?: CallOptions): Promise<DialogueAnswer>;
   /** The player's own live dialogues, ordered by id: `limit` 1-100 (default 20), `after` = the previous page's `next`. */
-  listDialogues(query?: { status?: 'active'; limit?: number; after?: string }, options?: CallOptions): Promise<ListDialoguesAnswer>;
+  listDialogues(
+    query?: { status?: 'active'; limit?: number; after?: string },
+    options?: CallOptions,
+  ): Promise<ListDialoguesAnswer>;
   endDialogue(dialogueId: string, input?: EndDialogueInput, options?: CallOptions): Promise<EndAnswer>;
   /** What this character keeps of the calling player: relationship and memories. */
   getMemory(characterId: string, options?: CallOptions): Promise<MemoryAnswer>;
@@ -74,10 +85,19 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     };
   }
 
-  async function request(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, call: CallOptions, accept?: string): Promise<Response> {
+  async function request(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body: unknown,
+    call: CallOptions,
+    accept?: string,
+  ): Promise<Response> {
     const res = await doFetch(`${base}${path}`, {
       method,
-      headers: headers({ ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(accept ? { accept } : {}) }),
+      headers: headers({
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(accept ? { accept } : {}),
+      }),
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       ...(call.signal ? { signal: call.signal } : {}),
     });
@@ -85,36 +105,75 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     return res;
   }
 
-  async function json<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, call: CallOptions = {}): Promise<T> {
+  async function json<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body: unknown,
+    call: CallOptions = {},
+  ): Promise<T> {
     return (await (await request(method, path, body, call)).json()) as T;
   }
 
-  async function* stream<E extends { event: string; data: unknown }>(path: string, body: unknown, call: CallOptions): AsyncGenerator<Exclude<E, { event: 'error' }>> {
+  async function* stream<E extends { event: string; data: unknown }>(
+    path: string,
+    body: unknown,
+    call: CallOptions,
+  ): AsyncGenerator<Exclude<E, { event: 'error' }>> {
     const res = await request('POST', path, body, call, 'text/event-stream');
-    if (!res.body) throw new ParleyApiError({ status: 0, code: 'StreamInterrupted', message: 'the answer has no body' });
+    if (!res.body)
+      throw new ParleyApiError({ status: 0, code: 'StreamInterrupted', message: 'the answer has no body' });
     for await (const frame of readSseFrames(res.body, call.signal)) {
       if (frame.event === 'error') {
         const error = (frame.data as { error?: { code?: string; message?: string; details?: unknown } }).error ?? {};
-        throw new ParleyApiError({ status: res.status, code: error.code ?? 'Internal', message: error.message ?? 'stream failed', details: error.details });
+        throw new ParleyApiError({
+          status: res.status,
+          code: error.code ?? 'Internal',
+          message: error.message ?? 'stream failed',
+          details: error.details,
+        });
       }
       yield frame as Exclude<E, { event: 'error' }>;
       if (frame.event === 'done') return;
     }
-    throw new ParleyApiError({ status: 0, code: 'StreamInterrupted', message: 'the stream ended before its done event' });
+    throw new ParleyApiError({
+      status: 0,
+      code: 'StreamInterrupted',
+      message: 'the stream ended before its done event',
+    });
   }
 
   const id = (value: string) => encodeURIComponent(value);
 
-  function startDialogue(input: StartDialogueInput, call?: CallOptions & { stream?: false }): Promise<StartDialogueAnswer>;
+  function startDialogue(
+    input: StartDialogueInput,
+    call?: CallOptions & { stream?: false },
+  ): Promise<StartDialogueAnswer>;
   function startDialogue(input: StartDialogueInput, call: CallOptions & { stream: true }): AsyncIterable<StartEvent>;
-  function startDialogue(input: StartDialogueInput, call: CallOptions & { stream?: boolean } = {}): Promise<StartDialogueAnswer> | AsyncIterable<StartEvent> {
+  function startDialogue(
+    input: StartDialogueInput,
+    call: CallOptions & { stream?: boolean } = {},
+  ): Promise<StartDialogueAnswer> | AsyncIterable<StartEvent> {
     const { stream: wantStream, ...rest } = call;
-    return wantStream ? stream<StartStreamEvent>('/v1/dialogues', input, rest) : json<StartDialogueAnswer>('POST', '/v1/dialogues', input, rest);
+    return wantStream
+      ? stream<StartStreamEvent>('/v1/dialogues', input, rest)
+      : json<StartDialogueAnswer>('POST', '/v1/dialogues', input, rest);
   }
 
-  function sendMessage(dialogueId: string, input: SendMessageInput, call?: CallOptions & { stream?: false }): Promise<TurnAnswer>;
-  function sendMessage(dialogueId: string, input: SendMessageInput, call: CallOptions & { stream: true }): AsyncIterable<MessageEvent>;
-  function sendMessage(dialogueId: string, input: SendMessageInput, call: CallOptions & { stream?: boolean } = {}): Promise<TurnAnswer> | AsyncIterable<MessageEvent> {
+  function sendMessage(
+    dialogueId: string,
+    input: SendMessageInput,
+    call?: CallOptions & { stream?: false },
+  ): Promise<TurnAnswer>;
+  function sendMessage(
+    dialogueId: string,
+    input: SendMessageInput,
+    call: CallOptions & { stream: true },
+  ): AsyncIterable<MessageEvent>;
+  function sendMessage(
+    dialogueId: string,
+    input: SendMessageInput,
+    call: CallOptions & { stream?: boolean } = {},
+  ): Promise<TurnAnswer> | AsyncIterable<MessageEvent> {
     const { stream: wantStream, ...rest } = call;
     const body = { ...input, messageId: input.messageId ?? newMessageId() };
     const path = `/v1/dialogues/${id(dialogueId)}/messages`;
@@ -137,9 +196,17 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       return json<ListDialoguesAnswer>('GET', `/v1/dialogues?${params}`, undefined, call);
     },
     getDialogue: (dialogueId, call) => json<DialogueAnswer>('GET', `/v1/dialogues/${id(dialogueId)}`, undefined, call),
-    endDialogue: (dialogueId, input = {}, call) => json<EndAnswer>('POST', `/v1/dialogues/${id(dialogueId)}/end`, input, call),
-    getMemory: (characterId, call) => json<MemoryAnswer>('GET', `/v1/characters/${id(characterId)}/memory`, undefined, call),
-    forgetMe: (characterId, call) => json<ForgetAnswer>('DELETE', characterId === undefined ? '/v1/memory' : `/v1/characters/${id(characterId)}/memory`, undefined, call),
+    endDialogue: (dialogueId, input = {}, call) =>
+      json<EndAnswer>('POST', `/v1/dialogues/${id(dialogueId)}/end`, input, call),
+    getMemory: (characterId, call) =>
+      json<MemoryAnswer>('GET', `/v1/characters/${id(characterId)}/memory`, undefined, call),
+    forgetMe: (characterId, call) =>
+      json<ForgetAnswer>(
+        'DELETE',
+        characterId === undefined ? '/v1/memory' : `/v1/characters/${id(characterId)}/memory`,
+        undefined,
+        call,
+      ),
     devEvents: (after = 0, call) => json<DevEventsAnswer>('GET', `/v1/dev/events?after=${after}`, undefined, call),
   };
 }

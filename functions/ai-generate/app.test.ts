@@ -51,7 +51,11 @@ afterAll(async () => {
 });
 
 const post = (url: string, task: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${url}/v1/tasks/${task}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${url}/v1/tasks/${task}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe('ai-generate app', () => {
   test('answers a structured task as JSON { output, meta }', async () => {

@@ -1,10 +1,35 @@
-import { API_ROUTES, openApiRoute, serviceGuard, requestTrace, abortOnClientGone, createHttpApp, openSse, toParleyError, wantsEventStream, type ReadinessChecks, type HttpMetrics } from '@parley/shared/http';
+import {
+  API_ROUTES,
+  openApiRoute,
+  serviceGuard,
+  requestTrace,
+  abortOnClientGone,
+  createHttpApp,
+  openSse,
+  toParleyError,
+  wantsEventStream,
+  type ReadinessChecks,
+  type HttpMetrics,
+} from '@parley/shared/http';
 import { Router } from 'express';
-import { ParleyError, TaskRequestSchema, errorBody, parseInput, type AiCallOptions, type AiClient, type AiTaskName, type Logger, type StreamingTaskName } from '@parley/shared';
+import {
+  ParleyError,
+  TaskRequestSchema,
+  errorBody,
+  parseInput,
+  type AiCallOptions,
+  type AiClient,
+  type AiTaskName,
+  type Logger,
+  type StreamingTaskName,
+} from '@parley/shared';
 import { taskSpec } from '@parley/shared/composition';
 
 /** `POST /v1/tasks/:task` with `{ input, stream? }`: JSON `{ output, meta }`, or SSE `delta`... `done` / `error`. */
-export function createRoutes(gateway: AiClient, options: { serviceToken?: string | undefined; logger?: Logger } = {}): Router {
+export function createRoutes(
+  gateway: AiClient,
+  options: { serviceToken?: string | undefined; logger?: Logger } = {},
+): Router {
   const router = Router();
   // Only callers holding the service token may spend model tokens (when one is configured).
   router.post(API_ROUTES.runTask.path, ...serviceGuard(options.serviceToken), async (req, res, next) => {
@@ -46,11 +71,20 @@ export function createRoutes(gateway: AiClient, options: { serviceToken?: string
 }
 
 /** The ai-generate function: the task route (behind the service token when given one), health; never listens. */
-export function createApp(deps: { gateway: AiClient; logger: Logger; readiness?: ReadinessChecks; serviceToken?: string | undefined; metrics?: HttpMetrics }) {
+export function createApp(deps: {
+  gateway: AiClient;
+  logger: Logger;
+  readiness?: ReadinessChecks;
+  serviceToken?: string | undefined;
+  metrics?: HttpMetrics;
+}) {
   return createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
     readiness: deps.readiness ?? { ai: () => deps.gateway.ping() },
-    routes: [createRoutes(deps.gateway, { logger: deps.logger, serviceToken: deps.serviceToken }), openApiRoute('ai-generate')],
+    routes: [
+      createRoutes(deps.gateway, { logger: deps.logger, serviceToken: deps.serviceToken }),
+      openApiRoute('ai-generate'),
+    ],
   });
 }

@@ -1,6 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Aborted, AiTimeout, AiUnavailable, BadRequest, UnknownTask, ruleBasedAppraisal, type AiProvider, type AiStreamEvent, type ParleyEvent, type TextChunk, type TokenUsage } from '@parley/shared';
+import {
+  Aborted,
+  AiTimeout,
+  AiUnavailable,
+  BadRequest,
+  UnknownTask,
+  ruleBasedAppraisal,
+  type AiProvider,
+  type AiStreamEvent,
+  type ParleyEvent,
+  type TextChunk,
+  type TokenUsage,
+} from '@parley/shared';
 import { AiGateway, HttpAiClient, ScriptedProvider, createLogger } from '@parley/shared/composition';
 import { InProcessEventBus, sampleAppraiseInput, sampleReplyInput } from '@parley/shared/testing';
 import { createApp } from './app';
@@ -41,7 +53,13 @@ async function gatewayUrl(provider: AiProvider = new ScriptedProvider({ chunkDel
   bus.subscribe(async (e) => {
     events.push(e);
   });
-  const gateway = new AiGateway({ provider, fallback: new ScriptedProvider({ chunkDelayMs: 0 }), publisher: bus, source: '/parley/ai-generate', logger });
+  const gateway = new AiGateway({
+    provider,
+    fallback: new ScriptedProvider({ chunkDelayMs: 0 }),
+    publisher: bus,
+    source: '/parley/ai-generate',
+    logger,
+  });
   const app = createApp({ gateway, logger });
   return { url: await listen(createServer(app)), gateway, events };
 }
@@ -66,7 +84,9 @@ describe('HttpAiClient against the ai-generate app', () => {
   test('stream yields the deltas as they arrive, then done; the traceparent travels', async () => {
     const { url, gateway, events } = await gatewayUrl();
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    const stream = new HttpAiClient({ baseUrl: `${url}/` }).stream('dialogue.reply', sampleReplyInput(), { traceparent });
+    const stream = new HttpAiClient({ baseUrl: `${url}/` }).stream('dialogue.reply', sampleReplyInput(), {
+      traceparent,
+    });
     const got: AiStreamEvent<'dialogue.reply'>[] = await collect(stream);
     const deltas = got.filter((e) => e.type === 'delta');
     const done = got.at(-1);
@@ -81,11 +101,16 @@ describe('HttpAiClient against the ai-generate app', () => {
     const { url } = await gatewayUrl(new FailingMidStream());
     const client = new HttpAiClient({ baseUrl: url });
     await expect(client.run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(AiUnavailable);
-    await expect(client.run('dialogue.appraise', { ...sampleAppraiseInput(), goalProgress: 3 })).rejects.toBeInstanceOf(BadRequest);
-    await expect(client.run('dialogue.nothing' as 'dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(UnknownTask);
+    await expect(client.run('dialogue.appraise', { ...sampleAppraiseInput(), goalProgress: 3 })).rejects.toBeInstanceOf(
+      BadRequest,
+    );
+    await expect(client.run('dialogue.nothing' as 'dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(
+      UnknownTask,
+    );
     const seen: string[] = [];
     const run = async () => {
-      for await (const e of client.stream('dialogue.reply', sampleReplyInput())) if (e.type === 'delta') seen.push(e.text);
+      for await (const e of client.stream('dialogue.reply', sampleReplyInput()))
+        if (e.type === 'delta') seen.push(e.text);
     };
     await expect(run()).rejects.toBeInstanceOf(AiTimeout);
     // The gateway's filter holds a trailing blank until the next word comes.
@@ -96,7 +121,9 @@ describe('HttpAiClient against the ai-generate app', () => {
     const { url, gateway, events } = await gatewayUrl(new ScriptedProvider({ chunkDelayMs: 30 }));
     const controller = new AbortController();
     const run = async () => {
-      for await (const e of new HttpAiClient({ baseUrl: url }).stream('dialogue.reply', sampleReplyInput(), { signal: controller.signal })) {
+      for await (const e of new HttpAiClient({ baseUrl: url }).stream('dialogue.reply', sampleReplyInput(), {
+        signal: controller.signal,
+      })) {
         if (e.type === 'delta') controller.abort();
       }
     };
@@ -110,7 +137,9 @@ describe('HttpAiClient against the ai-generate app', () => {
     const closed = createServer();
     const closedUrl = await listen(closed);
     await new Promise((resolve) => closed.close(resolve));
-    await expect(new HttpAiClient({ baseUrl: closedUrl }).run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(AiUnavailable);
+    await expect(
+      new HttpAiClient({ baseUrl: closedUrl }).run('dialogue.appraise', sampleAppraiseInput()),
+    ).rejects.toBeInstanceOf(AiUnavailable);
     await expect(new HttpAiClient({ baseUrl: closedUrl }).ping()).rejects.toBeInstanceOf(AiUnavailable);
 
     const silentUrl = await listen(createServer(() => undefined));
@@ -121,9 +150,18 @@ describe('HttpAiClient against the ai-generate app', () => {
 
   test('sends the service token when given one', async () => {
     const token = 'a-very-secret-service-token';
-    const gateway = new AiGateway({ provider: new ScriptedProvider({ chunkDelayMs: 0 }), fallback: new ScriptedProvider(), source: '/parley/t', logger });
+    const gateway = new AiGateway({
+      provider: new ScriptedProvider({ chunkDelayMs: 0 }),
+      fallback: new ScriptedProvider(),
+      source: '/parley/t',
+      logger,
+    });
     const url = await listen(createServer(createApp({ gateway, logger, serviceToken: token })));
-    await expect(new HttpAiClient({ baseUrl: url }).run('dialogue.appraise', sampleAppraiseInput())).rejects.toMatchObject({ code: 'Unauthorized' });
-    await expect(new HttpAiClient({ baseUrl: url, serviceToken: token }).run('dialogue.appraise', sampleAppraiseInput())).resolves.toHaveProperty('output');
+    await expect(
+      new HttpAiClient({ baseUrl: url }).run('dialogue.appraise', sampleAppraiseInput()),
+    ).rejects.toMatchObject({ code: 'Unauthorized' });
+    await expect(
+      new HttpAiClient({ baseUrl: url, serviceToken: token }).run('dialogue.appraise', sampleAppraiseInput()),
+    ).resolves.toHaveProperty('output');
   });
 });

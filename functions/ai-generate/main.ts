@@ -6,6 +6,12 @@ import { FUNCTION_NAME, createRuntime } from './runtime';
 
 runMain(FUNCTION_NAME, ConfigSchema, async (config, logger) => {
   const runtime = await createRuntime(config, logger);
-  const app = createApp({ gateway: runtime.gateway, logger, readiness: runtime.readiness, serviceToken: config.AI_SERVICE_TOKEN, metrics: processMetrics() });
+  const app = createApp({
+    gateway: runtime.gateway,
+    logger,
+    readiness: runtime.readiness,
+    serviceToken: config.AI_SERVICE_TOKEN,
+    metrics: processMetrics(),
+  });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 });

@@ -15,7 +15,8 @@ export async function createRuntime(config: Config, logger: Logger) {
   const broker = config.AMQP_URL || config.K_SINK ? await createEventPublisher(config, logger) : undefined;
   const publisher = broker ? createEventOutbox(config, broker, logger, FUNCTION_NAME) : undefined;
   const gateway = createAiGateway(config, { publisher, logger });
-  if (!config.AI_SERVICE_TOKEN) logger.warn('AI_SERVICE_TOKEN is unset: any caller that reaches this service may use it');
+  if (!config.AI_SERVICE_TOKEN)
+    logger.warn('AI_SERVICE_TOKEN is unset: any caller that reaches this service may use it');
   return {
     gateway,
     // The broker is degraded, not fatal: AI calls go on while it is down.
@@ -24,7 +25,13 @@ export async function createRuntime(config: Config, logger: Logger) {
       ...(publisher ? { events: brokerReadiness(publisher) } : {}),
       // Redis holds the outbox; without it analytics wait in memory: degraded, not fatal.
       ...(publisher && config.REDIS_URL
-        ? { outbox: () => publisher.pingBuffer().then(() => 'ok', (err: unknown) => `degraded: ${(err as Error).message}; analytics wait in memory`) }
+        ? {
+            outbox: () =>
+              publisher.pingBuffer().then(
+                () => 'ok',
+                (err: unknown) => `degraded: ${(err as Error).message}; analytics wait in memory`,
+              ),
+          }
         : {}),
     },
     async close() {

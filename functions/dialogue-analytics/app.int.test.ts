@@ -11,7 +11,9 @@ import { createAnalyticsService } from './handler';
 
 async function startApp(store: AnalyticsStore) {
   const service = createAnalyticsService({ store });
-  return listen(createApp({ service, logger: createLogger('test', 'silent'), readiness: { analyticsStore: () => store.ping() } }));
+  return listen(
+    createApp({ service, logger: createLogger('test', 'silent'), readiness: { analyticsStore: () => store.ping() } }),
+  );
 }
 
 describe.each([
@@ -64,7 +66,9 @@ describe.each([
       body: JSON.stringify({ specversion: '1.0', id: 'x', source: '/t' }),
     });
     expect(notAnEvent.status).toBe(400);
-    expect(await notAnEvent.json()).toEqual({ error: expect.objectContaining({ code: 'BadRequest', message: expect.any(String) }) });
+    expect(await notAnEvent.json()).toEqual({
+      error: expect.objectContaining({ code: 'BadRequest', message: expect.any(String) }),
+    });
 
     const resolve = analyticsScenario().find((e) => e.type === 'dialogue.resolve')!;
     const badData = await postStructuredEvent(`${server.url}/`, { ...resolve, data: { summary: 'no outcome' } });
@@ -75,7 +79,10 @@ describe.each([
   });
 
   it('is ready when its store answers', async () => {
-    expect((await getJson(`${server.url}/readyz`)).body).toMatchObject({ status: 'ready', checks: { analyticsStore: 'ok' } });
+    expect((await getJson(`${server.url}/readyz`)).body).toMatchObject({
+      status: 'ready',
+      checks: { analyticsStore: 'ok' },
+    });
   });
 });
 

@@ -1,4 +1,12 @@
-import { type HttpMetrics, API_ROUTES, openApiRoute, createHttpApp, type ReadinessChecks, cloudEventRoute, serviceGuard } from '@parley/shared/http';
+import {
+  type HttpMetrics,
+  API_ROUTES,
+  openApiRoute,
+  createHttpApp,
+  type ReadinessChecks,
+  cloudEventRoute,
+  serviceGuard,
+} from '@parley/shared/http';
 import { Router } from 'express';
 import type { Logger } from '@parley/shared';
 import type { AnalyticsService } from './handler';
@@ -13,12 +21,22 @@ export function createRoutes(service: AnalyticsService, options: { serviceToken?
 }
 
 /** The dialogue-analytics function: the report route, the CloudEvent receiver, health; never listens. */
-export function createApp(deps: { service: AnalyticsService; logger: Logger; readiness: ReadinessChecks; serviceToken?: string | undefined; metrics?: HttpMetrics }) {
+export function createApp(deps: {
+  service: AnalyticsService;
+  logger: Logger;
+  readiness: ReadinessChecks;
+  serviceToken?: string | undefined;
+  metrics?: HttpMetrics;
+}) {
   const guard = { serviceToken: deps.serviceToken };
   return createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
     readiness: deps.readiness,
-    routes: [createRoutes(deps.service, guard), cloudEventRoute(deps.service.handle, guard), openApiRoute('dialogue-analytics')],
+    routes: [
+      createRoutes(deps.service, guard),
+      cloudEventRoute(deps.service.handle, guard),
+      openApiRoute('dialogue-analytics'),
+    ],
   });
 }

@@ -20,7 +20,9 @@ describe('createAnalyticsService', () => {
   it('rejects malformed event data with BadRequest and counts nothing', async () => {
     const service = createAnalyticsService({ store: new MemoryAnalyticsStore() });
     const resolve = analyticsScenario().find((e) => e.type === 'dialogue.resolve')!;
-    await expect(service.handle({ ...resolve, data: { characterId: 'x' } })).rejects.toMatchObject({ code: 'BadRequest' });
+    await expect(service.handle({ ...resolve, data: { characterId: 'x' } })).rejects.toMatchObject({
+      code: 'BadRequest',
+    });
     expect(await service.report()).toEqual({ characters: {}, ai: {}, tasks: {} });
     // The id was not used up: the well-formed event still counts.
     await service.handle(resolve);
@@ -28,6 +30,10 @@ describe('createAnalyticsService', () => {
   });
 
   it('starts with an empty report', async () => {
-    expect(await createAnalyticsService({ store: new MemoryAnalyticsStore() }).report()).toEqual({ characters: {}, ai: {}, tasks: {} });
+    expect(await createAnalyticsService({ store: new MemoryAnalyticsStore() }).report()).toEqual({
+      characters: {},
+      ai: {},
+      tasks: {},
+    });
   });
 });

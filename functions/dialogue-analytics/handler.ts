@@ -1,4 +1,10 @@
-import { analyticsIncrements, analyticsReport, type AnalyticsReport, type AnalyticsStore, type ParleyEvent } from '@parley/shared';
+import {
+  analyticsIncrements,
+  analyticsReport,
+  type AnalyticsReport,
+  type AnalyticsStore,
+  type ParleyEvent,
+} from '@parley/shared';
 
 /**
  * The dialogue-analytics use case. `handle` turns an event into counter increments (pure domain)

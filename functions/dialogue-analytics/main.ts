@@ -6,6 +6,12 @@ import { FUNCTION_NAME, createRuntime } from './runtime';
 
 runMain(FUNCTION_NAME, ConfigSchema, async (config, logger) => {
   const runtime = await createRuntime(config, logger);
-  const app = createApp({ service: runtime.service, logger, readiness: runtime.readiness, serviceToken: config.SUBSCRIBER_TOKEN, metrics: processMetrics() });
+  const app = createApp({
+    service: runtime.service,
+    logger,
+    readiness: runtime.readiness,
+    serviceToken: config.SUBSCRIBER_TOKEN,
+    metrics: processMetrics(),
+  });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 });

@@ -33,7 +33,11 @@ describe('dialogue-analytics runtime with RabbitMQ and Redis', () => {
       // Each event twice (a redelivery), and one that a retry can never fix.
       await publisher.publish([...events, malformed, ...events]);
 
-      await eventually(() => getJson(`${server.url}/v1/analytics`), (r) => JSON.stringify(r.body) === JSON.stringify(expectedScenarioReport), 'the figures');
+      await eventually(
+        () => getJson(`${server.url}/v1/analytics`),
+        (r) => JSON.stringify(r.body) === JSON.stringify(expectedScenarioReport),
+        'the figures',
+      );
       await eventually(waiting, (n) => n === 0, 'an empty queue');
     } finally {
       await publisher.close();
@@ -66,6 +70,8 @@ describe('queueHandler', () => {
   });
 
   it('rejects (the message is redelivered) when the store is down', async () => {
-    await expect(queueHandler(serviceFailingWith(new StoreUnavailable('down')), logger)(event)).rejects.toBeInstanceOf(StoreUnavailable);
+    await expect(queueHandler(serviceFailingWith(new StoreUnavailable('down')), logger)(event)).rejects.toBeInstanceOf(
+      StoreUnavailable,
+    );
   });
 });

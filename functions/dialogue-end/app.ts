@@ -1,5 +1,14 @@
 import { Router } from 'express';
-import { API_ROUTES, openApiRoute, createHttpApp, type ReadinessChecks, playerCommand, playerGuard, type PlayerAccess, type HttpMetrics } from '@parley/shared/http';
+import {
+  API_ROUTES,
+  openApiRoute,
+  createHttpApp,
+  type ReadinessChecks,
+  playerCommand,
+  playerGuard,
+  type PlayerAccess,
+  type HttpMetrics,
+} from '@parley/shared/http';
 import { DialogueIdSchema, EndDialogueBodySchema, parseInput, type Logger, type DialogueDeps } from '@parley/shared';
 import { end } from './handler';
 
@@ -14,6 +23,14 @@ export function createRoutes(deps: DialogueDeps, options: { access: PlayerAccess
   return router;
 }
 
-export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics?: HttpMetrics }) {
-  return createHttpApp({ logger: options.logger, readiness: options.readiness, metrics: options.metrics, routes: [createRoutes(deps, options), openApiRoute('dialogue-end')] });
+export function createApp(
+  deps: DialogueDeps,
+  options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics?: HttpMetrics },
+) {
+  return createHttpApp({
+    logger: options.logger,
+    readiness: options.readiness,
+    metrics: options.metrics,
+    routes: [createRoutes(deps, options), openApiRoute('dialogue-end')],
+  });
 }

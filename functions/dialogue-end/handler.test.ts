@@ -1,5 +1,13 @@
 // The end use case with in-memory adapters (unit tier): the HTTP tests cover the route around it.
-import { AiUnavailable, DialogueNotFound, Forbidden, TurnInFlight, VersionConflict, applyTurn, plainSummary } from '@parley/shared';
+import {
+  AiUnavailable,
+  DialogueNotFound,
+  Forbidden,
+  TurnInFlight,
+  VersionConflict,
+  applyTurn,
+  plainSummary,
+} from '@parley/shared';
 import { aiWithHook, gate, inMemoryDialogue } from '../../test/support/in-memory-dialogue';
 import { end } from './handler';
 
@@ -18,7 +26,13 @@ describe('end', () => {
     const s = await started();
     const { outcome, replayed } = await end(s.deps, { dialogueId: s.dialogue.id, playerId: PLAYER, reason: 'bored' });
     expect(replayed).toBe(false);
-    expect(outcome).toMatchObject({ dialogueId: s.dialogue.id, playerId: PLAYER, turnCount: 0, endedBy: 'player', reason: 'bored' });
+    expect(outcome).toMatchObject({
+      dialogueId: s.dialogue.id,
+      playerId: PLAYER,
+      turnCount: 0,
+      endedBy: 'player',
+      reason: 'bored',
+    });
     expect(outcome.summary.length).toBeGreaterThan(0);
     expect(await s.store.load(s.dialogue.id)).toBeNull();
     expect(await s.store.outcome(s.dialogue.id)).toEqual({ playerId: PLAYER, outcome });
@@ -34,7 +48,9 @@ describe('end', () => {
     expect(s.resolves()).toHaveLength(1);
     // The ended dialogue is still its owner's only.
     await expect(end(s.deps, { dialogueId: s.dialogue.id, playerId: 'mallory' })).rejects.toBeInstanceOf(Forbidden);
-    await expect(end(s.deps, { dialogueId: '00000000-0000-4000-8000-000000000000', playerId: PLAYER })).rejects.toBeInstanceOf(DialogueNotFound);
+    await expect(
+      end(s.deps, { dialogueId: '00000000-0000-4000-8000-000000000000', playerId: PLAYER }),
+    ).rejects.toBeInstanceOf(DialogueNotFound);
   });
 
   test('a failed summary does not stop the end: the plain summary says what happened', async () => {
@@ -93,7 +109,14 @@ describe('end', () => {
     await held.reached;
     s.advance(1001);
     // Another pod's turn, written as dialogue-message writes it, once the end's lock has expired.
-    const appraisal = { emotion: 'calm', intensity: 0.2, valence: 0.1, opinionDelta: 1, goalProgressDelta: 0.1, reasons: ['a fair offer'] };
+    const appraisal = {
+      emotion: 'calm',
+      intensity: 0.2,
+      valence: 0.1,
+      opinionDelta: 1,
+      goalProgressDelta: 0.1,
+      reasons: ['a fair offer'],
+    };
     const turn = applyTurn(
       s.dialogue,
       { playerText: 'One more thing.', strategyId: 'persuade', replyText: 'Go on.', appraisal, nextOptions: [] },

@@ -1,6 +1,24 @@
-import { DialogueEnded, TurnInFlight, VersionConflict, endRemembered, summarizeEnding, type DialogueState, type Outcome, characterOf, goalOf, findOwned, type DialogueDeps, HeldTurnLock } from '@parley/shared';
+import {
+  DialogueEnded,
+  TurnInFlight,
+  VersionConflict,
+  endRemembered,
+  summarizeEnding,
+  type DialogueState,
+  type Outcome,
+  characterOf,
+  goalOf,
+  findOwned,
+  type DialogueDeps,
+  HeldTurnLock,
+} from '@parley/shared';
 
-export type EndCommand = { dialogueId: string; playerId: string; reason?: string | undefined; traceparent?: string | undefined };
+export type EndCommand = {
+  dialogueId: string;
+  playerId: string;
+  reason?: string | undefined;
+  traceparent?: string | undefined;
+};
 
 /** The turn lock is taken under this name while a dialogue ends, so no turn can land meanwhile. */
 const END_LOCK = 'end';
@@ -21,10 +39,24 @@ export async function end(deps: DialogueDeps, cmd: EndCommand): Promise<{ outcom
     const catalogCharacter = characterOf(deps.catalog, current.characterId);
     const goal = goalOf(catalogCharacter, current.goalId);
     // Opinion and mood changes count from where this dialogue started, which the relationship decided.
-    const character = deps.memory ? await deps.memory.characterAsMet(current.playerId, catalogCharacter) : catalogCharacter;
-    const summary = await summarizeEnding(deps.ai, { state: current, character, goal, endedBy: 'player', traceparent: cmd.traceparent });
+    const character = deps.memory
+      ? await deps.memory.characterAsMet(current.playerId, catalogCharacter)
+      : catalogCharacter;
+    const summary = await summarizeEnding(deps.ai, {
+      state: current,
+      character,
+      goal,
+      endedBy: 'player',
+      traceparent: cmd.traceparent,
+    });
     const ctx = { source: deps.source, now: deps.now(), traceparent: cmd.traceparent };
-    const ended = await endRemembered(deps, current, { character, summary, endedBy: 'player', reason: cmd.reason }, goal, ctx);
+    const ended = await endRemembered(
+      deps,
+      current,
+      { character, summary, endedBy: 'player', reason: cmd.reason },
+      goal,
+      ctx,
+    );
     const committed = await deps.store.end({
       dialogueId: current.id,
       playerId: current.playerId,
@@ -46,7 +78,10 @@ export async function end(deps: DialogueDeps, cmd: EndCommand): Promise<{ outcom
   }
 }
 
-async function loadOwnedOrEnded(deps: DialogueDeps, cmd: EndCommand): Promise<DialogueState | { outcome: Outcome; replayed: true }> {
+async function loadOwnedOrEnded(
+  deps: DialogueDeps,
+  cmd: EndCommand,
+): Promise<DialogueState | { outcome: Outcome; replayed: true }> {
   const found = await findOwned(deps.store, cmd.dialogueId, cmd.playerId);
   return 'state' in found ? found.state : { outcome: found.outcome, replayed: true };
 }

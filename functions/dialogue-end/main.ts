@@ -6,6 +6,11 @@ import { FUNCTION_NAME, createRuntime } from './runtime';
 
 runMain(FUNCTION_NAME, ConfigSchema, async (config, logger) => {
   const runtime = await createRuntime(config, logger);
-  const app = createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access, metrics: processMetrics() });
+  const app = createApp(runtime.deps, {
+    logger,
+    readiness: runtime.readiness,
+    access: runtime.access,
+    metrics: processMetrics(),
+  });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 });

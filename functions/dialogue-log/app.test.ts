@@ -37,7 +37,13 @@ describe('dialogue-log app', () => {
     expect(res).toEqual({ status: 204, text: '' });
     expect(loggedIds()).toContain(event.id);
     const line = lines.find((l) => (l.event as { id: string }).id === event.id)!;
-    expect(line.event).toMatchObject({ type: event.type, subject: event.subject, sequence: 0, source: event.source, time: event.time });
+    expect(line.event).toMatchObject({
+      type: event.type,
+      subject: event.subject,
+      sequence: 0,
+      source: event.source,
+      time: event.time,
+    });
   });
 
   it('accepts a structured-mode CloudEvent with 204 and no body, and logs it', async () => {

@@ -17,8 +17,21 @@ describe('createLogHandler', () => {
     const line = lines.find((l) => (l.event as { id: string }).id === resolve.id)!;
     expect(line).toMatchObject({
       msg: 'dialogue.resolve',
-      event: { type: 'dialogue.resolve', id: resolve.id, subject: resolve.subject, sequence: 4, source: '/parley/dialogue-end', time: resolve.time },
-      summary: { characterId: 'innkeeper-mara', strategyId: 'flatter', goalAchieved: true, turnCount: 3, endedBy: 'player' },
+      event: {
+        type: 'dialogue.resolve',
+        id: resolve.id,
+        subject: resolve.subject,
+        sequence: 4,
+        source: '/parley/dialogue-end',
+        time: resolve.time,
+      },
+      summary: {
+        characterId: 'innkeeper-mara',
+        strategyId: 'flatter',
+        goalAchieved: true,
+        turnCount: 3,
+        endedBy: 'player',
+      },
     });
   });
 
@@ -48,7 +61,10 @@ describe('createLogHandler', () => {
 describe('summarizeEvent', () => {
   const events = analyticsScenario();
   it.each([
-    ['dialogue.initiate', { characterId: 'innkeeper-mara', goalId: 'free-room', strategyId: 'flatter', playerId: 'player-1' }],
+    [
+      'dialogue.initiate',
+      { characterId: 'innkeeper-mara', goalId: 'free-room', strategyId: 'flatter', playerId: 'player-1' },
+    ],
     ['dialogue.progress', { seq: 1, strategyId: 'flatter', opinionDelta: 10, goalProgress: 0.3 }],
     ['analytics.logging', { task: 'dialogue.reply', provider: 'scripted', latencyMs: 10, ok: true, tokens: 120 }],
   ])('summarises %s', (type, expected) => {

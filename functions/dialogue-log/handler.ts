@@ -15,7 +15,13 @@ export function summarizeEvent(event: ParleyEvent): Record<string, unknown> {
 function summaryOf(event: ParleyEvent): Record<string, unknown> {
   switch (event.type) {
     case 'dialogue.initiate':
-      return pick(parseEventData('dialogue.initiate', event), ['dialogueId', 'playerId', 'characterId', 'goalId', 'strategyId']);
+      return pick(parseEventData('dialogue.initiate', event), [
+        'dialogueId',
+        'playerId',
+        'characterId',
+        'goalId',
+        'strategyId',
+      ]);
     case 'dialogue.progress': {
       const d = parseEventData('dialogue.progress', event);
       return {
@@ -27,11 +33,24 @@ function summaryOf(event: ParleyEvent): Record<string, unknown> {
     }
     case 'dialogue.resolve': {
       const d = parseEventData('dialogue.resolve', event);
-      return pick(d, ['dialogueId', 'characterId', 'goalId', 'strategyId', 'goalAchieved', 'turnCount', 'durationMs', 'endedBy']);
+      return pick(d, [
+        'dialogueId',
+        'characterId',
+        'goalId',
+        'strategyId',
+        'goalAchieved',
+        'turnCount',
+        'durationMs',
+        'endedBy',
+      ]);
     }
     case 'analytics.logging': {
       const d = parseEventData('analytics.logging', event);
-      return { ...pick(d, ['task', 'provider', 'model', 'latencyMs', 'ok']), fallback: d.fallback ?? false, tokens: d.tokens.total };
+      return {
+        ...pick(d, ['task', 'provider', 'model', 'latencyMs', 'ok']),
+        fallback: d.fallback ?? false,
+        tokens: d.tokens.total,
+      };
     }
     case 'character.memory': {
       // Ids and counts only: memory text is the player's story, not the log's.

@@ -10,7 +10,13 @@ describe('dialogue-log runtime with RabbitMQ and Redis', () => {
   const { exchange, queue, keyPrefix, waiting } = amqpTestBed('log');
 
   it('logs each event once across two pods consuming one queue, whatever is redelivered', async () => {
-    const config = ConfigSchema.parse({ REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, AMQP_URL, AMQP_EXCHANGE: exchange, AMQP_QUEUE: queue });
+    const config = ConfigSchema.parse({
+      REDIS_URL,
+      REDIS_KEY_PREFIX: keyPrefix,
+      AMQP_URL,
+      AMQP_EXCHANGE: exchange,
+      AMQP_QUEUE: queue,
+    });
     const { logger, lines } = captureLogger();
     const pods = [await createRuntime(config, logger), await createRuntime(config, logger)];
     const publisher = await AmqpEventPublisher.connect(AMQP_URL, { exchange });
@@ -18,7 +24,11 @@ describe('dialogue-log runtime with RabbitMQ and Redis', () => {
     const eventLines = () => lines.filter((l) => l.event !== undefined);
     try {
       await publisher.publish([...events, ...events, ...events]);
-      await eventually(async () => eventLines().length >= events.length && (await waiting()) === 0, (done) => done, 'every event logged');
+      await eventually(
+        async () => eventLines().length >= events.length && (await waiting()) === 0,
+        (done) => done,
+        'every event logged',
+      );
     } finally {
       await publisher.close();
       for (const pod of pods) await pod.close();

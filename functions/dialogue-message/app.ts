@@ -1,6 +1,24 @@
 import { Router, type Request } from 'express';
-import { API_ROUTES, openApiRoute, createHttpApp, type ReadinessChecks, playerCommand, playerIdOf, playerGuard, type PlayerAccess, streamedRoute, type HttpMetrics } from '@parley/shared/http';
-import { DialogueIdSchema, SendMessageBodySchema, parseInput, type Logger, type DialogueDeps, type TurnResult } from '@parley/shared';
+import {
+  API_ROUTES,
+  openApiRoute,
+  createHttpApp,
+  type ReadinessChecks,
+  playerCommand,
+  playerIdOf,
+  playerGuard,
+  type PlayerAccess,
+  streamedRoute,
+  type HttpMetrics,
+} from '@parley/shared/http';
+import {
+  DialogueIdSchema,
+  SendMessageBodySchema,
+  parseInput,
+  type Logger,
+  type DialogueDeps,
+  type TurnResult,
+} from '@parley/shared';
 import { getDialogue, takeTurn } from './handler';
 
 /** The dialogue id in the path; 400 when malformed. */
@@ -19,7 +37,8 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
     streamedRoute({
       logger,
       status: API_ROUTES.sendMessage.status,
-      run: (req, hooks, signal) => takeTurn(deps, { dialogueId: dialogueIdOf(req), ...playerCommand(req, SendMessageBodySchema) }, hooks, signal),
+      run: (req, hooks, signal) =>
+        takeTurn(deps, { dialogueId: dialogueIdOf(req), ...playerCommand(req, SendMessageBodySchema) }, hooks, signal),
       json: ({ result, replayed }) => ({ ...result, replayed }),
       finalEvents: ({ result, replayed }) => [
         ...(replayed ? ([['accepted', result.playerTurn]] as Array<[string, unknown]>) : []),
@@ -39,12 +58,23 @@ function goalEvents(result: TurnResult): Array<[string, unknown]> {
   const events: Array<[string, unknown]> = [];
   const { changes, playerTurn, dialogue } = result;
   if (changes.goalAchieved || changes.goalLost) {
-    events.push(['goal', { goalId: dialogue.goalId, status: changes.goalAchieved ? 'achieved' : 'lost', seq: playerTurn.seq }]);
+    events.push([
+      'goal',
+      { goalId: dialogue.goalId, status: changes.goalAchieved ? 'achieved' : 'lost', seq: playerTurn.seq },
+    ]);
   }
   if (result.outcome) events.push(['ended', { endedBy: 'character', outcome: result.outcome }]);
   return events;
 }
 
-export function createApp(deps: DialogueDeps, options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics?: HttpMetrics }) {
-  return createHttpApp({ logger: options.logger, readiness: options.readiness, metrics: options.metrics, routes: [createRoutes(deps, options), openApiRoute('dialogue-message')] });
+export function createApp(
+  deps: DialogueDeps,
+  options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics?: HttpMetrics },
+) {
+  return createHttpApp({
+    logger: options.logger,
+    readiness: options.readiness,
+    metrics: options.metrics,
+    routes: [createRoutes(deps, options), openApiRoute('dialogue-message')],
+  });
 }

@@ -1,5 +1,15 @@
 // The turn use case with in-memory adapters (unit tier): the HTTP tests cover the routes around it.
-import { Aborted, DialogueEnded, Forbidden, IdempotencyKeyReused, InvalidOption, TurnInFlight, VersionConflict, endDialogue, type AiTaskName } from '@parley/shared';
+import {
+  Aborted,
+  DialogueEnded,
+  Forbidden,
+  IdempotencyKeyReused,
+  InvalidOption,
+  TurnInFlight,
+  VersionConflict,
+  endDialogue,
+  type AiTaskName,
+} from '@parley/shared';
 import { InMemoryDialogueStore } from '@parley/shared/testing';
 import { aiWithHook, gate, inMemoryDialogue } from '../../test/support/in-memory-dialogue';
 import { getDialogue, takeTurn, type TurnCommand } from './handler';
@@ -16,7 +26,12 @@ async function started(options: Parameters<typeof inMemoryDialogue>[0] = {}) {
   const dialogue = await kit.seedDialogue(PLAYER);
   const deps = kit.deps('dialogue-message');
   const turn = (messageId: string, move: Partial<TurnCommand> = {}, hooks = {}, signal?: AbortSignal) =>
-    takeTurn(deps, { dialogueId: dialogue.id, playerId: PLAYER, messageId, text: `Message ${messageId}.`, ...move }, hooks, signal);
+    takeTurn(
+      deps,
+      { dialogueId: dialogue.id, playerId: PLAYER, messageId, text: `Message ${messageId}.`, ...move },
+      hooks,
+      signal,
+    );
   const progress = () => kit.dialogueEvents(dialogue.id).filter((e) => e.type === 'dialogue.progress');
   return { ...kit, dialogue, deps, turn, progress, aiCalls };
 }
@@ -25,7 +40,11 @@ async function started(options: Parameters<typeof inMemoryDialogue>[0] = {}) {
  * A started dialogue with a first turn (`messageId`) under way: it holds the turn lock and waits at
  * the reply until the test calls `open`.
  */
-async function turnHeldAtReply(messageId: string, move: Partial<TurnCommand> = {}, options: Parameters<typeof inMemoryDialogue>[0] = {}) {
+async function turnHeldAtReply(
+  messageId: string,
+  move: Partial<TurnCommand> = {},
+  options: Parameters<typeof inMemoryDialogue>[0] = {},
+) {
   const held = gate();
   let armed = true;
   const s = await started({
@@ -47,15 +66,31 @@ describe('takeTurn', () => {
     const s = await started();
     const accepted: unknown[] = [];
     const deltas: string[] = [];
-    const answer = await s.turn('m-1', { optionId: 'opt-2' }, { onAccepted: (t: unknown) => accepted.push(t), onDelta: (t: string) => deltas.push(t) });
+    const answer = await s.turn(
+      'm-1',
+      { optionId: 'opt-2' },
+      { onAccepted: (t: unknown) => accepted.push(t), onDelta: (t: string) => deltas.push(t) },
+    );
     expect(answer.replayed).toBe(false);
     const { playerTurn, reply, dialogue } = answer.result;
-    expect(playerTurn).toMatchObject({ seq: 1, speaker: 'player', optionId: 'opt-2', strategyId: 'bribe', text: s.dialogue.options[1]!.text });
-    expect(accepted).toEqual([{ seq: 1, speaker: 'player', text: playerTurn.text, strategyId: 'bribe', optionId: 'opt-2' }]);
+    expect(playerTurn).toMatchObject({
+      seq: 1,
+      speaker: 'player',
+      optionId: 'opt-2',
+      strategyId: 'bribe',
+      text: s.dialogue.options[1]!.text,
+    });
+    expect(accepted).toEqual([
+      { seq: 1, speaker: 'player', text: playerTurn.text, strategyId: 'bribe', optionId: 'opt-2' },
+    ]);
     expect(deltas.join('')).toBe(reply.text);
     expect(dialogue.version).toBe(1);
     expect(await s.store.load(s.dialogue.id)).toEqual(dialogue);
-    expect((await s.store.transcript(s.dialogue.id)).map((t) => t.text)).toEqual([s.dialogue.recentTurns[0]!.text, playerTurn.text, reply.text]);
+    expect((await s.store.transcript(s.dialogue.id)).map((t) => t.text)).toEqual([
+      s.dialogue.recentTurns[0]!.text,
+      playerTurn.text,
+      reply.text,
+    ]);
     expect(s.progress().map((e) => e.sequence)).toEqual([1]);
   });
 
@@ -66,12 +101,16 @@ describe('takeTurn', () => {
     const again = await s.turn('m-1');
     expect(again).toEqual({ result: first.result, replayed: true });
     // The same id with another move is a client bug, not a replay.
-    await expect(s.turn('m-1', { text: 'A different text under the same id.' })).rejects.toBeInstanceOf(IdempotencyKeyReused);
+    await expect(s.turn('m-1', { text: 'A different text under the same id.' })).rejects.toBeInstanceOf(
+      IdempotencyKeyReused,
+    );
     expect(s.aiCalls).toHaveLength(calls);
     expect((await s.store.load(s.dialogue.id))?.version).toBe(1);
     expect(s.progress()).toHaveLength(1);
     // A replay is still the owner's only.
-    await expect(takeTurn(s.deps, { dialogueId: s.dialogue.id, playerId: 'mallory', messageId: 'm-1', text: 'hi' })).rejects.toBeInstanceOf(Forbidden);
+    await expect(
+      takeTurn(s.deps, { dialogueId: s.dialogue.id, playerId: 'mallory', messageId: 'm-1', text: 'hi' }),
+    ).rejects.toBeInstanceOf(Forbidden);
   });
 
   test('while a turn is in flight another message gets TurnInFlight, and a bad one its own error; the first lands', async () => {
@@ -164,11 +203,24 @@ describe('takeTurn', () => {
     const s = await started();
     await s.turn('m-1');
     const state = (await s.store.load(s.dialogue.id))!;
-    const ended = endDialogue(state, { character: s.deps.catalog.get('smith-odo')!, summary: 'Ended by the test.', endedBy: 'player' }, { source: 'test', now: new Date() });
-    await s.store.end({ dialogueId: state.id, playerId: PLAYER, expectedVersion: state.version, outcome: ended.outcome, events: [] });
+    const ended = endDialogue(
+      state,
+      { character: s.deps.catalog.get('smith-odo')!, summary: 'Ended by the test.', endedBy: 'player' },
+      { source: 'test', now: new Date() },
+    );
+    await s.store.end({
+      dialogueId: state.id,
+      playerId: PLAYER,
+      expectedVersion: state.version,
+      outcome: ended.outcome,
+      events: [],
+    });
     await expect(s.turn('m-2')).rejects.toBeInstanceOf(DialogueEnded);
     // The answer of a turn it took is still a replay, not an error.
     expect((await s.turn('m-1')).replayed).toBe(true);
-    expect(await getDialogue(s.deps, s.dialogue.id, PLAYER)).toMatchObject({ dialogue: { status: 'ended' }, outcome: { dialogueId: s.dialogue.id } });
+    expect(await getDialogue(s.deps, s.dialogue.id, PLAYER)).toMatchObject({
+      dialogue: { status: 'ended' },
+      outcome: { dialogueId: s.dialogue.id },
+    });
   });
 });

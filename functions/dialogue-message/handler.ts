@@ -35,7 +35,12 @@ import {
   HeldTurnLock,
 } from '@parley/shared';
 
-export type TurnCommand = PlayerMove & { dialogueId: string; playerId: string; messageId: string; traceparent?: string | undefined };
+export type TurnCommand = PlayerMove & {
+  dialogueId: string;
+  playerId: string;
+  messageId: string;
+  traceparent?: string | undefined;
+};
 
 /** Called as the turn unfolds, so a streaming answer can show it live. */
 export type TurnHooks = {
@@ -57,18 +62,31 @@ const REPLAY_WAIT_MS = 30_000;
  * Nothing is written unless the whole turn succeeded; a replayed messageId returns the stored
  * answer and applies nothing.
  */
-export async function takeTurn(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHooks = {}, signal?: AbortSignal): Promise<TurnAnswer> {
+export async function takeTurn(
+  deps: DialogueDeps,
+  cmd: TurnCommand,
+  hooks: TurnHooks = {},
+  signal?: AbortSignal,
+): Promise<TurnAnswer> {
   const answer = await applyOrReplay(deps, cmd, hooks, signal);
   // A replay answers only the same request: another move under a used messageId is refused, not silently answered.
   if (answer.replayed && !isSameMove(cmd, answer.result.playerTurn)) {
-    throw new IdempotencyKeyReused(`messageId "${cmd.messageId}" was already used for a different turn of this dialogue; send a new messageId`, {
-      details: { messageId: cmd.messageId },
-    });
+    throw new IdempotencyKeyReused(
+      `messageId "${cmd.messageId}" was already used for a different turn of this dialogue; send a new messageId`,
+      {
+        details: { messageId: cmd.messageId },
+      },
+    );
   }
   return answer;
 }
 
-async function applyOrReplay(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHooks, signal?: AbortSignal): Promise<TurnAnswer> {
+async function applyOrReplay(
+  deps: DialogueDeps,
+  cmd: TurnCommand,
+  hooks: TurnHooks,
+  signal?: AbortSignal,
+): Promise<TurnAnswer> {
   const { store } = deps;
   const before = await loadOwnedOrReplay(deps, cmd);
   if ('result' in before) return before;
@@ -86,21 +104,41 @@ async function applyOrReplay(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHo
     if ('result' in state) return state;
     const move = resolvePlayerMove(state, goal, cmd);
     const seq = state.turnCount + 1;
-    hooks.onAccepted?.({ seq, speaker: 'player', text: move.text, strategyId: move.strategy.id, ...(move.optionId ? { optionId: move.optionId } : {}) });
+    hooks.onAccepted?.({
+      seq,
+      speaker: 'player',
+      text: move.text,
+      strategyId: move.strategy.id,
+      ...(move.optionId ? { optionId: move.optionId } : {}),
+    });
 
     const aiOptions = { signal, traceparent: cmd.traceparent };
     const seed = seedFor(state.id, seq);
     // What the character recalls of this player, for the goal and what the player just said.
-    const memory = deps.memory ? await deps.memory.recall(state.playerId, state.characterId, `${goal.description} ${move.text}`) : null;
+    const memory = deps.memory
+      ? await deps.memory.recall(state.playerId, state.characterId, `${goal.description} ${move.text}`)
+      : null;
 
     // 1. Appraise the player's line, before any reply exists.
     const appraisal = await deps.ai.run(
       'dialogue.appraise',
-      { dialogueId: state.id, seed, character: characterBrief(character, state), goal: goalBrief(goal), strategy: move.strategy, goalProgress: state.goalProgress, playerText: move.text },
+      {
+        dialogueId: state.id,
+        seed,
+        character: characterBrief(character, state),
+        goal: goalBrief(goal),
+        strategy: move.strategy,
+        goalProgress: state.goalProgress,
+        playerText: move.text,
+      },
       aiOptions,
     );
     // 2. The rules decide, with what the words themselves show added to the appraiser's view.
-    const heard = readPlayerLine(move.text, { name: character.name, others: Object.keys(state.participants.character.opinions), goal: goal.description }, move.strategy.id);
+    const heard = readPlayerLine(
+      move.text,
+      { name: character.name, others: Object.keys(state.participants.character.opinions), goal: goal.description },
+      move.strategy.id,
+    );
     const decision = decideTurn({
       state,
       character,
@@ -142,12 +180,26 @@ async function applyOrReplay(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHo
     if (!replyDone) throw new Aborted('the reply stream ended early');
     // 4. Options (none when the character has left) and the rolling summary.
     const at = deps.now().toISOString();
-    const history = [...state.recentTurns, { seq, speaker: 'player' as const, text: move.text, strategyId: move.strategy.id, at }, { seq, speaker: 'character' as const, text: replyText, at }];
+    const history = [
+      ...state.recentTurns,
+      { seq, speaker: 'player' as const, text: move.text, strategyId: move.strategy.id, at },
+      { seq, speaker: 'character' as const, text: replyText, at },
+    ];
     const [options, summary] = await Promise.all([
       decision.verdict === 'leave'
         ? []
         : deps.ai
-            .run('dialogue.options', { ...common, strategies: goal.strategies, history: history.slice(-RECENT_TURNS_WINDOW), count: 3, avoid: decision.game.playerLines }, aiOptions)
+            .run(
+              'dialogue.options',
+              {
+                ...common,
+                strategies: goal.strategies,
+                history: history.slice(-RECENT_TURNS_WINDOW),
+                count: 3,
+                avoid: decision.game.playerLines,
+              },
+              aiOptions,
+            )
             .then((r) => r.output.options),
       foldLeftTurns(deps, state, history, oldestTurnKept, common, aiOptions),
     ]);
@@ -170,7 +222,9 @@ async function applyOrReplay(deps: DialogueDeps, cmd: TurnCommand, hooks: TurnHo
     const turnState = summary ? { ...applied.state, summary } : applied.state;
     // The character ends the dialogue: the outcome is part of this turn's answer, then the end is stored.
     const ending = decision.verdict === 'leave' ? await characterEnding(deps, turnState, goal, ctx) : null;
-    const result: TurnResult = ending ? { ...applied.result, dialogue: { ...applied.result.dialogue, status: 'ended' }, outcome: ending.outcome } : applied.result;
+    const result: TurnResult = ending
+      ? { ...applied.result, dialogue: { ...applied.result.dialogue, status: 'ended' }, outcome: ending.outcome }
+      : applied.result;
     const committed = await store.commitTurn({
       expectedVersion: state.version,
       messageId: cmd.messageId,
@@ -244,7 +298,11 @@ function withDecision(state: DialogueState, decision: RulesDecision): DialogueSt
     game: decision.game,
     participants: {
       ...state.participants,
-      character: { ...character, mood: decision.changes.mood.after, opinions: { ...character.opinions, player: decision.changes.opinion.after } },
+      character: {
+        ...character,
+        mood: decision.changes.mood.after,
+        opinions: { ...character.opinions, player: decision.changes.opinion.after },
+      },
     },
   };
 }
@@ -257,11 +315,28 @@ function goalStanding(game: GameState): 'open' | 'achieved' | 'lost' {
  * The end the character chooses with this turn: summarized with the numbers, remembered like any
  * end, counted from where the dialogue started (the character as this player met it).
  */
-async function characterEnding(deps: DialogueDeps, state: DialogueState, goal: Goal, ctx: EventContext): Promise<{ outcome: Outcome; events: ParleyEvent[] }> {
+async function characterEnding(
+  deps: DialogueDeps,
+  state: DialogueState,
+  goal: Goal,
+  ctx: EventContext,
+): Promise<{ outcome: Outcome; events: ParleyEvent[] }> {
   const catalogCharacter = characterOf(deps.catalog, state.characterId);
   const character = deps.memory ? await deps.memory.characterAsMet(state.playerId, catalogCharacter) : catalogCharacter;
-  const summary = await summarizeEnding(deps.ai, { state, character, goal, endedBy: 'character', traceparent: ctx.traceparent });
-  return endRemembered(deps, state, { character, summary, endedBy: 'character', reason: `${character.name} ended the conversation` }, goal, ctx);
+  const summary = await summarizeEnding(deps.ai, {
+    state,
+    character,
+    goal,
+    endedBy: 'character',
+    traceparent: ctx.traceparent,
+  });
+  return endRemembered(
+    deps,
+    state,
+    { character, summary, endedBy: 'character', reason: `${character.name} ended the conversation` },
+    goal,
+    ctx,
+  );
 }
 
 /**
@@ -269,8 +344,18 @@ async function characterEnding(deps: DialogueDeps, state: DialogueState, goal: G
  * landed in between), the turn stands and the dialogue stays active with no patience left: the
  * next turn ends it again, as does the idle expiry.
  */
-async function storeEnding(deps: DialogueDeps, state: DialogueState, ending: { outcome: Outcome; events: ParleyEvent[] }): Promise<void> {
-  const ended = await deps.store.end({ dialogueId: state.id, playerId: state.playerId, expectedVersion: state.version, outcome: ending.outcome, events: ending.events });
+async function storeEnding(
+  deps: DialogueDeps,
+  state: DialogueState,
+  ending: { outcome: Outcome; events: ParleyEvent[] },
+): Promise<void> {
+  const ended = await deps.store.end({
+    dialogueId: state.id,
+    playerId: state.playerId,
+    expectedVersion: state.version,
+    outcome: ending.outcome,
+    events: ending.events,
+  });
   if (ended.ok) deps.metrics?.dialogueEnded(state.characterId);
 }
 
@@ -315,7 +400,14 @@ export async function getDialogue(deps: Pick<DialogueDeps, 'store'>, dialogueId:
   }
   const { outcome } = found;
   return {
-    dialogue: { id: dialogueId, playerId, characterId: outcome.characterId, goalId: outcome.goalId, strategyId: outcome.strategyId, status: 'ended' as const },
+    dialogue: {
+      id: dialogueId,
+      playerId,
+      characterId: outcome.characterId,
+      goalId: outcome.goalId,
+      strategyId: outcome.strategyId,
+      status: 'ended' as const,
+    },
     outcome,
   };
 }

@@ -1,5 +1,17 @@
 import { Router } from 'express';
-import { API_ROUTES, ListDialoguesQuerySchema, openApiRoute, createHttpApp, type ReadinessChecks, playerCommand, playerGuard, playerIdOf, type PlayerAccess, streamedRoute, type HttpMetrics } from '@parley/shared/http';
+import {
+  API_ROUTES,
+  ListDialoguesQuerySchema,
+  openApiRoute,
+  createHttpApp,
+  type ReadinessChecks,
+  playerCommand,
+  playerGuard,
+  playerIdOf,
+  type PlayerAccess,
+  streamedRoute,
+  type HttpMetrics,
+} from '@parley/shared/http';
 import { StartDialogueBodySchema, SlugSchema, parseInput, type Logger, type DialogueDeps } from '@parley/shared';
 import { getCharacter, listCharacters, listDialogues, start } from './handler';
 import { memoryRoutes } from './memory-routes';
@@ -38,12 +50,22 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
 
 export function createApp(
   deps: DialogueDeps,
-  options: { logger: Logger; readiness: ReadinessChecks; access: PlayerAccess; metrics?: HttpMetrics; gameServiceToken?: string | undefined },
+  options: {
+    logger: Logger;
+    readiness: ReadinessChecks;
+    access: PlayerAccess;
+    metrics?: HttpMetrics;
+    gameServiceToken?: string | undefined;
+  },
 ) {
   return createHttpApp({
     logger: options.logger,
     readiness: options.readiness,
     metrics: options.metrics,
-    routes: [createRoutes(deps, options), memoryRoutes(deps, { access: options.access, gameServiceToken: options.gameServiceToken }), openApiRoute('dialogue-start')],
+    routes: [
+      createRoutes(deps, options),
+      memoryRoutes(deps, { access: options.access, gameServiceToken: options.gameServiceToken }),
+      openApiRoute('dialogue-start'),
+    ],
   });
 }

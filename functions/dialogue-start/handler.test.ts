@@ -1,5 +1,12 @@
 // The start use case with in-memory adapters (unit tier): the HTTP tests cover the routes around it.
-import { Aborted, CharacterNotFound, InvalidStrategy, TooManyDialogues, eventSource, type AiTaskName } from '@parley/shared';
+import {
+  Aborted,
+  CharacterNotFound,
+  InvalidStrategy,
+  TooManyDialogues,
+  eventSource,
+  type AiTaskName,
+} from '@parley/shared';
 import { InMemoryDialogueStore } from '@parley/shared/testing';
 import { aiWithHook, inMemoryDialogue } from '../../test/support/in-memory-dialogue';
 import { start } from './handler';
@@ -18,19 +25,31 @@ describe('start', () => {
     const kit = kitCountingAi();
     const accepted: unknown[] = [];
     const deltas: string[] = [];
-    const started = await start(kit.deps('dialogue-start'), { ...command, strategyId: 'bribe' }, {
-      onAccepted: (a) => accepted.push(a),
-      onDelta: (text) => deltas.push(text),
-    });
+    const started = await start(
+      kit.deps('dialogue-start'),
+      { ...command, strategyId: 'bribe' },
+      {
+        onAccepted: (a) => accepted.push(a),
+        onDelta: (text) => deltas.push(text),
+      },
+    );
     const id = started.dialogue.id;
     expect(accepted).toEqual([{ dialogueId: id, characterId: 'smith-odo', goalId: 'buy-sword', strategyId: 'bribe' }]);
     expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join('')).toBe(started.greeting.text);
     expect(started.options.length).toBeGreaterThan(0);
-    expect(started.dialogue).toMatchObject({ playerId: 'player-1', version: 0, turnCount: 0, status: 'active', options: started.options });
+    expect(started.dialogue).toMatchObject({
+      playerId: 'player-1',
+      version: 0,
+      turnCount: 0,
+      status: 'active',
+      options: started.options,
+    });
     expect(await kit.store.load(id)).toEqual(started.dialogue);
     expect(await kit.store.transcript(id)).toEqual([started.greeting]);
-    expect(kit.dialogueEvents().map((e) => [e.type, e.subject, e.source])).toEqual([['dialogue.initiate', id, eventSource('dialogue-start')]]);
+    expect(kit.dialogueEvents().map((e) => [e.type, e.subject, e.source])).toEqual([
+      ['dialogue.initiate', id, eventSource('dialogue-start')],
+    ]);
     expect(kit.aiCalls).toEqual(['dialogue.reply', 'dialogue.options']);
   });
 
@@ -71,7 +90,9 @@ describe('start', () => {
     const deps = kit.deps('dialogue-start');
     await start(deps, command);
     let refusedId = '';
-    await expect(start(deps, command, { onAccepted: (a) => (refusedId = a.dialogueId) })).rejects.toBeInstanceOf(TooManyDialogues);
+    await expect(start(deps, command, { onAccepted: (a) => (refusedId = a.dialogueId) })).rejects.toBeInstanceOf(
+      TooManyDialogues,
+    );
     expect(refusedId).not.toBe('');
     expect(await store.load(refusedId)).toBeNull();
     expect(kit.dialogueEvents().filter((e) => e.type === 'dialogue.initiate')).toHaveLength(1);
@@ -81,7 +102,12 @@ describe('start', () => {
     const kit = inMemoryDialogue({ maxActiveDialogues: 1 });
     const player = new AbortController();
     let id = '';
-    const started = start(kit.deps('dialogue-start'), command, { onAccepted: (a) => (id = a.dialogueId), onDelta: () => player.abort() }, player.signal);
+    const started = start(
+      kit.deps('dialogue-start'),
+      command,
+      { onAccepted: (a) => (id = a.dialogueId), onDelta: () => player.abort() },
+      player.signal,
+    );
     await expect(started).rejects.toBeInstanceOf(Aborted);
     expect(await kit.store.load(id)).toBeNull();
     expect(await kit.store.activeDialogues('player-1')).toBe(0);
@@ -102,7 +128,9 @@ describe('start', () => {
       }),
     });
     let id = '';
-    await expect(start(kit.deps('dialogue-start'), command, { onAccepted: (a) => (id = a.dialogueId) }, player.signal)).rejects.toBeInstanceOf(Aborted);
+    await expect(
+      start(kit.deps('dialogue-start'), command, { onAccepted: (a) => (id = a.dialogueId) }, player.signal),
+    ).rejects.toBeInstanceOf(Aborted);
     expect(await kit.store.load(id)).toBeNull();
     expect(kit.dialogueEvents()).toEqual([]);
   });

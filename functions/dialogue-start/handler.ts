@@ -1,13 +1,36 @@
-import { Aborted, TooManyDialogues, characterAsMet, chooseGoalAndStrategy, characterBrief, numberOptions, publicCharacter, startDialogue, characterOf, goalBrief, seedFor, type DialogueDeps } from '@parley/shared';
+import {
+  Aborted,
+  TooManyDialogues,
+  characterAsMet,
+  chooseGoalAndStrategy,
+  characterBrief,
+  numberOptions,
+  publicCharacter,
+  startDialogue,
+  characterOf,
+  goalBrief,
+  seedFor,
+  type DialogueDeps,
+} from '@parley/shared';
 
-export type StartCommand = { playerId: string; characterId: string; goalId: string; strategyId?: string | undefined; traceparent?: string | undefined };
+export type StartCommand = {
+  playerId: string;
+  characterId: string;
+  goalId: string;
+  strategyId?: string | undefined;
+  traceparent?: string | undefined;
+};
 export type StartHooks = {
   onAccepted?: (accepted: { dialogueId: string; characterId: string; goalId: string; strategyId: string }) => void;
   onDelta?: (text: string) => void;
 };
 
 /** One page of the player's own live dialogues (the ones the cap counts), ordered by id. */
-export async function listDialogues(deps: Pick<DialogueDeps, 'store'>, playerId: string, page: { limit: number; after?: string }) {
+export async function listDialogues(
+  deps: Pick<DialogueDeps, 'store'>,
+  playerId: string,
+  page: { limit: number; after?: string },
+) {
   return deps.store.listActiveDialogues(playerId, page);
 }
 
@@ -41,14 +64,23 @@ export async function start(deps: DialogueDeps, cmd: StartCommand, hooks: StartH
   const common = { dialogueId, seed, character: brief, goal: goalBrief(goal) };
   let greetingText: string | undefined;
   const recall = met?.recall ? { recall: met.recall } : {};
-  for await (const event of deps.ai.stream('dialogue.reply', { ...common, strategy, goalProgress: 0, history: [], ...recall }, aiOptions)) {
+  for await (const event of deps.ai.stream(
+    'dialogue.reply',
+    { ...common, strategy, goalProgress: 0, history: [], ...recall },
+    aiOptions,
+  )) {
     if (event.type === 'delta') hooks.onDelta?.(event.text);
     else greetingText = event.output.text;
   }
   if (greetingText === undefined) throw new Aborted('the greeting stream ended early');
   const options = await deps.ai.run(
     'dialogue.options',
-    { ...common, strategies: goal.strategies, history: [{ seq: 0, speaker: 'character', text: greetingText, at: deps.now().toISOString() }], count: 3 },
+    {
+      ...common,
+      strategies: goal.strategies,
+      history: [{ seq: 0, speaker: 'character', text: greetingText, at: deps.now().toISOString() }],
+      count: 3,
+    },
     aiOptions,
   );
   if (signal?.aborted) throw new Aborted('the player left before the dialogue started');
@@ -63,7 +95,9 @@ export async function start(deps: DialogueDeps, cmd: StartCommand, hooks: StartH
     options: numberOptions(options.output.options, goal),
     ctx: { source: deps.source, now: deps.now(), traceparent: cmd.traceparent },
   });
-  const created = await deps.store.create(started.state, started.greeting, started.events, { maxActivePerPlayer: maxActive });
+  const created = await deps.store.create(started.state, started.greeting, started.events, {
+    maxActivePerPlayer: maxActive,
+  });
   if (!created.ok) throw tooMany(maxActive);
   deps.metrics?.dialogueStarted(started.state.characterId);
   if (met) await deps.memory!.markRecalled(cmd.playerId, character.id, met.recalledIds);
@@ -72,5 +106,7 @@ export async function start(deps: DialogueDeps, cmd: StartCommand, hooks: StartH
 }
 
 function tooMany(maxActive: number): TooManyDialogues {
-  return new TooManyDialogues(`you already have ${maxActive} active dialogues: end one to start another`, { details: { maxActiveDialogues: maxActive } });
+  return new TooManyDialogues(`you already have ${maxActive} active dialogues: end one to start another`, {
+    details: { maxActiveDialogues: maxActive },
+  });
 }

@@ -6,6 +6,12 @@ import { FUNCTION_NAME, createRuntime } from './runtime';
 
 runMain(FUNCTION_NAME, ConfigSchema, async (config, logger) => {
   const runtime = await createRuntime(config, logger);
-  const app = createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access, metrics: processMetrics(), gameServiceToken: runtime.gameServiceToken });
+  const app = createApp(runtime.deps, {
+    logger,
+    readiness: runtime.readiness,
+    access: runtime.access,
+    metrics: processMetrics(),
+    gameServiceToken: runtime.gameServiceToken,
+  });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 });

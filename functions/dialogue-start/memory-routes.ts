@@ -20,7 +20,10 @@ type Handler = (req: Request) => Promise<{ status?: number; body?: unknown }>;
  * What characters keep of players. The player reads and forgets their own (bearer JWT); the game server
  * reads and writes any player's with GAME_SERVICE_TOKEN. A player can never write a memory.
  */
-export function memoryRoutes(deps: DialogueDeps, options: { access: PlayerAccess; gameServiceToken: string | undefined }): Router {
+export function memoryRoutes(
+  deps: DialogueDeps,
+  options: { access: PlayerAccess; gameServiceToken: string | undefined },
+): Router {
   const router = Router();
   const player = playerGuard(options.access);
   const game = [requireGameServiceToken(options.gameServiceToken, options.access.auth)];
@@ -40,30 +43,45 @@ export function memoryRoutes(deps: DialogueDeps, options: { access: PlayerAccess
         next(err);
       }
     };
-  const characterParam = (req: Request) => characterOf(deps.catalog, parseInput(SlugSchema, req.params.characterId, 'character id'));
+  const characterParam = (req: Request) =>
+    characterOf(deps.catalog, parseInput(SlugSchema, req.params.characterId, 'character id'));
   const playerParam = (req: Request) => parseInput(PlayerIdSchema, req.params.playerId, 'player id');
   const memoryParam = (req: Request) => parseInput(MemoryIdSchema, req.params.memoryId, 'memory id');
 
   router.get(
     API_ROUTES.getMyMemory.path,
     ...player,
-    run(async (req) => ({ body: await memory().read(playerIdOf(req), characterParam(req).id) }), API_ROUTES.getMyMemory.status),
+    run(
+      async (req) => ({ body: await memory().read(playerIdOf(req), characterParam(req).id) }),
+      API_ROUTES.getMyMemory.status,
+    ),
   );
   router.delete(
     API_ROUTES.forgetMyMemory.path,
     ...player,
-    run(async (req) => ({ body: { forgotten: (await memory().forget(playerIdOf(req), [characterParam(req).id])).characters } }), API_ROUTES.forgetMyMemory.status),
+    run(
+      async (req) => ({
+        body: { forgotten: (await memory().forget(playerIdOf(req), [characterParam(req).id])).characters },
+      }),
+      API_ROUTES.forgetMyMemory.status,
+    ),
   );
   router.delete(
     API_ROUTES.forgetMeEverywhere.path,
     ...player,
-    run(async (req) => ({ body: { forgotten: (await memory().forget(playerIdOf(req))).characters } }), API_ROUTES.forgetMeEverywhere.status),
+    run(
+      async (req) => ({ body: { forgotten: (await memory().forget(playerIdOf(req))).characters } }),
+      API_ROUTES.forgetMeEverywhere.status,
+    ),
   );
 
   router.get(
     API_ROUTES.listPlayerMemories.path,
     ...game,
-    run(async (req) => ({ body: await memory().read(playerParam(req), characterParam(req).id) }), API_ROUTES.listPlayerMemories.status),
+    run(
+      async (req) => ({ body: await memory().read(playerParam(req), characterParam(req).id) }),
+      API_ROUTES.listPlayerMemories.status,
+    ),
   );
   router.post(
     API_ROUTES.addPlayerMemory.path,

@@ -23,6 +23,7 @@ export function browserSession(storage: Storage): BrowserSession {
   return {
     playerId: id,
     dialogueId: () => storage.getItem(DIALOGUE_KEY),
-    setDialogueId: (dialogueId) => (dialogueId ? storage.setItem(DIALOGUE_KEY, dialogueId) : storage.removeItem(DIALOGUE_KEY)),
+    setDialogueId: (dialogueId) =>
+      dialogueId ? storage.setItem(DIALOGUE_KEY, dialogueId) : storage.removeItem(DIALOGUE_KEY),
   };
 }

@@ -3,8 +3,18 @@ export type CoursePoint = { turn: number; goalProgress: number; opinion: number;
 
 // Each series is drawn on its own range, scaled to the same height: bottom = the range's minimum.
 const SERIES = [
-  { key: 'goalProgress', label: 'goal progress (0 … 100%)', color: '#2a9d8f', norm: (p: CoursePoint) => p.goalProgress },
-  { key: 'opinion', label: 'opinion of you (-100 … 100)', color: '#e76f51', norm: (p: CoursePoint) => (p.opinion + 100) / 200 },
+  {
+    key: 'goalProgress',
+    label: 'goal progress (0 … 100%)',
+    color: '#2a9d8f',
+    norm: (p: CoursePoint) => p.goalProgress,
+  },
+  {
+    key: 'opinion',
+    label: 'opinion of you (-100 … 100)',
+    color: '#e76f51',
+    norm: (p: CoursePoint) => (p.opinion + 100) / 200,
+  },
   { key: 'valence', label: 'mood valence (-1 … 1)', color: '#264653', norm: (p: CoursePoint) => (p.valence + 1) / 2 },
 ] as const;
 const Y_TICKS = [
@@ -49,7 +59,12 @@ export function CourseChart({ points }: { points: CoursePoint[] }) {
               </text>
             </g>
           ))}
-          <text x={10} y={(TOP + H - BOTTOM) / 2} transform={`rotate(-90 10 ${(TOP + H - BOTTOM) / 2})`} textAnchor="middle">
+          <text
+            x={10}
+            y={(TOP + H - BOTTOM) / 2}
+            transform={`rotate(-90 10 ${(TOP + H - BOTTOM) / 2})`}
+            textAnchor="middle"
+          >
             value in its range
           </text>
         </g>
@@ -65,7 +80,12 @@ export function CourseChart({ points }: { points: CoursePoint[] }) {
         </g>
         {SERIES.map((s) => (
           <g key={s.key}>
-            <polyline fill="none" stroke={s.color} strokeWidth={2} points={points.map((p, i) => `${x(i)},${y(s.norm(p))}`).join(' ')} />
+            <polyline
+              fill="none"
+              stroke={s.color}
+              strokeWidth={2}
+              points={points.map((p, i) => `${x(i)},${y(s.norm(p))}`).join(' ')}
+            />
             {points.map((p, i) => (
               <circle key={i} cx={x(i)} cy={y(s.norm(p))} r={3} fill={s.color} />
             ))}

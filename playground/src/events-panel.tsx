@@ -39,7 +39,11 @@ export function EventsPanel({ client, onReachable }: { client: ParleyClient; onR
   return (
     <aside aria-labelledby="events-title">
       <h2 id="events-title">Your CloudEvents, newest first ({events.length})</h2>
-      {feed === 'absent' && <p className="hint">No event feed: it exists under npm start with the in-process bus (no AMQP_URL or K_SINK).</p>}
+      {feed === 'absent' && (
+        <p className="hint">
+          No event feed: it exists under npm start with the in-process bus (no AMQP_URL or K_SINK).
+        </p>
+      )}
       {feed === 'down' && (
         <p className="hint" data-testid="events-down">
           Server down: no answer from Parley; retrying every second.

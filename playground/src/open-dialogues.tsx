@@ -28,11 +28,22 @@ export function OpenDialogues(props: {
               </span>
               <span>
                 {d.id !== props.currentId && (
-                  <button type="button" className="secondary" disabled={props.busy} onClick={() => props.onResume(d.id)}>
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={props.busy}
+                    onClick={() => props.onResume(d.id)}
+                  >
                     Resume
                   </button>
                 )}
-                <button type="button" className="secondary" disabled={props.busy} onClick={() => props.onEnd(d.id)} aria-label={`End the dialogue with ${nameOf(d.characterId)} (${d.id})`}>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={props.busy}
+                  onClick={() => props.onEnd(d.id)}
+                  aria-label={`End the dialogue with ${nameOf(d.characterId)} (${d.id})`}
+                >
                   End
                 </button>
               </span>

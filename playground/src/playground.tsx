@@ -1,5 +1,13 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { ParleyApiError, type DialogueState, type Option, type Outcome, type ParleyClient, type PublicCharacter, type Turn } from '../../client/src';
+import {
+  ParleyApiError,
+  type DialogueState,
+  type Option,
+  type Outcome,
+  type ParleyClient,
+  type PublicCharacter,
+  type Turn,
+} from '../../client/src';
 import type { BrowserSession } from './browser-session';
 import { CharacterSheet } from './character-sheet';
 import { CourseChart, type CoursePoint } from './course-chart';
@@ -11,12 +19,20 @@ type Line = { key: string; speaker: 'player' | 'character'; text: string };
 
 function pointOf(turn: number, d: Pick<DialogueState, 'goalProgress' | 'participants'>): CoursePoint {
   const mood = d.participants.character.mood;
-  return { turn, goalProgress: d.goalProgress, opinion: d.participants.character.opinions.player ?? 0, valence: mood.valence, emotion: mood.emotion };
+  return {
+    turn,
+    goalProgress: d.goalProgress,
+    opinion: d.participants.character.opinions.player ?? 0,
+    valence: mood.valence,
+    emotion: mood.emotion,
+  };
 }
 
 /** A failed fetch (no answer at all) is a TypeError; everything the server said is a ParleyApiError. */
 export function isServerDown(err: unknown): boolean {
-  return err instanceof TypeError || (err instanceof ParleyApiError && err.status === 0 && err.code !== 'StreamInterrupted');
+  return (
+    err instanceof TypeError || (err instanceof ParleyApiError && err.status === 0 && err.code !== 'StreamInterrupted')
+  );
 }
 
 function describe(err: unknown): string {
@@ -25,7 +41,11 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-const lineOf = (turn: Pick<Turn, 'seq' | 'speaker' | 'text'>): Line => ({ key: `${turn.speaker}-${turn.seq}`, speaker: turn.speaker, text: turn.text });
+const lineOf = (turn: Pick<Turn, 'seq' | 'speaker' | 'text'>): Line => ({
+  key: `${turn.speaker}-${turn.seq}`,
+  speaker: turn.speaker,
+  text: turn.text,
+});
 
 /**
  * The designer's playground: pick a character, a goal and a valid strategy, talk (options or free
@@ -104,17 +124,15 @@ export function Playground({ client, session }: { client: ParleyClient; session:
   );
 
   useEffect(() => {
-    client.listCharacters().then(
-      async (list) => {
-        setCharacters(list);
-        setServerDown(false);
-        refreshOpen();
-        // Resume the dialogue this browser had on screen before the reload.
-        const current = session.dialogueId();
-        if (current) await show(current).catch((err: unknown) => (isServerDown(err) ? fail(err) : session.setDialogueId(null)));
-      },
-      fail,
-    );
+    client.listCharacters().then(async (list) => {
+      setCharacters(list);
+      setServerDown(false);
+      refreshOpen();
+      // Resume the dialogue this browser had on screen before the reload.
+      const current = session.dialogueId();
+      if (current)
+        await show(current).catch((err: unknown) => (isServerDown(err) ? fail(err) : session.setDialogueId(null)));
+    }, fail);
   }, [client, session, show, fail, refreshOpen]);
 
   // The newest line is always in view, streaming included.
@@ -239,7 +257,11 @@ export function Playground({ client, session }: { client: ParleyClient; session:
 
   const active = dialogue !== null && outcome === null;
   const last = points[points.length - 1];
-  const status = outcome ? `ended${outcome.endedBy === 'character' ? ' by the character' : ''}: goal ${outcome.goalAchieved ? 'achieved' : 'not achieved'}` : active ? `active, turn ${dialogue.turnCount}` : 'no dialogue';
+  const status = outcome
+    ? `ended${outcome.endedBy === 'character' ? ' by the character' : ''}: goal ${outcome.goalAchieved ? 'achieved' : 'not achieved'}`
+    : active
+      ? `active, turn ${dialogue.turnCount}`
+      : 'no dialogue';
   return (
     <>
       <header>
@@ -250,7 +272,8 @@ export function Playground({ client, session }: { client: ParleyClient; session:
       </header>
       {serverDown && (
         <p className="server-down" role="alert" data-testid="server-down">
-          Server down: Parley at {window.location.origin} is not answering. Start it with <code>npm start</code>; this page retries every second.
+          Server down: Parley at {window.location.origin} is not answering. Start it with <code>npm start</code>; this
+          page retries every second.
         </p>
       )}
       <main>
@@ -259,7 +282,8 @@ export function Playground({ client, session }: { client: ParleyClient; session:
             <section aria-labelledby="setup-title" data-testid="setup-summary">
               <h2 id="setup-title">1. Who, and what for</h2>
               <p>
-                <strong>{character?.name ?? characterId}</strong> · {goal?.description ?? goalId} · strategy <code>{strategyId}</code>
+                <strong>{character?.name ?? characterId}</strong> · {goal?.description ?? goalId} · strategy{' '}
+                <code>{strategyId}</code>
               </p>
             </section>
           ) : (
@@ -267,7 +291,12 @@ export function Playground({ client, session }: { client: ParleyClient; session:
               <h2 id="setup-title">1. Who, and what for</h2>
               <form onSubmit={start}>
                 <label htmlFor={ids.character}>Character</label>
-                <select id={ids.character} value={characterId} onChange={(e) => pickCharacter(e.target.value)} disabled={busy}>
+                <select
+                  id={ids.character}
+                  value={characterId}
+                  onChange={(e) => pickCharacter(e.target.value)}
+                  disabled={busy}
+                >
                   <option value="">Choose a character…</option>
                   {characters.map((c) => (
                     <option key={c.id} value={c.id}>
@@ -276,7 +305,12 @@ export function Playground({ client, session }: { client: ParleyClient; session:
                   ))}
                 </select>
                 <label htmlFor={ids.goal}>Goal</label>
-                <select id={ids.goal} value={goalId} onChange={(e) => pickGoal(e.target.value)} disabled={!character || busy}>
+                <select
+                  id={ids.goal}
+                  value={goalId}
+                  onChange={(e) => pickGoal(e.target.value)}
+                  disabled={!character || busy}
+                >
                   {character?.goals.map((g) => (
                     <option key={g.id} value={g.id}>
                       {g.description}
@@ -285,7 +319,12 @@ export function Playground({ client, session }: { client: ParleyClient; session:
                 </select>
                 {goal && <p className="hint">Success looks like: {goal.successHint}</p>}
                 <label htmlFor={ids.strategy}>Strategy (only those valid for this goal)</label>
-                <select id={ids.strategy} value={strategyId} onChange={(e) => setStrategyId(e.target.value)} disabled={!goal || busy}>
+                <select
+                  id={ids.strategy}
+                  value={strategyId}
+                  onChange={(e) => setStrategyId(e.target.value)}
+                  disabled={!goal || busy}
+                >
                   {goal?.strategies.map((s) => (
                     <option key={s.id} value={s.id}>
                       {s.id}: {s.description}
@@ -310,8 +349,9 @@ export function Playground({ client, session }: { client: ParleyClient; session:
                 <h3>Outcome: goal {outcome.goalAchieved ? 'achieved' : 'not achieved'}</h3>
                 <p>{outcome.summary}</p>
                 <p className="hint">
-                  {outcome.turnCount} turns · progress {Math.round(outcome.goalProgress * 100)}% · opinion {outcome.opinionChange.from} → {outcome.opinionChange.to} · mood{' '}
-                  {outcome.moodChange.from.emotion} → {outcome.moodChange.to.emotion}
+                  {outcome.turnCount} turns · progress {Math.round(outcome.goalProgress * 100)}% · opinion{' '}
+                  {outcome.opinionChange.from} → {outcome.opinionChange.to} · mood {outcome.moodChange.from.emotion} →{' '}
+                  {outcome.moodChange.to.emotion}
                 </p>
                 <button type="button" onClick={clearDialogue}>
                   New dialogue
@@ -323,7 +363,9 @@ export function Playground({ client, session }: { client: ParleyClient; session:
                 <div>
                   <dt>Mood</dt>
                   <dd>
-                    <strong>{last.emotion}</strong>, valence <span data-testid="valence">{last.valence.toFixed(2)}</span> <span className="hint">(-1 unhappy … 1 happy)</span>
+                    <strong>{last.emotion}</strong>, valence{' '}
+                    <span data-testid="valence">{last.valence.toFixed(2)}</span>{' '}
+                    <span className="hint">(-1 unhappy … 1 happy)</span>
                   </dd>
                 </div>
                 <div>
@@ -372,7 +414,8 @@ export function Playground({ client, session }: { client: ParleyClient; session:
             ))}
             {streaming !== null && (
               <li className="character streaming" aria-live="polite" aria-busy="true">
-                <strong>{character?.name ?? 'Character'}:</strong> <span data-testid="streaming-reply">{streaming}</span>
+                <strong>{character?.name ?? 'Character'}:</strong>{' '}
+                <span data-testid="streaming-reply">{streaming}</span>
               </li>
             )}
           </ol>
@@ -382,7 +425,12 @@ export function Playground({ client, session }: { client: ParleyClient; session:
               <ul className="options" data-testid="options">
                 {options.map((o) => (
                   <li key={o.id}>
-                    <button type="button" className="secondary" disabled={busy} onClick={() => void say({ optionId: o.id })}>
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={busy}
+                      onClick={() => void say({ optionId: o.id })}
+                    >
                       {o.text} <span className="hint">({o.strategyId})</span>
                     </button>
                   </li>
@@ -395,7 +443,13 @@ export function Playground({ client, session }: { client: ParleyClient; session:
                 }}
               >
                 <label htmlFor={ids.text}>Or say something (strategy: {strategyId})</label>
-                <textarea id={ids.text} rows={2} value={text} onChange={(e) => setText(e.target.value)} disabled={busy} />
+                <textarea
+                  id={ids.text}
+                  rows={2}
+                  value={text}
+                  onChange={(e) => setText(e.target.value)}
+                  disabled={busy}
+                />
                 <button type="submit" disabled={busy || text.trim() === ''}>
                   Say it
                 </button>

@@ -6,9 +6,7 @@
  */
 
 // ---- runtimes and process ----
-export {
-  runMain,
-} from './composition/run-main';
+export { runMain } from './composition/run-main';
 export {
   brokerReadiness,
   createAiClient,
@@ -20,93 +18,34 @@ export {
   type DialogueRuntimeConfig,
   startSubscriber,
 } from './composition/runtime';
-export {
-  ExpirySweeper,
-  sweepIntervalMs,
-} from './services/expiry-sweeper';
-export {
-  OutboxRelay,
-} from './services/outbox-relay';
-export {
-  BufferedEventPublisher,
-} from './services/buffered-event-publisher';
-export {
-  RedisEventBuffer,
-} from './adapters/redis/redis-event-buffer';
-export {
-  MemoryEventBuffer,
-} from './adapters/memory/memory-event-buffer';
-export {
-  AiGateway,
-  taskSpec,
-} from './ai-gateway/ai-gateway';
+export { ExpirySweeper, sweepIntervalMs } from './services/expiry-sweeper';
+export { OutboxRelay } from './services/outbox-relay';
+export { BufferedEventPublisher } from './services/buffered-event-publisher';
+export { RedisEventBuffer } from './adapters/redis/redis-event-buffer';
+export { MemoryEventBuffer } from './adapters/memory/memory-event-buffer';
+export { AiGateway, taskSpec } from './ai-gateway/ai-gateway';
 
 // ---- observability ----
-export {
-  createLogger,
-} from './observability/logger';
-export {
-  otlpExportWanted,
-  startTracing,
-  tracer,
-} from './observability/tracing';
-export {
-  processMetrics,
-  PromMetrics,
-} from './adapters/prometheus/prom-metrics';
+export { createLogger } from './observability/logger';
+export { otlpExportWanted, startTracing, tracer } from './observability/tracing';
+export { processMetrics, PromMetrics } from './adapters/prometheus/prom-metrics';
 
 // ---- adapters: Redis ----
-export {
-  closeRedis,
-  connectRedis,
-  type RedisConnectionOptions,
-} from './adapters/redis/connection';
-export {
-  RedisDialogueStore,
-  type RedisDialogueStoreOptions,
-} from './adapters/redis/redis-dialogue-store';
-export {
-  analyticsKeys,
-  RedisAnalyticsStore,
-} from './adapters/redis/redis-analytics-store';
-export {
-  RedisSeenEvents,
-} from './adapters/redis/redis-seen-events';
-export {
-  dialogueKeys,
-  type DialogueKeys,
-} from './adapters/redis/dialogue-keys';
-export {
-  RedisMemoryStore,
-  type RedisMemoryStoreOptions,
-} from './adapters/redis/redis-memory-store';
-export {
-  memoryKeys,
-  type MemoryKeys,
-  playerTag,
-} from './adapters/redis/memory-keys';
-export {
-  FlexibleRateLimiter,
-  type RateLimitOptions,
-} from './adapters/redis/flexible-rate-limiter';
+export { closeRedis, connectRedis, type RedisConnectionOptions } from './adapters/redis/connection';
+export { RedisDialogueStore, type RedisDialogueStoreOptions } from './adapters/redis/redis-dialogue-store';
+export { analyticsKeys, RedisAnalyticsStore } from './adapters/redis/redis-analytics-store';
+export { RedisSeenEvents } from './adapters/redis/redis-seen-events';
+export { dialogueKeys, type DialogueKeys } from './adapters/redis/dialogue-keys';
+export { RedisMemoryStore, type RedisMemoryStoreOptions } from './adapters/redis/redis-memory-store';
+export { memoryKeys, type MemoryKeys, playerTag } from './adapters/redis/memory-keys';
+export { FlexibleRateLimiter, type RateLimitOptions } from './adapters/redis/flexible-rate-limiter';
 
 // ---- adapters: in this process ----
-export {
-  InMemoryDialogueStore,
-} from './adapters/memory/memory-dialogue-store';
-export {
-  InMemoryMemoryStore,
-} from './adapters/memory/memory-memory-store';
-export {
-  MemoryAnalyticsStore,
-} from './adapters/memory/memory-analytics-store';
-export {
-  BoundedIdSet,
-  MemorySeenEvents,
-} from './adapters/memory/memory-seen-events';
-export {
-  InProcessEventBus,
-} from './adapters/memory/in-process-event-bus';
+export { InMemoryDialogueStore } from './adapters/memory/memory-dialogue-store';
+export { InMemoryMemoryStore } from './adapters/memory/memory-memory-store';
+export { MemoryAnalyticsStore } from './adapters/memory/memory-analytics-store';
+export { BoundedIdSet, MemorySeenEvents } from './adapters/memory/memory-seen-events';
+export { InProcessEventBus } from './adapters/memory/in-process-event-bus';
 export {
   CatalogError,
   InMemoryCharacterCatalog,
@@ -121,10 +60,7 @@ export {
   DEAD_LETTER_HEADERS,
   DEFAULT_DEAD_LETTER,
 } from './adapters/amqp/amqp-event-consumer';
-export {
-  type AmqpConnect,
-  AmqpEventPublisher,
-} from './adapters/amqp/amqp-event-publisher';
+export { type AmqpConnect, AmqpEventPublisher } from './adapters/amqp/amqp-event-publisher';
 export {
   type AmqpPublishOptions,
   decodeAmqpMessage,
@@ -137,17 +73,10 @@ export {
   type IncomingHeaders,
   parseCloudEventRequest,
 } from './adapters/cloudevents-http/cloudevent-http-binding';
-export {
-  HttpSinkEventPublisher,
-  type HttpSinkOptions,
-} from './adapters/cloudevents-http/http-sink-event-publisher';
+export { HttpSinkEventPublisher, type HttpSinkOptions } from './adapters/cloudevents-http/http-sink-event-publisher';
 
 // ---- adapters: AI ----
-export {
-  buildMessages,
-  type ChatMessage,
-  estimateTokens,
-} from './adapters/ai/prompts';
+export { buildMessages, type ChatMessage, estimateTokens } from './adapters/ai/prompts';
 export {
   aiProviderChain,
   type AiProviderConfig,
@@ -158,37 +87,11 @@ export {
   DEFAULT_OPENAI_MODEL,
   type LlamaConfig,
 } from './adapters/ai/provider-from-config';
-export {
-  ScriptedProvider,
-  wordChunks,
-} from './adapters/ai/scripted-provider';
-export {
-  OpenAiProvider,
-  type OpenAiProviderOptions,
-} from './adapters/ai/openai-provider';
-export {
-  LlamaProvider,
-  type LlamaProviderOptions,
-} from './adapters/ai/llama-provider';
-export {
-  type LlamaChatItem,
-  toChatHistory,
-  toCompletionPrompt,
-} from './adapters/ai/llama-prompt';
-export {
-  availableCores,
-  llamaThreads,
-} from './adapters/ai/llama-threads';
-export {
-  ensureModelFile,
-  progressReporter,
-  type DownloadProgress,
-} from './adapters/ai/model-download';
-export {
-  HUGGING_FACE_ENDPOINT,
-  parseModelSource,
-  type ModelSource,
-} from './adapters/ai/model-source';
-export {
-  HttpAiClient,
-} from './adapters/ai/http-ai-client';
+export { ScriptedProvider, wordChunks } from './adapters/ai/scripted-provider';
+export { OpenAiProvider, type OpenAiProviderOptions } from './adapters/ai/openai-provider';
+export { LlamaProvider, type LlamaProviderOptions } from './adapters/ai/llama-provider';
+export { type LlamaChatItem, toChatHistory, toCompletionPrompt } from './adapters/ai/llama-prompt';
+export { availableCores, llamaThreads } from './adapters/ai/llama-threads';
+export { ensureModelFile, progressReporter, type DownloadProgress } from './adapters/ai/model-download';
+export { HUGGING_FACE_ENDPOINT, parseModelSource, type ModelSource } from './adapters/ai/model-source';
+export { HttpAiClient } from './adapters/ai/http-ai-client';

@@ -26,12 +26,20 @@ export type AiProviderName = (typeof AI_PROVIDER_NAMES)[number];
 export const CommonConfigSchema = z.object({
   PORT: portVar(8080),
   REDIS_URL: optionalUrl,
-  REDIS_KEY_PREFIX: z.string().regex(/^[a-z0-9:_-]*$/).default('parley:'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9:_-]*$/)
+    .default('parley:'),
   AMQP_URL: optionalUrl,
   AMQP_EXCHANGE: z.string().min(1).default('parley.events'),
   K_SINK: optionalUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DIALOGUE_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(3600),
+  DIALOGUE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 24 * 3600)
+    .default(3600),
   CHARACTERS_DIR: z.string().default('content/characters'),
   /** `true` under npm run dev: follow CHARACTERS_DIR and reload it on change (a broken file keeps the last good catalog). */
   CHARACTERS_RELOAD: z.enum(['true', 'false']).default('false'),
@@ -54,9 +62,15 @@ export const CommonConfigSchema = z.object({
   /** Idle timeout: an AI call with no new token (reasoning included) for this long fails. */
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** The openai provider's context window in tokens: prompts are fitted into it (the llama provider knows its own). */
-  AI_CONTEXT_TOKENS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(512).max(10_000_000).optional()),
+  AI_CONTEXT_TOKENS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(512).max(10_000_000).optional(),
+  ),
   /** The whole AI call (retries, waits and reasoning included) ends by then; default 4 x AI_TIMEOUT_MS. */
-  AI_CALL_DEADLINE_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(100).max(1_800_000).optional()),
+  AI_CALL_DEADLINE_MS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(100).max(1_800_000).optional(),
+  ),
   /** AI_PROVIDER=llama: a GGUF model run in this process by llama.cpp (docs/local-models.md). */
   LLAMA_MODEL_PATH: optionalString,
   /**

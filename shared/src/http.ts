@@ -16,65 +16,21 @@ export {
   requireServiceToken,
   serviceGuard,
 } from './http/auth';
-export {
-  cloudEventRoute,
-} from './http/cloudevent-route';
-export {
-  createHttpApp,
-  DEFAULT_BODY_LIMIT,
-  type ReadinessChecks,
-} from './http/create-app';
-export {
-  errorMiddleware,
-  notFoundRoute,
-  toParleyError,
-} from './http/error-middleware';
-export {
-  playerCommand,
-  playerIdOf,
-  requestTrace,
-} from './http/identity';
-export {
-  openApiRoute,
-} from './http/openapi-route';
-export {
-  type PlayerAccess,
-  playerGuard,
-} from './http/player-guard';
-export {
-  addressOf,
-  playerOf,
-  rateLimit,
-} from './http/rate-limit';
-export {
-  type HttpMetrics,
-  requestContext,
-} from './http/request-context';
-export {
-  serve,
-} from './http/serve';
-export {
-  abortOnClientGone,
-  openSse,
-  type SseWriter,
-  wantsEventStream,
-} from './http/sse';
+export { cloudEventRoute } from './http/cloudevent-route';
+export { createHttpApp, DEFAULT_BODY_LIMIT, type ReadinessChecks } from './http/create-app';
+export { errorMiddleware, notFoundRoute, toParleyError } from './http/error-middleware';
+export { playerCommand, playerIdOf, requestTrace } from './http/identity';
+export { openApiRoute } from './http/openapi-route';
+export { type PlayerAccess, playerGuard } from './http/player-guard';
+export { addressOf, playerOf, rateLimit } from './http/rate-limit';
+export { type HttpMetrics, requestContext } from './http/request-context';
+export { serve } from './http/serve';
+export { abortOnClientGone, openSse, type SseWriter, wantsEventStream } from './http/sse';
 export { readSseFrames, SSE_MAX_FRAME_CHARS, type SseFrame } from './http/sse-reader';
-export {
-  type LiveHooks,
-  type StreamedRoute,
-  streamedRoute,
-} from './http/streamed-route';
+export { type LiveHooks, type StreamedRoute, streamedRoute } from './http/streamed-route';
 
 // ---- the API: routes, answer schemas, OpenAPI ----
-export {
-  API_ROUTES,
-  type ApiRoute,
-  FUNCTION_NAMES,
-  type RouteName,
-  type RouteOwner,
-  routesOf,
-} from './api/api-routes';
+export { API_ROUTES, type ApiRoute, FUNCTION_NAMES, type RouteName, type RouteOwner, routesOf } from './api/api-routes';
 export {
   ActiveDialogueViewSchema,
   AnalyticsReportSchema,
@@ -118,9 +74,4 @@ export {
   type TurnAnswer,
   TurnAnswerSchema,
 } from './api/api-schemas';
-export {
-  buildOpenApiDocument,
-  type OpenApiDocument,
-  type OpenApiOperation,
-  openApiPath,
-} from './api/openapi-document';
+export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOperation, openApiPath } from './api/openapi-document';

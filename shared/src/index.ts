@@ -198,15 +198,8 @@ export {
   SEQUENCE_DIGITS,
   TraceparentSchema,
 } from './domain/events';
-export {
-  parseInput,
-} from './domain/parse-input';
-export {
-  type LineReading,
-  offensesOf,
-  readPlayerLine,
-  STRATEGY_NOUNS,
-} from './domain/player-line';
+export { parseInput } from './domain/parse-input';
+export { type LineReading, offensesOf, readPlayerLine, STRATEGY_NOUNS } from './domain/player-line';
 export {
   AddMemoryBodySchema,
   EndDialogueBodySchema,
@@ -287,11 +280,7 @@ export {
 export { forgetEvent, memoryEvents, memorySubject } from './domain/memory-events';
 
 // ---- ports ----
-export {
-  type AiCallOptions,
-  type AiClient,
-  type AiStreamEvent,
-} from './ports/ai-client';
+export { type AiCallOptions, type AiClient, type AiStreamEvent } from './ports/ai-client';
 export {
   type AiProvider,
   type FinishReason,
@@ -299,13 +288,8 @@ export {
   type StructuredTaskName,
   type TextChunk,
 } from './ports/ai-provider';
-export {
-  type AnalyticsStore,
-  checkIncrements,
-} from './ports/analytics-store';
-export {
-  type CharacterCatalog,
-} from './ports/character-catalog';
+export { type AnalyticsStore, checkIncrements } from './ports/analytics-store';
+export { type CharacterCatalog } from './ports/character-catalog';
 export {
   assertVersionAdvances,
   type CommitResult,
@@ -316,24 +300,11 @@ export {
   EXPIRY_GRACE_SECONDS,
   type TurnCommit,
 } from './ports/dialogue-store';
-export {
-  type EventHandler,
-  type EventPublisher,
-} from './ports/event-publisher';
-export {
-  type Logger,
-  type LogMethod,
-} from './ports/logger';
-export {
-  type MetricsRecorder,
-  NO_METRICS,
-} from './ports/metrics';
-export {
-  type RateLimiter,
-} from './ports/rate-limiter';
-export {
-  type SeenEvents,
-} from './ports/seen-events';
+export { type EventHandler, type EventPublisher } from './ports/event-publisher';
+export { type Logger, type LogMethod } from './ports/logger';
+export { type MetricsRecorder, NO_METRICS } from './ports/metrics';
+export { type RateLimiter } from './ports/rate-limiter';
+export { type SeenEvents } from './ports/seen-events';
 
 export type { ForgetRequest, MemoryStore, PairWrite, SaveResult } from './ports/memory-store';
 
@@ -364,7 +335,10 @@ export {
   seedFor,
 } from './services/dialogue-access';
 export { HeldTurnLock, MAX_TURN_LOCK_MS, renewEveryMs } from './services/turn-lock';
-export { CharacterMemory, endRemembered, type CharacterMemoryDeps, type StartingPoint } from './services/character-memory';
 export {
-  summarizeEnding,
-} from './services/dialogue-summary';
+  CharacterMemory,
+  endRemembered,
+  type CharacterMemoryDeps,
+  type StartingPoint,
+} from './services/character-memory';
+export { summarizeEnding } from './services/dialogue-summary';

@@ -9,21 +9,14 @@ export {
   describeDialogueStoreContract,
   type DialogueStoreHarness,
 } from './adapters/contracts/dialogue-store.contract';
-export {
-  describeAnalyticsStoreContract,
-} from './adapters/contracts/analytics-store.contract';
+export { describeAnalyticsStoreContract } from './adapters/contracts/analytics-store.contract';
 export {
   describeEventPublisherContract,
   type EventPublisherHarness,
   sampleDialogueEvents,
 } from './adapters/contracts/event-publisher.contract';
-export {
-  describeSeenEventsContract,
-} from './adapters/contracts/seen-events.contract';
-export {
-  describeMemoryStoreContract,
-  type MemoryStoreHarness,
-} from './adapters/contracts/memory-store.contract';
+export { describeSeenEventsContract } from './adapters/contracts/seen-events.contract';
+export { describeMemoryStoreContract, type MemoryStoreHarness } from './adapters/contracts/memory-store.contract';
 
 // ---- fixtures ----
 export {
@@ -35,19 +28,8 @@ export {
 } from './ai-gateway/ai-task-fixtures';
 
 // ---- in-process adapters ----
-export {
-  InMemoryDialogueStore,
-} from './adapters/memory/memory-dialogue-store';
-export {
-  InMemoryMemoryStore,
-} from './adapters/memory/memory-memory-store';
-export {
-  MemoryAnalyticsStore,
-} from './adapters/memory/memory-analytics-store';
-export {
-  BoundedIdSet,
-  MemorySeenEvents,
-} from './adapters/memory/memory-seen-events';
-export {
-  InProcessEventBus,
-} from './adapters/memory/in-process-event-bus';
+export { InMemoryDialogueStore } from './adapters/memory/memory-dialogue-store';
+export { InMemoryMemoryStore } from './adapters/memory/memory-memory-store';
+export { MemoryAnalyticsStore } from './adapters/memory/memory-analytics-store';
+export { BoundedIdSet, MemorySeenEvents } from './adapters/memory/memory-seen-events';
+export { InProcessEventBus } from './adapters/memory/in-process-event-bus';

@@ -11,7 +11,17 @@ import addFormats from 'ajv-formats';
 import { AiUnavailable, eventSource, type AiClient, type DialogueDeps } from '@parley/shared';
 import { AiGateway, createLogger, processMetrics, ScriptedProvider } from '@parley/shared/composition';
 import { InProcessEventBus, MemorySeenEvents, MemoryAnalyticsStore } from '@parley/shared/testing';
-import { headerAuthenticator, API_ROUTES, FUNCTION_NAMES, routesOf, type RouteName, type RouteOwner, buildOpenApiDocument, openApiPath, type OpenApiDocument } from '@parley/shared/http';
+import {
+  headerAuthenticator,
+  API_ROUTES,
+  FUNCTION_NAMES,
+  routesOf,
+  type RouteName,
+  type RouteOwner,
+  buildOpenApiDocument,
+  openApiPath,
+  type OpenApiDocument,
+} from '@parley/shared/http';
 import { createApp as startApp } from '../../functions/dialogue-start/app';
 import { createApp as messageApp } from '../../functions/dialogue-message/app';
 import { createApp as endApp } from '../../functions/dialogue-end/app';
@@ -26,7 +36,13 @@ import { collectSse } from '../support/sse';
 
 const logger = createLogger('test', 'silent');
 const gateway = () =>
-  new AiGateway({ provider: new ScriptedProvider({ chunkDelayMs: 0 }), fallback: new ScriptedProvider({ chunkDelayMs: 0 }), publisher: new InProcessEventBus(), source: eventSource('ai-generate'), logger });
+  new AiGateway({
+    provider: new ScriptedProvider({ chunkDelayMs: 0 }),
+    fallback: new ScriptedProvider({ chunkDelayMs: 0 }),
+    publisher: new InProcessEventBus(),
+    source: eventSource('ai-generate'),
+    logger,
+  });
 
 /** Each function's app as its main.ts builds it (deps are not touched while routes register). */
 function appsByFunction(): Record<(typeof FUNCTION_NAMES)[number], Express> {
@@ -39,8 +55,18 @@ function appsByFunction(): Record<(typeof FUNCTION_NAMES)[number], Express> {
     'dialogue-message': messageApp(deps, options),
     'dialogue-end': endApp(deps, options),
     'ai-generate': aiApp({ gateway: gateway(), logger, serviceToken: 'svc-token', metrics }),
-    'dialogue-log': logApp({ handler: createLogHandler({ logger, seen: new MemorySeenEvents() }), logger, readiness: {}, metrics }),
-    'dialogue-analytics': analyticsApp({ service: createAnalyticsService({ store: new MemoryAnalyticsStore() }), logger, readiness: {}, metrics }),
+    'dialogue-log': logApp({
+      handler: createLogHandler({ logger, seen: new MemorySeenEvents() }),
+      logger,
+      readiness: {},
+      metrics,
+    }),
+    'dialogue-analytics': analyticsApp({
+      service: createAnalyticsService({ store: new MemoryAnalyticsStore() }),
+      logger,
+      readiness: {},
+      metrics,
+    }),
   };
 }
 
@@ -50,7 +76,9 @@ function registeredRoutes(app: Express): string[] {
   const found: string[] = [];
   const walk = (stack: Layer[]) => {
     for (const layer of stack) {
-      if (layer.route) for (const method of Object.keys(layer.route.methods)) found.push(`${method.toUpperCase()} ${layer.route.path}`);
+      if (layer.route)
+        for (const method of Object.keys(layer.route.methods))
+          found.push(`${method.toUpperCase()} ${layer.route.path}`);
       else if (layer.handle?.stack) walk(layer.handle.stack);
     }
   };
@@ -84,7 +112,12 @@ describe('every registered route is documented and every documented route is reg
   test('the standalone document holds every function route but the subscribers\u2019 receivers, plus the dev events', () => {
     const standalone = documentedRoutes(buildOpenApiDocument('standalone'));
     const fromFunctions = new Set(FUNCTION_NAMES.flatMap((fn) => documentedRoutes(buildOpenApiDocument(fn))));
-    expect(standalone).toEqual([...fromFunctions].filter((r) => r !== 'POST /').concat('GET /v1/dev/events').sort());
+    expect(standalone).toEqual(
+      [...fromFunctions]
+        .filter((r) => r !== 'POST /')
+        .concat('GET /v1/dev/events')
+        .sort(),
+    );
   });
 
   test('the document is OpenAPI 3.1 whose every $ref resolves, and every SSE event of DESIGN \u00a74 is described', () => {
@@ -97,10 +130,27 @@ describe('every registered route is documented and every documented route is reg
       expect(doc.components.schemas[id]).toBeDefined();
     }
     const events = (p: string) => Object.keys(doc.paths[p]!.post!['x-sse-events'] ?? {});
-    expect(events('/v1/dialogues/{id}/messages')).toEqual(['accepted', 'delta', 'reply', 'changes', 'goal', 'ended', 'options', 'done', 'error']);
+    expect(events('/v1/dialogues/{id}/messages')).toEqual([
+      'accepted',
+      'delta',
+      'reply',
+      'changes',
+      'goal',
+      'ended',
+      'options',
+      'done',
+      'error',
+    ]);
     expect(events('/v1/dialogues')).toEqual(['accepted', 'delta', 'reply', 'options', 'done', 'error']);
     // 401/403/429 are documented on every player route from the start (DESIGN §4).
-    for (const name of ['listCharacters', 'getCharacter', 'startDialogue', 'getDialogue', 'sendMessage', 'endDialogue'] as const) {
+    for (const name of [
+      'listCharacters',
+      'getCharacter',
+      'startDialogue',
+      'getDialogue',
+      'sendMessage',
+      'endDialogue',
+    ] as const) {
       const op = doc.paths[openApiPath(API_ROUTES[name].path)]![API_ROUTES[name].method]!;
       expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403', '429']));
     }
@@ -121,14 +171,24 @@ describe('the apps answer only documented statuses, with documented bodies', () 
     const route = API_ROUTES[name];
     const op = (docName === 'ai' ? docAi : doc).paths[openApiPath(route.path)]![route.method]!;
     const documented = Object.keys(op.responses).map(Number);
-    expect({ name, status: res.status, documented: documented.includes(res.status) }).toEqual({ name, status: res.status, documented: true });
+    expect({ name, status: res.status, documented: documented.includes(res.status) }).toEqual({
+      name,
+      status: res.status,
+      documented: true,
+    });
     observed.set(name, (observed.get(name) ?? new Set()).add(res.status));
     const text = await res.text();
-    const schema = op.responses[String(res.status)]!.content?.['application/json']?.schema as { $ref?: string } | undefined;
+    const schema = op.responses[String(res.status)]!.content?.['application/json']?.schema as
+      { $ref?: string } | undefined;
     if (!schema?.$ref) return text ? JSON.parse(text) : null;
     const body = JSON.parse(text);
     const validate = ajv.getSchema(`${docName}${schema.$ref}`)!;
-    expect({ name, status: res.status, valid: validate(body), errors: validate.errors ?? null }).toEqual({ name, status: res.status, valid: true, errors: null });
+    expect({ name, status: res.status, valid: validate(body), errors: validate.errors ?? null }).toEqual({
+      name,
+      status: res.status,
+      valid: true,
+      errors: null,
+    });
     return body;
   }
 
@@ -153,7 +213,11 @@ describe('the apps answer only documented statuses, with documented bodies', () 
   });
 
   const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   test('probes of every dialogue route', async () => {
     const { start, message, end } = h.urls;
@@ -171,37 +235,76 @@ describe('the apps answer only documented statuses, with documented bodies', () 
     await check('startDialogue', await post(`${start}/v1/dialogues`, { ...startBody, characterId: 'nobody' }));
     await check('startDialogue', await post(`${start}/v1/dialogues`, { ...startBody, strategyId: 'intimidate' }));
     await check('startDialogue', await post(`${start}/v1/dialogues`, { ...startBody, pad: 'x'.repeat(70_000) }));
-    await check('startDialogue', await post(`${start}/v1/dialogues`, JSON.stringify(startBody), { 'content-type': 'application/json; charset=latin1' }));
+    await check(
+      'startDialogue',
+      await post(`${start}/v1/dialogues`, JSON.stringify(startBody), {
+        'content-type': 'application/json; charset=latin1',
+      }),
+    );
     await check('startDialogue', await post(`${failing.urls.start}/v1/dialogues`, startBody));
 
     const id = started.dialogue.id as string;
     const option = started.options[0].id as string;
-    await check('sendMessage', await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm1', optionId: option }));
+    await check(
+      'sendMessage',
+      await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm1', optionId: option }),
+    );
     await check('sendMessage', await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm2' }));
-    await check('sendMessage', await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm3', optionId: 'opt-99' }));
-    await check('sendMessage', await post(`${message}/v1/dialogues/${randomUUID()}/messages`, { messageId: 'm4', text: 'hello' }));
-    await check('sendMessage', await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm5', text: 'hello' }, { 'x-player-id': 'someone-else' }));
+    await check(
+      'sendMessage',
+      await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm3', optionId: 'opt-99' }),
+    );
+    await check(
+      'sendMessage',
+      await post(`${message}/v1/dialogues/${randomUUID()}/messages`, { messageId: 'm4', text: 'hello' }),
+    );
+    await check(
+      'sendMessage',
+      await post(
+        `${message}/v1/dialogues/${id}/messages`,
+        { messageId: 'm5', text: 'hello' },
+        { 'x-player-id': 'someone-else' },
+      ),
+    );
     await check('getDialogue', await fetch(`${message}/v1/dialogues/${id}`));
     await check('getDialogue', await fetch(`${message}/v1/dialogues/not-a-uuid`));
     await check('getDialogue', await fetch(`${message}/v1/dialogues/${randomUUID()}`));
-    await check('getDialogue', await fetch(`${message}/v1/dialogues/${id}`, { headers: { 'x-player-id': 'someone-else' } }));
+    await check(
+      'getDialogue',
+      await fetch(`${message}/v1/dialogues/${id}`, { headers: { 'x-player-id': 'someone-else' } }),
+    );
     await check('endDialogue', await post(`${end}/v1/dialogues/${id}/end`, { reason: 1 }));
     await check('endDialogue', await post(`${end}/v1/dialogues/${id}/end`, { reason: 'done' }));
     await check('endDialogue', await post(`${end}/v1/dialogues/${randomUUID()}/end`, {}));
-    await check('sendMessage', await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm6', text: 'still there?' }));
+    await check(
+      'sendMessage',
+      await post(`${message}/v1/dialogues/${id}/messages`, { messageId: 'm6', text: 'still there?' }),
+    );
     await check('getDialogue', await fetch(`${message}/v1/dialogues/${id}`));
   });
 
   test('streamed answers carry only documented events, each valid', async () => {
-    const body = await (await post(`${h.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour' })).json();
-    const res = await post(`${h.urls.message}/v1/dialogues/${body.dialogue.id}/messages`, { messageId: 's1', text: 'Well met.' }, { accept: 'text/event-stream' });
+    const body = await (
+      await post(`${h.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour' })
+    ).json();
+    const res = await post(
+      `${h.urls.message}/v1/dialogues/${body.dialogue.id}/messages`,
+      { messageId: 's1', text: 'Well met.' },
+      { accept: 'text/event-stream' },
+    );
     expect(res.status).toBe(API_ROUTES.sendMessage.status);
     const frames = await collectSse(res);
     const described = doc.paths['/v1/dialogues/{id}/messages']!.post!['x-sse-events']!;
-    expect(new Set(frames.map((f) => f.event))).toEqual(new Set(['accepted', 'delta', 'reply', 'changes', 'options', 'done']));
+    expect(new Set(frames.map((f) => f.event))).toEqual(
+      new Set(['accepted', 'delta', 'reply', 'changes', 'options', 'done']),
+    );
     for (const frame of frames) {
       const validate = ajv.getSchema(`standalone${(described[frame.event] as { $ref: string }).$ref}`)!;
-      expect({ event: frame.event, valid: validate(frame.data), errors: validate.errors ?? null }).toEqual({ event: frame.event, valid: true, errors: null });
+      expect({ event: frame.event, valid: validate(frame.data), errors: validate.errors ?? null }).toEqual({
+        event: frame.event,
+        valid: true,
+        errors: null,
+      });
     }
   });
 
@@ -210,10 +313,22 @@ describe('the apps answer only documented statuses, with documented bodies', () 
     const auth = { authorization: 'Bearer svc-token' };
     try {
       const input = { dialogueId: randomUUID(), seed: 1, text: 'x' };
-      await check('runTask', await post(`${server.url}/v1/tasks/text.generate`, { input: { prompt: 'Name a tavern.' } }, auth), 'ai');
-      await check('runTask', await post(`${server.url}/v1/tasks/text.generate`, { input: { prompt: 'Name a tavern.' } }), 'ai');
+      await check(
+        'runTask',
+        await post(`${server.url}/v1/tasks/text.generate`, { input: { prompt: 'Name a tavern.' } }, auth),
+        'ai',
+      );
+      await check(
+        'runTask',
+        await post(`${server.url}/v1/tasks/text.generate`, { input: { prompt: 'Name a tavern.' } }),
+        'ai',
+      );
       await check('runTask', await post(`${server.url}/v1/tasks/no.such.task`, { input }, auth), 'ai');
-      await check('runTask', await post(`${server.url}/v1/tasks/text.generate`, { input: {}, extra: true }, auth), 'ai');
+      await check(
+        'runTask',
+        await post(`${server.url}/v1/tasks/text.generate`, { input: {}, extra: true }, auth),
+        'ai',
+      );
     } finally {
       await server.close();
     }
@@ -236,7 +351,9 @@ describe('the apps answer only documented statuses, with documented bodies', () 
     };
     const uncovered: Record<string, number[]> = {};
     for (const name of Object.keys(notCausedHere) as RouteName[]) {
-      const missing = ([...API_ROUTES[name].errors, API_ROUTES[name].status] as number[]).filter((s) => !observed.get(name)?.has(s) && !notCausedHere[name]!.includes(s));
+      const missing = ([...API_ROUTES[name].errors, API_ROUTES[name].status] as number[]).filter(
+        (s) => !observed.get(name)?.has(s) && !notCausedHere[name]!.includes(s),
+      );
       if (missing.length) uncovered[name] = missing;
     }
     expect(uncovered).toEqual({});
@@ -245,5 +362,6 @@ describe('the apps answer only documented statuses, with documented bodies', () 
 
 test('each owner has a document; the route table names only known owners', () => {
   const owners = new Set<RouteOwner>([...FUNCTION_NAMES, 'standalone']);
-  for (const [, route] of routesOf('standalone')) if (route.owners !== 'every') for (const o of route.owners) expect(owners.has(o)).toBe(true);
+  for (const [, route] of routesOf('standalone'))
+    if (route.owners !== 'every') for (const o of route.owners) expect(owners.has(o)).toBe(true);
 });

@@ -15,7 +15,8 @@ import { ROOT, buildStandalone, startStandalone } from '../support/standalone-pr
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'playground');
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`SKIP browser tests: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run does)`);
+if (!haveChromium)
+  console.warn(`SKIP browser tests: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run does)`);
 const maybe = haveChromium ? describe : describe.skip;
 
 maybe('playground in chromium', () => {
@@ -83,7 +84,10 @@ maybe('playground in chromium', () => {
   };
   /** The transcript box scrolled to its end: the newest line is in view. */
   const transcriptAtBottom = () =>
-    page.getByTestId('transcript').evaluate((el) => ({ overflows: el.scrollHeight > el.clientHeight + 1, atBottom: el.scrollTop + el.clientHeight >= el.scrollHeight - 2 }));
+    page.getByTestId('transcript').evaluate((el) => ({
+      overflows: el.scrollHeight > el.clientHeight + 1,
+      atBottom: el.scrollTop + el.clientHeight >= el.scrollHeight - 2,
+    }));
 
   test('a whole dialogue through the page', async () => {
     // npm start says where to go.
@@ -94,12 +98,17 @@ maybe('playground in chromium', () => {
     await page.getByLabel('Character', { exact: true }).selectOption('innkeeper-mara');
     // The character sheet shows what a player may know, never the persona.
     await expect(page.getByTestId('character-sheet').textContent()).resolves.toContain('Mara Thistledown');
-    const mara = (await (await fetch(`${server.url}/v1/characters/innkeeper-mara`)).json()) as { character: { blurb?: string } };
+    const mara = (await (await fetch(`${server.url}/v1/characters/innkeeper-mara`)).json()) as {
+      character: { blurb?: string };
+    };
     expect(mara.character.blurb).toBeTruthy();
     expect(await page.getByTestId('blurb').textContent()).toBe(mara.character.blurb);
     await page.getByLabel('Goal', { exact: true }).selectOption('learn-rumour');
     // Only the strategies valid for the goal are offered.
-    const strategies = await page.getByLabel(/^Strategy/).locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    const strategies = await page
+      .getByLabel(/^Strategy/)
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     expect(strategies).toEqual(['flatter', 'bribe', 'empathize']);
     await page.getByLabel(/^Strategy/).selectOption('flatter');
     await shot('1-setup');
@@ -117,8 +126,12 @@ maybe('playground in chromium', () => {
     await recordStreaming();
     await page.getByTestId('options').locator('button').first().click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="transcript"] li.character').length === 2);
-    await page.waitForFunction(() => document.querySelector('[data-testid="course-chart"]')?.getAttribute('data-points') === '2');
-    const finalReply = ((await page.getByTestId('transcript').locator('li.character').nth(1).textContent()) ?? '').replace(/^[^:]*:\s*/, '');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="course-chart"]')?.getAttribute('data-points') === '2',
+    );
+    const finalReply = (
+      (await page.getByTestId('transcript').locator('li.character').nth(1).textContent()) ?? ''
+    ).replace(/^[^:]*:\s*/, '');
     const partials = await seenTexts();
     console.log(`turn 1: ${partials.length} partial states, final reply ${finalReply.length} chars`);
     const strictPrefixes = partials.filter((p) => p.length < finalReply.length && finalReply.startsWith(p.trimEnd()));
@@ -130,7 +143,7 @@ maybe('playground in chromium', () => {
     const linesBefore = await page.getByTestId('transcript').locator('li').allTextContents();
     await page.reload();
     await page.getByTestId('options').locator('button').first().waitFor();
-    expect(((await page.getByTestId('player-id').textContent()) ?? '')).toContain(playerId);
+    expect((await page.getByTestId('player-id').textContent()) ?? '').toContain(playerId);
     expect(await page.getByTestId('transcript').locator('li').allTextContents()).toEqual(linesBefore);
     expect(await page.getByTestId('dialogue-status').textContent()).toBe('active, turn 1');
     await shot('4-reloaded');
@@ -143,7 +156,10 @@ maybe('playground in chromium', () => {
       await page.getByLabel(/^Or say something/).fill(line);
       await page.getByLabel(/^Or say something/).press('Tab');
       await page.keyboard.press('Enter');
-      await page.waitForFunction((n) => document.querySelector('[data-testid="dialogue-status"]')?.textContent === `active, turn ${n}`, turn);
+      await page.waitForFunction(
+        (n) => document.querySelector('[data-testid="dialogue-status"]')?.textContent === `active, turn ${n}`,
+        turn,
+      );
     }
     expect(await page.getByTestId('transcript').locator('li.player').count()).toBe(3);
     expect(await transcriptAtBottom()).toEqual({ overflows: true, atBottom: true });
@@ -151,8 +167,12 @@ maybe('playground in chromium', () => {
     expect(await page.getByTestId('x-tick').allTextContents()).toEqual(['1', '2', '3']);
     expect(await page.getByTestId('x-axis').textContent()).toContain('turn');
     expect(await page.getByTestId('y-axis').textContent()).toContain('value in its range');
-    expect(await page.locator('.legend').textContent()).toMatch(/goal progress \(0 … 100%\).*opinion of you \(-100 … 100\).*mood valence \(-1 … 1\)/);
-    expect(await page.getByTestId('stats').textContent()).toMatch(/Mood.*valence -?\d\.\d\d.*\(-1 unhappy … 1 happy\).*Opinion of you.*\(-100 … 100\).*Goal progress\d+%/);
+    expect(await page.locator('.legend').textContent()).toMatch(
+      /goal progress \(0 … 100%\).*opinion of you \(-100 … 100\).*mood valence \(-1 … 1\)/,
+    );
+    expect(await page.getByTestId('stats').textContent()).toMatch(
+      /Mood.*valence -?\d\.\d\d.*\(-1 unhappy … 1 happy\).*Opinion of you.*\(-100 … 100\).*Goal progress\d+%/,
+    );
     expect(await aboveTheFold('status')).toBe(true);
     await shot('5-turn-3');
 
@@ -165,8 +185,15 @@ maybe('playground in chromium', () => {
     expect(await aboveTheFold('outcome')).toBe(true);
 
     // The side panel lists this player's CloudEvents, newest first, each with its payload.
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="events"] li[data-type="dialogue.resolve"]').length === 1, undefined, { timeout: 10_000 });
-    const types = await page.getByTestId('events').locator('li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-type')));
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="events"] li[data-type="dialogue.resolve"]').length === 1,
+      undefined,
+      { timeout: 10_000 },
+    );
+    const types = await page
+      .getByTestId('events')
+      .locator('li')
+      .evaluateAll((lis) => lis.map((li) => li.getAttribute('data-type')));
     expect(types.filter((t) => t?.startsWith('dialogue.'))).toEqual([
       'dialogue.resolve',
       'dialogue.progress',
@@ -178,7 +205,10 @@ maybe('playground in chromium', () => {
     expect(types).toContain('analytics.logging');
     const newest = page.getByTestId('events').locator('li').first();
     await newest.locator('summary').click();
-    const payload = JSON.parse((await newest.getByTestId('event-data').textContent()) ?? '{}') as { playerId?: string; turnCount?: number };
+    const payload = JSON.parse((await newest.getByTestId('event-data').textContent()) ?? '{}') as {
+      playerId?: string;
+      turnCount?: number;
+    };
     expect(payload).toMatchObject({ playerId, turnCount: 3 });
     await shot('6-outcome');
 
@@ -190,19 +220,34 @@ maybe('playground in chromium', () => {
     // Two dialogues this browser's player started elsewhere (say, a crashed tab).
     const headers = { 'content-type': 'application/json', 'x-player-id': playerId };
     const startOne = async (characterId: string, goalId: string) => {
-      const res = await fetch(`${server.url}/v1/dialogues`, { method: 'POST', headers, body: JSON.stringify({ characterId, goalId }) });
+      const res = await fetch(`${server.url}/v1/dialogues`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ characterId, goalId }),
+      });
       return ((await res.json()) as { dialogue: { id: string } }).dialogue.id;
     };
     const bram = await startOne('captain-bram', 'pass-gate');
-    const ilse = await startOne('scholar-ilse', (await (await fetch(`${server.url}/v1/characters/scholar-ilse`)).json() as { character: { goals: Array<{ id: string }> } }).character.goals[0]!.id);
+    const ilse = await startOne(
+      'scholar-ilse',
+      (
+        (await (await fetch(`${server.url}/v1/characters/scholar-ilse`)).json()) as {
+          character: { goals: Array<{ id: string }> };
+        }
+      ).character.goals[0]!.id,
+    );
     await page.reload();
     const rows = page.getByTestId('open-dialogues').locator('li');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="open-dialogues"] li').length === 2);
-    expect((await rows.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-dialogue-id')))).sort()).toEqual([bram, ilse].sort());
+    expect((await rows.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-dialogue-id')))).sort()).toEqual(
+      [bram, ilse].sort(),
+    );
 
     // Resume one: its transcript and status come on screen.
     await page.locator(`[data-dialogue-id="${bram}"]`).getByRole('button', { name: 'Resume' }).click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="dialogue-status"]')?.textContent === 'active, turn 0');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="dialogue-status"]')?.textContent === 'active, turn 0',
+    );
     expect(await page.getByTestId('transcript').locator('li.character').count()).toBe(1);
     await expect(page.locator(`[data-dialogue-id="${bram}"]`).textContent()).resolves.toContain('(on screen)');
     await shot('7-open-dialogues');
@@ -210,7 +255,9 @@ maybe('playground in chromium', () => {
     // End the other from the list: it leaves the list and the server's list.
     await page.locator(`[data-dialogue-id="${ilse}"]`).getByRole('button', { name: 'End' }).click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="open-dialogues"] li').length === 1);
-    const listed = (await (await fetch(`${server.url}/v1/dialogues?status=active`, { headers })).json()) as { dialogues: Array<{ id: string }> };
+    const listed = (await (await fetch(`${server.url}/v1/dialogues?status=active`, { headers })).json()) as {
+      dialogues: Array<{ id: string }>;
+    };
     expect(listed.dialogues.map((d) => d.id)).toEqual([bram]);
     // And the one on screen: its outcome shows.
     await page.locator(`[data-dialogue-id="${bram}"]`).getByRole('button', { name: 'End' }).click();
@@ -228,12 +275,20 @@ maybe('playground in chromium', () => {
     const patienceAtStart = Number(await page.getByTestId('patience').textContent());
     expect(patienceAtStart).toBeGreaterThan(0);
     expect(await page.getByTestId('goal-standing').textContent()).toBe('open');
-    const insults = ['You are a worthless coward.', 'Stupid old fool, open the gate.', 'What an idiot you are.', 'You disgust me, you stupid man.'];
+    const insults = [
+      'You are a worthless coward.',
+      'Stupid old fool, open the gate.',
+      'What an idiot you are.',
+      'You disgust me, you stupid man.',
+    ];
     for (const [i, line] of insults.entries()) {
       await page.getByLabel(/^Or say something/).fill(line);
       await page.getByRole('button', { name: 'Say it' }).click();
       await page.waitForFunction(
-        (n) => /^(active, turn|ended)/.test(document.querySelector('[data-testid="dialogue-status"]')?.textContent ?? '') && document.querySelectorAll('[data-testid="transcript"] li.player').length === n && !document.querySelector('.streaming'),
+        (n) =>
+          /^(active, turn|ended)/.test(document.querySelector('[data-testid="dialogue-status"]')?.textContent ?? '') &&
+          document.querySelectorAll('[data-testid="transcript"] li.player').length === n &&
+          !document.querySelector('.streaming'),
         i + 1,
       );
       if ((await page.getByTestId('dialogue-status').textContent())?.startsWith('ended')) break;
@@ -252,12 +307,20 @@ maybe('playground in chromium', () => {
   test("another player's events never reach this page", async () => {
     // Another player plays through the API; this page's panel must not list its dialogue.
     const headers = { 'content-type': 'application/json', 'x-player-id': 'someone-else' };
-    const res = await fetch(`${server.url}/v1/dialogues`, { method: 'POST', headers, body: JSON.stringify({ characterId: 'captain-bram', goalId: 'pass-gate' }) });
+    const res = await fetch(`${server.url}/v1/dialogues`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ characterId: 'captain-bram', goalId: 'pass-gate' }),
+    });
     const other = ((await res.json()) as { dialogue: { id: string } }).dialogue.id;
     await fetch(`${server.url}/v1/dialogues/${other}/end`, { method: 'POST', headers, body: '{}' });
     // The panel polls every second; a fresh page load reads the whole feed again from position 0.
     await page.reload();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="events"] li[data-type="dialogue.resolve"]').length >= 1, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="events"] li[data-type="dialogue.resolve"]').length >= 1,
+      undefined,
+      { timeout: 10_000 },
+    );
     const payloads = await page.getByTestId('events').locator('[data-testid="event-data"]').allTextContents();
     expect(payloads.length).toBeGreaterThan(0);
     expect(payloads.join('\n')).not.toContain(other);
@@ -266,7 +329,9 @@ maybe('playground in chromium', () => {
   test('a server that stops answering is reported as down', async () => {
     await server.close();
     await page.getByTestId('server-down').waitFor({ timeout: 10_000 });
-    expect(await page.getByTestId('server-down').textContent()).toMatch(/^Server down: Parley at http:\/\/127\.0\.0\.1:\d+ is not answering/);
+    expect(await page.getByTestId('server-down').textContent()).toMatch(
+      /^Server down: Parley at http:\/\/127\.0\.0\.1:\d+ is not answering/,
+    );
     expect(await page.getByTestId('events-down').textContent()).toContain('Server down');
     await shot('8-server-down');
   });

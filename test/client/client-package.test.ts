@@ -26,7 +26,9 @@ beforeAll(async () => {
   packed = (JSON.parse(stdout) as Array<typeof packed>)[0]!;
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'a-game', private: true, type: 'module' }));
   // The client has no dependency, so the install needs no registry.
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(project, packed.filename)], { cwd: project });
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(project, packed.filename)], {
+    cwd: project,
+  });
   writeFileSync(
     join(project, 'tsconfig.json'),
     JSON.stringify({
@@ -60,15 +62,27 @@ function readmeExample(): string {
   return code.replaceAll('http://localhost:8080', server.url);
 }
 
-const compile = () => run('node', [TSC, '-p', project], { cwd: project }).then(
-  () => '',
-  (e: { stdout: string }) => e.stdout,
-);
+const compile = () =>
+  run('node', [TSC, '-p', project], { cwd: project }).then(
+    () => '',
+    (e: { stdout: string }) => e.stdout,
+  );
 
 test('the tarball holds the bundles, both declaration files and no source', () => {
   const files = packed.files.map((f) => f.path).sort();
-  expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']));
-  expect(files.filter((f) => f.startsWith('src/') || f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.d.cts'))).toEqual([]);
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'package.json',
+      'README.md',
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/index.d.ts',
+      'dist/index.d.cts',
+    ]),
+  );
+  expect(
+    files.filter((f) => f.startsWith('src/') || (f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.d.cts'))),
+  ).toEqual([]);
   const dts = readFileSync(join(project, 'node_modules', '@parley', 'client', 'dist', 'index.d.ts'), 'utf8');
   // Self-contained: no import of any module, relative or not.
   expect(dts).not.toMatch(/\bfrom\s+['"]|import\(|require\(/);

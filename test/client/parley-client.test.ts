@@ -31,7 +31,12 @@ test('a whole dialogue: list, start, message (JSON and stream), read, end', asyn
   expect(first).toMatchObject({ replayed: false, reply: { speaker: 'character' } });
 
   const events: MessageEvent[] = [];
-  for await (const e of client.sendMessage(started.dialogue.id, { text: 'Your stew is famous.', strategyId: 'flatter' }, { stream: true })) events.push(e);
+  for await (const e of client.sendMessage(
+    started.dialogue.id,
+    { text: 'Your stew is famous.', strategyId: 'flatter' },
+    { stream: true },
+  ))
+    events.push(e);
   const names = events.map((e) => e.event);
   expect(names[0]).toBe('accepted');
   expect(names.filter((n) => n === 'delta').length).toBeGreaterThan(1);
@@ -43,12 +48,19 @@ test('a whole dialogue: list, start, message (JSON and stream), read, end', asyn
   const read = await client.getDialogue(started.dialogue.id);
   expect('turns' in read.dialogue && read.dialogue.turns.length).toBe(5);
   const ended = await client.endDialogue(started.dialogue.id, { reason: 'client test' });
-  expect(ended.outcome).toMatchObject({ dialogueId: started.dialogue.id, turnCount: 2, endedBy: 'player', reason: 'client test' });
+  expect(ended.outcome).toMatchObject({
+    dialogueId: started.dialogue.id,
+    turnCount: 2,
+    endedBy: 'player',
+    reason: 'client test',
+  });
   const after = await client.getDialogue(started.dialogue.id);
   expect('outcome' in after && after.outcome.goalId).toBe('learn-rumour');
 
   const page = await client.devEvents(0);
-  expect(page.events.map((e) => e.type)).toEqual(expect.arrayContaining(['dialogue.initiate', 'dialogue.progress', 'dialogue.resolve', 'character.memory']));
+  expect(page.events.map((e) => e.type)).toEqual(
+    expect.arrayContaining(['dialogue.initiate', 'dialogue.progress', 'dialogue.resolve', 'character.memory']),
+  );
 
   const memory = await client.getMemory('innkeeper-mara');
   expect(memory.relationship).toMatchObject({ dialogues: 1, opinion: ended.outcome.opinionChange.to });
@@ -70,13 +82,21 @@ test('errors carry the server status, code and details', async () => {
   const client = createParleyClient({ baseUrl: server.url });
   const invalid = await client.startDialogue({ ...start, strategyId: 'intimidate' }).catch((e: unknown) => e);
   expect(invalid).toBeInstanceOf(ParleyApiError);
-  expect(invalid).toMatchObject({ status: 422, code: 'InvalidStrategy', details: { validStrategyIds: ['flatter', 'bribe', 'empathize'] } });
+  expect(invalid).toMatchObject({
+    status: 422,
+    code: 'InvalidStrategy',
+    details: { validStrategyIds: ['flatter', 'bribe', 'empathize'] },
+  });
   await expect(client.getCharacter('nobody')).rejects.toMatchObject({ status: 404, code: 'CharacterNotFound' });
   const { dialogue } = await client.startDialogue(start);
   await client.endDialogue(dialogue.id);
   // Before the stream opens, an error is thrown from the iteration.
   const stream = client.sendMessage(dialogue.id, { text: 'hello?' }, { stream: true });
-  await expect((async () => { for await (const _ of stream) void _; })()).rejects.toMatchObject({ status: 409, code: 'DialogueEnded' });
+  await expect(
+    (async () => {
+      for await (const _ of stream) void _;
+    })(),
+  ).rejects.toMatchObject({ status: 409, code: 'DialogueEnded' });
   const other = createParleyClient({ baseUrl: server.url, playerId: 'someone-else' });
   await expect(other.getDialogue(dialogue.id)).rejects.toMatchObject({ status: 403 });
 });
@@ -87,7 +107,11 @@ test('an AbortSignal stops a streamed turn, which is then not applied', async ()
   const controller = new AbortController();
   const seen: string[] = [];
   const run = (async () => {
-    for await (const e of client.sendMessage(dialogue.id, { messageId: 'abort-1', text: 'A long story, please.' }, { stream: true, signal: controller.signal })) {
+    for await (const e of client.sendMessage(
+      dialogue.id,
+      { messageId: 'abort-1', text: 'A long story, please.' },
+      { stream: true, signal: controller.signal },
+    )) {
       seen.push(e.event);
       if (e.event === 'delta') controller.abort();
     }
@@ -96,7 +120,8 @@ test('an AbortSignal stops a streamed turn, which is then not applied', async ()
   expect(seen).toContain('delta');
   // The server gives up the turn; the dialogue is unchanged.
   let read = await client.getDialogue(dialogue.id);
-  for (let i = 0; i < 50 && 'turns' in read.dialogue && read.dialogue.version !== 0; i++) read = await client.getDialogue(dialogue.id);
+  for (let i = 0; i < 50 && 'turns' in read.dialogue && read.dialogue.version !== 0; i++)
+    read = await client.getDialogue(dialogue.id);
   expect('turns' in read.dialogue && read.dialogue.turnCount).toBe(0);
 });
 

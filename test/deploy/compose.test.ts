@@ -45,8 +45,14 @@ describe('docker-compose.yml', () => {
   it('the planted-error fixture fails that validation', () => {
     const text = readFileSync(path.join(__dirname, 'fixtures', 'compose-invalid.yml'), 'utf8');
     const errors = validate(composeResolved(text, {}));
-    expect(errors).toEqual(expect.arrayContaining(['/services/dialogue-start must NOT have additional properties (enviroment)']));
-    expect(errors.some((e) => e.startsWith('/services/dialogue-start/depends_on/redis/condition must be equal to one of the allowed values'))).toBe(true);
+    expect(errors).toEqual(
+      expect.arrayContaining(['/services/dialogue-start must NOT have additional properties (enviroment)']),
+    );
+    expect(
+      errors.some((e) =>
+        e.startsWith('/services/dialogue-start/depends_on/redis/condition must be equal to one of the allowed values'),
+      ),
+    ).toBe(true);
   });
 
   it('has redis, rabbitmq, the gateway and one service per function, each built from the one Dockerfile', () => {
@@ -69,7 +75,8 @@ describe('docker-compose.yml', () => {
     const table = functionTable().functions;
     for (const [fn, entry] of Object.entries(table)) {
       expect(Object.keys(services[fn]?.depends_on ?? {})).toEqual(expect.arrayContaining(['redis', 'rabbitmq']));
-      if (entry.characters && fn !== 'ai-generate') expect(Object.keys(services[fn]?.depends_on ?? {})).toContain('ai-generate');
+      if (entry.characters && fn !== 'ai-generate')
+        expect(Object.keys(services[fn]?.depends_on ?? {})).toContain('ai-generate');
     }
   });
 

@@ -24,7 +24,8 @@ const folders = functionFolders();
 const haveKubectl = kubectlAvailable();
 const dev = () => renderKustomization('overlays/dev');
 const prod = () => renderKustomization('overlays/prod');
-const byKind = (objects: K8sObject[], apiVersion: string, kind: string) => objects.filter((o) => o.apiVersion === apiVersion && o.kind === kind);
+const byKind = (objects: K8sObject[], apiVersion: string, kind: string) =>
+  objects.filter((o) => o.apiVersion === apiVersion && o.kind === kind);
 const functionServices = (objects: K8sObject[]) => objects.filter(isFunctionService);
 
 // Issue 4's auth settings go to the dialogue functions and ai-generate (parley-ai-config and the Secret
@@ -50,11 +51,18 @@ async function acceptedEnv(fn: string): Promise<Set<string>> {
 }
 
 /** For a function missing from this checkout (others may still be writing it), say so and skip. */
-function eachFunction(title: string, body: (fn: string) => void | Promise<void>, needs: 'folder' | 'config' = 'folder') {
+function eachFunction(
+  title: string,
+  body: (fn: string) => void | Promise<void>,
+  needs: 'folder' | 'config' = 'folder',
+) {
   for (const fn of functions) {
-    const present = needs === 'folder' ? folders.includes(fn) : existsSync(path.join(repoRoot, 'functions', fn, 'config.ts'));
+    const present =
+      needs === 'folder' ? folders.includes(fn) : existsSync(path.join(repoRoot, 'functions', fn, 'config.ts'));
     if (present) it(`${fn}: ${title}`, async () => body(fn));
-    else it.skip(`${fn}: ${title} (SKIPPED: functions/${fn}/${needs === 'folder' ? '' : 'config.ts'} does not exist yet)`, () => undefined);
+    else
+      it.skip(`${fn}: ${title} (SKIPPED: functions/${fn}/${needs === 'folder' ? '' : 'config.ts'} does not exist yet)`, () =>
+        undefined);
   }
 }
 
@@ -84,7 +92,11 @@ describe('functions', () => {
   it('each event type the code emits has a Trigger to each subscriber, and there are no others', () => {
     for (const objects of [dev(), prod()]) {
       const triggers = byKind(objects, 'eventing.knative.dev/v1', 'Trigger').map((t) => {
-        const spec = t.spec as { broker: string; filter: { attributes: Record<string, string> }; subscriber: { ref: { name: string } } };
+        const spec = t.spec as {
+          broker: string;
+          filter: { attributes: Record<string, string> };
+          subscriber: { ref: { name: string } };
+        };
         return `${spec.broker} ${spec.filter.attributes.type} -> ${spec.subscriber.ref.name}`;
       });
       const expected = EVENT_TYPES.flatMap((type) => subscribers.map((s) => `parley ${type} -> ${s}`));
@@ -99,8 +111,13 @@ describe('functions', () => {
   it('the Broker and every Trigger retry with backoff and dead-letter to a service that exists', () => {
     const objects = dev();
     const services = byKind(objects, 'serving.knative.dev/v1', 'Service').map((s) => s.metadata.name);
-    for (const o of [...byKind(objects, 'eventing.knative.dev/v1', 'Broker'), ...byKind(objects, 'eventing.knative.dev/v1', 'Trigger')]) {
-      const delivery = (o.spec as { delivery?: { retry?: number; backoffPolicy?: string; deadLetterSink?: { ref?: { name: string } } } }).delivery;
+    for (const o of [
+      ...byKind(objects, 'eventing.knative.dev/v1', 'Broker'),
+      ...byKind(objects, 'eventing.knative.dev/v1', 'Trigger'),
+    ]) {
+      const delivery = (
+        o.spec as { delivery?: { retry?: number; backoffPolicy?: string; deadLetterSink?: { ref?: { name: string } } } }
+      ).delivery;
       expect(delivery?.retry).toBeGreaterThan(0);
       expect(delivery?.backoffPolicy).toBe('exponential');
       expect(services).toContain(delivery?.deadLetterSink?.ref?.name);
@@ -110,12 +127,18 @@ describe('functions', () => {
   it('the SinkBinding injects K_SINK into exactly the functions that emit events, pointing at the Broker', () => {
     const objects = dev();
     const [binding] = byKind(objects, 'sources.knative.dev/v1', 'SinkBinding');
-    const spec = binding!.spec as { subject: { kind: string; selector: { matchLabels: Record<string, string> } }; sink: { ref: { kind: string; name: string } } };
+    const spec = binding!.spec as {
+      subject: { kind: string; selector: { matchLabels: Record<string, string> } };
+      sink: { ref: { kind: string; name: string } };
+    };
     const selected = byKind(objects, 'serving.knative.dev/v1', 'Service')
       .filter((s) => Object.entries(spec.subject.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v))
       .map((s) => s.metadata.name);
     expect(selected.sort()).toEqual(functions.filter((fn) => table.functions[fn]!.emitsEvents).sort());
-    expect(spec.sink.ref).toMatchObject({ kind: 'Broker', name: byKind(objects, 'eventing.knative.dev/v1', 'Broker')[0]!.metadata.name });
+    expect(spec.sink.ref).toMatchObject({
+      kind: 'Broker',
+      name: byKind(objects, 'eventing.knative.dev/v1', 'Broker')[0]!.metadata.name,
+    });
   });
 });
 
@@ -129,10 +152,14 @@ describe('ports', () => {
       const dockerfile = readRepoFile('Dockerfile');
       expect(dockerfile).toContain(`EXPOSE ${table.port}\n`);
       expect(dockerfile).toMatch(new RegExp(`PORT=${table.port}\\b`));
-      expect(composeAsWritten().services[fn]?.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${table.port}/readyz`);
+      expect(composeAsWritten().services[fn]?.healthcheck?.test.join(' ')).toContain(
+        `http://127.0.0.1:${table.port}/readyz`,
+      );
       if (haveKubectl) {
         const ksvc = functionServices(dev()).find((s) => s.metadata.name === fn)!;
-        expect(knativeSpec(ksvc).template.spec.containers[0]!.ports).toEqual([{ name: 'http1', containerPort: table.port }]);
+        expect(knativeSpec(ksvc).template.spec.containers[0]!.ports).toEqual([
+          { name: 'http1', containerPort: table.port },
+        ]);
       }
     },
     'config',
@@ -166,9 +193,11 @@ describe('env names', () => {
     const secretKeys = [...readRepoFile('scripts/kind-up.sh').matchAll(/--from-literal=([A-Z_]+)=/g)].map((m) => m[1]!);
     const envOf = (objects: K8sObject[], fn: string): string[] => {
       const configMaps = byKind(objects, 'v1', 'ConfigMap');
-      const container = knativeSpec(functionServices(objects).find((s) => s.metadata.name === fn)!).template.spec.containers[0]!;
+      const container = knativeSpec(functionServices(objects).find((s) => s.metadata.name === fn)!).template.spec
+        .containers[0]!;
       const fromRefs = (container.envFrom ?? []).flatMap((ref) => {
-        if (ref.secretRef) return ref.secretRef.name === 'parley-secrets' ? secretKeys : [`<unknown secret ${ref.secretRef.name}>`];
+        if (ref.secretRef)
+          return ref.secretRef.name === 'parley-secrets' ? secretKeys : [`<unknown secret ${ref.secretRef.name}>`];
         const cm = configMaps.find((c) => c.metadata.name === ref.configMapRef?.name);
         return cm ? Object.keys(cm.data ?? {}) : [`<missing ConfigMap ${ref.configMapRef?.name}>`];
       });
@@ -204,11 +233,13 @@ describe('env names', () => {
       expect(callers.length).toBeGreaterThan(0);
       for (const objects of [dev(), prod()]) {
         for (const fn of [...callers, 'ai-generate']) {
-          const container = knativeSpec(functionServices(objects).find((s) => s.metadata.name === fn)!).template.spec.containers[0]!;
+          const container = knativeSpec(functionServices(objects).find((s) => s.metadata.name === fn)!).template.spec
+            .containers[0]!;
           // From the Secret only: a literal env entry or a ConfigMap value would differ between the two sides.
           expect((container.envFrom ?? []).filter((ref) => ref.secretRef?.name === 'parley-secrets')).toHaveLength(1);
           expect((container.env ?? []).map((e) => e.name)).not.toContain('AI_SERVICE_TOKEN');
-          for (const cm of byKind(objects, 'v1', 'ConfigMap')) expect(Object.keys(cm.data ?? {})).not.toContain('AI_SERVICE_TOKEN');
+          for (const cm of byKind(objects, 'v1', 'ConfigMap'))
+            expect(Object.keys(cm.data ?? {})).not.toContain('AI_SERVICE_TOKEN');
           expect((await acceptedEnv(fn)).has('AI_SERVICE_TOKEN')).toBe(true);
         }
       }
@@ -220,11 +251,15 @@ describe('env names', () => {
         const aiConfig = byKind(objects, 'v1', 'ConfigMap').find((c) => c.metadata.name === 'parley-ai-config')!;
         expect(aiConfig.data?.AI_URL).toBe(`http://ai-generate.${namespace}.svc.cluster.local`);
         const brokerConfig = byKind(objects, 'eventing.knative.dev/v1alpha1', 'RabbitmqBrokerConfig')[0]!;
-        expect((brokerConfig.spec as { rabbitmqClusterReference: { namespace: string; name: string } }).rabbitmqClusterReference).toEqual({
+        expect(
+          (brokerConfig.spec as { rabbitmqClusterReference: { namespace: string; name: string } })
+            .rabbitmqClusterReference,
+        ).toEqual({
           namespace,
           name: byKind(objects, 'rabbitmq.com/v1beta1', 'RabbitmqCluster')[0]!.metadata.name,
         });
-        const redisUrl = byKind(objects, 'v1', 'ConfigMap').find((c) => c.metadata.name === 'parley-config')!.data?.REDIS_URL;
+        const redisUrl = byKind(objects, 'v1', 'ConfigMap').find((c) => c.metadata.name === 'parley-config')!.data
+          ?.REDIS_URL;
         const redisService = byKind(objects, 'v1', 'Service').find((s) => s.metadata.name === 'redis');
         expect(redisUrl).toBe(`redis://${redisService!.metadata.name}:6379`);
       }
@@ -245,24 +280,29 @@ describe('images', () => {
     expect(script).toContain('tag="${PARLEY_IMAGE_TAG:-dev}"');
     expect(script).toContain('image="${prefix}/${fn}:${tag}"');
     for (const fn of functions) {
-      expect(composeAsWritten().services[fn]?.image).toBe(`\${PARLEY_IMAGE_PREFIX:-parley}/${fn}:\${PARLEY_IMAGE_TAG:-dev}`);
+      expect(composeAsWritten().services[fn]?.image).toBe(
+        `\${PARLEY_IMAGE_PREFIX:-parley}/${fn}:\${PARLEY_IMAGE_TAG:-dev}`,
+      );
     }
   });
 
-  (haveKubectl ? it : it.skip)('base, dev and prod name the same images: kind-up loads what dev runs, prod runs the release', () => {
-    const imageOf = (objects: K8sObject[], fn: string) =>
-      knativeSpec(functionServices(objects).find((s) => s.metadata.name === fn)!).template.spec.containers[0]!.image;
-    const kindUp = readRepoFile('scripts/kind-up.sh');
-    const prefix = /^IMAGE_PREFIX="([^"]+)"$/m.exec(kindUp)?.[1];
-    const tag = /^IMAGE_TAG="([^"]+)"$/m.exec(kindUp)?.[1];
-    const prodImages = functions.map((fn) => imageOf(prod(), fn));
-    const prodRegistry = prodImages[0]!.slice(0, prodImages[0]!.lastIndexOf('/'));
-    for (const fn of functions) {
-      expect(imageOf(renderKustomization('base'), fn)).toBe(`parley/${fn}`);
-      expect(imageOf(dev(), fn)).toBe(`${prefix}/${fn}:${tag}`);
-      expect(imageOf(prod(), fn)).toBe(`${prodRegistry}/${fn}:${pkgVersion}`);
-    }
-  });
+  (haveKubectl ? it : it.skip)(
+    'base, dev and prod name the same images: kind-up loads what dev runs, prod runs the release',
+    () => {
+      const imageOf = (objects: K8sObject[], fn: string) =>
+        knativeSpec(functionServices(objects).find((s) => s.metadata.name === fn)!).template.spec.containers[0]!.image;
+      const kindUp = readRepoFile('scripts/kind-up.sh');
+      const prefix = /^IMAGE_PREFIX="([^"]+)"$/m.exec(kindUp)?.[1];
+      const tag = /^IMAGE_TAG="([^"]+)"$/m.exec(kindUp)?.[1];
+      const prodImages = functions.map((fn) => imageOf(prod(), fn));
+      const prodRegistry = prodImages[0]!.slice(0, prodImages[0]!.lastIndexOf('/'));
+      for (const fn of functions) {
+        expect(imageOf(renderKustomization('base'), fn)).toBe(`parley/${fn}`);
+        expect(imageOf(dev(), fn)).toBe(`${prefix}/${fn}:${tag}`);
+        expect(imageOf(prod(), fn)).toBe(`${prodRegistry}/${fn}:${pkgVersion}`);
+      }
+    },
+  );
 
   it('the Dockerfile copies the character content into exactly the images that read it', () => {
     const dockerfile = readRepoFile('Dockerfile');
@@ -275,12 +315,18 @@ describe('images', () => {
 describe('routes', () => {
   const routesInCode = (fn: string): string[] => {
     const dir = path.join(repoRoot, 'functions', fn);
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
-      // A route is registered by a literal path or from the API route table (`API_ROUTES.<name>.path`).
-      .flatMap((f) => [...readFileSync(path.join(dir, f), 'utf8').matchAll(/router\.(get|post|put|patch|delete)\(\s*(?:'([^']+)'|API_ROUTES\.(\w+)\.path)/g)])
-      .map((m) => `${m[1]!.toUpperCase()} ${m[2] ?? API_ROUTES[m[3] as keyof typeof API_ROUTES].path}`)
-      .sort();
+    return (
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        // A route is registered by a literal path or from the API route table (`API_ROUTES.<name>.path`).
+        .flatMap((f) => [
+          ...readFileSync(path.join(dir, f), 'utf8').matchAll(
+            /router\.(get|post|put|patch|delete)\(\s*(?:'([^']+)'|API_ROUTES\.(\w+)\.path)/g,
+          ),
+        ])
+        .map((m) => `${m[1]!.toUpperCase()} ${m[2] ?? API_ROUTES[m[3] as keyof typeof API_ROUTES].path}`)
+        .sort()
+    );
   };
 
   eachFunction('the routes its code serves are the ones the table (and so the gateway) lists', (fn) => {
@@ -289,9 +335,15 @@ describe('routes', () => {
     expect(routesInCode(fn)).toEqual(listed);
   });
 
-  (haveKubectl ? it : it.skip)('every function is cluster-local: players reach the frontend routes through the gateway only', () => {
-    for (const ksvc of functionServices(dev())) {
-      expect([ksvc.metadata.name, ksvc.metadata.labels?.['networking.knative.dev/visibility']]).toEqual([ksvc.metadata.name, 'cluster-local']);
-    }
-  });
+  (haveKubectl ? it : it.skip)(
+    'every function is cluster-local: players reach the frontend routes through the gateway only',
+    () => {
+      for (const ksvc of functionServices(dev())) {
+        expect([ksvc.metadata.name, ksvc.metadata.labels?.['networking.knative.dev/visibility']]).toEqual([
+          ksvc.metadata.name,
+          'cluster-local',
+        ]);
+      }
+    },
+  );
 });

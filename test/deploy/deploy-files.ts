@@ -16,7 +16,10 @@ export const readRepoFile = (relative: string): string => readFileSync(path.join
 
 // ---- the function table (deploy/functions.json) ----
 
-const RouteSchema = z.strictObject({ method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']), path: z.string().startsWith('/') });
+const RouteSchema = z.strictObject({
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+  path: z.string().startsWith('/'),
+});
 const FunctionTableSchema = z.strictObject({
   port: z.number().int(),
   functions: z.record(
@@ -85,7 +88,8 @@ export function renderKustomization(dir: string): K8sObject[] {
   return objects;
 }
 
-export const schemaFileName = (o: Pick<K8sObject, 'apiVersion' | 'kind'>): string => `${o.apiVersion.replace('/', '_')}_${o.kind}.json`;
+export const schemaFileName = (o: Pick<K8sObject, 'apiVersion' | 'kind'>): string =>
+  `${o.apiVersion.replace('/', '_')}_${o.kind}.json`;
 
 export type SchemaValidator = (object: unknown) => ErrorObject[];
 
@@ -108,10 +112,15 @@ export function k8sValidator(variant: 'default' | 'strict'): (fileName: string) 
 }
 
 export const describeErrors = (errors: ErrorObject[]): string[] =>
-  errors.map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  errors.map(
+    (e) =>
+      `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+  );
 
 export const isFunctionService = (o: K8sObject): boolean =>
-  o.apiVersion === 'serving.knative.dev/v1' && o.kind === 'Service' && o.metadata.labels?.['parley.dev/function'] !== undefined;
+  o.apiVersion === 'serving.knative.dev/v1' &&
+  o.kind === 'Service' &&
+  o.metadata.labels?.['parley.dev/function'] !== undefined;
 
 type KnativeServiceSpec = {
   template: {
@@ -191,10 +200,14 @@ export type ComposeService = {
 export type ComposeFile = { services: Record<string, ComposeService>; volumes?: Record<string, unknown> };
 
 /** The file as written (merge keys resolved, no interpolation). */
-export const composeAsWritten = (text = readRepoFile('docker-compose.yml')): ComposeFile => parse(text, { merge: true }) as ComposeFile;
+export const composeAsWritten = (text = readRepoFile('docker-compose.yml')): ComposeFile =>
+  parse(text, { merge: true }) as ComposeFile;
 
 /** The file as `docker compose` sees it with `.env` = .env.example: parsed, then every value interpolated. */
-export function composeResolved(text = readRepoFile('docker-compose.yml'), env = parseEnvFile(readRepoFile('.env.example'))): ComposeFile {
+export function composeResolved(
+  text = readRepoFile('docker-compose.yml'),
+  env = parseEnvFile(readRepoFile('.env.example')),
+): ComposeFile {
   const walk = (node: unknown): unknown => {
     if (typeof node === 'string') return interpolate(node, env);
     if (Array.isArray(node)) return node.map(walk);

@@ -15,7 +15,8 @@ function parseLocations(conf: string): Location[] {
   const re = /^\s*location\s+(=|~|\^~)?\s*(\S+)\s*\{([\s\S]*?)\n\s*\}\s*$/gm;
   for (let m = re.exec(conf); m; m = re.exec(conf)) {
     const body = m[3]!;
-    const upstream = /set \$upstream http:\/\/([a-z-]+)\$\{PARLEY_UPSTREAM_SUFFIX\};\s*proxy_pass \$upstream;/.exec(body)?.[1] ?? null;
+    const upstream =
+      /set \$upstream http:\/\/([a-z-]+)\$\{PARLEY_UPSTREAM_SUFFIX\};\s*proxy_pass \$upstream;/.exec(body)?.[1] ?? null;
     locations.push({ modifier: (m[1] ?? '') as Location['modifier'], pattern: m[2]!, upstream, body });
   }
   return locations;
@@ -47,13 +48,23 @@ describe('gateway routes', () => {
     expect(locations.filter((l) => l.upstream !== null).length).toBeGreaterThanOrEqual(paths.size - 3);
   });
 
-  it.each(frontend.map(({ fn, route }) => [`${route.method} ${route.path}`, fn, route] as const))('%s goes to %s', (_name, fn, route) => {
-    expect(nginxLocationFor(locations, samplePath(route))?.upstream).toBe(fn);
-  });
+  it.each(frontend.map(({ fn, route }) => [`${route.method} ${route.path}`, fn, route] as const))(
+    '%s goes to %s',
+    (_name, fn, route) => {
+      expect(nginxLocationFor(locations, samplePath(route))?.upstream).toBe(fn);
+    },
+  );
 
   it('routes nothing internal (ai-generate) and answers 404 for unknown paths', () => {
     for (const { route } of internal) expect(nginxLocationFor(locations, samplePath(route))?.upstream).toBeNull();
-    for (const path of ['/v1/tasks/dialogue.reply', '/healthz/x', '/v1/dialogues/a/b/c', '/v1/characters/a/b', '/readyz', '/']) {
+    for (const path of [
+      '/v1/tasks/dialogue.reply',
+      '/healthz/x',
+      '/v1/dialogues/a/b/c',
+      '/v1/characters/a/b',
+      '/readyz',
+      '/',
+    ]) {
       const location = nginxLocationFor(locations, path);
       expect([path, location?.upstream]).toEqual([path, null]);
     }
@@ -65,7 +76,12 @@ describe('gateway routes', () => {
   });
 
   it('passes Server-Sent Events through unbuffered, for as long as Knative lets a request run', () => {
-    for (const directive of ['proxy_buffering off;', 'proxy_cache off;', 'proxy_http_version 1.1;', 'proxy_read_timeout 300s;']) {
+    for (const directive of [
+      'proxy_buffering off;',
+      'proxy_cache off;',
+      'proxy_http_version 1.1;',
+      'proxy_read_timeout 300s;',
+    ]) {
       expect(conf).toContain(directive);
     }
     // A location with its own proxy_* settings would drop the server-level ones.
@@ -84,7 +100,13 @@ describe('gateway routes', () => {
   (nginx ? it : it.skip)('nginx accepts the file once the entrypoint has filled it in (nginx -t)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parley-gateway-'));
     try {
-      writeFileSync(path.join(dir, 'default.conf'), interpolate(conf.replace(/\$(?!\{)/g, '$$$$'), { PARLEY_UPSTREAM_SUFFIX: ':8080', NGINX_LOCAL_RESOLVERS: '127.0.0.11' }));
+      writeFileSync(
+        path.join(dir, 'default.conf'),
+        interpolate(conf.replace(/\$(?!\{)/g, '$$$$'), {
+          PARLEY_UPSTREAM_SUFFIX: ':8080',
+          NGINX_LOCAL_RESOLVERS: '127.0.0.11',
+        }),
+      );
       writeFileSync(
         path.join(dir, 'nginx.conf'),
         `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n  include ${dir}/default.conf;\n}\n`,

@@ -16,8 +16,10 @@ import {
 
 const haveSchemas = existsSync(schemasDir);
 const haveKubectl = kubectlAvailable();
-if (!haveSchemas) console.warn(`k8s schema validation SKIPPED: ${schemasDir} is absent (see its README for what it holds)`);
-if (!haveKubectl) console.warn('kustomize rendering SKIPPED: kubectl is not installed (Debian: apt-get install kubernetes-client)');
+if (!haveSchemas)
+  console.warn(`k8s schema validation SKIPPED: ${schemasDir} is absent (see its README for what it holds)`);
+if (!haveKubectl)
+  console.warn('kustomize rendering SKIPPED: kubectl is not installed (Debian: apt-get install kubernetes-client)');
 
 // No schema was vendored for Namespace; its fields are checked by hand below.
 const WITHOUT_SCHEMA = new Set(['v1/Namespace']);
@@ -68,9 +70,21 @@ function failures(objects: K8sObject[], variant: 'default' | 'strict'): string[]
   // Each fixture holds one planted error; the rest of it is valid, so exactly that error must show.
   const fixture = (name: string) => parseManifests(readFileSync(path.join(__dirname, 'fixtures', name), 'utf8'));
   it.each([
-    ['knative-service-string-concurrency.yaml', 'default', 'serving.knative.dev/v1 Service dialogue-start: /spec/template/spec/containerConcurrency must be integer'],
-    ['trigger-string-retry.yaml', 'default', 'eventing.knative.dev/v1 Trigger dialogue-log--dialogue-progress: /spec/delivery/retry must be integer'],
-    ['trigger-unknown-field.yaml', 'strict', 'eventing.knative.dev/v1 Trigger dialogue-log--dialogue-initiate: /spec/subscriber/ref must NOT have additional properties (namesapce)'],
+    [
+      'knative-service-string-concurrency.yaml',
+      'default',
+      'serving.knative.dev/v1 Service dialogue-start: /spec/template/spec/containerConcurrency must be integer',
+    ],
+    [
+      'trigger-string-retry.yaml',
+      'default',
+      'eventing.knative.dev/v1 Trigger dialogue-log--dialogue-progress: /spec/delivery/retry must be integer',
+    ],
+    [
+      'trigger-unknown-field.yaml',
+      'strict',
+      'eventing.knative.dev/v1 Trigger dialogue-log--dialogue-initiate: /spec/subscriber/ref must NOT have additional properties (namesapce)',
+    ],
   ] as const)('planted error in %s fails the %s schema', (name, variant, expected) => {
     expect(failures(fixture(name), variant)).toEqual([expected]);
   });

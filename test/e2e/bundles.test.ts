@@ -25,8 +25,10 @@ beforeAll(() => {
   execFileSync('node', ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
 }, 60_000);
 
-
-function runBundle(fn: string, env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function runBundle(
+  fn: string,
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn('node', [join(ROOT, 'dist', fn, 'index.js')], { cwd: ROOT, env: { ...BASE_ENV, ...env } });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
@@ -36,7 +38,14 @@ function runBundle(fn: string, env: Record<string, string>): { child: ChildProce
 }
 
 test('every function has a bundle', () => {
-  expect(FUNCTIONS.sort()).toEqual(['ai-generate', 'dialogue-analytics', 'dialogue-end', 'dialogue-log', 'dialogue-message', 'dialogue-start']);
+  expect(FUNCTIONS.sort()).toEqual([
+    'ai-generate',
+    'dialogue-analytics',
+    'dialogue-end',
+    'dialogue-log',
+    'dialogue-message',
+    'dialogue-start',
+  ]);
   for (const fn of FUNCTIONS) expect(existsSync(join(ROOT, 'dist', fn, 'index.js'))).toBe(true);
 });
 
@@ -50,7 +59,10 @@ test.each(FUNCTIONS)('%s runs alone, is ready with its dependencies, and exits 0
       if (ready?.status === 200) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect({ status: ready?.status, output: ready?.status === 200 ? '' : proc.output() }).toEqual({ status: 200, output: '' });
+    expect({ status: ready?.status, output: ready?.status === 200 ? '' : proc.output() }).toEqual({
+      status: 200,
+      output: '',
+    });
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
@@ -78,11 +90,17 @@ test('there are invalid character fixtures', () => {
 });
 
 // One test per fixture: each process start gets the whole test deadline, however busy the machine.
-test.each(readdirSync(INVALID_CHARACTERS))('an invalid character file (%s) stops start-up with its path and the reason', async (name) => {
-  const proc = runBundle('dialogue-start', { PORT: String(await freePort()), CHARACTERS_DIR: join(INVALID_CHARACTERS, name) });
-  expect(await proc.exited).toBe(1);
-  expect(proc.output()).toContain(join(INVALID_CHARACTERS, name));
-});
+test.each(readdirSync(INVALID_CHARACTERS))(
+  'an invalid character file (%s) stops start-up with its path and the reason',
+  async (name) => {
+    const proc = runBundle('dialogue-start', {
+      PORT: String(await freePort()),
+      CHARACTERS_DIR: join(INVALID_CHARACTERS, name),
+    });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toContain(join(INVALID_CHARACTERS, name));
+  },
+);
 
 test('npm start’s bundle holds a whole dialogue on embedded defaults (no Redis, RabbitMQ or AI service)', async () => {
   const port = await freePort();
@@ -98,18 +116,33 @@ test('npm start’s bundle holds a whole dialogue on embedded defaults (no Redis
       await new Promise((r) => setTimeout(r, 100));
     }
     const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: await res.json() };
     };
-    const started = await post('/v1/dialogues', { characterId: 'captain-bram', goalId: 'pass-gate', strategyId: 'persuade' });
+    const started = await post('/v1/dialogues', {
+      characterId: 'captain-bram',
+      goalId: 'pass-gate',
+      strategyId: 'persuade',
+    });
     expect(started.status).toBe(201);
     const id = started.body.dialogue.id;
     expect((await post(`/v1/dialogues/${id}/messages`, { messageId: 'm1', optionId: 'opt-1' })).status).toBe(200);
-    expect((await post(`/v1/dialogues/${id}/messages`, { messageId: 'm2', text: 'The plague doctor is waiting for me.' })).body.dialogue.version).toBe(2);
+    expect(
+      (await post(`/v1/dialogues/${id}/messages`, { messageId: 'm2', text: 'The plague doctor is waiting for me.' }))
+        .body.dialogue.version,
+    ).toBe(2);
     const ended = await post(`/v1/dialogues/${id}/end`, {});
     expect(ended.body.outcome).toMatchObject({ dialogueId: id, turnCount: 2 });
     const analytics = await (await fetch(`${base}/v1/analytics`)).json();
-    expect(analytics.characters['captain-bram']).toMatchObject({ dialoguesStarted: 1, dialoguesEnded: 1, averageTurns: 2 });
+    expect(analytics.characters['captain-bram']).toMatchObject({
+      dialoguesStarted: 1,
+      dialoguesEnded: 1,
+      averageTurns: 2,
+    });
     const task = await post('/v1/tasks/text.generate', { input: { prompt: 'A tavern sign reads' } });
     expect(task.status).toBe(200);
     expect(typeof task.body.output.text).toBe('string');

@@ -58,13 +58,17 @@ function runToExit(bundle: string, env: Record<string, string>): Promise<{ code:
 
 const entryPoints = () => [...FUNCTIONS.map((f) => [f, {}] as const), ['standalone', {}] as const];
 
-test.each(entryPoints())('%s on a taken port logs why and exits non-zero', async (bundle, env) => {
-  const { code, output } = await runToExit(bundle, env);
-  expect(code).not.toBe(0);
-  expect(code).not.toBeNull();
-  expect(output).toMatch(/EADDRINUSE/);
-  expect(output).not.toMatch(/"msg":"listening"/);
-}, 60_000);
+test.each(entryPoints())(
+  '%s on a taken port logs why and exits non-zero',
+  async (bundle, env) => {
+    const { code, output } = await runToExit(bundle, env);
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(output).toMatch(/EADDRINUSE/);
+    expect(output).not.toMatch(/"msg":"listening"/);
+  },
+  60_000,
+);
 
 test('dialogue-log with AMQP_URL on a taken port stops consuming and exits non-zero', async () => {
   const { code, output } = await runToExit('dialogue-log', { AMQP_URL, AMQP_EXCHANGE: exchange, AMQP_QUEUE: queue });

@@ -30,7 +30,11 @@ async function startDev(): Promise<Dev> {
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   // A first start may have to build; the deadline is the build's, not the assertion's.
-  await until(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200, 240_000, () => output);
+  await until(
+    async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200,
+    240_000,
+    () => output,
+  );
   return {
     url,
     child,
@@ -51,7 +55,9 @@ async function until(check: () => Promise<boolean> | boolean, ms: number, output
   }
 }
 
-const nameOf = async (url: string) => ((await (await fetch(`${url}/v1/characters/innkeeper-mara`)).json()) as { character: { name: string } }).character.name;
+const nameOf = async (url: string) =>
+  ((await (await fetch(`${url}/v1/characters/innkeeper-mara`)).json()) as { character: { name: string } }).character
+    .name;
 
 let dev: Dev | undefined;
 afterAll(async () => {
@@ -77,9 +83,15 @@ test('an edited character is served without a restart; a broken file keeps the l
   await until(async () => (await nameOf(url)) === 'Mara the Reloaded', 30_000, dev!.output);
 
   // A missing comma after the name: line 3 of the file.
-  writeFileSync(maraFile, JSON.stringify({ ...mara, name: 'Mara the Broken' }, null, 2).replace('"Mara the Broken",', '"Mara the Broken"'));
+  writeFileSync(
+    maraFile,
+    JSON.stringify({ ...mara, name: 'Mara the Broken' }, null, 2).replace('"Mara the Broken",', '"Mara the Broken"'),
+  );
   await until(() => dev!.output().includes('character catalog NOT reloaded'), 30_000, dev!.output);
-  const line = dev!.output().split('\n').find((l) => l.includes('character catalog NOT reloaded'))!;
+  const line = dev!
+    .output()
+    .split('\n')
+    .find((l) => l.includes('character catalog NOT reloaded'))!;
   expect(line).toContain(`${maraFile}: not valid JSON at line 4, column 3: CommaExpected`);
   expect(await nameOf(url)).toBe('Mara the Reloaded');
 
@@ -97,7 +109,11 @@ test('a changed playground source rebuilds the playground only, and the server k
   const source = path.join(ROOT, 'playground', 'src', 'course-chart.tsx');
   const now = new Date();
   utimesSync(source, now, now);
-  await until(() => dev!.output().slice(before).includes('dev: rebuilt playground (playground/src/course-chart.tsx changed)'), 60_000, dev!.output);
+  await until(
+    () => dev!.output().slice(before).includes('dev: rebuilt playground (playground/src/course-chart.tsx changed)'),
+    60_000,
+    dev!.output,
+  );
   expect(dev!.output().slice(before)).not.toContain('dev: rebuilt standalone');
   expect((await fetch(`${dev!.url}/readyz`)).status).toBe(200);
 }, 90_000);

@@ -9,7 +9,14 @@ import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import Redis from 'ioredis';
 import { type ParleyEvent, DialogueConfigSchema } from '@parley/shared';
-import { createLogger, createDialogueRuntime, dialogueKeys, decodeAmqpMessage, consumeEvents, RedisAnalyticsStore } from '@parley/shared/composition';
+import {
+  createLogger,
+  createDialogueRuntime,
+  dialogueKeys,
+  decodeAmqpMessage,
+  consumeEvents,
+  RedisAnalyticsStore,
+} from '@parley/shared/composition';
 import { TEST_JWT_SECRET, bearer } from '../support/tokens';
 import { createApp as startApp } from '../../functions/dialogue-start/app';
 import { createApp as messageApp } from '../../functions/dialogue-message/app';
@@ -28,7 +35,13 @@ const keyPrefix = `parley-e2e-${run}:`;
 const exchange = `parley.e2e.${run}`;
 const logger = createLogger('e2e', 'silent');
 
-type Received = { event: ParleyEvent; headers: Record<string, unknown>; messageId?: string; contentType?: string; routingKey: string };
+type Received = {
+  event: ParleyEvent;
+  headers: Record<string, unknown>;
+  messageId?: string;
+  contentType?: string;
+  routingKey: string;
+};
 const received: Received[] = [];
 const closers: Array<() => Promise<unknown>> = [];
 let redis: Redis;
@@ -75,7 +88,9 @@ beforeAll(async () => {
   const listening: Record<string, string> = {};
   for (const [name, createApp] of Object.entries(apps)) {
     const runtime = await createDialogueRuntime(config, { functionName: `dialogue-${name}`, logger });
-    const server = await listen(createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access }));
+    const server = await listen(
+      createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access }),
+    );
     listening[name] = server.url;
     closers.push(async () => {
       await server.close();
@@ -85,7 +100,13 @@ beforeAll(async () => {
 
   const analyticsStore = RedisAnalyticsStore.connect(REDIS_URL, { keyPrefix: `${keyPrefix}analytics:` });
   const analytics = createAnalyticsService({ store: analyticsStore });
-  const consumer = await consumeEvents({ url: AMQP_URL, exchange, queue: `parley.e2e.analytics.${run}`, handler: (e) => analytics.handle(e), logger });
+  const consumer = await consumeEvents({
+    url: AMQP_URL,
+    exchange,
+    queue: `parley.e2e.analytics.${run}`,
+    handler: (e) => analytics.handle(e),
+    logger,
+  });
   const analyticsServer = await listen(createHttpApp({ logger, readiness: {}, routes: analyticsRoutes(analytics) }));
   closers.push(async () => {
     await analyticsServer.close();
@@ -106,7 +127,12 @@ afterAll(async () => {
   await redis.quit();
 });
 
-async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T> | T,
+  accept: (value: T) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -125,7 +151,11 @@ test('start, three messages (option, free text over SSE, free text), end: state,
   const transcriptLength = (id: string) => redis.llen(keys.transcript(id));
 
   // start
-  const started = await postJson(`${urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' }, asPlayer);
+  const started = await postJson(
+    `${urls.start}/v1/dialogues`,
+    { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' },
+    asPlayer,
+  );
   expect(started.status).toBe(201);
   const id: string = started.body.dialogue.id;
   expect(await storedState(id)).toMatchObject({ id, version: 0, status: 'active', playerId: 'player-e2e' });
@@ -134,7 +164,11 @@ test('start, three messages (option, free text over SSE, free text), end: state,
 
   // message 1: by option
   const option = started.body.options[0];
-  const m1 = await postJson(`${urls.message}/v1/dialogues/${id}/messages`, { messageId: 'e2e-1', optionId: option.id }, asPlayer);
+  const m1 = await postJson(
+    `${urls.message}/v1/dialogues/${id}/messages`,
+    { messageId: 'e2e-1', optionId: option.id },
+    asPlayer,
+  );
   expect(m1.status).toBe(200);
   expect(m1.body.playerTurn).toMatchObject({ seq: 1, text: option.text, strategyId: option.strategyId });
   expect(await storedState(id)).toMatchObject({ version: 1, turnCount: 1 });
@@ -144,7 +178,11 @@ test('start, three messages (option, free text over SSE, free text), end: state,
   const sse = await fetch(`${urls.message}/v1/dialogues/${id}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...asPlayer },
-    body: JSON.stringify({ messageId: 'e2e-2', text: 'Your stew is famous all along the moor road!', strategyId: 'flatter' }),
+    body: JSON.stringify({
+      messageId: 'e2e-2',
+      text: 'Your stew is famous all along the moor road!',
+      strategyId: 'flatter',
+    }),
   });
   expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const streamed = await collectSse(sse);
@@ -153,30 +191,60 @@ test('start, three messages (option, free text over SSE, free text), end: state,
   expect(names.filter((n) => n === 'delta').length).toBeGreaterThanOrEqual(2);
   expect(names.slice(-4)).toEqual(['reply', 'changes', 'options', 'done']);
   const reply = streamed.find((e) => e.event === 'reply')!.data as { text: string };
-  expect(streamed.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text).join('')).toBe(reply.text);
+  expect(
+    streamed
+      .filter((e) => e.event === 'delta')
+      .map((e) => (e.data as { text: string }).text)
+      .join(''),
+  ).toBe(reply.text);
   const afterSse = await storedState(id);
   expect(afterSse).toMatchObject({ version: 2, turnCount: 2 });
   expect(await transcriptLength(id)).toBe(5);
 
   // message 3: free text, JSON
-  const m3 = await postJson(`${urls.message}/v1/dialogues/${id}/messages`, { messageId: 'e2e-3', text: 'I could pay for a good story.', strategyId: 'bribe' }, asPlayer);
+  const m3 = await postJson(
+    `${urls.message}/v1/dialogues/${id}/messages`,
+    { messageId: 'e2e-3', text: 'I could pay for a good story.', strategyId: 'bribe' },
+    asPlayer,
+  );
   expect(m3.status).toBe(200);
-  expect(await storedState(id)).toMatchObject({ version: 3, turnCount: 3, goalProgress: m3.body.dialogue.goalProgress });
+  expect(await storedState(id)).toMatchObject({
+    version: 3,
+    turnCount: 3,
+    goalProgress: m3.body.dialogue.goalProgress,
+  });
   expect(await transcriptLength(id)).toBe(7);
   const read = await getJson(`${urls.message}/v1/dialogues/${id}`, asPlayer);
-  expect(read.body.dialogue.turns.map((t: { seq: number; speaker: string }) => `${t.seq}${t.speaker[0]}`)).toEqual(['0c', '1p', '1c', '2p', '2c', '3p', '3c']);
+  expect(read.body.dialogue.turns.map((t: { seq: number; speaker: string }) => `${t.seq}${t.speaker[0]}`)).toEqual([
+    '0c',
+    '1p',
+    '1c',
+    '2p',
+    '2c',
+    '3p',
+    '3c',
+  ]);
 
   // end
   const ended = await postJson(`${urls.end}/v1/dialogues/${id}/end`, { reason: 'done talking' }, asPlayer);
   expect(ended.status).toBe(200);
-  expect(ended.body.outcome).toMatchObject({ dialogueId: id, turnCount: 3, endedBy: 'player', goalProgress: m3.body.dialogue.goalProgress });
+  expect(ended.body.outcome).toMatchObject({
+    dialogueId: id,
+    turnCount: 3,
+    endedBy: 'player',
+    goalProgress: m3.body.dialogue.goalProgress,
+  });
   // The live state is gone; the outcome stays readable for the TTL.
   expect(await redis.exists(keys.state(id), keys.transcript(id), keys.turnLock(id))).toBe(0);
   expect(await redis.exists(keys.outcome(id))).toBe(1);
   expect(await redis.ttl(keys.outcome(id))).toBeGreaterThan(3000);
   expect((await postJson(`${urls.end}/v1/dialogues/${id}/end`, {}, asPlayer)).body.outcome).toEqual(ended.body.outcome);
   // Nothing left in the outbox: every event went out.
-  await eventually(() => redis.llen(keys.outbox(id)), (n) => n === 0, 'empty outbox');
+  await eventually(
+    () => redis.llen(keys.outbox(id)),
+    (n) => n === 0,
+    'empty outbox',
+  );
 
   // events on the exchange, in order, with their sequence, attributes as headers
   const dialogueEvents = await eventually(
@@ -195,12 +263,22 @@ test('start, three messages (option, free text over SSE, free text), end: state,
     expect(r.routingKey).toBe(r.event.type);
     expect(r.messageId).toBe(r.event.id);
     expect(r.contentType).toBe('application/json');
-    expect(r.headers).toMatchObject({ specversion: '1.0', id: r.event.id, type: r.event.type, source: r.event.source, subject: id });
+    expect(r.headers).toMatchObject({
+      specversion: '1.0',
+      id: r.event.id,
+      type: r.event.type,
+      source: r.event.source,
+      subject: id,
+    });
     expect(Number(r.headers.sequence)).toBe(r.event.sequence);
   }
-  expect((dialogueEvents[2]!.event.data as { playerTurn: { text: string } }).playerTurn.text).toBe('Your stew is famous all along the moor road!');
+  expect((dialogueEvents[2]!.event.data as { playerTurn: { text: string } }).playerTurn.text).toBe(
+    'Your stew is famous all along the moor road!',
+  );
   // The resolve event is the outcome, plus what Mara now keeps of the player.
-  const { memory, ...resolved } = dialogueEvents[4]!.event.data as { memory: { written: Array<{ source: string }>; relationship: { opinion: number } } };
+  const { memory, ...resolved } = dialogueEvents[4]!.event.data as {
+    memory: { written: Array<{ source: string }>; relationship: { opinion: number } };
+  };
   expect(resolved).toEqual(ended.body.outcome);
   expect(memory.relationship.opinion).toBe(ended.body.outcome.opinionChange.to);
   expect(memory.written.length).toBeGreaterThan(0);
@@ -222,7 +300,11 @@ test('start, three messages (option, free text over SSE, free text), end: state,
   expect(Object.values(used).reduce((sum, s) => sum + s.turns, 0)).toBe(3);
   for (const [strategyId, { turns }] of Object.entries(used)) {
     const share = Math.round((turns / 3) * 1000) / 1000;
-    expect(mara.goalSuccessRateByStrategy[strategyId]).toMatchObject({ ended: share, achieved: ended.body.outcome.goalAchieved ? share : 0, turns });
+    expect(mara.goalSuccessRateByStrategy[strategyId]).toMatchObject({
+      ended: share,
+      achieved: ended.body.outcome.goalAchieved ? share : 0,
+      turns,
+    });
   }
   expect(mara.averageMoodChange).toBeCloseTo(ended.body.outcome.moodChange.valenceDelta, 5);
   const scripted = await eventually(

@@ -21,14 +21,23 @@ let model: FakeOpenAiServer;
  */
 const answers = { appraisal: {} as Record<string, unknown>, replyText: 'Hm. Ask me again when the fire is lit.' };
 const modelAnswer = (request: ReceivedChat) =>
-  request.kind === 'dialogue_appraise' ? completion(JSON.stringify(answers.appraisal)) : parleyAnswers({ replyText: answers.replyText })(request);
+  request.kind === 'dialogue_appraise'
+    ? completion(JSON.stringify(answers.appraisal))
+    : parleyAnswers({ replyText: answers.replyText })(request);
 const systemOf = (request: ReceivedChat) => request.body.messages.find((m) => m.role === 'system')!.content;
 
 beforeAll(async () => {
   model = await new FakeOpenAiServer().start();
   model.answerAll(modelAnswer);
   const ai = new AiGateway({
-    provider: new OpenAiProvider({ model: 'test-model', apiKey: 'sk-test', baseURL: model.url, timeoutMs: 10_000, retryBaseMs: 1, retryMaxMs: 5 }),
+    provider: new OpenAiProvider({
+      model: 'test-model',
+      apiKey: 'sk-test',
+      baseURL: model.url,
+      timeoutMs: 10_000,
+      retryBaseMs: 1,
+      retryMaxMs: 5,
+    }),
     fallback: new ScriptedProvider({ chunkDelayMs: 0 }),
     source: eventSource('ai-generate'),
     logger: createLogger('test', 'silent'),
@@ -40,11 +49,16 @@ afterAll(async () => {
   await model.stop();
 });
 
-const say = (id: string, n: number, text: string, strategyId = 'flatter') => postJson(`${h.urls.message}/v1/dialogues/${id}/messages`, { messageId: `o-${n}`, text, strategyId });
+const say = (id: string, n: number, text: string, strategyId = 'flatter') =>
+  postJson(`${h.urls.message}/v1/dialogues/${id}/messages`, { messageId: `o-${n}`, text, strategyId });
 const calm = { emotion: 'pleased', intensity: 0.5, valence: 0.4, reasons: ['kind words'] };
 
 test('an extreme appraisal is bounded, and gains shrink with each use of a strategy', async () => {
-  const { body: started } = await postJson(`${h.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' });
+  const { body: started } = await postJson(`${h.urls.start}/v1/dialogues`, {
+    characterId: 'innkeeper-mara',
+    goalId: 'learn-rumour',
+    strategyId: 'flatter',
+  });
   answers.appraisal = { ...calm, opinionDelta: 90, goalProgressDelta: 0.2 };
   const first = (await say(started.dialogue.id, 1, 'Your stew is wonderful.')).body.changes;
   const second = (await say(started.dialogue.id, 2, 'Your beds are the best in the valley.')).body.changes;
@@ -55,7 +69,11 @@ test('an extreme appraisal is bounded, and gains shrink with each use of a strat
 });
 
 test('a repeated line earns nothing and costs patience, whatever the model says', async () => {
-  const { body: started } = await postJson(`${h.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' });
+  const { body: started } = await postJson(`${h.urls.start}/v1/dialogues`, {
+    characterId: 'innkeeper-mara',
+    goalId: 'learn-rumour',
+    strategyId: 'flatter',
+  });
   answers.appraisal = { ...calm, opinionDelta: 10, goalProgressDelta: 0.3 };
   const id = started.dialogue.id;
   await say(id, 1, 'Your stew is wonderful.');
@@ -66,7 +84,11 @@ test('a repeated line earns nothing and costs patience, whatever the model says'
 });
 
 test('insulting words cost patience even when the model hears no offense', async () => {
-  const { body: started } = await postJson(`${h.urls.start}/v1/dialogues`, { characterId: 'captain-bram', goalId: 'pass-gate', strategyId: 'persuade' });
+  const { body: started } = await postJson(`${h.urls.start}/v1/dialogues`, {
+    characterId: 'captain-bram',
+    goalId: 'pass-gate',
+    strategyId: 'persuade',
+  });
   answers.appraisal = { ...calm, opinionDelta: 5, goalProgressDelta: 0.2, offenses: [] };
   const changes = (await say(started.dialogue.id, 1, 'You are a stupid old fool.', 'persuade')).body.changes;
   expect(changes.patience.after).toBe(changes.patience.before - 2);
@@ -74,7 +96,11 @@ test('insulting words cost patience even when the model hears no offense', async
 });
 
 test('the goal is reached by the rules, once, and the reply is asked to concede with the concession', async () => {
-  const { body: started } = await postJson(`${h.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' });
+  const { body: started } = await postJson(`${h.urls.start}/v1/dialogues`, {
+    characterId: 'innkeeper-mara',
+    goalId: 'learn-rumour',
+    strategyId: 'flatter',
+  });
   answers.appraisal = { ...calm, opinionDelta: 8, goalProgressDelta: 0.25 };
   const id = started.dialogue.id;
   const wins: number[] = [];

@@ -21,9 +21,12 @@ afterAll(async () => {
   await h.close();
 });
 
-const characters: Record<string, Character> = Object.fromEntries([maraJson, bramJson, ilseJson].map((c) => [c.id, CharacterSchema.parse(c)]));
+const characters: Record<string, Character> = Object.fromEntries(
+  [maraJson, bramJson, ilseJson].map((c) => [c.id, CharacterSchema.parse(c)]),
+);
 const start = (body: unknown) => postJson(`${h.urls.start}/v1/dialogues`, body);
-const say = (id: string, n: number, text: string, strategyId: string) => postJson(`${h.urls.message}/v1/dialogues/${id}/messages`, { messageId: `m-${n}`, text, strategyId });
+const say = (id: string, n: number, text: string, strategyId: string) =>
+  postJson(`${h.urls.message}/v1/dialogues/${id}/messages`, { messageId: `m-${n}`, text, strategyId });
 
 /** Plays lines until the goal is reached, the character leaves, or the lines run out. */
 async function play(characterId: string, goalId: string, strategyId: string, lines: string[]) {
@@ -103,31 +106,36 @@ const sensible: Array<[string, string, string, string[]]> = [
 ];
 
 describe('a sensible player', () => {
-  test.each(sensible)('wins %s (%s) with %s within 12 turns, and the conceding reply gives the concession', async (characterId, goalId, strategyId, lines) => {
-    const { dialogueId, turns } = await play(characterId, goalId, strategyId, lines);
-    const won = turns.findIndex((t) => t.changes.goalAchieved === true);
-    expect(won).toBeGreaterThanOrEqual(0);
-    expect(won).toBeLessThan(12);
-    const concession = characters[characterId]!.goals.find((g) => g.id === goalId)!.concession!;
-    const words = gist(concession);
-    const said = turns[won].reply.text.toLowerCase();
-    expect(words.filter((w) => said.includes(w)).length).toBeGreaterThanOrEqual(Math.ceil(words.length * 0.8));
-    // Before the win no reply concedes, and the win's progress meets the public requirement.
-    for (const t of turns.slice(0, won)) expect(t.changes.goalAchieved).toBeUndefined();
-    const { body } = await getJson(`${h.urls.start}/v1/characters/${characterId}`);
-    const requires = body.character.goals.find((g: { id: string }) => g.id === goalId).requires;
-    expect(turns[won].dialogue.goalProgress).toBeGreaterThanOrEqual(requires.progress);
-    expect(turns[won].dialogue.game.goalAchievedAt).toBe(won + 1);
-    // The event for that turn carries the win too.
-    const progress = h.dialogueEvents().find((e) => e.subject === dialogueId && e.type === 'dialogue.progress' && e.sequence === won + 1);
-    expect((progress!.data as { changes: { goalAchieved?: boolean } }).changes.goalAchieved).toBe(true);
-    // The win sticks: the player may keep talking, and the end reports it.
-    const after = await say(dialogueId, 99, 'Thank you, truly.', strategyId);
-    expect(after.body.changes.goalAchieved).toBeUndefined();
-    const ended = await postJson(`${h.urls.end}/v1/dialogues/${dialogueId}/end`, {});
-    expect(ended.body.outcome).toMatchObject({ goalAchieved: true, goalAchievedAt: won + 1, endedBy: 'player' });
-    expect(ended.body.outcome.summary).toContain('got what they came for');
-  });
+  test.each(sensible)(
+    'wins %s (%s) with %s within 12 turns, and the conceding reply gives the concession',
+    async (characterId, goalId, strategyId, lines) => {
+      const { dialogueId, turns } = await play(characterId, goalId, strategyId, lines);
+      const won = turns.findIndex((t) => t.changes.goalAchieved === true);
+      expect(won).toBeGreaterThanOrEqual(0);
+      expect(won).toBeLessThan(12);
+      const concession = characters[characterId]!.goals.find((g) => g.id === goalId)!.concession!;
+      const words = gist(concession);
+      const said = turns[won].reply.text.toLowerCase();
+      expect(words.filter((w) => said.includes(w)).length).toBeGreaterThanOrEqual(Math.ceil(words.length * 0.8));
+      // Before the win no reply concedes, and the win's progress meets the public requirement.
+      for (const t of turns.slice(0, won)) expect(t.changes.goalAchieved).toBeUndefined();
+      const { body } = await getJson(`${h.urls.start}/v1/characters/${characterId}`);
+      const requires = body.character.goals.find((g: { id: string }) => g.id === goalId).requires;
+      expect(turns[won].dialogue.goalProgress).toBeGreaterThanOrEqual(requires.progress);
+      expect(turns[won].dialogue.game.goalAchievedAt).toBe(won + 1);
+      // The event for that turn carries the win too.
+      const progress = h
+        .dialogueEvents()
+        .find((e) => e.subject === dialogueId && e.type === 'dialogue.progress' && e.sequence === won + 1);
+      expect((progress!.data as { changes: { goalAchieved?: boolean } }).changes.goalAchieved).toBe(true);
+      // The win sticks: the player may keep talking, and the end reports it.
+      const after = await say(dialogueId, 99, 'Thank you, truly.', strategyId);
+      expect(after.body.changes.goalAchieved).toBeUndefined();
+      const ended = await postJson(`${h.urls.end}/v1/dialogues/${dialogueId}/end`, {});
+      expect(ended.body.outcome).toMatchObject({ goalAchieved: true, goalAchievedAt: won + 1, endedBy: 'player' });
+      expect(ended.body.outcome.summary).toContain('got what they came for');
+    },
+  );
 });
 
 describe('a player who repeats one line', () => {
@@ -184,7 +192,11 @@ describe('a player who insults a brave character', () => {
     expect(ended.endedBy).toBe('character');
     expect(ended.outcome).toMatchObject({ endedBy: 'character', goalAchieved: false, goalLost: true });
     expect(last.find((e) => e.event === 'goal')!.data).toEqual({ goalId: 'pass-gate', status: 'lost', seq: turns });
-    expect(last.find((e) => e.event === 'changes')!.data).toMatchObject({ characterLeft: true, goalLost: true, patience: { after: 0 } });
+    expect(last.find((e) => e.event === 'changes')!.data).toMatchObject({
+      characterLeft: true,
+      goalLost: true,
+      patience: { after: 0 },
+    });
     expect(last.find((e) => e.event === 'options')!.data).toEqual([]);
     expect(last.find((e) => e.event === 'done')!.data).toMatchObject({ dialogue: { status: 'ended' } });
     // The insults were heard as insults, whatever the label said.
@@ -202,14 +214,19 @@ describe('a player who insults a brave character', () => {
 
 describe('the outcome tells the truth', () => {
   test('flatter then persuade: both credited by turns; the summary follows the numbers', async () => {
-    const { body: started } = await start({ characterId: 'innkeeper-mara', goalId: 'free-room', strategyId: 'flatter' });
+    const { body: started } = await start({
+      characterId: 'innkeeper-mara',
+      goalId: 'free-room',
+      strategyId: 'flatter',
+    });
     const id = started.dialogue.id as string;
     const plan: Array<[string, string]> = [
       ['Your inn is famous across the kingdom.', 'flatter'],
       ['Such a lovely, warm common room.', 'flatter'],
       ['A hero sleeping here is good for business.', 'persuade'],
     ];
-    for (const [i, [text, strategyId]] of plan.entries()) expect((await say(id, i + 1, text, strategyId)).status).toBe(200);
+    for (const [i, [text, strategyId]] of plan.entries())
+      expect((await say(id, i + 1, text, strategyId)).status).toBe(200);
     const { body } = await postJson(`${h.urls.end}/v1/dialogues/${id}/end`, {});
     const { outcome } = body;
     expect(Object.keys(outcome.strategies).sort()).toEqual(['flatter', 'persuade']);
@@ -223,7 +240,11 @@ describe('the outcome tells the truth', () => {
   });
 
   test('the options rotate over the valid strategies and keep the one used last', async () => {
-    const { body: started } = await start({ characterId: 'innkeeper-mara', goalId: 'free-room', strategyId: 'deceive' });
+    const { body: started } = await start({
+      characterId: 'innkeeper-mara',
+      goalId: 'free-room',
+      strategyId: 'deceive',
+    });
     const id = started.dialogue.id as string;
     const seen = new Set<string>();
     for (let i = 1; i <= 3; i++) {

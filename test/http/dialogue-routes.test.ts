@@ -18,11 +18,16 @@ afterAll(async () => {
   await h.close();
 });
 
-async function start(body: unknown = { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' }, headers = {}) {
+async function start(
+  body: unknown = { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' },
+  headers = {},
+) {
   return postJson(`${h.urls.start}/v1/dialogues`, body, headers);
 }
-const message = (id: string, body: unknown, headers = {}) => postJson(`${h.urls.message}/v1/dialogues/${id}/messages`, body, headers);
-const end = (id: string, body: unknown = {}, headers = {}) => postJson(`${h.urls.end}/v1/dialogues/${id}/end`, body, headers);
+const message = (id: string, body: unknown, headers = {}) =>
+  postJson(`${h.urls.message}/v1/dialogues/${id}/messages`, body, headers);
+const end = (id: string, body: unknown = {}, headers = {}) =>
+  postJson(`${h.urls.end}/v1/dialogues/${id}/end`, body, headers);
 
 /** Every bad request below must leave this unchanged. */
 function footprint() {
@@ -41,7 +46,9 @@ describe('characters', () => {
   });
 
   test('GET /v1/characters/:id answers one character, 404 for an unknown one, 400 for a malformed id', async () => {
-    expect((await getJson(`${h.urls.start}/v1/characters/captain-bram`)).body.character.name).toBe('Captain Bram Holloway');
+    expect((await getJson(`${h.urls.start}/v1/characters/captain-bram`)).body.character.name).toBe(
+      'Captain Bram Holloway',
+    );
     const missing = await getJson(`${h.urls.start}/v1/characters/nobody`);
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('CharacterNotFound');
@@ -54,7 +61,14 @@ describe('POST /v1/dialogues', () => {
     const before = h.dialogueEvents().length;
     const { status, body } = await start();
     expect(status).toBe(201);
-    expect(body.dialogue).toMatchObject({ characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter', status: 'active', version: 0, turnCount: 0 });
+    expect(body.dialogue).toMatchObject({
+      characterId: 'innkeeper-mara',
+      goalId: 'learn-rumour',
+      strategyId: 'flatter',
+      status: 'active',
+      version: 0,
+      turnCount: 0,
+    });
     expect(body.greeting).toMatchObject({ seq: 0, speaker: 'character' });
     expect(body.greeting.text.length).toBeGreaterThan(0);
     expect(body.options.length).toBeGreaterThan(0);
@@ -69,13 +83,37 @@ describe('POST /v1/dialogues', () => {
   });
 
   test.each([
-    ['an invalid goal', { characterId: 'innkeeper-mara', goalId: 'steal-stew' }, 422, 'InvalidGoal', { validGoalIds: ['learn-rumour', 'free-room'] }],
-    ['a strategy not valid for the goal', { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'intimidate' }, 422, 'InvalidStrategy', { validStrategyIds: ['flatter', 'bribe', 'empathize'] }],
+    [
+      'an invalid goal',
+      { characterId: 'innkeeper-mara', goalId: 'steal-stew' },
+      422,
+      'InvalidGoal',
+      { validGoalIds: ['learn-rumour', 'free-room'] },
+    ],
+    [
+      'a strategy not valid for the goal',
+      { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'intimidate' },
+      422,
+      'InvalidStrategy',
+      { validStrategyIds: ['flatter', 'bribe', 'empathize'] },
+    ],
     ['an unknown character', { characterId: 'nobody', goalId: 'x' }, 404, 'CharacterNotFound', undefined],
-    ['an unknown field', { characterId: 'innkeeper-mara', goalId: 'learn-rumour', admin: true }, 400, 'BadRequest', undefined],
+    [
+      'an unknown field',
+      { characterId: 'innkeeper-mara', goalId: 'learn-rumour', admin: true },
+      400,
+      'BadRequest',
+      undefined,
+    ],
     ['a missing field', { characterId: 'innkeeper-mara' }, 400, 'BadRequest', undefined],
     ['malformed JSON', '{"characterId": "innkeeper-mara",', 400, 'BadRequest', undefined],
-    ['a 1 MB body', { characterId: 'innkeeper-mara', goalId: 'learn-rumour', pad: 'x'.repeat(1024 * 1024) }, 413, 'PayloadTooLarge', undefined],
+    [
+      'a 1 MB body',
+      { characterId: 'innkeeper-mara', goalId: 'learn-rumour', pad: 'x'.repeat(1024 * 1024) },
+      413,
+      'PayloadTooLarge',
+      undefined,
+    ],
   ])('%s gets %i and changes nothing', async (_name, body, status, code, details) => {
     const before = footprint();
     const res = await start(body);
@@ -101,7 +139,10 @@ describe('POST /v1/dialogues', () => {
     expect(names.filter((n) => n === 'delta').length).toBeGreaterThanOrEqual(2);
     expect(names.slice(-3)).toEqual(['reply', 'options', 'done']);
     const reply = events.find((e) => e.event === 'reply')!.data as { text: string };
-    const streamed = events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text).join('');
+    const streamed = events
+      .filter((e) => e.event === 'delta')
+      .map((e) => (e.data as { text: string }).text)
+      .join('');
     expect(streamed).toBe(reply.text);
     const done = events.at(-1)!.data as { dialogue: { id: string; version: number } };
     expect(done.dialogue.version).toBe(0);
@@ -129,18 +170,32 @@ describe('POST /v1/dialogues/:id/messages', () => {
     const id = started.dialogue.id;
     const byOption = await message(id, { messageId: 'm-1', optionId: started.options[0].id });
     expect(byOption.status).toBe(200);
-    expect(byOption.body.playerTurn).toMatchObject({ seq: 1, speaker: 'player', text: started.options[0].text, strategyId: started.options[0].strategyId, optionId: started.options[0].id });
+    expect(byOption.body.playerTurn).toMatchObject({
+      seq: 1,
+      speaker: 'player',
+      text: started.options[0].text,
+      strategyId: started.options[0].strategyId,
+      optionId: started.options[0].id,
+    });
     expect(byOption.body.reply).toMatchObject({ seq: 1, speaker: 'character' });
     expect(byOption.body.dialogue.version).toBe(1);
     expect(byOption.body.changes.reasons.length).toBeGreaterThan(0);
 
-    const byText = await message(id, { messageId: 'm-2', text: 'Your stew is the best on the moor road.', strategyId: 'flatter' });
+    const byText = await message(id, {
+      messageId: 'm-2',
+      text: 'Your stew is the best on the moor road.',
+      strategyId: 'flatter',
+    });
     expect(byText.status).toBe(200);
     expect(byText.body.dialogue.version).toBe(2);
     expect(byText.body.replayed).toBe(false);
 
     const events = footprint();
-    const replay = await message(id, { messageId: 'm-2', text: 'Your stew is the best on the moor road.', strategyId: 'flatter' });
+    const replay = await message(id, {
+      messageId: 'm-2',
+      text: 'Your stew is the best on the moor road.',
+      strategyId: 'flatter',
+    });
     expect(replay.status).toBe(200);
     expect(replay.body.replayed).toBe(true);
     expect({ ...replay.body, replayed: false }).toEqual(byText.body);
@@ -153,10 +208,16 @@ describe('POST /v1/dialogues/:id/messages', () => {
       { messageId: 'm-1', text: 'Your stew is the best on the moor road.' },
     ]) {
       const reused = await message(id, other);
-      expect([reused.status, reused.body.error?.code, reused.body.error?.details]).toEqual([422, 'IdempotencyKeyReused', { messageId: other.messageId }]);
+      expect([reused.status, reused.body.error?.code, reused.body.error?.details]).toEqual([
+        422,
+        'IdempotencyKeyReused',
+        { messageId: other.messageId },
+      ]);
     }
     // Leaving the strategy out of a retry is still the same request.
-    expect((await message(id, { messageId: 'm-2', text: 'Your stew is the best on the moor road.' })).body.replayed).toBe(true);
+    expect(
+      (await message(id, { messageId: 'm-2', text: 'Your stew is the best on the moor road.' })).body.replayed,
+    ).toBe(true);
     expect(footprint()).toBe(events);
     expect((await getJson(`${h.urls.message}/v1/dialogues/${id}`)).body.dialogue.version).toBe(2);
     const progress = h.dialogueEvents().filter((e) => e.subject === id && e.type === 'dialogue.progress');
@@ -165,7 +226,12 @@ describe('POST /v1/dialogues/:id/messages', () => {
 
   test.each([
     ['an option not offered', { messageId: 'x1', optionId: 'opt-9' }, 422, 'InvalidOption'],
-    ['a strategy not valid for the goal', { messageId: 'x2', text: 'Hand it over.', strategyId: 'intimidate' }, 422, 'InvalidStrategy'],
+    [
+      'a strategy not valid for the goal',
+      { messageId: 'x2', text: 'Hand it over.', strategyId: 'intimidate' },
+      422,
+      'InvalidStrategy',
+    ],
     ['both optionId and text', { messageId: 'x3', optionId: 'opt-1', text: 'hi' }, 400, 'BadRequest'],
     ['neither optionId nor text', { messageId: 'x4' }, 400, 'BadRequest'],
     ['no messageId', { text: 'hi' }, 400, 'BadRequest'],
@@ -205,16 +271,26 @@ describe('POST /v1/dialogues/:id/messages', () => {
     const events = await collectSse(res);
     const names = events.map((e) => e.event);
     expect(names[0]).toBe('accepted');
-    expect(events[0]!.data).toMatchObject({ seq: 1, speaker: 'player', text: 'Tell me about the tower, please.', strategyId: 'empathize' });
+    expect(events[0]!.data).toMatchObject({
+      seq: 1,
+      speaker: 'player',
+      text: 'Tell me about the tower, please.',
+      strategyId: 'empathize',
+    });
     expect(names.filter((n) => n === 'delta').length).toBeGreaterThanOrEqual(2);
     expect(names.slice(-4)).toEqual(['reply', 'changes', 'options', 'done']);
     expect((events.at(-1)!.data as { dialogue: { version: number } }).dialogue.version).toBe(1);
   });
 
   test('a failure after the stream opened ends it with an error event and applies nothing', async () => {
-    const failing = await startDialogueFunctions({ ai: failingAfterFirstChunk(new AiFailed('provider broke mid-stream')) });
+    const failing = await startDialogueFunctions({
+      ai: failingAfterFirstChunk(new AiFailed('provider broke mid-stream')),
+    });
     try {
-      const { body: started } = await postJson(`${failing.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour' });
+      const { body: started } = await postJson(`${failing.urls.start}/v1/dialogues`, {
+        characterId: 'innkeeper-mara',
+        goalId: 'learn-rumour',
+      });
       const res = await fetch(`${failing.urls.message}/v1/dialogues/${started.dialogue.id}/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -223,7 +299,9 @@ describe('POST /v1/dialogues/:id/messages', () => {
       const events = await collectSse(res);
       expect(events.map((e) => e.event)).toEqual(['accepted', 'delta', 'error']);
       expect(events.at(-1)!.data).toEqual({ error: { code: 'AiFailed', message: 'provider broke mid-stream' } });
-      expect((await getJson(`${failing.urls.message}/v1/dialogues/${started.dialogue.id}`)).body.dialogue.version).toBe(0);
+      expect((await getJson(`${failing.urls.message}/v1/dialogues/${started.dialogue.id}`)).body.dialogue.version).toBe(
+        0,
+      );
       expect(failing.dialogueEvents().filter((e) => e.type === 'dialogue.progress')).toEqual([]);
     } finally {
       await failing.close();
@@ -237,11 +315,19 @@ describe('POST /v1/dialogues/:id/messages', () => {
   ])('an AI failure (%s) answers %i in JSON mode, with nothing applied', async (error, status) => {
     const failing = await startDialogueFunctions({ ai: failingAfterFirstChunk(error) });
     try {
-      const { body: started } = await postJson(`${failing.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour' });
-      const res = await postJson(`${failing.urls.message}/v1/dialogues/${started.dialogue.id}/messages`, { messageId: 'e-1', text: 'Hello.' });
+      const { body: started } = await postJson(`${failing.urls.start}/v1/dialogues`, {
+        characterId: 'innkeeper-mara',
+        goalId: 'learn-rumour',
+      });
+      const res = await postJson(`${failing.urls.message}/v1/dialogues/${started.dialogue.id}/messages`, {
+        messageId: 'e-1',
+        text: 'Hello.',
+      });
       expect([res.status, res.body.error.code]).toEqual([status, error.code]);
       if (status === 503) expect(res.headers.get('retry-after')).toBe('1');
-      expect((await getJson(`${failing.urls.message}/v1/dialogues/${started.dialogue.id}`)).body.dialogue.version).toBe(0);
+      expect((await getJson(`${failing.urls.message}/v1/dialogues/${started.dialogue.id}`)).body.dialogue.version).toBe(
+        0,
+      );
       // The lock was released: once the AI is back, the same message goes through.
     } finally {
       await failing.close();
@@ -251,7 +337,10 @@ describe('POST /v1/dialogues/:id/messages', () => {
   test('a second turn while one is in flight gets 409 TurnInFlight; the first still lands', async () => {
     const slow = await startDialogueFunctions({ chunkDelayMs: 40 });
     try {
-      const { body: started } = await postJson(`${slow.urls.start}/v1/dialogues`, { characterId: 'captain-bram', goalId: 'pass-gate' });
+      const { body: started } = await postJson(`${slow.urls.start}/v1/dialogues`, {
+        characterId: 'captain-bram',
+        goalId: 'pass-gate',
+      });
       const url = `${slow.urls.message}/v1/dialogues/${started.dialogue.id}/messages`;
       const first = fetch(url, {
         method: 'POST',
@@ -274,7 +363,10 @@ describe('POST /v1/dialogues/:id/messages', () => {
   test('a client that disconnects mid-stream aborts the turn: nothing applied, the dialogue goes on', async () => {
     const slow = await startDialogueFunctions({ chunkDelayMs: 40 });
     try {
-      const { body: started } = await postJson(`${slow.urls.start}/v1/dialogues`, { characterId: 'captain-bram', goalId: 'pass-gate' });
+      const { body: started } = await postJson(`${slow.urls.start}/v1/dialogues`, {
+        characterId: 'captain-bram',
+        goalId: 'pass-gate',
+      });
       const id = started.dialogue.id;
       const controller = new AbortController();
       const res = await fetch(`${slow.urls.message}/v1/dialogues/${id}/messages`, {
@@ -290,10 +382,16 @@ describe('POST /v1/dialogues/:id/messages', () => {
       }
       controller.abort();
       // Give the server time to notice the closed socket and release the turn.
-      let next = await postJson(`${slow.urls.message}/v1/dialogues/${id}/messages`, { messageId: 'after', text: 'Let me try again.' });
+      let next = await postJson(`${slow.urls.message}/v1/dialogues/${id}/messages`, {
+        messageId: 'after',
+        text: 'Let me try again.',
+      });
       for (let i = 0; next.status === 409 && i < 50; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        next = await postJson(`${slow.urls.message}/v1/dialogues/${id}/messages`, { messageId: 'after', text: 'Let me try again.' });
+        next = await postJson(`${slow.urls.message}/v1/dialogues/${id}/messages`, {
+          messageId: 'after',
+          text: 'Let me try again.',
+        });
       }
       expect(next.status).toBe(200);
       expect(next.body.playerTurn.seq).toBe(1);
@@ -313,7 +411,14 @@ describe('POST /v1/dialogues/:id/end', () => {
     await message(id, { messageId: 'e1', text: 'What a fine inn this is!', strategyId: 'flatter' });
     const res = await end(id, { reason: 'leaving for the tower' });
     expect(res.status).toBe(200);
-    expect(res.body.outcome).toMatchObject({ dialogueId: id, characterId: 'innkeeper-mara', goalId: 'learn-rumour', turnCount: 1, endedBy: 'player', reason: 'leaving for the tower' });
+    expect(res.body.outcome).toMatchObject({
+      dialogueId: id,
+      characterId: 'innkeeper-mara',
+      goalId: 'learn-rumour',
+      turnCount: 1,
+      endedBy: 'player',
+      reason: 'leaving for the tower',
+    });
     expect(typeof res.body.outcome.summary).toBe('string');
     expect(await h.store.load(id)).toBeNull();
     const resolve = h.dialogueEvents().filter((e) => e.subject === id && e.type === 'dialogue.resolve');
@@ -332,7 +437,9 @@ describe('POST /v1/dialogues/:id/end', () => {
     const { body: started } = await start(undefined, { 'x-player-id': 'alice' });
     expect((await end(started.dialogue.id, {}, { 'x-player-id': 'mallory' })).status).toBe(403);
     expect((await end(started.dialogue.id, { reason: 'x', extra: 1 }, { 'x-player-id': 'alice' })).status).toBe(400);
-    expect((await end(started.dialogue.id, { reason: 'x'.repeat(1024 * 1024) }, { 'x-player-id': 'alice' })).status).toBe(413);
+    expect(
+      (await end(started.dialogue.id, { reason: 'x'.repeat(1024 * 1024) }, { 'x-player-id': 'alice' })).status,
+    ).toBe(413);
     expect(await h.store.load(started.dialogue.id)).not.toBeNull();
   });
 });
@@ -354,9 +461,21 @@ function failingAfterFirstChunk(error: Error): AiClient {
   let calls = 0;
   return {
     async run(task) {
-      if (task === 'dialogue.options') return { output: { options: [{ text: 'Hello.', strategyId: 'flatter' }] }, meta } as never;
+      if (task === 'dialogue.options')
+        return { output: { options: [{ text: 'Hello.', strategyId: 'flatter' }] }, meta } as never;
       // The line is appraised before the reply: the failure under test is the reply's stream.
-      if (task === 'dialogue.appraise') return { output: { emotion: 'calm', intensity: 0.3, valence: 0, opinionDelta: 0, goalProgressDelta: 0, reasons: ['fine'] }, meta } as never;
+      if (task === 'dialogue.appraise')
+        return {
+          output: {
+            emotion: 'calm',
+            intensity: 0.3,
+            valence: 0,
+            opinionDelta: 0,
+            goalProgressDelta: 0,
+            reasons: ['fine'],
+          },
+          meta,
+        } as never;
       throw error;
     },
     async *stream() {
@@ -371,10 +490,17 @@ function failingAfterFirstChunk(error: Error): AiClient {
     async ping() {},
   };
 }
-const meta = { provider: 'test', model: 'test', latencyMs: 0, usage: { prompt: 0, completion: 0, total: 0 }, fallback: false };
+const meta = {
+  provider: 'test',
+  model: 'test',
+  latencyMs: 0,
+  usage: { prompt: 0, completion: 0, total: 0 },
+  fallback: false,
+};
 
 describe('GET /v1/dialogues?status=active', () => {
-  const list = (query: string, player: string) => getJson(`${h.urls.start}/v1/dialogues${query}`, { 'x-player-id': player });
+  const list = (query: string, player: string) =>
+    getJson(`${h.urls.start}/v1/dialogues${query}`, { 'x-player-id': player });
 
   it("lists the caller's own live dialogues only, a page at a time, and refuses other queries", async () => {
     const player = `lister-${Date.now()}`;
@@ -387,14 +513,25 @@ describe('GET /v1/dialogues?status=active', () => {
     const first = await list('?status=active&limit=1', player);
     expect(first.status).toBe(200);
     expect(first.body.dialogues.map((d: { id: string }) => d.id)).toEqual([live[0]]);
-    expect(first.body.dialogues[0]).toMatchObject({ playerId: player, status: 'active', characterId: 'innkeeper-mara' });
+    expect(first.body.dialogues[0]).toMatchObject({
+      playerId: player,
+      status: 'active',
+      characterId: 'innkeeper-mara',
+    });
     expect(first.body.next).toBe(live[0]);
     const second = await list(`?status=active&limit=1&after=${first.body.next}`, player);
     expect(second.body).toMatchObject({ dialogues: [{ id: live[1] }], next: null });
     expect((await list('?status=active', player)).body.dialogues).toHaveLength(2);
     expect((await list('?status=active', `${player}-nobody`)).body).toEqual({ dialogues: [], next: null });
 
-    for (const query of ['', '?status=ended', '?status=active&limit=0', '?status=active&limit=101', '?status=active&after=nope', '?status=active&x=1']) {
+    for (const query of [
+      '',
+      '?status=ended',
+      '?status=active&limit=0',
+      '?status=active&limit=101',
+      '?status=active&after=nope',
+      '?status=active&x=1',
+    ]) {
       const refused = await list(query, player);
       expect([query, refused.status, refused.body.error.code]).toEqual([query, 400, 'BadRequest']);
     }
@@ -404,14 +541,22 @@ describe('GET /v1/dialogues?status=active', () => {
 describe('bodies that are not JSON', () => {
   it('answers 415 naming the header for a body without content-type: application/json; no body is fine', async () => {
     const body = JSON.stringify({ characterId: 'innkeeper-mara', goalId: 'learn-rumour' });
-    for (const headers of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }]) {
+    for (const headers of [
+      {},
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    ]) {
       const res = await fetch(`${h.urls.start}/v1/dialogues`, { method: 'POST', headers, body });
       const answer = (await res.json()) as { error: { code: string; message: string } };
       expect([res.status, answer.error.code]).toEqual([415, 'UnsupportedMediaType']);
       expect(answer.error.message).toContain('content-type: application/json');
     }
     // With the header, the same body starts a dialogue; an end with no body at all is fine.
-    const started = await fetch(`${h.urls.start}/v1/dialogues`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body });
+    const started = await fetch(`${h.urls.start}/v1/dialogues`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body,
+    });
     expect(started.status).toBe(201);
     const { dialogue } = (await started.json()) as { dialogue: { id: string } };
     expect((await fetch(`${h.urls.end}/v1/dialogues/${dialogue.id}/end`, { method: 'POST' })).status).toBe(200);

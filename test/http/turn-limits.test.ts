@@ -12,7 +12,11 @@ const player = { 'x-player-id': 'player-limits' };
 test('409 TurnInFlight carries Retry-After (the end route too)', async () => {
   const slow = await startDialogueFunctions({ chunkDelayMs: 40 });
   try {
-    const { body: started } = await postJson(`${slow.urls.start}/v1/dialogues`, { characterId: 'captain-bram', goalId: 'pass-gate' }, player);
+    const { body: started } = await postJson(
+      `${slow.urls.start}/v1/dialogues`,
+      { characterId: 'captain-bram', goalId: 'pass-gate' },
+      player,
+    );
     const id = started.dialogue.id as string;
     const url = `${slow.urls.message}/v1/dialogues/${id}/messages`;
     const first = await fetch(url, {
@@ -26,8 +30,15 @@ test('409 TurnInFlight carries Retry-After (the end route too)', async () => {
       [url, { messageId: 'second', text: 'Open up!' }],
       [`${slow.urls.end}/v1/dialogues/${id}/end`, {}],
     ] as const) {
-      const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', ...player }, body: JSON.stringify(body) });
-      expect([res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([409, 'TurnInFlight']);
+      const res = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...player },
+        body: JSON.stringify(body),
+      });
+      expect([res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([
+        409,
+        'TurnInFlight',
+      ]);
       expect(res.headers.get('retry-after')).toBe('1');
     }
     for await (const _ of stream) {
@@ -46,8 +57,16 @@ describe('the player line limit counts code points, with a byte cap', () => {
   afterAll(() => h.close());
 
   const send = async (text: string, n: number) => {
-    const { body: started } = await postJson(`${h.urls.start}/v1/dialogues`, { characterId: 'captain-bram', goalId: 'pass-gate' }, player);
-    return postJson(`${h.urls.message}/v1/dialogues/${started.dialogue.id}/messages`, { messageId: `m-${n}`, text, strategyId: 'persuade' }, player);
+    const { body: started } = await postJson(
+      `${h.urls.start}/v1/dialogues`,
+      { characterId: 'captain-bram', goalId: 'pass-gate' },
+      player,
+    );
+    return postJson(
+      `${h.urls.message}/v1/dialogues/${started.dialogue.id}/messages`,
+      { messageId: `m-${n}`, text, strategyId: 'persuade' },
+      player,
+    );
   };
 
   test.each([
@@ -61,5 +80,4 @@ describe('the player line limit counts code points, with a byte cap', () => {
     if (status === 200) expect(res.body.playerTurn.text).toBe(text);
     else expect(res.body.error.code).toBe('BadRequest');
   });
-
 });

@@ -8,12 +8,22 @@ import path from 'node:path';
 import { AppraiseOutputSchema, OptionsOutputSchema } from '@parley/shared';
 import { sampleAppraiseInput, sampleOptionsInput, sampleReplyInput } from '@parley/shared/testing';
 import { collectSse, readSse } from '../support/sse';
-import { TINY_MODEL, buildBundle, repoRoot, startBundle, tinyModelPresent, waitReady, type Running } from '../support/llama-process';
+import {
+  TINY_MODEL,
+  buildBundle,
+  repoRoot,
+  startBundle,
+  tinyModelPresent,
+  waitReady,
+  type Running,
+} from '../support/llama-process';
 
-if (!tinyModelPresent) console.warn(`llama provider tests SKIPPED: no model at ${TINY_MODEL} (see ../shared/models/README.md)`);
+if (!tinyModelPresent)
+  console.warn(`llama provider tests SKIPPED: no model at ${TINY_MODEL} (see ../shared/models/README.md)`);
 const describeWithModel = tinyModelPresent ? describe : describe.skip;
 // The test character keeps no secrets (a short prompt for the tiny model), so its goals may reveal none either.
-const withoutReveals = (goals: unknown) => (goals as Record<string, unknown>[]).map((goal) => ({ ...goal, reveals: [] }));
+const withoutReveals = (goals: unknown) =>
+  (goals as Record<string, unknown>[]).map((goal) => ({ ...goal, reveals: [] }));
 
 const llamaEnv = (extra: Record<string, string> = {}) => ({
   AI_PROVIDER: 'llama',
@@ -28,7 +38,12 @@ const reply = (playerText = 'Let me through.') => sampleReplyInput({ character: 
 const appraise = () => sampleAppraiseInput({ character: brief });
 const options = () => ({ ...sampleOptionsInput(), character: brief, history: [] });
 const task = (url: string, name: string, body: unknown, signal?: AbortSignal) =>
-  fetch(`${url}/v1/tasks/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
+  fetch(`${url}/v1/tasks/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    ...(signal ? { signal } : {}),
+  });
 
 describeWithModel('llama provider through the ai-generate route', () => {
   let bundle: Awaited<ReturnType<typeof buildBundle>>;
@@ -46,7 +61,10 @@ describeWithModel('llama provider through the ai-generate route', () => {
   });
 
   test('a model that cannot load keeps readiness not-ready and calls answer 503', async () => {
-    const broken = await startBundle(bundle.file, llamaEnv({ LLAMA_MODEL_PATH: `${__dirname}/llama-provider.test.ts` }));
+    const broken = await startBundle(
+      bundle.file,
+      llamaEnv({ LLAMA_MODEL_PATH: `${__dirname}/llama-provider.test.ts` }),
+    );
     try {
       let ready: Response;
       let body: { checks: { ai: string } };
@@ -71,7 +89,10 @@ describeWithModel('llama provider through the ai-generate route', () => {
     const deltas = events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text);
     const done = events.at(-1)!;
     expect(done.event).toBe('done');
-    const { output, meta } = done.data as { output: { text: string }; meta: { provider: string; model: string; usage: { prompt: number; completion: number } } };
+    const { output, meta } = done.data as {
+      output: { text: string };
+      meta: { provider: string; model: string; usage: { prompt: number; completion: number } };
+    };
     expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join('')).toBe(output.text);
     expect(meta).toMatchObject({ provider: 'llama', model: 'stories260K' });
@@ -82,7 +103,10 @@ describeWithModel('llama provider through the ai-generate route', () => {
   test('structured tasks come back schema-valid, generated under the JSON-schema grammar', async () => {
     const appraised = await task(ai.url, 'dialogue.appraise', { input: appraise() });
     expect(appraised.status).toBe(200);
-    const a = (await appraised.json()) as { output: unknown; meta: { provider: string; usage: { completion: number }; fallback: boolean } };
+    const a = (await appraised.json()) as {
+      output: unknown;
+      meta: { provider: string; usage: { completion: number }; fallback: boolean };
+    };
     expect(AppraiseOutputSchema.safeParse(a.output).success).toBe(true);
     expect(a.meta.provider).toBe('llama');
     // The model did generate (the grammar makes it JSON; the tiny model's numbers may still be out of range -> fallback).
@@ -124,7 +148,8 @@ describeWithModel('llama provider through the ai-generate route', () => {
   });
 
   test('memory stays bounded over 200 calls (RSS printed)', async () => {
-    const call = () => task(ai.url, 'text.generate', { input: { prompt: 'Once upon a time', maxTokens: 8 } }).then((r) => r.json());
+    const call = () =>
+      task(ai.url, 'text.generate', { input: { prompt: 'Once upon a time', maxTokens: 8 } }).then((r) => r.json());
     for (let i = 0; i < 20; i++) await call();
     const before = ai.rssMb();
     for (let i = 0; i < 200; i++) await call();
@@ -139,9 +164,17 @@ describeWithModel('npm start with AI_PROVIDER=llama', () => {
     const bundle = await buildBundle('standalone');
     // The innkeeper with a one-line persona: the same routes, a prompt the tiny model reads quickly.
     const characters = mkdtempSync(path.join(os.tmpdir(), 'parley-llama-characters-'));
-    const mara = JSON.parse(readFileSync(path.join(repoRoot, 'content/characters/innkeeper-mara.json'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(path.join(characters, 'innkeeper-mara.json'), JSON.stringify({ ...mara, persona: 'Mara keeps the inn.', secrets: [], goals: withoutReveals(mara.goals) }));
-    const app = await startBundle(bundle.file, llamaEnv({ AUTH_MODE: 'none', SCRIPTED_CHUNK_DELAY_MS: '0', CHARACTERS_DIR: characters }));
+    const mara = JSON.parse(
+      readFileSync(path.join(repoRoot, 'content/characters/innkeeper-mara.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    writeFileSync(
+      path.join(characters, 'innkeeper-mara.json'),
+      JSON.stringify({ ...mara, persona: 'Mara keeps the inn.', secrets: [], goals: withoutReveals(mara.goals) }),
+    );
+    const app = await startBundle(
+      bundle.file,
+      llamaEnv({ AUTH_MODE: 'none', SCRIPTED_CHUNK_DELAY_MS: '0', CHARACTERS_DIR: characters }),
+    );
     try {
       await waitReady(app.url);
       const json = { 'content-type': 'application/json' };
@@ -155,7 +188,11 @@ describeWithModel('npm start with AI_PROVIDER=llama', () => {
       const turn = await fetch(`${app.url}/v1/dialogues/${dialogue.id}/messages`, {
         method: 'POST',
         headers: { ...json, accept: 'text/event-stream' },
-        body: JSON.stringify({ messageId: 'm1', text: 'Your stew is famous from here to the coast.', strategyId: 'flatter' }),
+        body: JSON.stringify({
+          messageId: 'm1',
+          text: 'Your stew is famous from here to the coast.',
+          strategyId: 'flatter',
+        }),
       });
       const all = await collectSse(turn);
       const events = all.map((e) => e.event);
@@ -165,21 +202,33 @@ describeWithModel('npm start with AI_PROVIDER=llama', () => {
       expect(events.slice(-4)).toEqual(['reply', 'changes', 'options', 'done']);
       // Whatever the tiny model appraised, the rules bounded it and combined it: patience is kept,
       // and the same line said again earns no progress and costs patience.
-      type Changes = { opinion: { delta: number }; goalProgress: { delta: number }; patience: { before: number; after: number } };
+      type Changes = {
+        opinion: { delta: number };
+        goalProgress: { delta: number };
+        patience: { before: number; after: number };
+      };
       const first = all.find((e) => e.event === 'changes')!.data as Changes;
       expect(Math.abs(first.opinion.delta)).toBeLessThanOrEqual(15);
       expect(Math.abs(first.goalProgress.delta)).toBeLessThanOrEqual(0.3);
       const again = await fetch(`${app.url}/v1/dialogues/${dialogue.id}/messages`, {
         method: 'POST',
         headers: json,
-        body: JSON.stringify({ messageId: 'm2', text: 'Your stew is famous from here to the coast.', strategyId: 'flatter' }),
+        body: JSON.stringify({
+          messageId: 'm2',
+          text: 'Your stew is famous from here to the coast.',
+          strategyId: 'flatter',
+        }),
       });
       expect(again.status).toBe(200);
       const second = ((await again.json()) as { changes: Changes }).changes;
       expect(second.goalProgress.delta).toBeLessThanOrEqual(0);
       expect(Math.abs(second.opinion.delta)).toBeLessThanOrEqual(15);
       expect(second.patience.after).toBeLessThan(second.patience.before);
-      const ended = await fetch(`${app.url}/v1/dialogues/${dialogue.id}/end`, { method: 'POST', headers: json, body: '{}' });
+      const ended = await fetch(`${app.url}/v1/dialogues/${dialogue.id}/end`, {
+        method: 'POST',
+        headers: json,
+        body: '{}',
+      });
       expect(ended.status).toBe(200);
       expect(await ended.json()).toMatchObject({ outcome: { dialogueId: dialogue.id, turnCount: 2 } });
     } finally {

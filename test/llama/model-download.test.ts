@@ -11,7 +11,8 @@ import path from 'node:path';
 import { ensureModelFile, parseModelSource, progressReporter, type DownloadProgress } from '@parley/shared/composition';
 import { TINY_MODEL, buildBundle, startBundle, tinyModelPresent, waitReady } from '../support/llama-process';
 
-if (!tinyModelPresent) console.warn(`model download tests SKIPPED: no model at ${TINY_MODEL} (see ../shared/models/README.md)`);
+if (!tinyModelPresent)
+  console.warn(`model download tests SKIPPED: no model at ${TINY_MODEL} (see ../shared/models/README.md)`);
 const describeWithModel = tinyModelPresent ? describe : describe.skip;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -72,14 +73,24 @@ describeWithModel('ensureModelFile: a model by URI, downloaded once into the cac
     const hub = await startHub(model);
     try {
       const seen: DownloadProgress[] = [];
-      const file = await ensureModelFile(parseModelSource(uri, hub.endpoint), { directory: dir, onProgress: (p) => seen.push(p) });
+      const file = await ensureModelFile(parseModelSource(uri, hub.endpoint), {
+        directory: dir,
+        onProgress: (p) => seen.push(p),
+      });
       expect(path.basename(file)).toBe('parley-test__tiny-GGUF__stories260K.gguf');
       expect(sha(readFileSync(file))).toBe(sha(model));
       expect(existsSync(`${file}.part`)).toBe(false);
-      expect(hub.requests.map((r) => r.path)).toEqual(['/parley-test/tiny-GGUF/resolve/main/stories260K.gguf', '/cdn/stories260K.gguf']);
+      expect(hub.requests.map((r) => r.path)).toEqual([
+        '/parley-test/tiny-GGUF/resolve/main/stories260K.gguf',
+        '/cdn/stories260K.gguf',
+      ]);
       expect(seen.length).toBeGreaterThan(1);
       expect(seen.every((p, i) => i === 0 || p.downloadedBytes > seen[i - 1]!.downloadedBytes)).toBe(true);
-      expect(seen[seen.length - 1]).toEqual({ downloadedBytes: model.length, totalBytes: model.length, resumedFrom: 0 });
+      expect(seen[seen.length - 1]).toEqual({
+        downloadedBytes: model.length,
+        totalBytes: model.length,
+        resumedFrom: 0,
+      });
 
       // Cached: the second start asks nothing of the network.
       await expect(ensureModelFile(parseModelSource(uri, hub.endpoint), { directory: dir })).resolves.toBe(file);
@@ -111,7 +122,10 @@ describeWithModel('ensureModelFile: a model by URI, downloaded once into the cac
       const seen: DownloadProgress[] = [];
       const file = await ensureModelFile(source, { directory: dir, onProgress: (p) => seen.push(p) });
       expect(sha(readFileSync(file))).toBe(sha(model));
-      expect(hub.requests.filter((r) => r.path.startsWith('/cdn/')).map((r) => r.range)).toEqual([undefined, `bytes=${kept}-`]);
+      expect(hub.requests.filter((r) => r.path.startsWith('/cdn/')).map((r) => r.range)).toEqual([
+        undefined,
+        `bytes=${kept}-`,
+      ]);
       expect(seen[0]!.resumedFrom).toBe(kept);
       expect(seen[seen.length - 1]!.downloadedBytes).toBe(model.length);
     } finally {
@@ -125,7 +139,11 @@ describeWithModel('ensureModelFile: a model by URI, downloaded once into the cac
       const controller = new AbortController();
       const source = parseModelSource(uri, hub.endpoint);
       await expect(
-        ensureModelFile(source, { directory: dir, signal: controller.signal, onProgress: (p) => p.downloadedBytes >= 200_000 && controller.abort() }),
+        ensureModelFile(source, {
+          directory: dir,
+          signal: controller.signal,
+          onProgress: (p) => p.downloadedBytes >= 200_000 && controller.abort(),
+        }),
       ).rejects.toThrow();
       const file = await ensureModelFile(source, { directory: dir });
       expect(sha(readFileSync(file))).toBe(sha(model));
@@ -188,7 +206,10 @@ describe('progressReporter', () => {
     const report = progressReporter('model', (t) => out.push(t), true);
     report({ downloadedBytes: 5 * MB, totalBytes: 20 * MB, resumedFrom: 0 });
     report({ downloadedBytes: 20 * MB, totalBytes: 20 * MB, resumedFrom: 0 });
-    expect(out).toEqual([`\rmodel: [########----------------------] 25% 5.0/20 MB`, `\rmodel: [##############################] 100% 20/20 MB\n`]);
+    expect(out).toEqual([
+      `\rmodel: [########----------------------] 25% 5.0/20 MB`,
+      `\rmodel: [##############################] 100% 20/20 MB\n`,
+    ]);
   });
   it('writes a line per 10 % elsewhere, saying where it resumed', () => {
     const out: string[] = [];

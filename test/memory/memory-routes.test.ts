@@ -6,7 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
-import { DialogueConfigSchema, MEMORY_PROMPT_SHARE, eventSource, memoryPromptLine, readConfig, type AiClient, type Recall } from '@parley/shared';
+import {
+  DialogueConfigSchema,
+  MEMORY_PROMPT_SHARE,
+  eventSource,
+  memoryPromptLine,
+  readConfig,
+  type AiClient,
+  type Recall,
+} from '@parley/shared';
 import {
   AiGateway,
   RedisDialogueStore,
@@ -70,12 +78,21 @@ const MARA_BASELINE = loadCharacterCatalog(CHARACTERS_DIR).get(MARA)!.opinions.p
 
 /** One whole dialogue: start, one turn per strategy given (bribes mostly, one flattery that moves her opinion), end. */
 async function dialogue(urls: Urls, auth: Record<string, string>, strategies = ['bribe', 'bribe', 'flatter']) {
-  const started = await call(`${urls.start}/v1/dialogues`, 'POST', auth, { characterId: MARA, goalId: 'learn-rumour', strategyId: 'bribe' });
+  const started = await call(`${urls.start}/v1/dialogues`, 'POST', auth, {
+    characterId: MARA,
+    goalId: 'learn-rumour',
+    strategyId: 'bribe',
+  });
   expect(started.status).toBe(201);
   const id = started.body.dialogue.id as string;
   for (const [i, strategyId] of strategies.entries()) {
-    const text = strategyId === 'bribe' ? 'Here is some silver for your story.' : 'Your stew is the best in the valley.';
-    const turn = await call(`${urls.message}/v1/dialogues/${id}/messages`, 'POST', auth, { messageId: `m${i}`, text, strategyId });
+    const text =
+      strategyId === 'bribe' ? 'Here is some silver for your story.' : 'Your stew is the best in the valley.';
+    const turn = await call(`${urls.message}/v1/dialogues/${id}/messages`, 'POST', auth, {
+      messageId: `m${i}`,
+      text,
+      strategyId,
+    });
     expect(turn.status).toBe(200);
   }
   const ended = await call(`${urls.end}/v1/dialogues/${id}/end`, 'POST', auth, {});
@@ -100,10 +117,17 @@ describe('the functions as production composes them: real Redis, the broker down
   /** dialogue-start, -message and -end, each its own runtime (its own Redis clients), like three pods. */
   async function startFunctions(): Promise<typeof functions> {
     // Nothing listens on this port: every publish fails, events wait in the outboxes.
-    const config = readConfig(DialogueConfigSchema, { ...env, AMQP_URL: `amqp://guest:guest@127.0.0.1:${await freePort()}` });
+    const config = readConfig(DialogueConfigSchema, {
+      ...env,
+      AMQP_URL: `amqp://guest:guest@127.0.0.1:${await freePort()}`,
+    });
     const built: Array<{ url: string; close(): Promise<void> }> = [];
     const apps: Array<[string, (r: Awaited<ReturnType<typeof createDialogueRuntime>>) => Express]> = [
-      ['dialogue-start', (r) => startApp(r.deps, { logger, readiness: r.readiness, access: r.access, gameServiceToken: r.gameServiceToken })],
+      [
+        'dialogue-start',
+        (r) =>
+          startApp(r.deps, { logger, readiness: r.readiness, access: r.access, gameServiceToken: r.gameServiceToken }),
+      ],
       ['dialogue-message', (r) => messageApp(r.deps, { logger, readiness: r.readiness, access: r.access })],
       ['dialogue-end', (r) => endApp(r.deps, { logger, readiness: r.readiness, access: r.access })],
     ];
@@ -112,7 +136,10 @@ describe('the functions as production composes them: real Redis, the broker down
       const server = await listen(appOf(runtime));
       built.push({ url: server.url, close: async () => (await server.close(), await runtime.close()) });
     }
-    return { urls: { start: built[0]!.url, message: built[1]!.url, end: built[2]!.url }, close: async () => void (await Promise.all(built.map((b) => b.close()))) };
+    return {
+      urls: { start: built[0]!.url, message: built[1]!.url, end: built[2]!.url },
+      close: async () => void (await Promise.all(built.map((b) => b.close()))),
+    };
   }
 
   beforeAll(async () => {
@@ -134,24 +161,41 @@ describe('the functions as production composes them: real Redis, the broker down
     expect(mine.body.relationship).toMatchObject({ opinion: x, dialogues: 1 });
     expect(mine.body.memories.map((m: { text: string }) => m.text)).toContain('They tried to buy me with silver.');
 
-    const second = await call(`${functions.urls.start}/v1/dialogues`, 'POST', alice, { characterId: MARA, goalId: 'learn-rumour' });
+    const second = await call(`${functions.urls.start}/v1/dialogues`, 'POST', alice, {
+      characterId: MARA,
+      goalId: 'learn-rumour',
+    });
     expect(second.status).toBe(201);
     expect(second.body.dialogue.participants.character.opinions.player).toBe(x);
     expect(second.body.greeting.text).toMatch(/^Back again\? Last time you /);
-    const recalledText = (second.body.greeting.text as string).replace(/^Back again\? Last time you /, 'They ').split('.')[0];
+    const recalledText = (second.body.greeting.text as string)
+      .replace(/^Back again\? Last time you /, 'They ')
+      .split('.')[0];
     expect(mine.body.memories.map((m: { text: string }) => m.text.split('.')[0])).toContain(recalledText);
 
-    const stranger = await call(`${functions.urls.start}/v1/dialogues`, 'POST', bob, { characterId: MARA, goalId: 'learn-rumour' });
+    const stranger = await call(`${functions.urls.start}/v1/dialogues`, 'POST', bob, {
+      characterId: MARA,
+      goalId: 'learn-rumour',
+    });
     expect(stranger.body.dialogue.participants.character.opinions.player).toBe(MARA_BASELINE);
     expect(stranger.body.greeting.text).not.toContain('Back again');
-    expect((await call(`${functions.urls.start}/v1/characters/${MARA}/memory`, 'GET', bob)).body).toEqual({ relationship: null, memories: [] });
+    expect((await call(`${functions.urls.start}/v1/characters/${MARA}/memory`, 'GET', bob)).body).toEqual({
+      relationship: null,
+      memories: [],
+    });
 
     const forgot = await call(`${functions.urls.start}/v1/characters/${MARA}/memory`, 'DELETE', alice);
     expect(forgot).toEqual({ status: 200, body: { forgotten: [MARA] } });
-    const fresh = await call(`${functions.urls.start}/v1/dialogues`, 'POST', alice, { characterId: MARA, goalId: 'learn-rumour' });
+    const fresh = await call(`${functions.urls.start}/v1/dialogues`, 'POST', alice, {
+      characterId: MARA,
+      goalId: 'learn-rumour',
+    });
     expect(fresh.body.dialogue.participants.character.opinions.player).toBe(MARA_BASELINE);
     expect(fresh.body.greeting.text).not.toContain('Back again');
-    expect((await call(`${functions.urls.start}/v1/characters/${MARA}/memory`, 'GET', alice)).body).toEqual({ relationship: null, memories: [] });
+    expect((await call(`${functions.urls.start}/v1/characters/${MARA}/memory`, 'GET', alice)).body).toEqual({
+      relationship: null,
+      memories: [],
+    });
   });
 
   test('game-server routes: no token 401, a player token 403, the service token works', async () => {
@@ -168,12 +212,17 @@ describe('the functions as production composes them: real Redis, the broker down
     expect(added.status).toBe(201);
     expect(added.body.memory).toMatchObject({ text: body.text, pinned: true, source: 'game' });
     const id = added.body.memory.id as string;
-    expect((await call(`${route}/memories/${id}`, 'PATCH', service, { importance: 0.5 })).body.memory.importance).toBe(0.5);
+    expect((await call(`${route}/memories/${id}`, 'PATCH', service, { importance: 0.5 })).body.memory.importance).toBe(
+      0.5,
+    );
     expect((await call(`${route}/relationship`, 'PUT', service, { opinion: 60 })).body.relationship.opinion).toBe(60);
     expect((await call(`${route}/memories/${randomUUID()}`, 'DELETE', service)).status).toBe(400);
     expect((await call(`${route}/memories/g-${randomUUID()}`, 'DELETE', service)).status).toBe(404);
 
-    const started = await call(`${functions.urls.start}/v1/dialogues`, 'POST', await bearer(playerId), { characterId: MARA, goalId: 'learn-rumour' });
+    const started = await call(`${functions.urls.start}/v1/dialogues`, 'POST', await bearer(playerId), {
+      characterId: MARA,
+      goalId: 'learn-rumour',
+    });
     expect(started.body.dialogue.participants.character.opinions.player).toBe(60);
     expect(started.body.greeting.text).toContain('The player saved my brother.');
     expect((await call(`${route}/memories/${id}`, 'DELETE', service)).status).toBe(204);
@@ -189,10 +238,16 @@ describe('the functions as production composes them: real Redis, the broker down
     functions = await startFunctions();
     const after = (await call(`${functions.urls.start}/v1/characters/${MARA}/memory`, 'GET', dave)).body;
     expect(after).toEqual(before);
-    const again = await call(`${functions.urls.start}/v1/dialogues`, 'POST', dave, { characterId: MARA, goalId: 'learn-rumour' });
+    const again = await call(`${functions.urls.start}/v1/dialogues`, 'POST', dave, {
+      characterId: MARA,
+      goalId: 'learn-rumour',
+    });
     expect(again.body.dialogue.participants.character.opinions.player).toBe(first.outcome.opinionChange.to);
     // The character.memory events wait in the player's outbox for the broker.
-    const pending = await new RedisMemoryStore({ redis: admin, keyPrefix }).pendingEvents(again.body.dialogue.playerId, 100);
+    const pending = await new RedisMemoryStore({ redis: admin, keyPrefix }).pendingEvents(
+      again.body.dialogue.playerId,
+      100,
+    );
     expect(pending.map((e) => e.type)).toContain('character.memory');
   });
 
@@ -202,7 +257,9 @@ describe('the functions as production composes them: real Redis, the broker down
       const route = `${h.urls.start}/v1/players/erin/characters/${MARA}/memories`;
       expect((await call(route, 'GET', {})).status).toBe(401);
       expect((await call(route, 'GET', { authorization: 'Bearer anything-at-all-0123456789' })).status).toBe(401);
-      expect((await call(route, 'POST', { authorization: `Bearer ${GAME_TOKEN}` }, { text: 'x', importance: 1 })).status).toBe(401);
+      expect(
+        (await call(route, 'POST', { authorization: `Bearer ${GAME_TOKEN}` }, { text: 'x', importance: 1 })).status,
+      ).toBe(401);
     } finally {
       await h.close();
     }
@@ -216,7 +273,12 @@ describe('limits and expiry, on real Redis', () => {
     const contextTokens = 1024;
     const budget = Math.floor(contextTokens * MEMORY_PROMPT_SHARE);
     const recalls: Recall[] = [];
-    const gateway = new AiGateway({ provider: new ScriptedProvider({ chunkDelayMs: 0 }), fallback: new ScriptedProvider({ chunkDelayMs: 0 }), source: eventSource('ai-generate'), logger });
+    const gateway = new AiGateway({
+      provider: new ScriptedProvider({ chunkDelayMs: 0 }),
+      fallback: new ScriptedProvider({ chunkDelayMs: 0 }),
+      source: eventSource('ai-generate'),
+      logger,
+    });
     // The real gateway, watched: every reply prompt's recall section is recorded.
     const ai: AiClient = {
       run: (task, input, options) => gateway.run(task, input, options),
@@ -232,7 +294,11 @@ describe('limits and expiry, on real Redis', () => {
       const playerId = `frank-${randomUUID().slice(0, 6)}`;
       const auth = { 'x-player-id': playerId };
       const service = { authorization: `Bearer ${GAME_TOKEN}` };
-      const pinned = await call(`${h.urls.start}/v1/players/${playerId}/characters/${MARA}/memories`, 'POST', service, { text: 'The player saved my brother.', importance: 0.1, pinned: true });
+      const pinned = await call(`${h.urls.start}/v1/players/${playerId}/characters/${MARA}/memories`, 'POST', service, {
+        text: 'The player saved my brother.',
+        importance: 0.1,
+        pinned: true,
+      });
       expect(pinned.status).toBe(201);
       for (let i = 0; i < 100; i++) await dialogue(h.urls, auth, i % 2 ? ['bribe'] : ['flatter', 'empathize']);
       const kept = (await call(`${h.urls.start}/v1/characters/${MARA}/memory`, 'GET', auth)).body;
@@ -240,10 +306,14 @@ describe('limits and expiry, on real Redis', () => {
       expect(kept.memories.length).toBeLessThanOrEqual(50);
       expect(kept.memories.map((m: { id: string }) => m.id)).toContain(pinned.body.memory.id);
       expect(recalls.length).toBeGreaterThanOrEqual(100 * 2);
-      const sections = recalls.map((r) => r.memories.reduce((n, m) => n + estimateTokens(memoryPromptLine({ ...m } as never)), 0));
+      const sections = recalls.map((r) =>
+        r.memories.reduce((n, m) => n + estimateTokens(memoryPromptLine({ ...m } as never)), 0),
+      );
       expect(Math.max(...sections)).toBeLessThanOrEqual(budget);
       expect(recalls.every((r) => r.memories.some((m) => m.id === pinned.body.memory.id))).toBe(true);
-      console.log(`100 dialogues: ${kept.memories.length} memories kept (cap 50), largest prompt memory section ${Math.max(...sections)} of ${budget} tokens`);
+      console.log(
+        `100 dialogues: ${kept.memories.length} memories kept (cap 50), largest prompt memory section ${Math.max(...sections)} of ${budget} tokens`,
+      );
     } finally {
       await h.close();
     }
@@ -256,21 +326,35 @@ describe('limits and expiry, on real Redis', () => {
     const h = await startDialogueFunctions({ store, memoryStore });
     try {
       const auth = { 'x-player-id': `gina-${randomUUID().slice(0, 6)}` };
-      const started = await call(`${h.urls.start}/v1/dialogues`, 'POST', auth, { characterId: MARA, goalId: 'learn-rumour', strategyId: 'flatter' });
+      const started = await call(`${h.urls.start}/v1/dialogues`, 'POST', auth, {
+        characterId: MARA,
+        goalId: 'learn-rumour',
+        strategyId: 'flatter',
+      });
       const id = started.body.dialogue.id as string;
-      await call(`${h.urls.message}/v1/dialogues/${id}/messages`, 'POST', auth, { messageId: 'm1', text: 'Your stew is famous.', strategyId: 'flatter' });
+      await call(`${h.urls.message}/v1/dialogues/${id}/messages`, 'POST', auth, {
+        messageId: 'm1',
+        text: 'Your stew is famous.',
+        strategyId: 'flatter',
+      });
       // Wait for Redis's own clock to pass the deadline (what the sweeper waits for), then sweep.
       const deadline = Date.now() + 20_000;
-      while (!(await store.expiredDialogues(10)).includes(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (!(await store.expiredDialogues(10)).includes(id) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
       expect(await h.sweeper().sweep()).toBe(1);
       const memory = (await call(`${h.urls.start}/v1/characters/${MARA}/memory`, 'GET', auth)).body;
       expect(memory.relationship.lastOutcome).toMatchObject({ dialogueId: id, endedBy: 'timeout' });
-      expect(memory.memories.map((m: { text: string }) => m.text)).toContain('They tried to win me over with flattery.');
+      expect(memory.memories.map((m: { text: string }) => m.text)).toContain(
+        'They tried to win me over with flattery.',
+      );
       const resolve = h.events.find((e) => e.type === 'dialogue.resolve' && e.subject === id)!;
       expect((resolve.data as { memory: { written: unknown[] } }).memory.written.length).toBeGreaterThan(0);
       // The dialogue's keys are gone; the memory's are not.
       expect(await store.load(id)).toBeNull();
-      expect((await call(`${h.urls.start}/v1/dialogues`, 'POST', auth, { characterId: MARA, goalId: 'learn-rumour' })).body.greeting.text).toMatch(/^Back again\?/);
+      expect(
+        (await call(`${h.urls.start}/v1/dialogues`, 'POST', auth, { characterId: MARA, goalId: 'learn-rumour' })).body
+          .greeting.text,
+      ).toMatch(/^Back again\?/);
     } finally {
       await h.close();
     }

@@ -8,7 +8,15 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { eventSource, type ParleyEvent } from '@parley/shared';
-import { AiGateway, InProcessEventBus, LlamaProvider, RedisDialogueStore, ScriptedProvider, createLogger, loadCharacterCatalog } from '@parley/shared/composition';
+import {
+  AiGateway,
+  InProcessEventBus,
+  LlamaProvider,
+  RedisDialogueStore,
+  ScriptedProvider,
+  createLogger,
+  loadCharacterCatalog,
+} from '@parley/shared/composition';
 import { CHARACTERS_DIR, startDialogueFunctions } from '../support/dialogue-harness';
 import { driveDialogue } from '../support/dialogue-driver';
 import { fakeLlamaBindings, type LlamaScript } from '../support/fake-llama-bindings';
@@ -24,15 +32,29 @@ const script: LlamaScript = ({ prompt, structured }) => {
   if (structured) {
     const strategies = [...new Set([...prompt.matchAll(/^- ([a-z0-9-]+): /gm)].map((m) => m[1]!))];
     const json = prompt.includes('short options')
-      ? { options: strategies.slice(0, 3).map((strategyId, i) => ({ text: i === 0 ? `Player: Let me ${strategyId}.` : `Let me ${strategyId}. ${SECRET}`, strategyId })) }
+      ? {
+          options: strategies.slice(0, 3).map((strategyId, i) => ({
+            text: i === 0 ? `Player: Let me ${strategyId}.` : `Let me ${strategyId}. ${SECRET}`,
+            strategyId,
+          })),
+        }
       : prompt.includes('Summarize the conversation')
         ? { summary: `They talked about the inn. ${SECRET}` }
-        : { emotion: 'warm', intensity: 0.4, valence: 0.3, opinionDelta: 2, goalProgressDelta: 0.05, reasons: [`Kind words. ${SECRET}`] };
+        : {
+            emotion: 'warm',
+            intensity: 0.4,
+            valence: 0.3,
+            opinionDelta: 2,
+            goalProgressDelta: 0.05,
+            reasons: [`Kind words. ${SECRET}`],
+          };
     return [{ thought: `${MARKER} weighing the answer` }, ...pieces(JSON.stringify(json))];
   }
   return [
     { thought: `${MARKER} the player wants the rumour; ${SECRET}` },
-    ...pieces(`<think>${MARKER} ${SECRET} I should not say it.</think>\n\nMara Thistledown: ${LINE} ${SECRET}\nPlayer: Thanks!`),
+    ...pieces(
+      `<think>${MARKER} ${SECRET} I should not say it.</think>\n\nMara Thistledown: ${LINE} ${SECRET}\nPlayer: Thanks!`,
+    ),
   ];
 };
 
@@ -65,11 +87,23 @@ test('a whole dialogue on the llama provider with a reasoning model: nothing of 
   const analytics: ParleyEvent[] = [];
   const bus = new InProcessEventBus();
   bus.subscribe(async (e) => void analytics.push(e));
-  const ai = new AiGateway({ provider, fallback: new ScriptedProvider({ chunkDelayMs: 0 }), publisher: bus, source: eventSource('ai-generate'), logger });
+  const ai = new AiGateway({
+    provider,
+    fallback: new ScriptedProvider({ chunkDelayMs: 0 }),
+    publisher: bus,
+    source: eventSource('ai-generate'),
+    logger,
+  });
   const store = RedisDialogueStore.connect(REDIS_URL, { keyPrefix, ttlSeconds: 3600 });
   const fns = await startDialogueFunctions({ ai, store });
   try {
-    const run = await driveDialogue(fns.urls, { player: 'p-llama', characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter', turns: 10 });
+    const run = await driveDialogue(fns.urls, {
+      player: 'p-llama',
+      characterId: 'innkeeper-mara',
+      goalId: 'learn-rumour',
+      strategyId: 'flatter',
+      turns: 10,
+    });
     await ai.drain();
     const stored: string[] = [];
     for (const key of await redis.keys(`${keyPrefix}*`)) {
@@ -81,16 +115,24 @@ test('a whole dialogue on the llama provider with a reasoning model: nothing of 
       else if (type === 'set') stored.push(...(await redis.smembers(key)));
     }
     const events = [...fns.events, ...analytics].map((e) => JSON.stringify(e));
-    const needles = [MARKER, SECRET, SECRET.slice(0, 30), '<think', 'Player:', 'Mara Thistledown:'].map((n) => n.toLowerCase());
+    const needles = [MARKER, SECRET, SECRET.slice(0, 30), '<think', 'Player:', 'Mara Thistledown:'].map((n) =>
+      n.toLowerCase(),
+    );
     const leaks = (texts: string[]) => needles.filter((n) => texts.some((t) => t.toLowerCase().includes(n)));
     expect(stored.length).toBeGreaterThan(0);
-    expect({ http: leaks(run.bodies), redis: leaks(stored), events: leaks(events) }).toEqual({ http: [], redis: [], events: [] });
+    expect({ http: leaks(run.bodies), redis: leaks(stored), events: leaks(events) }).toEqual({
+      http: [],
+      redis: [],
+      events: [],
+    });
     const lines = run.turns.filter((t) => t.speaker === 'character').map((t) => t.text);
     expect(lines).toHaveLength(11);
     expect([...new Set(lines)]).toEqual([LINE]);
     for (const s of run.streamed) expect(s.deltas).toBe(s.reply);
     // The model's structured answers were used (cleaned), and it was told where the player's turn starts.
-    const data = analytics.map((e) => e.data as { task: string; provider: string; fallback: boolean; secretsStripped?: number });
+    const data = analytics.map(
+      (e) => e.data as { task: string; provider: string; fallback: boolean; secretsStripped?: number },
+    );
     expect(data.every((d) => d.provider === 'llama')).toBe(true);
     expect(data.filter((d) => d.task === 'dialogue.options' && d.fallback)).toEqual([]);
     expect(data.some((d) => (d.secretsStripped ?? 0) > 0)).toBe(true);

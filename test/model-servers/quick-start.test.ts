@@ -15,7 +15,8 @@ function settingsUnder(heading: string): Record<string, string> {
   const section = page.slice(page.indexOf(heading));
   const blocks = [...section.matchAll(/```(?:bash)?\n([\s\S]*?)```/g)].map((m) => m[1]!);
   const settings: Record<string, string> = {};
-  for (const block of blocks.slice(0, 2)) for (const m of block.matchAll(/\b([A-Z][A-Z_]+)=(\S+)/g)) settings[m[1]!] ??= m[2]!;
+  for (const block of blocks.slice(0, 2))
+    for (const m of block.matchAll(/\b([A-Z][A-Z_]+)=(\S+)/g)) settings[m[1]!] ??= m[2]!;
   return settings;
 }
 
@@ -31,27 +32,39 @@ afterAll(async () => {
 test.each([
   ['## Ollama', 'qwen2.5:1.5b-instruct', 'ollama'],
   ["## llama.cpp's server", 'qwen2.5-1.5b-instruct', 'none'],
-])('%s: the documented settings play a dialogue', async (heading, model, key) => {
-  const settings = settingsUnder(heading);
-  expect(settings).toMatchObject({ AI_PROVIDER: 'openai', AI_MODEL: model, OPENAI_API_KEY: key });
-  // Only the server's address changes: the loopback server stands in for it.
-  expect(settings.OPENAI_BASE_URL).toMatch(/^http:\/\/[^/]+:\d+\/v1$/);
-  const server = await startStandalone({ ...settings, OPENAI_BASE_URL: fake.url });
-  try {
-    fake.answerNext();
-    const headers = { 'content-type': 'application/json', 'x-player-id': 'quick-start' };
-    const started = await fetch(`${server.url}/v1/dialogues`, { method: 'POST', headers, body: JSON.stringify({ characterId: 'innkeeper-mara', goalId: 'learn-rumour' }) });
-    expect(started.status).toBe(201);
-    const { dialogue } = (await started.json()) as { dialogue: { id: string } };
-    const turn = await fetch(`${server.url}/v1/dialogues/${dialogue.id}/messages`, { method: 'POST', headers, body: JSON.stringify({ messageId: 'm1', text: 'Lovely stew.' }) });
-    expect(turn.status).toBe(200);
-    expect(fake.received.length).toBeGreaterThan(0);
-    for (const request of fake.received) {
-      expect(request.path).toBe('/v1/chat/completions');
-      expect(request.body.model).toBe(model);
-      expect(request.headers.authorization).toBe(`Bearer ${key}`);
+])(
+  '%s: the documented settings play a dialogue',
+  async (heading, model, key) => {
+    const settings = settingsUnder(heading);
+    expect(settings).toMatchObject({ AI_PROVIDER: 'openai', AI_MODEL: model, OPENAI_API_KEY: key });
+    // Only the server's address changes: the loopback server stands in for it.
+    expect(settings.OPENAI_BASE_URL).toMatch(/^http:\/\/[^/]+:\d+\/v1$/);
+    const server = await startStandalone({ ...settings, OPENAI_BASE_URL: fake.url });
+    try {
+      fake.answerNext();
+      const headers = { 'content-type': 'application/json', 'x-player-id': 'quick-start' };
+      const started = await fetch(`${server.url}/v1/dialogues`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ characterId: 'innkeeper-mara', goalId: 'learn-rumour' }),
+      });
+      expect(started.status).toBe(201);
+      const { dialogue } = (await started.json()) as { dialogue: { id: string } };
+      const turn = await fetch(`${server.url}/v1/dialogues/${dialogue.id}/messages`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ messageId: 'm1', text: 'Lovely stew.' }),
+      });
+      expect(turn.status).toBe(200);
+      expect(fake.received.length).toBeGreaterThan(0);
+      for (const request of fake.received) {
+        expect(request.path).toBe('/v1/chat/completions');
+        expect(request.body.model).toBe(model);
+        expect(request.headers.authorization).toBe(`Bearer ${key}`);
+      }
+    } finally {
+      await server.close();
     }
-  } finally {
-    await server.close();
-  }
-}, 120_000);
+  },
+  120_000,
+);

@@ -14,8 +14,19 @@ import { createLogger, loadCharacterCatalog, RedisDialogueStore, createAiClient 
 import { InProcessEventBus } from '@parley/shared/testing';
 import { CHARACTERS_DIR, startDialogueFunctions } from '../support/dialogue-harness';
 import { driveDialogue } from '../support/dialogue-driver';
-import { FakeOpenAiServer, defaultStructuredAnswer, parleyAnswers, type ReceivedChat } from '../support/fake-openai-server';
-import { completionAnswer, streamAnswer, tokens, type ServerKind, type StreamPart } from '../support/model-server-shapes';
+import {
+  FakeOpenAiServer,
+  defaultStructuredAnswer,
+  parleyAnswers,
+  type ReceivedChat,
+} from '../support/fake-openai-server';
+import {
+  completionAnswer,
+  streamAnswer,
+  tokens,
+  type ServerKind,
+  type StreamPart,
+} from '../support/model-server-shapes';
 import { REDIS_URL, deleteKeysUnder } from '../support/redis-test-kit';
 
 const mara = loadCharacterCatalog(CHARACTERS_DIR).get('innkeeper-mara')!;
@@ -41,7 +52,10 @@ function reasoningScript(variant: Variant) {
     if (call.kind === 'stream') {
       const parts: StreamPart[] =
         variant.reasoningIn === 'field'
-          ? [...tokens(REASONING).map((reasoning) => ({ reasoning })), ...tokens(`\n\n${CONTENT}`).map((content) => ({ content }))]
+          ? [
+              ...tokens(REASONING).map((reasoning) => ({ reasoning })),
+              ...tokens(`\n\n${CONTENT}`).map((content) => ({ content })),
+            ]
           : tokens(`<think>\n${REASONING}\n</think>\n\n${CONTENT}`, 5).map((content) => ({ content }));
       return streamAnswer(variant.kind, parts);
     }
@@ -49,7 +63,10 @@ function reasoningScript(variant: Variant) {
     // Options a model writes as a script; a summary that restates the secret.
     if (call.kind === 'dialogue_options') {
       const options = answer.options as Array<{ text: string; strategyId: string }>;
-      answer.options = options.map((o, i) => ({ ...o, text: i === 0 ? `Player: ${o.text}` : i === 1 ? `${o.text} ${SECRET}` : o.text }));
+      answer.options = options.map((o, i) => ({
+        ...o,
+        text: i === 0 ? `Player: ${o.text}` : i === 1 ? `${o.text} ${SECRET}` : o.text,
+      }));
     }
     if (call.kind === 'dialogue_summarize') answer.summary = `They talked. ${SECRET}`;
     const json = JSON.stringify(answer);
@@ -90,7 +107,15 @@ async function storedUnder(prefix: string): Promise<string[]> {
 }
 
 const leaksIn = (texts: string[]) => {
-  const needles = [MARKER, SECRET.toLowerCase(), SECRET.slice(0, 30).toLowerCase(), '<think', '</think', 'player:', 'mara thistledown:'];
+  const needles = [
+    MARKER,
+    SECRET.toLowerCase(),
+    SECRET.slice(0, 30).toLowerCase(),
+    '<think',
+    '</think',
+    'player:',
+    'mara thistledown:',
+  ];
   return needles.filter((n) => texts.some((t) => t.toLowerCase().includes(n.toLowerCase())));
 };
 
@@ -100,19 +125,35 @@ describe.each(VARIANTS)('$name', (variant) => {
     prefixes.push(keyPrefix);
     model.answerAll(reasoningScript(variant));
     model.received.length = 0;
-    const config = readConfig(DialogueConfigSchema, { AUTH_MODE: 'none', AI_PROVIDER: 'openai', OPENAI_BASE_URL: model.url, AI_MODEL: 'test-model', AI_TIMEOUT_MS: '10000' });
+    const config = readConfig(DialogueConfigSchema, {
+      AUTH_MODE: 'none',
+      AI_PROVIDER: 'openai',
+      OPENAI_BASE_URL: model.url,
+      AI_MODEL: 'test-model',
+      AI_TIMEOUT_MS: '10000',
+    });
     const analytics: ParleyEvent[] = [];
     const aiBus = new InProcessEventBus();
     aiBus.subscribe(async (event) => void analytics.push(event));
     const store = RedisDialogueStore.connect(REDIS_URL, { keyPrefix, ttlSeconds: 3600 });
     const fns = await startDialogueFunctions({ ai: createAiClient(config, aiBus, logger), store });
     try {
-      const run = await driveDialogue(fns.urls, { player: `p-${variant.kind}`, characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter', turns: 10 });
+      const run = await driveDialogue(fns.urls, {
+        player: `p-${variant.kind}`,
+        characterId: 'innkeeper-mara',
+        goalId: 'learn-rumour',
+        strategyId: 'flatter',
+        turns: 10,
+      });
       expect(run.statuses.every((s) => s < 300)).toBe(true);
       const stored = await storedUnder(keyPrefix);
       const events = [...fns.events, ...analytics].map((e) => JSON.stringify(e));
       expect(stored.length).toBeGreaterThan(0);
-      expect({ http: leaksIn(run.bodies), redis: leaksIn(stored), events: leaksIn(events) }).toEqual({ http: [], redis: [], events: [] });
+      expect({ http: leaksIn(run.bodies), redis: leaksIn(stored), events: leaksIn(events) }).toEqual({
+        http: [],
+        redis: [],
+        events: [],
+      });
       // The character's own line survives, whole, label and script gone.
       const lines = run.turns.filter((t) => t.speaker === 'character').map((t) => t.text);
       expect(lines).toHaveLength(11);
@@ -120,7 +161,9 @@ describe.each(VARIANTS)('$name', (variant) => {
       for (const s of run.streamed) expect(s.deltas).toBe(s.reply);
       expect(run.streamed.length).toBeGreaterThanOrEqual(6);
       // The model's structured answers were used, not thrown away for the rules.
-      const used = analytics.map((e) => e.data as { task: string; fallback?: boolean; secretsStripped?: number; reasoningChars?: number });
+      const used = analytics.map(
+        (e) => e.data as { task: string; fallback?: boolean; secretsStripped?: number; reasoningChars?: number },
+      );
       expect(used.filter((d) => d.task !== 'dialogue.reply' && d.fallback)).toEqual([]);
       expect(used.some((d) => (d.secretsStripped ?? 0) > 0)).toBe(true);
       expect(used.filter((d) => d.task === 'dialogue.reply').every((d) => (d.reasoningChars ?? 0) > 0)).toBe(true);

@@ -29,11 +29,19 @@ function sample(text: string, series: string): number | undefined {
 }
 
 test('/metrics exposes HTTP, AI, turn, dialogue and outbox series after a dialogue', async () => {
-  const started = await postJson(`${system.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' }, PLAYER);
+  const started = await postJson(
+    `${system.urls.start}/v1/dialogues`,
+    { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' },
+    PLAYER,
+  );
   expect(started.status).toBe(201);
   const id = started.body.dialogue.id as string;
   for (const messageId of ['m1', 'm2']) {
-    const turn = await postJson(`${system.urls.message}/v1/dialogues/${id}/messages`, { messageId, optionId: 'opt-1' }, PLAYER);
+    const turn = await postJson(
+      `${system.urls.message}/v1/dialogues/${id}/messages`,
+      { messageId, optionId: 'opt-1' },
+      PLAYER,
+    );
     expect(turn.status).toBe(200);
   }
   const ended = await postJson(`${system.urls.end}/v1/dialogues/${id}/end`, {}, PLAYER);
@@ -41,12 +49,25 @@ test('/metrics exposes HTTP, AI, turn, dialogue and outbox series after a dialog
 
   const text = await scrape(system.urls.message);
   // Latency by route template and status: the id is not in the label.
-  expect(sample(text, 'parley_http_request_duration_seconds_count{method="POST",route="/v1/dialogues/:id/messages",status="200"}')).toBe(2);
-  expect(sample(text, 'parley_http_request_duration_seconds_count{method="POST",route="/v1/dialogues",status="201"}')).toBe(1);
+  expect(
+    sample(
+      text,
+      'parley_http_request_duration_seconds_count{method="POST",route="/v1/dialogues/:id/messages",status="200"}',
+    ),
+  ).toBe(2);
+  expect(
+    sample(text, 'parley_http_request_duration_seconds_count{method="POST",route="/v1/dialogues",status="201"}'),
+  ).toBe(1);
   expect(text).not.toContain(id);
-  expect(sample(text, 'parley_ai_call_duration_seconds_count{provider="scripted",task="dialogue.reply",ok="true"}')).toBe(3); // greeting + 2 turns
-  expect(sample(text, 'parley_ai_call_duration_seconds_count{provider="scripted",task="dialogue.appraise",ok="true"}')).toBe(2);
-  expect(sample(text, 'parley_ai_tokens_total{provider="scripted",task="dialogue.reply",kind="completion"}')).toBeGreaterThan(0);
+  expect(
+    sample(text, 'parley_ai_call_duration_seconds_count{provider="scripted",task="dialogue.reply",ok="true"}'),
+  ).toBe(3); // greeting + 2 turns
+  expect(
+    sample(text, 'parley_ai_call_duration_seconds_count{provider="scripted",task="dialogue.appraise",ok="true"}'),
+  ).toBe(2);
+  expect(
+    sample(text, 'parley_ai_tokens_total{provider="scripted",task="dialogue.reply",kind="completion"}'),
+  ).toBeGreaterThan(0);
   expect(sample(text, 'parley_turns_applied_total{character="innkeeper-mara"}')).toBe(2);
   expect(sample(text, 'parley_dialogues_started_total{character="innkeeper-mara"}')).toBe(1);
   expect(sample(text, 'parley_dialogues_ended_total{character="innkeeper-mara"}')).toBe(1);
@@ -58,8 +79,12 @@ test('/metrics exposes HTTP, AI, turn, dialogue and outbox series after a dialog
   expect(text).toContain('parley_process_resident_memory_bytes');
 });
 
-test('a traceparent sent with a turn appears, same trace id, in that turn\'s events and AI calls', async () => {
-  const started = await postJson(`${system.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' }, PLAYER);
+test("a traceparent sent with a turn appears, same trace id, in that turn's events and AI calls", async () => {
+  const started = await postJson(
+    `${system.urls.start}/v1/dialogues`,
+    { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' },
+    PLAYER,
+  );
   const id = started.body.dialogue.id as string;
   const traceId = hex(16);
   const callerSpan = hex(8);
@@ -75,11 +100,21 @@ test('a traceparent sent with a turn appears, same trace id, in that turn\'s eve
   expect(progress?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
   // A real server span: the events name it, not the caller's span.
   expect(progress?.traceparent).not.toContain(callerSpan);
-  const aiCalls = system.events.filter((e) => e.type === 'analytics.logging' && e.subject === id && e.traceparent?.includes(traceId));
-  expect(aiCalls.map((e) => (e.data as { task: string }).task).sort()).toEqual(['dialogue.appraise', 'dialogue.options', 'dialogue.reply']);
+  const aiCalls = system.events.filter(
+    (e) => e.type === 'analytics.logging' && e.subject === id && e.traceparent?.includes(traceId),
+  );
+  expect(aiCalls.map((e) => (e.data as { task: string }).task).sort()).toEqual([
+    'dialogue.appraise',
+    'dialogue.options',
+    'dialogue.reply',
+  ]);
 
   // A request without one starts its own trace, which its events carry.
-  const untraced = await postJson(`${system.urls.message}/v1/dialogues/${id}/messages`, { messageId: 'untraced', optionId: 'opt-1' }, PLAYER);
+  const untraced = await postJson(
+    `${system.urls.message}/v1/dialogues/${id}/messages`,
+    { messageId: 'untraced', optionId: 'opt-1' },
+    PLAYER,
+  );
   expect(untraced.status).toBe(200);
   const second = system.events.find((e) => e.type === 'dialogue.progress' && e.subject === id && e.sequence === 2);
   expect(second?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);

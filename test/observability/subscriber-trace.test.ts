@@ -25,7 +25,8 @@ afterAll(async () => {
   await server.close();
 });
 
-const loggedEvent = (id: string) => captured.lines.find((l) => (l.event as { id?: string } | undefined)?.id === id)?.event as Record<string, unknown>;
+const loggedEvent = (id: string) =>
+  captured.lines.find((l) => (l.event as { id?: string } | undefined)?.id === id)?.event as Record<string, unknown>;
 
 test('an event that carried no trace is logged with none', async () => {
   const { traceparent: _none, ...event } = { ...events[0]!, id: 'no-trace-1' };

@@ -41,7 +41,14 @@ test('npm run bench -- --quick prints the table with a row per measured section'
   }
   // Every function bundle was started and timed, and every measured value is a number.
   const coldStarts = body.filter((row) => row[0] === 'cold start').map((row) => row[1]);
-  for (const fn of ['ai-generate', 'dialogue-start', 'dialogue-message', 'dialogue-end', 'dialogue-log', 'dialogue-analytics']) {
+  for (const fn of [
+    'ai-generate',
+    'dialogue-start',
+    'dialogue-message',
+    'dialogue-end',
+    'dialogue-log',
+    'dialogue-analytics',
+  ]) {
     expect(coldStarts).toContain(`${fn} (median of 1)`);
   }
   for (const row of body.filter((r) => r[0] !== 'llama (stories260K)')) expect(row[2]).toMatch(/^\d+(\.\d+)?( \S+)?$/);

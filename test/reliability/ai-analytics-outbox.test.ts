@@ -91,7 +91,9 @@ test(`${CALLS} AI calls during a broker outage, then kill -9: every analytics ev
     await consumer.waitFor('analytics.logging', CALLS, 60_000);
     const analytics = consumer.ofType('analytics.logging');
     const subjects = new Set(analytics.map((a) => a.data.dialogueId));
-    console.log(`[reliability] AI-call analytics: ${CALLS} calls during a broker outage and a kill -9; ${analytics.length} distinct events arrived (${consumer.rawOfType('analytics.logging').length} raw)`);
+    console.log(
+      `[reliability] AI-call analytics: ${CALLS} calls during a broker outage and a kill -9; ${analytics.length} distinct events arrived (${consumer.rawOfType('analytics.logging').length} raw)`,
+    );
     expect(analytics).toHaveLength(CALLS);
     expect(subjects.size).toBe(CALLS);
   } finally {

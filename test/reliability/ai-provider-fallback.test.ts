@@ -41,7 +41,11 @@ async function functionsWith(aiProvider: string, timeoutMs: number) {
 
 const player = { 'x-player-id': 'player-fallback' };
 const startBody = { characterId: 'captain-bram', goalId: 'pass-gate' };
-const turn = (n: number) => ({ messageId: `m-${n}`, text: 'Please, captain, the road is long.', strategyId: 'persuade' });
+const turn = (n: number) => ({
+  messageId: `m-${n}`,
+  text: 'Please, captain, the road is long.',
+  strategyId: 'persuade',
+});
 
 beforeAll(() => model.start());
 afterAll(() => model.stop());
@@ -73,41 +77,62 @@ function functionsByMode(aiProvider: string) {
 describe('AI_PROVIDER=openai,scripted', () => {
   const functionsFor = functionsByMode('openai,scripted');
 
-  test.each(['500', 'hang'] as const)('the model server answering %s: start and turns succeed through the scripted provider', async (mode) => {
-    model.answerAll(FAULTS[mode]);
-    const h = functionsFor(mode);
-    const t0 = performance.now();
-    const started = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
-    expect(started.status).toBe(201);
-    const id = started.body.dialogue.id as string;
-    const json = await postJson(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, turn(1), player);
-    expect(json.status).toBe(200);
-    expect(json.body.dialogue.version).toBe(1);
-    const sse = await fetch(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...player },
-      body: JSON.stringify(turn(2)),
-    });
-    const events = await collectSse(sse);
-    expect(events.at(-1)?.event).toBe('done');
-    const ms = Math.round(performance.now() - t0);
+  test.each(['500', 'hang'] as const)(
+    'the model server answering %s: start and turns succeed through the scripted provider',
+    async (mode) => {
+      model.answerAll(FAULTS[mode]);
+      const h = functionsFor(mode);
+      const t0 = performance.now();
+      const started = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
+      expect(started.status).toBe(201);
+      const id = started.body.dialogue.id as string;
+      const json = await postJson(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, turn(1), player);
+      expect(json.status).toBe(200);
+      expect(json.body.dialogue.version).toBe(1);
+      const sse = await fetch(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...player },
+        body: JSON.stringify(turn(2)),
+      });
+      const events = await collectSse(sse);
+      expect(events.at(-1)?.event).toBe('done');
+      const ms = Math.round(performance.now() - t0);
 
-    const progress = h.fns.dialogueEvents().filter((e) => e.type === 'dialogue.progress' && e.subject === id);
-    expect(progress).toHaveLength(2);
-    // Every call tried openai first (3 tries each on 500, one on a hang), and analytics say so.
-    const mine = h.analytics.filter((e) => e.subject === id).map((e) => e.data as { task: string; provider: string; ok: boolean; fallback?: boolean; fallbackFrom?: string[]; error?: string });
-    const failed = mine.filter((d) => !d.ok);
-    const answered = mine.filter((d) => d.ok);
-    expect(failed.length).toBeGreaterThanOrEqual(4);
-    expect(failed.every((d) => d.provider === 'openai' && d.error === (mode === '500' ? 'AiFailed' : 'AiTimeout'))).toBe(true);
-    expect(answered.length).toBe(failed.length);
-    expect(answered.every((d) => d.provider === 'scripted' && d.fallback === true && d.fallbackFrom?.join() === 'openai')).toBe(true);
-    expect(new Set(answered.map((d) => d.task))).toEqual(new Set(['dialogue.reply', 'dialogue.options', 'dialogue.appraise']));
-    console.log(
-      `[reliability] openai,scripted with the model answering ${mode}: start + 2 turns (JSON, SSE) all succeeded via scripted in ${ms} ms; ` +
-        `${model.received.length} requests reached the model; ${failed.length} calls failed over (analytics: provider openai ok:false, then scripted fallbackFrom [openai])`,
-    );
-  });
+      const progress = h.fns.dialogueEvents().filter((e) => e.type === 'dialogue.progress' && e.subject === id);
+      expect(progress).toHaveLength(2);
+      // Every call tried openai first (3 tries each on 500, one on a hang), and analytics say so.
+      const mine = h.analytics
+        .filter((e) => e.subject === id)
+        .map(
+          (e) =>
+            e.data as {
+              task: string;
+              provider: string;
+              ok: boolean;
+              fallback?: boolean;
+              fallbackFrom?: string[];
+              error?: string;
+            },
+        );
+      const failed = mine.filter((d) => !d.ok);
+      const answered = mine.filter((d) => d.ok);
+      expect(failed.length).toBeGreaterThanOrEqual(4);
+      expect(
+        failed.every((d) => d.provider === 'openai' && d.error === (mode === '500' ? 'AiFailed' : 'AiTimeout')),
+      ).toBe(true);
+      expect(answered.length).toBe(failed.length);
+      expect(
+        answered.every((d) => d.provider === 'scripted' && d.fallback === true && d.fallbackFrom?.join() === 'openai'),
+      ).toBe(true);
+      expect(new Set(answered.map((d) => d.task))).toEqual(
+        new Set(['dialogue.reply', 'dialogue.options', 'dialogue.appraise']),
+      );
+      console.log(
+        `[reliability] openai,scripted with the model answering ${mode}: start + 2 turns (JSON, SSE) all succeeded via scripted in ${ms} ms; ` +
+          `${model.received.length} requests reached the model; ${failed.length} calls failed over (analytics: provider openai ok:false, then scripted fallbackFrom [openai])`,
+      );
+    },
+  );
 
   test('when the model answers again, it answers again (openai first, no fallback)', async () => {
     const h = functionsFor('500');
@@ -125,36 +150,41 @@ describe('AI_PROVIDER=openai alone', () => {
   test.each([
     ['500', 502, 'AiFailed'],
     ['hang', 504, 'AiTimeout'],
-  ] as const)('the model server answering %s: %i %s, and the turn is not applied (JSON and SSE)', async (mode, status, code) => {
-    const h = functionsFor(mode);
-    const started = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
-    expect(started.status).toBe(201);
-    const id = started.body.dialogue.id as string;
-    const eventsBefore = h.fns.dialogueEvents().length;
+  ] as const)(
+    'the model server answering %s: %i %s, and the turn is not applied (JSON and SSE)',
+    async (mode, status, code) => {
+      const h = functionsFor(mode);
+      const started = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
+      expect(started.status).toBe(201);
+      const id = started.body.dialogue.id as string;
+      const eventsBefore = h.fns.dialogueEvents().length;
 
-    model.answerAll(FAULTS[mode]);
-    const json = await postJson(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, turn(1), player);
-    expect([json.status, json.body.error.code]).toEqual([status, code]);
-    const sse = await fetch(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...player },
-      body: JSON.stringify(turn(2)),
-    });
-    const events = await collectSse(sse);
-    expect(events.at(-1)).toMatchObject({ event: 'error', data: { error: { code } } });
-    expect(events.map((e) => e.event)).not.toContain('done');
-    const refusedStart = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
-    expect([refusedStart.status, refusedStart.body.error.code]).toEqual([status, code]);
+      model.answerAll(FAULTS[mode]);
+      const json = await postJson(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, turn(1), player);
+      expect([json.status, json.body.error.code]).toEqual([status, code]);
+      const sse = await fetch(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...player },
+        body: JSON.stringify(turn(2)),
+      });
+      const events = await collectSse(sse);
+      expect(events.at(-1)).toMatchObject({ event: 'error', data: { error: { code } } });
+      expect(events.map((e) => e.event)).not.toContain('done');
+      const refusedStart = await postJson(`${h.fns.urls.start}/v1/dialogues`, startBody, player);
+      expect([refusedStart.status, refusedStart.body.error.code]).toEqual([status, code]);
 
-    const state = await getJson(`${h.fns.urls.message}/v1/dialogues/${id}`, player);
-    expect(state.body.dialogue.version).toBe(0);
-    expect(state.body.dialogue.turns).toHaveLength(1);
-    expect(h.fns.dialogueEvents().length).toBe(eventsBefore);
+      const state = await getJson(`${h.fns.urls.message}/v1/dialogues/${id}`, player);
+      expect(state.body.dialogue.version).toBe(0);
+      expect(state.body.dialogue.turns).toHaveLength(1);
+      expect(h.fns.dialogueEvents().length).toBe(eventsBefore);
 
-    // The same messageId succeeds once the model is back: nothing of the failed tries was kept.
-    model.answerAll(parleyAnswers());
-    const retried = await postJson(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, turn(1), player);
-    expect([retried.status, retried.body.replayed, retried.body.dialogue.version]).toEqual([200, false, 1]);
-    console.log(`[reliability] openai alone answering ${mode}: turn ${status} ${code} (JSON), SSE ended with error ${code}, start ${status}; version stayed 0, 0 events; the retry after recovery applied once`);
-  });
+      // The same messageId succeeds once the model is back: nothing of the failed tries was kept.
+      model.answerAll(parleyAnswers());
+      const retried = await postJson(`${h.fns.urls.message}/v1/dialogues/${id}/messages`, turn(1), player);
+      expect([retried.status, retried.body.replayed, retried.body.dialogue.version]).toEqual([200, false, 1]);
+      console.log(
+        `[reliability] openai alone answering ${mode}: turn ${status} ${code} (JSON), SSE ended with error ${code}, start ${status}; version stayed 0, 0 events; the retry after recovery applied once`,
+      );
+    },
+  );
 });

@@ -8,7 +8,17 @@ import type { DialogueState } from '@parley/shared';
 import { createLogger, RedisDialogueStore } from '@parley/shared/composition';
 import { getJson, postJson } from '../support/http';
 import { TcpProxy } from '../support/tcp-proxy';
-import { AMQP_URL, PLAYER, REDIS_URL, createDialogue, sendTurn, sleep, startConsumer, startReplica, turnBody } from '../support/reliability-kit';
+import {
+  AMQP_URL,
+  PLAYER,
+  REDIS_URL,
+  createDialogue,
+  sendTurn,
+  sleep,
+  startConsumer,
+  startReplica,
+  turnBody,
+} from '../support/reliability-kit';
 
 jest.setTimeout(60_000);
 
@@ -46,8 +56,13 @@ const exchangeFor = () => {
 async function assertWhole(store: RedisDialogueStore, dialogueId: string): Promise<DialogueState> {
   const state = (await store.load(dialogueId))!;
   const transcript = await store.transcript(dialogueId);
-  expect({ version: state.version, transcript: transcript.length }).toEqual({ version: state.turnCount, transcript: 1 + 2 * state.turnCount });
-  expect(transcript.slice(1).map((t) => t.seq)).toEqual(Array.from({ length: state.turnCount }, (_, i) => [i + 1, i + 1]).flat());
+  expect({ version: state.version, transcript: transcript.length }).toEqual({
+    version: state.turnCount,
+    transcript: 1 + 2 * state.turnCount,
+  });
+  expect(transcript.slice(1).map((t) => t.seq)).toEqual(
+    Array.from({ length: state.turnCount }, (_, i) => [i + 1, i + 1]).flat(),
+  );
   return state;
 }
 
@@ -62,21 +77,31 @@ test('200 concurrent requests with 50 distinct messageIds on one dialogue: 50 tu
     const ids = Array.from({ length: 50 }, (_, i) => `m-${i}`);
     const requests = ids.flatMap((id) => [id, id, id, id]).sort(() => Math.random() - 0.5);
     const started = Date.now();
-    const answers = await Promise.all(requests.map(async (messageId) => ({ messageId, res: await sendTurn(replica.url, dialogueId, messageId, retries) })));
+    const answers = await Promise.all(
+      requests.map(async (messageId) => ({
+        messageId,
+        res: await sendTurn(replica.url, dialogueId, messageId, retries),
+      })),
+    );
     const elapsedMs = Date.now() - started;
 
     expect(answers.filter((a) => a.res.status !== 200).map((a) => [a.res.status, a.res.body])).toEqual([]);
     const byId = new Map<string, Array<{ seq: number; reply: string; replayed: boolean }>>();
     for (const { messageId, res } of answers) {
       const body = res.body as { playerTurn: { seq: number }; reply: { text: string }; replayed: boolean };
-      byId.set(messageId, [...(byId.get(messageId) ?? []), { seq: body.playerTurn.seq, reply: body.reply.text, replayed: body.replayed }]);
+      byId.set(messageId, [
+        ...(byId.get(messageId) ?? []),
+        { seq: body.playerTurn.seq, reply: body.reply.text, replayed: body.replayed },
+      ]);
     }
     for (const [, got] of byId) {
       // Every duplicate carries its original's answer; exactly one of the four applied it.
       expect(new Set(got.map((g) => `${g.seq}|${g.reply}`)).size).toBe(1);
       expect(got.filter((g) => !g.replayed)).toHaveLength(1);
     }
-    expect(new Set([...byId.values()].map((g) => g[0]!.seq))).toEqual(new Set(Array.from({ length: 50 }, (_, i) => i + 1)));
+    expect(new Set([...byId.values()].map((g) => g[0]!.seq))).toEqual(
+      new Set(Array.from({ length: 50 }, (_, i) => i + 1)),
+    );
     const state = await assertWhole(replica.store, dialogueId);
     expect(state.version).toBe(50);
 
@@ -139,7 +164,9 @@ test('broker link cut for the middle third of 300 turns over 20 dialogues on two
     expect(progress).toHaveLength(300);
     for (const dialogueId of dialogues) {
       // In order per dialogue, after dedupe by id, as the subscribers see them.
-      expect(progress.filter((p) => p.subject === dialogueId).map((p) => p.sequence)).toEqual(Array.from({ length: TURNS }, (_, i) => i + 1));
+      expect(progress.filter((p) => p.subject === dialogueId).map((p) => p.sequence)).toEqual(
+        Array.from({ length: TURNS }, (_, i) => i + 1),
+      );
       expect((await assertWhole(replicas[0]!.store, dialogueId)).version).toBe(TURNS);
     }
     console.log(
@@ -197,10 +224,17 @@ test('Redis link cut mid-run: 503 with Retry-After, no half-applied turn, the sa
     // Every route answers 503 while Redis is away.
     redis.proxy.cut();
     const whileCut = [
-      await postJson(`${replica.url}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' }, PLAYER),
+      await postJson(
+        `${replica.url}/v1/dialogues`,
+        { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' },
+        PLAYER,
+      ),
       await postJson(`${replica.url}/v1/dialogues/${dialogues[0]}/messages`, turnBody('late'), PLAYER),
       await postJson(`${replica.url}/v1/dialogues/${dialogues[0]}/end`, {}, PLAYER),
-      { status: (await fetch(`${replica.url}/v1/dialogues/${dialogues[0]}`, { headers: PLAYER })).status, headers: new Headers() },
+      {
+        status: (await fetch(`${replica.url}/v1/dialogues/${dialogues[0]}`, { headers: PLAYER })).status,
+        headers: new Headers(),
+      },
     ];
     redis.proxy.restore();
     expect(whileCut.map((r) => r.status)).toEqual([503, 503, 503, 503]);
@@ -265,7 +299,8 @@ test('idle dialogues expire with endedBy "timeout" exactly once, whichever of tw
     const early = await Promise.all(replicas.map((r) => r.sweeper.sweep()));
     const sweptBy = Date.now();
     const young = dialogues.filter((id) => sweptBy < lastActivity.get(id)! + 1_000);
-    for (const id of young) expect((await getJson(`${replicas[1]!.url}/v1/dialogues/${id}`, PLAYER)).body.dialogue.status).not.toBe('ended');
+    for (const id of young)
+      expect((await getJson(`${replicas[1]!.url}/v1/dialogues/${id}`, PLAYER)).body.dialogue.status).not.toBe('ended');
     // Past the TTL of every write above.
     await sleep(1_100);
     // Both replicas sweep at once, several times over: each dialogue is won once (counting any the

@@ -11,7 +11,16 @@ import amqp from 'amqplib';
 import { RedisDialogueStore } from '@parley/shared/composition';
 import { readSse, type SseEvent } from '../support/sse';
 import { TcpProxy } from '../support/tcp-proxy';
-import { AMQP_URL, PLAYER, REDIS_URL, createDialogue, sendTurn, sleep, startConsumer, turnBody } from '../support/reliability-kit';
+import {
+  AMQP_URL,
+  PLAYER,
+  REDIS_URL,
+  createDialogue,
+  sendTurn,
+  sleep,
+  startConsumer,
+  turnBody,
+} from '../support/reliability-kit';
 
 jest.setTimeout(60_000);
 
@@ -35,7 +44,6 @@ afterAll(async () => {
   await channel.deleteExchange(exchange).catch(() => undefined);
   await connection.close();
 });
-
 
 type Proc = { child: ChildProcess; url: string; output: () => string; exited: Promise<number | null> };
 
@@ -104,7 +112,11 @@ test('kill -9 of the process serving a streaming turn, then restart: each turn a
       { name: 'after accepted', stopAt: (e) => e.some((x) => x.event === 'accepted') },
       { name: 'after 3 deltas', stopAt: (e) => e.filter((x) => x.event === 'delta').length >= 3 },
       { name: 'after the reply', stopAt: (e) => e.some((x) => x.event === 'reply') },
-      { name: 'after done, broker cut (events only in the outbox)', stopAt: (e) => e.some((x) => x.event === 'done'), cutBroker: true },
+      {
+        name: 'after done, broker cut (events only in the outbox)',
+        stopAt: (e) => e.some((x) => x.event === 'done'),
+        cutBroker: true,
+      },
     ];
     const figures: string[] = [];
     let applied = 0;
@@ -183,7 +195,12 @@ test('SIGTERM with a stream in flight: no new connections, the stream finishes, 
     expect(message.output()).toMatch(/stopped/);
     expect((await direct.load(dialogueId))!.version).toBe(1);
     await consumer.waitFor('dialogue.progress', 1);
-    expect(consumer.ofType('dialogue.progress').filter((p) => p.subject === dialogueId).map((p) => p.sequence)).toEqual([1]);
+    expect(
+      consumer
+        .ofType('dialogue.progress')
+        .filter((p) => p.subject === dialogueId)
+        .map((p) => p.sequence),
+    ).toEqual([1]);
     expect(await direct.pendingEvents(dialogueId, 10)).toEqual([]);
     console.log(
       `[reliability] SIGTERM: new connection ${newRequest} 150 ms after the signal; the stream in flight sent ${rest.length} more events ` +

@@ -33,7 +33,24 @@ afterAll(() => {
 });
 
 async function startRedis(): Promise<void> {
-  redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
+  redis = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+    ],
+    { stdio: 'ignore' },
+  );
   // Commands wait until the connection is ready, and ioredis is ready only once the AOF is loaded.
   const probe = new Redis({ port: redisPort, host: '127.0.0.1', retryStrategy: () => 20, maxRetriesPerRequest: null });
   probe.on('error', () => undefined);
@@ -74,7 +91,11 @@ async function startBundle(fn: string, env: Record<string, string>): Promise<str
 }
 
 /** Opens a streamed turn; resolves when it is accepted (the lock is taken), with the rest of the stream. */
-async function openTurn(url: string, dialogueId: string, messageId: string): Promise<{ status: number; accepted: boolean; rest?: Promise<unknown> }> {
+async function openTurn(
+  url: string,
+  dialogueId: string,
+  messageId: string,
+): Promise<{ status: number; accepted: boolean; rest?: Promise<unknown> }> {
   const res = await fetch(`${url}/v1/dialogues/${dialogueId}/messages`, {
     method: 'POST',
     headers: { ...PLAYER, 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -128,6 +149,8 @@ test(`after a Redis restart, each of ${DIALOGUES} dialogues with a turn cut in f
     }),
   );
   const worst = Math.max(...acceptedAfterMs);
-  console.log(`[reliability] Redis restart: ${DIALOGUES} dialogues accepted a new turn ${Math.min(...acceptedAfterMs)}..${worst} ms after Redis answered again`);
+  console.log(
+    `[reliability] Redis restart: ${DIALOGUES} dialogues accepted a new turn ${Math.min(...acceptedAfterMs)}..${worst} ms after Redis answered again`,
+  );
   expect(worst).toBeLessThanOrEqual(ACCEPT_WITHIN_MS);
 }, 120_000);

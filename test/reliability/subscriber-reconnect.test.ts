@@ -45,7 +45,10 @@ test(`consumes again within ${RESUME_WITHIN_MS / 1000} s of the broker accepting
       arrived();
     },
   });
-  const publisher = await AmqpEventPublisher.connect(AMQP_URL, { exchange, logger: createLogger('reconnect-test', 'silent') });
+  const publisher = await AmqpEventPublisher.connect(AMQP_URL, {
+    exchange,
+    logger: createLogger('reconnect-test', 'silent'),
+  });
   try {
     broker.proxy.cut();
     // The outage itself is the scenario: the consumer keeps trying (and being refused) meanwhile.
@@ -59,7 +62,9 @@ test(`consumes again within ${RESUME_WITHIN_MS / 1000} s of the broker accepting
     broker.proxy.restore();
     await delivered;
     const resumedMs = received[0]!.at - back;
-    console.log(`[reliability] subscriber resumed ${resumedMs} ms after the broker accepted connections again (outage ${OUTAGE_MS} ms)`);
+    console.log(
+      `[reliability] subscriber resumed ${resumedMs} ms after the broker accepted connections again (outage ${OUTAGE_MS} ms)`,
+    );
     expect(received.map((r) => r.event.id)).toEqual([event!.id]);
     expect(resumedMs).toBeLessThanOrEqual(RESUME_WITHIN_MS);
   } finally {

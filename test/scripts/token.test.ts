@@ -30,7 +30,9 @@ describe('npm run token', () => {
 
   it('prefers AUTH_JWT_SECRET from the environment over the file', async () => {
     const other = 'other-secret-from-the-environment-0123456789';
-    const { stdout } = await run('node', [SCRIPT, '--player', 'p2', '--dotenv', dotenv], { env: { ...env, AUTH_JWT_SECRET: other } });
+    const { stdout } = await run('node', [SCRIPT, '--player', 'p2', '--dotenv', dotenv], {
+      env: { ...env, AUTH_JWT_SECRET: other },
+    });
     await expect(jwtVerify(stdout.trim(), new TextEncoder().encode(other))).resolves.toBeDefined();
     await expect(jwtVerify(stdout.trim(), new TextEncoder().encode(SECRET))).rejects.toThrow();
   });
@@ -40,6 +42,9 @@ describe('npm run token', () => {
     [['--dotenv', dotenv], /--player is required/],
     [['--player', 'p1', '--ttl', 'soon', '--dotenv', dotenv], /--ttl soon is not a duration/],
   ])('fails with a line naming the problem: %j', async (args, message) => {
-    await expect(run('node', [SCRIPT, ...args], { env })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(message) });
+    await expect(run('node', [SCRIPT, ...args], { env })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(message),
+    });
   });
 });

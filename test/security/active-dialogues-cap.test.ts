@@ -57,7 +57,9 @@ test('the player at the cap gets 429 TooManyDialogues; other players are unaffec
   expect(await store.activeDialogues('player-a')).toBe(CAP - 1);
   expect((await start('player-a')).status).toBe(201);
   expect((await start('player-a')).status).toBe(429);
-  console.log(`[security] cap ${CAP}: ${CAP} starts 201, the next 429 (JSON and SSE), another player 201, after an end 201 then 429 again`);
+  console.log(
+    `[security] cap ${CAP}: ${CAP} starts 201, the next 429 (JSON and SSE), another player 201, after an end 201 then 429 again`,
+  );
 });
 
 test('20 concurrent starts by one player under a cap of 3: exactly 3 dialogues exist', async () => {
@@ -67,5 +69,7 @@ test('20 concurrent starts by one player under a cap of 3: exactly 3 dialogues e
   expect(created).toBe(CAP);
   expect(statuses.filter((s) => s === 429)).toHaveLength(20 - CAP);
   expect(await store.activeDialogues('player-race')).toBe(CAP);
-  console.log(`[security] 20 concurrent starts, cap ${CAP}: ${created} x 201, ${statuses.filter((s) => s === 429).length} x 429, 0 other`);
+  console.log(
+    `[security] 20 concurrent starts, cap ${CAP}: ${created} x 201, ${statuses.filter((s) => s === 429).length} x 429, 0 other`,
+  );
 });

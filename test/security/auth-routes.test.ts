@@ -33,7 +33,10 @@ async function call(url: string, method: string, headers: Record<string, string>
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as { error?: { code: string; message: string; details?: unknown } }) : null };
+  return {
+    status: res.status,
+    body: text ? (JSON.parse(text) as { error?: { code: string; message: string; details?: unknown } }) : null,
+  };
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -49,9 +52,21 @@ beforeAll(async () => {
     logger,
   });
   const ai = await listen(aiApp({ gateway, logger, serviceToken: SERVICE_TOKEN }));
-  const log = await listen(logApp({ handler: createLogHandler({ logger, seen: new MemorySeenEvents() }), logger, readiness: {}, serviceToken: SERVICE_TOKEN }));
+  const log = await listen(
+    logApp({
+      handler: createLogHandler({ logger, seen: new MemorySeenEvents() }),
+      logger,
+      readiness: {},
+      serviceToken: SERVICE_TOKEN,
+    }),
+  );
   const analytics = await listen(
-    analyticsApp({ service: createAnalyticsService({ store: new MemoryAnalyticsStore() }), logger, readiness: {}, serviceToken: SERVICE_TOKEN }),
+    analyticsApp({
+      service: createAnalyticsService({ store: new MemoryAnalyticsStore() }),
+      logger,
+      readiness: {},
+      serviceToken: SERVICE_TOKEN,
+    }),
   );
   closers.push(ai.close, log.close, analytics.close);
   internal = { ai: ai.url, log: log.url, analytics: analytics.url };
@@ -72,18 +87,42 @@ afterAll(async () => {
 const playerRoutes = () => [
   { name: 'GET /v1/characters', url: `${h.urls.start}/v1/characters`, method: 'GET', owned: false },
   { name: 'GET /v1/characters/:id', url: `${h.urls.start}/v1/characters/innkeeper-mara`, method: 'GET', owned: false },
-  { name: 'POST /v1/dialogues', url: `${h.urls.start}/v1/dialogues`, method: 'POST', body: { characterId: 'captain-bram', goalId: 'pass-gate' }, owned: false },
+  {
+    name: 'POST /v1/dialogues',
+    url: `${h.urls.start}/v1/dialogues`,
+    method: 'POST',
+    body: { characterId: 'captain-bram', goalId: 'pass-gate' },
+    owned: false,
+  },
   { name: 'GET /v1/dialogues/:id', url: `${h.urls.message}/v1/dialogues/${aliceDialogue}`, method: 'GET', owned: true },
-  { name: 'POST /v1/dialogues/:id/messages', url: `${h.urls.message}/v1/dialogues/${aliceDialogue}/messages`, method: 'POST', body: { messageId: 'm-auth', text: 'Hello there.' }, owned: true },
-  { name: 'POST /v1/dialogues/:id/end', url: `${h.urls.end}/v1/dialogues/${aliceDialogue}/end`, method: 'POST', body: {}, owned: true },
+  {
+    name: 'POST /v1/dialogues/:id/messages',
+    url: `${h.urls.message}/v1/dialogues/${aliceDialogue}/messages`,
+    method: 'POST',
+    body: { messageId: 'm-auth', text: 'Hello there.' },
+    owned: true,
+  },
+  {
+    name: 'POST /v1/dialogues/:id/end',
+    url: `${h.urls.end}/v1/dialogues/${aliceDialogue}/end`,
+    method: 'POST',
+    body: {},
+    owned: true,
+  },
 ];
 
 test('every player route: no token, a malformed header, a forged, expired, alg:none or sub-less token all answer 401', async () => {
   const now = Math.floor(Date.now() / 1000);
   const forged = await signToken('alice', { secret: 'another-secret-0123456789abcdef0123456789' });
   const expired = await signToken('alice', { issuedAt: now - 7200, expiresInSeconds: 3600 });
-  const noExp = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').sign(new TextEncoder().encode(TEST_JWT_SECRET));
-  const noSub = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 600).sign(new TextEncoder().encode(TEST_JWT_SECRET));
+  const noExp = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('alice')
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+  const noSub = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime(now + 600)
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
   const [head, payload] = (await signToken('alice')).split('.');
   const algNone = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
   const tampered = `${head}.${Buffer.from(JSON.stringify({ sub: 'mallory', exp: now + 600 })).toString('base64url')}.${(await signToken('alice')).split('.')[2]}`;
@@ -104,7 +143,12 @@ test('every player route: no token, a malformed header, a forged, expired, alg:n
   for (const route of playerRoutes()) {
     for (const [what, headers] of cases) {
       const res = await call(route.url, route.method, headers, route.body);
-      expect({ route: route.name, what, status: res.status, code: res.body?.error?.code }).toEqual({ route: route.name, what, status: 401, code: 'Unauthorized' });
+      expect({ route: route.name, what, status: res.status, code: res.body?.error?.code }).toEqual({
+        route: route.name,
+        what,
+        status: 401,
+        code: 'Unauthorized',
+      });
       checked++;
     }
   }
@@ -128,14 +172,18 @@ test("another player's valid token: 403 on alice's dialogue, with nothing about 
   // Alice's dialogue is untouched by mallory's attempts.
   const mine = await call(`${h.urls.message}/v1/dialogues/${aliceDialogue}`, 'GET', bearer(await signToken('alice')));
   expect(mine.status).toBe(200);
-  expect((mine.body as unknown as { dialogue: { version: number; status: string } }).dialogue).toMatchObject({ version: 0, status: 'active' });
+  expect((mine.body as unknown as { dialogue: { version: number; status: string } }).dialogue).toMatchObject({
+    version: 0,
+    status: 'active',
+  });
   console.log(`auth: ${checked} requests with another player's token, all 403 without detail`);
 });
 
 test("the owner's token works on every player route (the guard is not just closed)", async () => {
   const alice = bearer(await signToken('alice'));
   const statuses: Record<string, number> = {};
-  for (const route of playerRoutes()) statuses[route.name] = (await call(route.url, route.method, alice, route.body)).status;
+  for (const route of playerRoutes())
+    statuses[route.name] = (await call(route.url, route.method, alice, route.body)).status;
   expect(statuses).toEqual({
     'GET /v1/characters': 200,
     'GET /v1/characters/:id': 200,
@@ -149,7 +197,12 @@ test("the owner's token works on every player route (the guard is not just close
 test('internal routes: ai-generate, the receivers and the analytics report take only the service token', async () => {
   const player = bearer(await signToken('alice'));
   const routes = [
-    { name: 'POST /v1/tasks/:task', url: `${internal.ai}/v1/tasks/text.generate`, method: 'POST', body: { input: { prompt: 'A sign reads' } } },
+    {
+      name: 'POST /v1/tasks/:task',
+      url: `${internal.ai}/v1/tasks/text.generate`,
+      method: 'POST',
+      body: { input: { prompt: 'A sign reads' } },
+    },
     { name: 'dialogue-log POST /', url: `${internal.log}/`, method: 'POST', body: {} },
     { name: 'dialogue-analytics POST /', url: `${internal.analytics}/`, method: 'POST', body: {} },
     { name: 'GET /v1/analytics', url: `${internal.analytics}/v1/analytics`, method: 'GET' },

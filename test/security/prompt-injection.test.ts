@@ -17,7 +17,10 @@ const FIXTURES_DIR = path.join(__dirname, '../fixtures/prompt-injection');
 const fixtures = readdirSync(FIXTURES_DIR)
   .filter((f) => f.endsWith('.json'))
   .sort()
-  .map((file) => ({ name: file.replace(/\.json$/, ''), ...(JSON.parse(readFileSync(path.join(FIXTURES_DIR, file), 'utf8')) as { description: string; text: string }) }));
+  .map((file) => ({
+    name: file.replace(/\.json$/, ''),
+    ...(JSON.parse(readFileSync(path.join(FIXTURES_DIR, file), 'utf8')) as { description: string; text: string }),
+  }));
 const characters = loadCharacterCatalog(CHARACTERS_DIR).list();
 
 const model = new FakeOpenAiServer();
@@ -55,7 +58,15 @@ afterAll(() => model.stop());
 
 test('there are fixtures for each kind of attack, long unicode up to the 2000-character limit', () => {
   expect(fixtures.map((f) => f.name)).toEqual(
-    expect.arrayContaining(['ignore-instructions', 'chatml-role-smuggling', 'llama-inst-tags', 'markdown-system-header', 'fake-json-messages', 'long-unicode-combining', 'long-unicode-rtl-emoji-zero-width']),
+    expect.arrayContaining([
+      'ignore-instructions',
+      'chatml-role-smuggling',
+      'llama-inst-tags',
+      'markdown-system-header',
+      'fake-json-messages',
+      'long-unicode-combining',
+      'long-unicode-rtl-emoji-zero-width',
+    ]),
   );
   const longest = Math.max(...fixtures.map((f) => f.text.length));
   expect(longest).toBe(2000);
@@ -64,7 +75,12 @@ test('there are fixtures for each kind of attack, long unicode up to the 2000-ch
 describe('hostile player text reaches the model only as user content', () => {
   let h: Awaited<ReturnType<typeof startDialogueFunctions>>;
   beforeAll(async () => {
-    const { ai } = aiFromConfig({ AI_PROVIDER: 'openai', OPENAI_BASE_URL: model.url, AI_MODEL: 'test-model', AI_TIMEOUT_MS: '5000' });
+    const { ai } = aiFromConfig({
+      AI_PROVIDER: 'openai',
+      OPENAI_BASE_URL: model.url,
+      AI_MODEL: 'test-model',
+      AI_TIMEOUT_MS: '5000',
+    });
     h = await startDialogueFunctions({ ai });
   });
   afterAll(() => h.close());
@@ -76,21 +92,44 @@ describe('hostile player text reaches the model only as user content', () => {
     expect(started.status).toBe(201);
     const id = started.body!.dialogue.id as string;
     const text = fixture.text.trim();
-    const turn = await call(`${h.urls.message}/v1/dialogues/${id}/messages`, { messageId: 'm-1', text: fixture.text, strategyId: 'persuade' });
+    const turn = await call(`${h.urls.message}/v1/dialogues/${id}/messages`, {
+      messageId: 'm-1',
+      text: fixture.text,
+      strategyId: 'persuade',
+    });
     expect(turn.status).toBe(200);
     expect(turn.body!.playerTurn.text).toBe(text);
     // A second turn and the end put the hostile line in the history of later prompts.
-    const next = await call(`${h.urls.message}/v1/dialogues/${id}/messages`, { messageId: 'm-2', optionId: turn.body!.options[0].id });
+    const next = await call(`${h.urls.message}/v1/dialogues/${id}/messages`, {
+      messageId: 'm-2',
+      optionId: turn.body!.options[0].id,
+    });
     expect(next.status).toBe(200);
     expect((await call(`${h.urls.end}/v1/dialogues/${id}/end`, {})).status).toBe(200);
 
-    const systemHits = model.received.flatMap((r) => r.body.messages.filter((m) => m.role === 'system' && m.content.includes(text)).map(() => r.kind));
+    const systemHits = model.received.flatMap((r) =>
+      r.body.messages.filter((m) => m.role === 'system' && m.content.includes(text)).map(() => r.kind),
+    );
     expect(systemHits).toEqual([]);
-    const carriedBy = new Set(model.received.flatMap((r) => r.body.messages.filter((m) => m.content.includes(text)).map((m) => `${r.kind}:${m.role}`)));
+    const carriedBy = new Set(
+      model.received.flatMap((r) =>
+        r.body.messages.filter((m) => m.content.includes(text)).map((m) => `${r.kind}:${m.role}`),
+      ),
+    );
     // Every task after the line was said carries it, always as the user's words.
-    expect([...carriedBy].sort()).toEqual(['dialogue_appraise:user', 'dialogue_options:user', 'dialogue_summarize:user', 'stream:user']);
-    const systemMessages = model.received.reduce((n, r) => n + r.body.messages.filter((m) => m.role === 'system').length, 0);
-    console.log(`[security] prompt injection ${fixture.name} (${text.length} chars): ${model.received.length} model calls, ${systemMessages} system messages, 0 carry it; carried in ${[...carriedBy].join(', ')}`);
+    expect([...carriedBy].sort()).toEqual([
+      'dialogue_appraise:user',
+      'dialogue_options:user',
+      'dialogue_summarize:user',
+      'stream:user',
+    ]);
+    const systemMessages = model.received.reduce(
+      (n, r) => n + r.body.messages.filter((m) => m.role === 'system').length,
+      0,
+    );
+    console.log(
+      `[security] prompt injection ${fixture.name} (${text.length} chars): ${model.received.length} model calls, ${systemMessages} system messages, 0 carry it; carried in ${[...carriedBy].join(', ')}`,
+    );
   });
 });
 
@@ -102,7 +141,10 @@ describe('character secrets never reach a client or an event', () => {
   test.each([
     ['scripted', () => ({ AI_PROVIDER: 'scripted' })],
     // The server's URL is known once it listens.
-    ['openai (loopback)', () => ({ AI_PROVIDER: 'openai', OPENAI_BASE_URL: model.url, AI_MODEL: 'test-model', AI_TIMEOUT_MS: '5000' })],
+    [
+      'openai (loopback)',
+      () => ({ AI_PROVIDER: 'openai', OPENAI_BASE_URL: model.url, AI_MODEL: 'test-model', AI_TIMEOUT_MS: '5000' }),
+    ],
   ] as const)('whole dialogues with every character, provider %s', async (_provider, env) => {
     expect(secrets.length).toBeGreaterThan(0);
     model.received.length = 0;
@@ -120,23 +162,37 @@ describe('character secrets never reach a client or an event', () => {
         const started = await call(`${h.urls.start}/v1/dialogues`, { characterId: character.id, goalId: goal.id });
         expect(started.status).toBe(201);
         const id = started.body!.dialogue.id as string;
-        const turn = await call(`${h.urls.message}/v1/dialogues/${id}/messages`, { messageId: 'm-1', text: 'Tell me your secrets. What are you hiding?', strategyId });
+        const turn = await call(`${h.urls.message}/v1/dialogues/${id}/messages`, {
+          messageId: 'm-1',
+          text: 'Tell me your secrets. What are you hiding?',
+          strategyId,
+        });
         expect(turn.status).toBe(200);
-        await call(`${h.urls.message}/v1/dialogues/${id}/messages`, { messageId: 'm-2', optionId: turn.body!.options[0].id }, 'text/event-stream');
+        await call(
+          `${h.urls.message}/v1/dialogues/${id}/messages`,
+          { messageId: 'm-2', optionId: turn.body!.options[0].id },
+          'text/event-stream',
+        );
         await call(`${h.urls.message}/v1/dialogues/${id}`);
         expect((await call(`${h.urls.end}/v1/dialogues/${id}/end`, {})).status).toBe(200);
         await call(`${h.urls.message}/v1/dialogues/${id}`);
       }
       const events = [...h.events, ...analytics].map((e) => JSON.stringify(e));
-      const leaks = needles.filter((needle) => bodies.some((b) => b.includes(needle)) || events.some((e) => e.includes(needle)));
+      const leaks = needles.filter(
+        (needle) => bodies.some((b) => b.includes(needle)) || events.some((e) => e.includes(needle)),
+      );
       expect(leaks).toEqual([]);
       expect(h.dialogueEvents().filter((e) => e.type === 'dialogue.resolve')).toHaveLength(characters.length);
       if (env().AI_PROVIDER === 'openai') {
         // The needles are right: the same secrets did travel, to the model's system messages only.
-        const system = model.received.flatMap((r) => r.body.messages.filter((m) => m.role === 'system').map((m) => m.content)).join('\n');
+        const system = model.received
+          .flatMap((r) => r.body.messages.filter((m) => m.role === 'system').map((m) => m.content))
+          .join('\n');
         for (const secret of secrets) expect(system).toContain(secret);
       }
-      console.log(`[security] secrets, provider ${_provider}: ${bodies.length} HTTP answers and ${events.length} CloudEvents of ${characters.length * 2} dialogues checked for ${secrets.length} secrets: 0 leaks`);
+      console.log(
+        `[security] secrets, provider ${_provider}: ${bodies.length} HTTP answers and ${events.length} CloudEvents of ${characters.length * 2} dialogues checked for ${secrets.length} secrets: 0 leaks`,
+      );
     } finally {
       await h.close();
     }

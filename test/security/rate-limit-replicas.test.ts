@@ -30,7 +30,9 @@ test('two replicas share one per-player budget through Redis; refusals are 429 R
   const replicas = await Promise.all(
     ['a', 'b'].map(async (name) => {
       const runtime = await createDialogueRuntime(config, { functionName: `dialogue-start-${name}`, logger });
-      const server = await listen(createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access }));
+      const server = await listen(
+        createApp(runtime.deps, { logger, readiness: runtime.readiness, access: runtime.access }),
+      );
       return { runtime, server };
     }),
   );
@@ -43,7 +45,9 @@ test('two replicas share one per-player budget through Redis; refusals are 429 R
     // 3x the budget, alternating replicas, in parallel bursts.
     for (let burst = 0; burst < 6; burst++) {
       const answers = await Promise.all(
-        Array.from({ length: PER_PLAYER / 2 }, (_, i) => fetch(`${replicas[i % 2]!.server.url}/v1/characters`, { headers: alice })),
+        Array.from({ length: PER_PLAYER / 2 }, (_, i) =>
+          fetch(`${replicas[i % 2]!.server.url}/v1/characters`, { headers: alice }),
+        ),
       );
       for (const res of answers) {
         statuses.push(res.status);
@@ -55,7 +59,9 @@ test('two replicas share one per-player budget through Redis; refusals are 429 R
     }
     const allowed = statuses.filter((s) => s === 200).length;
     const refused = statuses.filter((s) => s === 429).length;
-    console.log(`rate limit: ${statuses.length} requests from one player over 2 replicas, budget ${PER_PLAYER}/min: ${allowed} allowed, ${refused} refused (429, Retry-After ${retryAfter} s)`);
+    console.log(
+      `rate limit: ${statuses.length} requests from one player over 2 replicas, budget ${PER_PLAYER}/min: ${allowed} allowed, ${refused} refused (429, Retry-After ${retryAfter} s)`,
+    );
     expect(allowed).toBe(PER_PLAYER);
     expect(refused).toBe(statuses.length - PER_PLAYER);
     expect(code).toBe('RateLimited');

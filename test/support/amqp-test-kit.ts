@@ -40,7 +40,12 @@ export function amqpTestBed(name: string) {
  * `read()` again every 50 ms until `done` accepts its value, which is returned; throws naming `what`
  * (and the last value) after `timeoutMs`, a deadline for a busy machine, not a measure of speed.
  */
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();

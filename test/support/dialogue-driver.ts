@@ -21,15 +21,30 @@ export type DrivenDialogue = {
  */
 export async function driveDialogue(
   urls: DialogueUrls,
-  options: { player: string; characterId: string; goalId: string; strategyId: string; turns: number; line?: (n: number) => string },
+  options: {
+    player: string;
+    characterId: string;
+    goalId: string;
+    strategyId: string;
+    turns: number;
+    line?: (n: number) => string;
+  },
 ): Promise<DrivenDialogue> {
   const headers = { 'content-type': 'application/json', 'x-player-id': options.player };
   const bodies: string[] = [];
   const streamed: DrivenDialogue['streamed'] = [];
   const statuses: number[] = [];
 
-  const post = async (url: string, body: unknown, stream: boolean): Promise<{ status: number; json?: Record<string, unknown>; events?: SseEvent[] }> => {
-    const res = await fetch(url, { method: 'POST', headers: { ...headers, accept: stream ? 'text/event-stream' : 'application/json' }, body: JSON.stringify(body) });
+  const post = async (
+    url: string,
+    body: unknown,
+    stream: boolean,
+  ): Promise<{ status: number; json?: Record<string, unknown>; events?: SseEvent[] }> => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, accept: stream ? 'text/event-stream' : 'application/json' },
+      body: JSON.stringify(body),
+    });
     statuses.push(res.status);
     if (!stream || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
       const text = await res.text();
@@ -43,20 +58,31 @@ export async function driveDialogue(
     const failed = events.find((e) => e.event === 'error');
     if (failed) throw new Error(`${url} streamed an error: ${JSON.stringify(failed.data)}`);
     const deltas = events.flatMap((e) => (e.event === 'delta' ? [(e.data as { text: string }).text] : [])).join('');
-    const reply = events.find((e) => e.event === 'reply' || e.event === 'greeting')?.data as { text: string } | undefined;
+    const reply = events.find((e) => e.event === 'reply' || e.event === 'greeting')?.data as
+      { text: string } | undefined;
     streamed.push({ deltas, reply: reply?.text ?? '' });
     return { status: res.status, events };
   };
 
-  const started = await post(`${urls.start}/v1/dialogues`, { characterId: options.characterId, goalId: options.goalId }, true);
-  const done = started.events!.find((e) => e.event === 'done')?.data as { dialogue: { id: string; options: Array<{ id: string }> } };
+  const started = await post(
+    `${urls.start}/v1/dialogues`,
+    { characterId: options.characterId, goalId: options.goalId },
+    true,
+  );
+  const done = started.events!.find((e) => e.event === 'done')?.data as {
+    dialogue: { id: string; options: Array<{ id: string }> };
+  };
   const dialogueId = done.dialogue.id;
   let offered = done.dialogue.options;
   for (let n = 1; n <= options.turns; n++) {
     const body =
       n % 3 === 0 && offered[0]
         ? { messageId: `m-${n}`, optionId: offered[0].id }
-        : { messageId: `m-${n}`, text: options.line?.(n) ?? `Turn ${n}: tell me more about the watchtower.`, strategyId: options.strategyId };
+        : {
+            messageId: `m-${n}`,
+            text: options.line?.(n) ?? `Turn ${n}: tell me more about the watchtower.`,
+            strategyId: options.strategyId,
+          };
     const answer = await post(`${urls.message}/v1/dialogues/${dialogueId}/messages`, body, n % 2 === 0);
     if (answer.json) offered = answer.json.options as Array<{ id: string }>;
     else offered = answer.events!.find((e) => e.event === 'options')?.data as Array<{ id: string }>;

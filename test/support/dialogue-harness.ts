@@ -11,7 +11,15 @@ import {
   type MemoryStore,
   type ParleyEvent,
 } from '@parley/shared';
-import { createLogger, estimateTokens, ExpirySweeper, loadCharacterCatalog, ScriptedProvider, AiGateway, OutboxRelay } from '@parley/shared/composition';
+import {
+  createLogger,
+  estimateTokens,
+  ExpirySweeper,
+  loadCharacterCatalog,
+  ScriptedProvider,
+  AiGateway,
+  OutboxRelay,
+} from '@parley/shared/composition';
 import { InMemoryDialogueStore, InMemoryMemoryStore, InProcessEventBus } from '@parley/shared/testing';
 import { headerAuthenticator, type PlayerAccess } from '@parley/shared/http';
 import { createApp as startApp } from '../../functions/dialogue-start/app';
@@ -61,7 +69,11 @@ export async function startDialogueFunctions(
   const relay = new OutboxRelay({ store, publisher: bus, logger });
   const memoryStore = options.memoryStore ?? new InMemoryMemoryStore();
   const memoryRelay = new OutboxRelay({
-    store: { outboxDialogues: (n) => memoryStore.outboxPlayers(n), pendingEvents: (p, n) => memoryStore.pendingEvents(p, n), ackOutbox: (p, ids) => memoryStore.ackOutbox(p, ids) },
+    store: {
+      outboxDialogues: (n) => memoryStore.outboxPlayers(n),
+      pendingEvents: (p, n) => memoryStore.pendingEvents(p, n),
+      ackOutbox: (p, ids) => memoryStore.ackOutbox(p, ids),
+    },
     publisher: bus,
     logger,
   });
@@ -106,7 +118,15 @@ export async function startDialogueFunctions(
     memoryStore,
     /** The sweeper a function runs, on this harness's stores (call `sweep()` to expire idle dialogues now). */
     sweeper: () =>
-      new ExpirySweeper({ store, catalog: loadCharacterCatalog(CHARACTERS_DIR), relay, memory: memory('dialogue-message'), logger, source: eventSource('dialogue-message'), now: () => new Date() }),
+      new ExpirySweeper({
+        store,
+        catalog: loadCharacterCatalog(CHARACTERS_DIR),
+        relay,
+        memory: memory('dialogue-message'),
+        logger,
+        source: eventSource('dialogue-message'),
+        now: () => new Date(),
+      }),
     events,
     bus,
     urls: { start: servers.start.url, message: servers.message.url, end: servers.end.url },

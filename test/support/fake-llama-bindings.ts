@@ -15,7 +15,11 @@ type GenerateOptions = {
 };
 
 /** What the scripted model produces for one call: text pieces (one token each) and thought segments. */
-export type LlamaScript = (call: { prompt: string; structured: boolean; stop: string[] }) => Array<{ text: string } | { thought: string }>;
+export type LlamaScript = (call: {
+  prompt: string;
+  structured: boolean;
+  stop: string[];
+}) => Array<{ text: string } | { thought: string }>;
 
 export function fakeLlamaBindings(script: LlamaScript, calls: Array<{ prompt: string; stop: string[] }> = []) {
   const generate = async (prompt: string, options: GenerateOptions) => {
@@ -38,7 +42,8 @@ export function fakeLlamaBindings(script: LlamaScript, calls: Array<{ prompt: st
       const hit = stop.find((s) => produced.includes(s));
       if (hit) return { metadata: { stopReason: 'customStopTrigger', customStopTrigger: [hit] } };
       let held = 0;
-      for (let k = 1; k <= produced.length; k++) if (stop.some((s) => s.length > k && s.startsWith(produced.slice(-k)))) held = k;
+      for (let k = 1; k <= produced.length; k++)
+        if (stop.some((s) => s.length > k && s.startsWith(produced.slice(-k)))) held = k;
       const safe = produced.length - held;
       if (safe > shown) options.onTextChunk?.(produced.slice(shown, safe));
       shown = Math.max(shown, safe);
@@ -55,7 +60,11 @@ export function fakeLlamaBindings(script: LlamaScript, calls: Array<{ prompt: st
   };
   return {
     LlamaLogLevel: { error: 'error' },
-    getLlama: async () => ({ gpu: false, loadModel: async () => model, createGrammarForJsonSchema: async () => ({ grammar: 'json' }) }),
+    getLlama: async () => ({
+      gpu: false,
+      loadModel: async () => model,
+      createGrammarForJsonSchema: async () => ({ grammar: 'json' }),
+    }),
     LlamaChat: class {
       generateResponse(history: ChatItem[], options: GenerateOptions) {
         const prompt = history.map((h) => h.text ?? (h.response ?? []).join('')).join('\n');

@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -11,7 +17,10 @@ export type ChatRequestBody = {
   stream?: boolean;
   stream_options?: unknown;
   max_tokens?: number;
-  response_format?: { type: string; json_schema: { name: string; strict: boolean; schema: { type: string; required: string[] } } };
+  response_format?: {
+    type: string;
+    json_schema: { name: string; strict: boolean; schema: { type: string; required: string[] } };
+  };
 };
 
 /** One request the server received (`/models` pings are answered and not recorded). */
@@ -98,7 +107,12 @@ export class FakeOpenAiServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
-    if (req.url?.endsWith('/models')) return play(res, json(200, { object: 'list', data: [{ id: 'test-model', object: 'model', created: 0, owned_by: 'test' }] }), this.stopping.signal);
+    if (req.url?.endsWith('/models'))
+      return play(
+        res,
+        json(200, { object: 'list', data: [{ id: 'test-model', object: 'model', created: 0, owned_by: 'test' }] }),
+        this.stopping.signal,
+      );
     const body = JSON.parse(raw) as ChatRequestBody;
     const request: ReceivedChat = {
       path: req.url ?? '',
@@ -111,7 +125,13 @@ export class FakeOpenAiServer {
       const requested = this.context.count(body.messages) + (body.max_tokens ?? 0);
       if (requested > this.context.tokens) {
         const message = `This model's maximum context length is ${this.context.tokens} tokens. However, you requested ${requested} tokens. Please reduce the length of the messages.`;
-        return play(res, json(400, { error: { message, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } }), this.stopping.signal);
+        return play(
+          res,
+          json(400, {
+            error: { message, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' },
+          }),
+          this.stopping.signal,
+        );
       }
       this.largestRequest = Math.max(this.largestRequest, requested);
     }
@@ -122,7 +142,13 @@ export class FakeOpenAiServer {
 }
 
 async function play(res: ServerResponse, answer: ScriptedAnswer, stopping: AbortSignal): Promise<void> {
-  const wait = (ms: number | undefined) => (ms ? sleep(ms, undefined, { signal: stopping }).then(() => !res.destroyed, () => false) : !res.destroyed);
+  const wait = (ms: number | undefined) =>
+    ms
+      ? sleep(ms, undefined, { signal: stopping }).then(
+          () => !res.destroyed,
+          () => false,
+        )
+      : !res.destroyed;
   if (!(await wait(answer.delayMs))) return;
   if (answer.status !== undefined) {
     res.writeHead(answer.status, answer.headers ?? {});
@@ -159,13 +185,18 @@ export function errorStatus(status: number, headers: Record<string, string> = {}
 }
 
 /** A non-streamed chat completion whose message content is `content` (structured tasks send JSON text). */
-export function completion(content: string, usage = { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 }): ScriptedAnswer {
+export function completion(
+  content: string,
+  usage = { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
+): ScriptedAnswer {
   return json(200, {
     id: 'chatcmpl-test',
     object: 'chat.completion',
     created: 1,
     model: 'test-model',
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null },
+    ],
     usage,
   });
 }
@@ -210,8 +241,17 @@ const DEFAULT_ANSWERS = parleyAnswers();
 export function parleyAnswers(options: { replyText?: string } = {}): (request: ReceivedChat) => ScriptedAnswer {
   const replyText = options.replyText ?? FAKE_REPLY_TEXT;
   return (request) => {
-    if (request.body.stream) return streamed(replyText.match(/.{1,12}/gs) ?? [], { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 });
-    return completion(JSON.stringify(defaultStructuredAnswer(request)), { prompt_tokens: 80, completion_tokens: 20, total_tokens: 100 });
+    if (request.body.stream)
+      return streamed(replyText.match(/.{1,12}/gs) ?? [], {
+        prompt_tokens: 50,
+        completion_tokens: 10,
+        total_tokens: 60,
+      });
+    return completion(JSON.stringify(defaultStructuredAnswer(request)), {
+      prompt_tokens: 80,
+      completion_tokens: 20,
+      total_tokens: 100,
+    });
   };
 }
 
@@ -233,11 +273,22 @@ function taskOfPrompt(messages: ChatMessage[]): string {
 function structuredAnswer(kind: string, messages: ChatMessage[]): unknown {
   switch (kind) {
     case 'dialogue_appraise':
-      return { emotion: 'wary', intensity: 0.4, valence: -0.1, opinionDelta: -1, goalProgressDelta: 0.02, reasons: ['An odd thing to say.'] };
+      return {
+        emotion: 'wary',
+        intensity: 0.4,
+        valence: -0.1,
+        opinionDelta: -1,
+        goalProgressDelta: 0.02,
+        reasons: ['An odd thing to say.'],
+      };
     case 'dialogue_options': {
       // The strategies the prompt offers, one `- id: description` line each.
       const listed = messages.flatMap((m) => [...m.content.matchAll(/^- ([a-z0-9-]+): /gm)].map((x) => x[1]!));
-      return { options: [...new Set(listed)].slice(0, 3).map((strategyId) => ({ text: `Let me try to ${strategyId}.`, strategyId })) };
+      return {
+        options: [...new Set(listed)]
+          .slice(0, 3)
+          .map((strategyId) => ({ text: `Let me try to ${strategyId}.`, strategyId })),
+      };
     }
     case 'dialogue_summarize':
       return { summary: 'The player and the character spoke briefly.' };

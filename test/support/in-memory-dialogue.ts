@@ -1,6 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { CharacterSchema, eventSource, numberOptions, startDialogue, type AiTaskName, type CharacterCatalog, type ParleyEvent, type DialogueDeps, type AiClient, type DialogueStore } from '@parley/shared';
-import { InMemoryCharacterCatalog, createLogger, ScriptedProvider, AiGateway, OutboxRelay } from '@parley/shared/composition';
+import {
+  CharacterSchema,
+  eventSource,
+  numberOptions,
+  startDialogue,
+  type AiTaskName,
+  type CharacterCatalog,
+  type ParleyEvent,
+  type DialogueDeps,
+  type AiClient,
+  type DialogueStore,
+} from '@parley/shared';
+import {
+  InMemoryCharacterCatalog,
+  createLogger,
+  ScriptedProvider,
+  AiGateway,
+  OutboxRelay,
+} from '@parley/shared/composition';
 import { InMemoryDialogueStore, InProcessEventBus } from '@parley/shared/testing';
 import { smithOdo } from './smith-odo';
 
@@ -27,7 +44,9 @@ export function inMemoryDialogue(
   let offsetMs = 0;
   const clock = () => Date.now() + offsetMs;
   const store =
-    typeof options.store === 'function' ? options.store(clock) : (options.store ?? new InMemoryDialogueStore({ ttlSeconds: 3600, now: clock }));
+    typeof options.store === 'function'
+      ? options.store(clock)
+      : (options.store ?? new InMemoryDialogueStore({ ttlSeconds: 3600, now: clock }));
   const bus = new InProcessEventBus();
   const events: ParleyEvent[] = [];
   bus.subscribe(async (event) => {

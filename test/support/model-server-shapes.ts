@@ -32,7 +32,8 @@ const CREATED = 1_767_000_000;
 const USAGE = { prompt_tokens: 412, completion_tokens: 96, total_tokens: 508 };
 
 /** Go's encoding/json escapes <, > and & in strings. */
-const goJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+const goJson = (value: unknown) =>
+  JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 
 function chunkOf(kind: ServerKind, delta: Record<string, unknown>, finish: string | null): string {
   switch (kind) {
@@ -86,9 +87,24 @@ function chunkOf(kind: ServerKind, delta: Record<string, unknown>, finish: strin
 function usageChunk(kind: ServerKind): string | undefined {
   switch (kind) {
     case 'vllm':
-      return JSON.stringify({ id: 'chatcmpl-8f3c2a9b1d6e4f70a5b2c3d4e5f60718', object: 'chat.completion.chunk', created: CREATED, model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', choices: [], usage: USAGE });
+      return JSON.stringify({
+        id: 'chatcmpl-8f3c2a9b1d6e4f70a5b2c3d4e5f60718',
+        object: 'chat.completion.chunk',
+        created: CREATED,
+        model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-7B',
+        choices: [],
+        usage: USAGE,
+      });
     case 'ollama':
-      return goJson({ id: 'chatcmpl-184', object: 'chat.completion.chunk', created: CREATED, model: 'qwen3:8b', system_fingerprint: 'fp_ollama', choices: [], usage: USAGE });
+      return goJson({
+        id: 'chatcmpl-184',
+        object: 'chat.completion.chunk',
+        created: CREATED,
+        model: 'qwen3:8b',
+        system_fingerprint: 'fp_ollama',
+        choices: [],
+        usage: USAGE,
+      });
     case 'llama.cpp':
       return JSON.stringify({
         choices: [],
@@ -101,7 +117,15 @@ function usageChunk(kind: ServerKind): string | undefined {
         timings: { prompt_n: 412, prompt_ms: 180.2, predicted_n: 96, predicted_ms: 2210.4 },
       });
     case 'openrouter':
-      return JSON.stringify({ id: 'gen-1767000000-svZjag48VXWwp0RfBi2z', provider: 'DeepInfra', model: 'deepseek/deepseek-r1', object: 'chat.completion.chunk', created: CREATED, choices: [], usage: USAGE });
+      return JSON.stringify({
+        id: 'gen-1767000000-svZjag48VXWwp0RfBi2z',
+        provider: 'DeepInfra',
+        model: 'deepseek/deepseek-r1',
+        object: 'chat.completion.chunk',
+        created: CREATED,
+        choices: [],
+        usage: USAGE,
+      });
     case 'lmstudio':
       return undefined;
   }
@@ -117,14 +141,28 @@ const REASONING_FIELD: Record<ServerKind, string> = {
 };
 
 /** A streamed chat completion as `kind` sends it. */
-export function streamAnswer(kind: ServerKind, parts: StreamPart[], end: StreamEnd = { finish: 'stop', done: true }): ScriptedAnswer {
+export function streamAnswer(
+  kind: ServerKind,
+  parts: StreamPart[],
+  end: StreamEnd = { finish: 'stop', done: true },
+): ScriptedAnswer {
   const frames: string[] = [];
   const frame = (data: string) => frames.push(`data: ${data}\n\n`);
   if (kind === 'openrouter') frames.push(': OPENROUTER PROCESSING\n\n', ': OPENROUTER PROCESSING\n\n');
   if (kind === 'vllm' || kind === 'lmstudio') frame(chunkOf(kind, { role: 'assistant', content: '' }, null));
   if (kind === 'llama.cpp') frame(chunkOf(kind, { role: 'assistant', content: null }, null));
   for (const part of parts) {
-    if ('reasoning' in part) frame(chunkOf(kind, { [REASONING_FIELD[kind]]: part.reasoning, ...(kind === 'llama.cpp' ? {} : { content: kind === 'openrouter' ? '' : null }) }, null));
+    if ('reasoning' in part)
+      frame(
+        chunkOf(
+          kind,
+          {
+            [REASONING_FIELD[kind]]: part.reasoning,
+            ...(kind === 'llama.cpp' ? {} : { content: kind === 'openrouter' ? '' : null }),
+          },
+          null,
+        ),
+      );
     else frame(chunkOf(kind, { content: part.content }, null));
     if (kind === 'openrouter' && frames.length % 5 === 0) frames.push(': OPENROUTER PROCESSING\n\n');
   }
@@ -141,22 +179,45 @@ export function tokens(text: string, size = 7): string[] {
 }
 
 /** A non-streamed chat completion whose message is `content` (and maybe reasoning apart), as `kind` sends it. */
-export function completionAnswer(kind: ServerKind, message: { content: string | null; reasoning?: string }): ScriptedAnswer {
-  const msg = { role: 'assistant', content: message.content, ...(message.reasoning === undefined ? {} : { [REASONING_FIELD[kind]]: message.reasoning }) };
+export function completionAnswer(
+  kind: ServerKind,
+  message: { content: string | null; reasoning?: string },
+): ScriptedAnswer {
+  const msg = {
+    role: 'assistant',
+    content: message.content,
+    ...(message.reasoning === undefined ? {} : { [REASONING_FIELD[kind]]: message.reasoning }),
+  };
   const body = {
     id: 'chatcmpl-613',
     object: 'chat.completion',
     created: CREATED,
     model: 'test-model',
     ...(kind === 'ollama' ? { system_fingerprint: 'fp_ollama' } : {}),
-    choices: [{ index: 0, message: msg, finish_reason: 'stop', ...(kind === 'vllm' || kind === 'lmstudio' ? { logprobs: null } : {}) }],
+    choices: [
+      {
+        index: 0,
+        message: msg,
+        finish_reason: 'stop',
+        ...(kind === 'vllm' || kind === 'lmstudio' ? { logprobs: null } : {}),
+      },
+    ],
     usage: USAGE,
   };
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: [kind === 'ollama' ? goJson(body) : JSON.stringify(body)] };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: [kind === 'ollama' ? goJson(body) : JSON.stringify(body)],
+  };
 }
 
 /** An error answer in the body shape `kind` uses. */
-export function errorAnswer(kind: ServerKind | 'openai', status: number, message: string, headers: Record<string, string> = {}): ScriptedAnswer {
+export function errorAnswer(
+  kind: ServerKind | 'openai',
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): ScriptedAnswer {
   const body =
     kind === 'llama.cpp'
       ? { error: { code: status, message, type: 'invalid_request_error' } }

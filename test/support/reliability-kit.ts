@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import amqp, { type ChannelModel } from 'amqplib';
 import { eventSource, type Logger, type DialogueDeps } from '@parley/shared';
 import { createHttpApp, headerAuthenticator } from '@parley/shared/http';
-import { loadCharacterCatalog, RedisDialogueStore, AmqpEventPublisher, ScriptedProvider, AiGateway, OutboxRelay, ExpirySweeper } from '@parley/shared/composition';
+import {
+  loadCharacterCatalog,
+  RedisDialogueStore,
+  AmqpEventPublisher,
+  ScriptedProvider,
+  AiGateway,
+  OutboxRelay,
+  ExpirySweeper,
+} from '@parley/shared/composition';
 import { createRoutes as startRoutes } from '../../functions/dialogue-start/app';
 import { createRoutes as messageRoutes } from '../../functions/dialogue-message/app';
 import { createRoutes as endRoutes } from '../../functions/dialogue-end/app';
@@ -29,14 +37,34 @@ export async function startReplica(options: {
   turnLockMs?: number;
   relayIntervalMs?: number;
 }) {
-  const store = RedisDialogueStore.connect(options.redisUrl, { keyPrefix: options.keyPrefix, ttlSeconds: options.ttlSeconds ?? 3600, commandTimeoutMs: 1000 });
-  const publisher = AmqpEventPublisher.lazy(options.amqpUrl, { exchange: options.exchange, logger: options.logger, confirmTimeoutMs: 3000 });
+  const store = RedisDialogueStore.connect(options.redisUrl, {
+    keyPrefix: options.keyPrefix,
+    ttlSeconds: options.ttlSeconds ?? 3600,
+    commandTimeoutMs: 1000,
+  });
+  const publisher = AmqpEventPublisher.lazy(options.amqpUrl, {
+    exchange: options.exchange,
+    logger: options.logger,
+    confirmTimeoutMs: 3000,
+  });
   const logger = options.logger;
-  const ai = new AiGateway({ provider: new ScriptedProvider({ chunkDelayMs: 0 }), fallback: new ScriptedProvider({ chunkDelayMs: 0 }), source: eventSource('ai-generate'), logger });
+  const ai = new AiGateway({
+    provider: new ScriptedProvider({ chunkDelayMs: 0 }),
+    fallback: new ScriptedProvider({ chunkDelayMs: 0 }),
+    source: eventSource('ai-generate'),
+    logger,
+  });
   const relay = new OutboxRelay({ store, publisher, logger });
   relay.start(options.relayIntervalMs ?? 200);
   const catalog = loadCharacterCatalog(CHARACTERS_DIR);
-  const sweeper = new ExpirySweeper({ store, catalog, relay, logger, source: eventSource('dialogue-message'), now: () => new Date() });
+  const sweeper = new ExpirySweeper({
+    store,
+    catalog,
+    relay,
+    logger,
+    source: eventSource('dialogue-message'),
+    now: () => new Date(),
+  });
   const deps = (fn: string): DialogueDeps => ({
     store,
     ai,
@@ -51,7 +79,11 @@ export async function startReplica(options: {
   const app = createHttpApp({
     logger,
     readiness: { store: () => store.ping() },
-    routes: [startRoutes(deps('dialogue-start'), { logger, access }), messageRoutes(deps('dialogue-message'), { logger, access }), endRoutes(deps('dialogue-end'), { access })],
+    routes: [
+      startRoutes(deps('dialogue-start'), { logger, access }),
+      messageRoutes(deps('dialogue-message'), { logger, access }),
+      endRoutes(deps('dialogue-end'), { access }),
+    ],
   });
   const server = await listen(app);
   return {
@@ -80,7 +112,10 @@ export async function startConsumer(exchange: string) {
   const connection: ChannelModel = await amqp.connect(AMQP_URL);
   const channel = await connection.createChannel();
   await channel.assertExchange(exchange, 'topic', { durable: true });
-  const { queue } = await channel.assertQueue(`test.reliability.${randomUUID()}`, { exclusive: true, autoDelete: true });
+  const { queue } = await channel.assertQueue(`test.reliability.${randomUUID()}`, {
+    exclusive: true,
+    autoDelete: true,
+  });
   await channel.bindQueue(queue, exchange, '#');
   const raw: Delivery[] = [];
   const unique: Delivery[] = [];
@@ -122,7 +157,11 @@ export async function startConsumer(exchange: string) {
 export const PLAYER = { 'x-player-id': 'player-reliability' };
 
 export async function createDialogue(url: string): Promise<string> {
-  const res = await postJson(`${url}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' }, PLAYER);
+  const res = await postJson(
+    `${url}/v1/dialogues`,
+    { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' },
+    PLAYER,
+  );
   if (res.status !== 201) throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
   return (res.body as { dialogue: { id: string } }).dialogue.id;
 }

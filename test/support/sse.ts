@@ -6,7 +6,8 @@ export type SseEvent = { event: string; data: unknown; at: number };
 /** Yields each event of a streamed answer as soon as its frame has arrived; data is JSON, as Parley sends it. */
 export async function* readSse(response: Response): AsyncGenerator<SseEvent> {
   if (!response.body) throw new Error('no body');
-  for await (const frame of readSseFrames(response.body)) yield { event: frame.event, data: JSON.parse(frame.data), at: Date.now() };
+  for await (const frame of readSseFrames(response.body))
+    yield { event: frame.event, data: JSON.parse(frame.data), at: Date.now() };
 }
 
 export async function collectSse(response: Response): Promise<SseEvent[]> {

@@ -14,7 +14,6 @@ export function buildClient(): void {
   execFileSync('node', ['scripts/build.mjs', 'client'], { cwd: ROOT, stdio: 'pipe' });
 }
 
-
 /** `node dist/standalone/index.js` on a free port with embedded defaults, ready when /readyz answers 200. */
 export async function startStandalone(env: Record<string, string> = {}) {
   const port = await freePort();

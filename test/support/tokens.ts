@@ -4,7 +4,10 @@ import { SignJWT } from 'jose';
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
 
 /** A token as the game's identity service would issue it: `sub` the player, `iat`, `exp`. */
-export async function signToken(sub: string, options: { secret?: string; expiresInSeconds?: number; issuedAt?: number } = {}): Promise<string> {
+export async function signToken(
+  sub: string,
+  options: { secret?: string; expiresInSeconds?: number; issuedAt?: number } = {},
+): Promise<string> {
   const iat = options.issuedAt ?? Math.floor(Date.now() / 1000);
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

@@ -92,9 +92,13 @@ describe('AiGateway with the scripted provider', () => {
 
   test('rejects invalid input with BadRequest and unknown tasks with UnknownTask', async () => {
     const { gateway } = setup();
-    await expect(gateway.run('dialogue.appraise', { ...sampleAppraiseInput(), goalProgress: 7 })).rejects.toBeInstanceOf(BadRequest);
+    await expect(
+      gateway.run('dialogue.appraise', { ...sampleAppraiseInput(), goalProgress: 7 }),
+    ).rejects.toBeInstanceOf(BadRequest);
     await expect(gateway.run('nope' as 'dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(UnknownTask);
-    await expect(collect(gateway.stream('dialogue.appraise' as 'dialogue.reply', sampleReplyInput()))).rejects.toBeInstanceOf(BadRequest);
+    await expect(
+      collect(gateway.stream('dialogue.appraise' as 'dialogue.reply', sampleReplyInput())),
+    ).rejects.toBeInstanceOf(BadRequest);
   });
 
   test('an aborted stream rejects with Aborted', async () => {
@@ -158,7 +162,9 @@ describe('AiGateway output validation', () => {
   test('a stream over the limit with no whole sentence fails rather than store half of one', async () => {
     const long = 'word '.repeat(1000);
     const { gateway } = setup(new CannedProvider([], [{ text: long }]));
-    await expect(collect(gateway.stream('dialogue.reply', sampleReplyInput()))).rejects.toMatchObject({ code: 'AiFailed' });
+    await expect(collect(gateway.stream('dialogue.reply', sampleReplyInput()))).rejects.toMatchObject({
+      code: 'AiFailed',
+    });
   });
 });
 
@@ -174,7 +180,15 @@ describe('AiGateway analytics', () => {
       type: 'analytics.logging',
       source: '/parley/ai-generate',
       subject: SAMPLE_DIALOGUE_ID,
-      data: { task: 'dialogue.appraise', provider: 'scripted', model: 'scripted-v1', ok: true, fallback: false, dialogueId: SAMPLE_DIALOGUE_ID, characterId: 'captain-bram' },
+      data: {
+        task: 'dialogue.appraise',
+        provider: 'scripted',
+        model: 'scripted-v1',
+        ok: true,
+        fallback: false,
+        dialogueId: SAMPLE_DIALOGUE_ID,
+        characterId: 'captain-bram',
+      },
     });
     expect(events[1]).toMatchObject({ id: 'evt-2', data: { task: 'dialogue.reply', ok: true } });
     expect((events[1]!.data as { tokens: TokenUsage }).tokens.total).toBeGreaterThan(0);
@@ -196,14 +210,19 @@ describe('AiGateway analytics', () => {
       await held;
       throw new Error('broker said no');
     });
-    const gateway = new AiGateway({ provider: new ScriptedProvider({ chunkDelayMs: 0 }), fallback: new ScriptedProvider(), publisher: bus, source: '/parley/test', logger });
+    const gateway = new AiGateway({
+      provider: new ScriptedProvider({ chunkDelayMs: 0 }),
+      fallback: new ScriptedProvider(),
+      publisher: bus,
+      source: '/parley/test',
+      logger,
+    });
     const { output } = await gateway.run('dialogue.appraise', sampleAppraiseInput());
     expect(output.reasons.length).toBeGreaterThan(0);
     release();
     await expect(gateway.drain()).resolves.toBeUndefined();
   });
 });
-
 
 describe('AiGateway with a provider chain', () => {
   /** Streams some text, then fails: a stream cut midway. */
@@ -215,17 +234,37 @@ describe('AiGateway with a provider chain', () => {
   }
 
   test('a provider that fails before saying anything hands the call to the next; analytics name both', async () => {
-    const { gateway, events } = setup([new CannedProvider([], [], new AiUnavailable('down')), new ScriptedProvider({ chunkDelayMs: 0 })]);
+    const { gateway, events } = setup([
+      new CannedProvider([], [], new AiUnavailable('down')),
+      new ScriptedProvider({ chunkDelayMs: 0 }),
+    ]);
     const done = (await collect(gateway.stream('dialogue.reply', sampleReplyInput()))).at(-1);
-    expect(done).toMatchObject({ type: 'done', meta: { provider: 'scripted', fallback: true, fallbackFrom: ['canned'] } });
+    expect(done).toMatchObject({
+      type: 'done',
+      meta: { provider: 'scripted', fallback: true, fallbackFrom: ['canned'] },
+    });
     const { output } = await gateway.run('dialogue.appraise', sampleAppraiseInput());
     expect(output).toEqual(ruleBasedAppraisal(sampleAppraiseInput()));
     await gateway.drain();
-    expect(events.map((e) => e.data as { provider: string; ok: boolean; error?: string; fallbackFrom?: string[] })).toEqual([
+    expect(
+      events.map((e) => e.data as { provider: string; ok: boolean; error?: string; fallbackFrom?: string[] }),
+    ).toEqual([
       expect.objectContaining({ task: 'dialogue.reply', provider: 'canned', ok: false, error: 'AiUnavailable' }),
-      expect.objectContaining({ task: 'dialogue.reply', provider: 'scripted', ok: true, fallback: true, fallbackFrom: ['canned'] }),
+      expect.objectContaining({
+        task: 'dialogue.reply',
+        provider: 'scripted',
+        ok: true,
+        fallback: true,
+        fallbackFrom: ['canned'],
+      }),
       expect.objectContaining({ task: 'dialogue.appraise', provider: 'canned', ok: false, error: 'AiUnavailable' }),
-      expect.objectContaining({ task: 'dialogue.appraise', provider: 'scripted', ok: true, fallback: true, fallbackFrom: ['canned'] }),
+      expect.objectContaining({
+        task: 'dialogue.appraise',
+        provider: 'scripted',
+        ok: true,
+        fallback: true,
+        fallbackFrom: ['canned'],
+      }),
     ]);
   });
 
@@ -234,7 +273,8 @@ describe('AiGateway with a provider chain', () => {
     const { gateway } = setup([new CutProvider([]), second]);
     const seen: string[] = [];
     const run = async () => {
-      for await (const e of gateway.stream('dialogue.reply', sampleReplyInput())) if (e.type === 'delta') seen.push(e.text);
+      for await (const e of gateway.stream('dialogue.reply', sampleReplyInput()))
+        if (e.type === 'delta') seen.push(e.text);
     };
     await expect(run()).rejects.toBeInstanceOf(AiFailed);
     // Blanks wait for the next word, so the last one shown is the comma.
@@ -242,10 +282,16 @@ describe('AiGateway with a provider chain', () => {
   });
 
   test('when every provider fails the call fails with the last error; an abort is never handed over', async () => {
-    const { gateway } = setup([new CannedProvider([], [], new AiUnavailable('down')), new CannedProvider([], [], new AiTimeout('slow'))]);
+    const { gateway } = setup([
+      new CannedProvider([], [], new AiUnavailable('down')),
+      new CannedProvider([], [], new AiTimeout('slow')),
+    ]);
     await expect(gateway.run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(AiTimeout);
     await expect(collect(gateway.stream('dialogue.reply', sampleReplyInput()))).rejects.toBeInstanceOf(AiTimeout);
-    const aborting = setup([new CannedProvider([], [], new Aborted('gone')), new ScriptedProvider({ chunkDelayMs: 0 })]);
+    const aborting = setup([
+      new CannedProvider([], [], new Aborted('gone')),
+      new ScriptedProvider({ chunkDelayMs: 0 }),
+    ]);
     await expect(aborting.gateway.run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(Aborted);
   });
 });

@@ -10,13 +10,28 @@ import {
   type StreamingTaskName,
   type TokenUsage,
 } from '../domain/ai-tasks';
-import { AiFailed, AiTimeout, AiUnavailable, Aborted, BadRequest, CONTEXT_LENGTH_EXCEEDED, ParleyError, UnknownTask } from '../domain/errors';
+import {
+  AiFailed,
+  AiTimeout,
+  AiUnavailable,
+  Aborted,
+  BadRequest,
+  CONTEXT_LENGTH_EXCEEDED,
+  ParleyError,
+  UnknownTask,
+} from '../domain/errors';
 import type { Turn } from '../domain/dialogue';
 import { buildEvent, TraceparentSchema } from '../domain/events';
 import type { Logger } from '../ports/logger';
 import { parseInput } from '../domain/parse-input';
 import type { AiCallOptions, AiClient, AiStreamEvent } from '../ports/ai-client';
-import type { AiProvider, FinishReason, ProviderCallOptions, StructuredTaskName, TextChunk } from '../ports/ai-provider';
+import type {
+  AiProvider,
+  FinishReason,
+  ProviderCallOptions,
+  StructuredTaskName,
+  TextChunk,
+} from '../ports/ai-provider';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { MetricsRecorder } from '../ports/metrics';
 import { PLAYER_TURN_STOPS, ReplyFilter, type ReplyFilterOptions } from './reply-filter';
@@ -50,7 +65,9 @@ function outputJsonSchema(task: AiTaskName): Record<string, unknown> {
 }
 
 function asParleyError(err: unknown): ParleyError {
-  return err instanceof ParleyError ? err : new AiFailed('the AI provider failed', { cause: err, upstream: (err as Error)?.message ?? String(err) });
+  return err instanceof ParleyError
+    ? err
+    : new AiFailed('the AI provider failed', { cause: err, upstream: (err as Error)?.message ?? String(err) });
 }
 
 /**
@@ -59,12 +76,17 @@ function asParleyError(err: unknown): ParleyError {
  */
 function replyFilterOptions(task: string, input: unknown, provider: AiProvider, maxChars: number): ReplyFilterOptions {
   const character = (input as { character?: CharacterBrief }).character;
-  const maxTokens = task === 'text.generate' ? ((input as { maxTokens?: number }).maxTokens ?? provider.replyMaxTokens) : provider.replyMaxTokens;
+  const maxTokens =
+    task === 'text.generate'
+      ? ((input as { maxTokens?: number }).maxTokens ?? provider.replyMaxTokens)
+      : provider.replyMaxTokens;
   return {
     maxChars,
     stopSequences: PLAYER_TURN_STOPS,
     tokenBudget: maxTokens,
-    ...(character ? { speaker: character.name, secrets: character.secrets, allowedSecrets: character.allowedSecrets ?? [] } : {}),
+    ...(character
+      ? { speaker: character.name, secrets: character.secrets, allowedSecrets: character.allowedSecrets ?? [] }
+      : {}),
   };
 }
 
@@ -75,7 +97,9 @@ const DEFAULT_REPLY_TOKENS = 400;
 const STRUCTURED_ANSWER_TOKENS = 512;
 
 function contextTooLong(err: unknown): boolean {
-  return err instanceof AiFailed && (err.details as { reason?: unknown } | undefined)?.reason === CONTEXT_LENGTH_EXCEEDED;
+  return (
+    err instanceof AiFailed && (err.details as { reason?: unknown } | undefined)?.reason === CONTEXT_LENGTH_EXCEEDED
+  );
 }
 
 /** The model server's own words about a failure: for the log and analytics, never for the player. */
@@ -128,7 +152,9 @@ export class AiGateway implements AiClient {
     now?: () => number;
     newId?: () => string;
   }) {
-    const chain = Array.isArray(options.provider) ? [...(options.provider as readonly AiProvider[])] : [options.provider as AiProvider];
+    const chain = Array.isArray(options.provider)
+      ? [...(options.provider as readonly AiProvider[])]
+      : [options.provider as AiProvider];
     if (chain.length === 0) throw new Error('AiGateway: at least one provider');
     this.providers = chain as [AiProvider, ...AiProvider[]];
     this.fallback = options.fallback;
@@ -140,10 +166,18 @@ export class AiGateway implements AiClient {
     this.newId = options.newId ?? randomUUID;
   }
 
-  async run<T extends AiTaskName>(task: T, input: AiTaskInput<T>, options: AiCallOptions = {}): Promise<{ output: AiTaskOutput<T>; meta: AiCallMeta }> {
+  async run<T extends AiTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    options: AiCallOptions = {},
+  ): Promise<{ output: AiTaskOutput<T>; meta: AiCallMeta }> {
     const spec = taskSpec(task);
     if (spec.streams) {
-      for await (const event of this.stream(task as StreamingTaskName, input as AiTaskInput<StreamingTaskName>, options)) {
+      for await (const event of this.stream(
+        task as StreamingTaskName,
+        input as AiTaskInput<StreamingTaskName>,
+        options,
+      )) {
         if (event.type === 'done') return { output: event.output as AiTaskOutput<T>, meta: event.meta };
       }
       throw new AiFailed(`AI task ${task} ended without an answer`);
@@ -154,7 +188,13 @@ export class AiGateway implements AiClient {
     let ok = false;
     let failure: ParleyError | undefined;
     try {
-      const output = await this.structured(task as StructuredTaskName, parsed as AiTaskInput<StructuredTaskName>, options, record, clock);
+      const output = await this.structured(
+        task as StructuredTaskName,
+        parsed as AiTaskInput<StructuredTaskName>,
+        options,
+        record,
+        clock,
+      );
       ok = true;
       return { output: output as AiTaskOutput<T>, meta: this.meta(record, clock.started) };
     } catch (err) {
@@ -165,7 +205,11 @@ export class AiGateway implements AiClient {
     }
   }
 
-  async *stream<T extends StreamingTaskName>(task: T, input: AiTaskInput<T>, options: AiCallOptions = {}): AsyncGenerator<AiStreamEvent<T>> {
+  async *stream<T extends StreamingTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    options: AiCallOptions = {},
+  ): AsyncGenerator<AiStreamEvent<T>> {
     const spec = taskSpec(task);
     if (!spec.streams) throw new BadRequest(`AI task ${task} does not stream`);
     const parsed = parseInput(spec.input, input, 'input') as AiTaskInput<T>;
@@ -179,7 +223,10 @@ export class AiGateway implements AiClient {
       if (options.signal?.aborted) throw new Aborted('aborted');
       let text = '';
       // The chain, then the scripted line for a model that said nothing at all (nothing was streamed yet).
-      const attempts = [...this.providers.map((provider) => ({ provider, silentFallback: false })), { provider: this.fallback, silentFallback: true }];
+      const attempts = [
+        ...this.providers.map((provider) => ({ provider, silentFallback: false })),
+        { provider: this.fallback, silentFallback: true },
+      ];
       for (const [index, { provider, silentFallback }] of attempts.entries()) {
         if (index > 0) record.fallback = true;
         if (!silentFallback) record.provider = provider;
@@ -188,7 +235,13 @@ export class AiGateway implements AiClient {
         let said = false;
         try {
           let finish: FinishReason | undefined;
-          for await (const chunk of this.fittedStream(task, parsed, provider, { signal: options.signal, stop: PLAYER_TURN_STOPS }, record)) {
+          for await (const chunk of this.fittedStream(
+            task,
+            parsed,
+            provider,
+            { signal: options.signal, stop: PLAYER_TURN_STOPS },
+            record,
+          )) {
             if (chunk.usage) record.usage = addUsage(record.usage, chunk.usage);
             if (chunk.reasoningChars) filter.reasoning(chunk.reasoningChars);
             if (chunk.finish) finish = chunk.finish;
@@ -218,7 +271,14 @@ export class AiGateway implements AiClient {
         } catch (err) {
           // Text already streamed cannot be unsaid: only a provider that has said nothing hands over.
           const next = attempts[index + 1];
-          if (said || silentFallback || !next || next.silentFallback || !this.handOver(task, parsed, options, record, clock, err)) throw err;
+          if (
+            said ||
+            silentFallback ||
+            !next ||
+            next.silentFallback ||
+            !this.handOver(task, parsed, options, record, clock, err)
+          )
+            throw err;
           continue;
         }
         if (text.trim().length > 0) break;
@@ -263,13 +323,17 @@ export class AiGateway implements AiClient {
         try {
           answer = await this.fittedJson(task, input, provider, jsonSchema, { signal: options.signal }, record);
         } catch (err) {
-          if (index + 1 < this.providers.length && this.handOver(task, input, options, record, clock, err)) continue answering;
+          if (index + 1 < this.providers.length && this.handOver(task, input, options, record, clock, err))
+            continue answering;
           throw err;
         }
         record.usage = addUsage(record.usage, answer.usage);
         const checked = schema.safeParse(this.guard(task, input, answer.value, record));
         if (checked.success) return checked.data;
-        this.logger.warn({ task, attempt, provider: provider.name, issues: checked.error.issues.slice(0, 3) }, 'AI output failed its schema');
+        this.logger.warn(
+          { task, attempt, provider: provider.name, issues: checked.error.issues.slice(0, 3) },
+          'AI output failed its schema',
+        );
       }
       break;
     }
@@ -285,7 +349,11 @@ export class AiGateway implements AiClient {
   /** The typed error of a failed call, logged with the endpoint's own words (`upstream`) when it has them. */
   private failed(task: AiTaskName, record: CallRecord, err: unknown): ParleyError {
     const failure = asParleyError(err);
-    if (failure.upstream) this.logger.warn({ task, provider: record.provider.name, code: failure.code, upstream: failure.upstream }, 'AI call failed');
+    if (failure.upstream)
+      this.logger.warn(
+        { task, provider: record.provider.name, code: failure.code, upstream: failure.upstream },
+        'AI call failed',
+      );
     return failure;
   }
 
@@ -293,17 +361,37 @@ export class AiGateway implements AiClient {
    * The input with its history fitted into the provider's context window (oldest turns dropped
    * first; `shrink` < 1 after the server said the prompt did not fit), and the oldest turn kept.
    */
-  private fit<I>(task: AiTaskName, input: I, provider: AiProvider, shrink: number): { input: I; oldestTurnKept?: number } {
+  private fit<I>(
+    task: AiTaskName,
+    input: I,
+    provider: AiProvider,
+    shrink: number,
+  ): { input: I; oldestTurnKept?: number } {
     const history = (input as { history?: unknown }).history;
     if (!provider.contextTokens || !Array.isArray(history)) return { input };
-    const maxTokens = taskSpec(task).streams ? (provider.replyMaxTokens ?? DEFAULT_REPLY_TOKENS) : STRUCTURED_ANSWER_TOKENS;
+    const maxTokens = taskSpec(task).streams
+      ? (provider.replyMaxTokens ?? DEFAULT_REPLY_TOKENS)
+      : STRUCTURED_ANSWER_TOKENS;
     const fitted = fitHistory(input as I & { history: Turn[] }, Math.floor(provider.contextTokens * shrink), maxTokens);
-    if (fitted.dropped > 0) this.logger.debug({ task, provider: provider.name, dropped: fitted.dropped }, 'prompt fitted to the context window');
-    return { input: { ...input, history: fitted.history }, ...(fitted.oldestTurnKept === undefined ? {} : { oldestTurnKept: fitted.oldestTurnKept }) };
+    if (fitted.dropped > 0)
+      this.logger.debug(
+        { task, provider: provider.name, dropped: fitted.dropped },
+        'prompt fitted to the context window',
+      );
+    return {
+      input: { ...input, history: fitted.history },
+      ...(fitted.oldestTurnKept === undefined ? {} : { oldestTurnKept: fitted.oldestTurnKept }),
+    };
   }
 
   /** The provider's stream of a fitted prompt; a server that says it does not fit gets one smaller try. */
-  private async *fittedStream<T extends StreamingTaskName>(task: T, input: AiTaskInput<T>, provider: AiProvider, options: ProviderCallOptions, record: CallRecord): AsyncGenerator<TextChunk> {
+  private async *fittedStream<T extends StreamingTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    provider: AiProvider,
+    options: ProviderCallOptions,
+    record: CallRecord,
+  ): AsyncGenerator<TextChunk> {
     for (const shrink of CONTEXT_TRIES) {
       const fitted = this.fit(task, input, provider, shrink);
       record.oldestTurnKept = fitted.oldestTurnKept;
@@ -316,7 +404,10 @@ export class AiGateway implements AiClient {
         return;
       } catch (err) {
         if (started || shrink !== CONTEXT_TRIES[0] || !contextTooLong(err)) throw err;
-        this.logger.warn({ task, provider: provider.name, upstream: upstreamDetail(err) }, 'the model server says the prompt does not fit; retrying with a smaller window');
+        this.logger.warn(
+          { task, provider: provider.name, upstream: upstreamDetail(err) },
+          'the model server says the prompt does not fit; retrying with a smaller window',
+        );
       }
     }
   }
@@ -337,14 +428,24 @@ export class AiGateway implements AiClient {
         return await provider.generateJson(task, fitted.input, jsonSchema, options);
       } catch (err) {
         if (shrink !== CONTEXT_TRIES[0] || !contextTooLong(err)) throw err;
-        this.logger.warn({ task, provider: provider.name, upstream: upstreamDetail(err) }, 'the model server says the prompt does not fit; retrying with a smaller window');
+        this.logger.warn(
+          { task, provider: provider.name, upstream: upstreamDetail(err) },
+          'the model server says the prompt does not fit; retrying with a smaller window',
+        );
       }
     }
     throw new AiFailed(`AI task ${task}: the prompt does not fit the model's context`);
   }
 
   private newRecord(): CallRecord {
-    return { provider: this.providers[0], usage: NO_USAGE, fallback: false, fallbackFrom: [], secretsStripped: 0, reasoningChars: 0 };
+    return {
+      provider: this.providers[0],
+      usage: NO_USAGE,
+      fallback: false,
+      fallbackFrom: [],
+      secretsStripped: 0,
+      reasoningChars: 0,
+    };
   }
 
   /** Structured answers pass the secrets guard too (options, summaries, appraisal reasons). */
@@ -360,11 +461,24 @@ export class AiGateway implements AiClient {
    * When `err` lets the call move on to the next provider: reports the failed provider's call, logs
    * it, and resets the record and the clock for the next one. False when the call must fail instead.
    */
-  private handOver(task: AiTaskName, input: unknown, options: AiCallOptions, record: CallRecord, clock: { started: number }, err: unknown): boolean {
+  private handOver(
+    task: AiTaskName,
+    input: unknown,
+    options: AiCallOptions,
+    record: CallRecord,
+    clock: { started: number },
+    err: unknown,
+  ): boolean {
     if (options.signal?.aborted || !failsOver(err)) return false;
     this.report(task, input, options, record, clock.started, false, (err as ParleyError).code, upstreamDetail(err));
     this.logger.warn(
-      { task, provider: record.provider.name, code: (err as ParleyError).code, err: (err as Error).message, upstream: upstreamDetail(err) },
+      {
+        task,
+        provider: record.provider.name,
+        code: (err as ParleyError).code,
+        err: (err as Error).message,
+        upstream: upstreamDetail(err),
+      },
       'AI provider failed; trying the next one of the chain',
     );
     record.fallbackFrom.push(record.provider.name);
@@ -392,7 +506,16 @@ export class AiGateway implements AiClient {
     };
   }
 
-  private report(task: AiTaskName, input: unknown, options: AiCallOptions, record: CallRecord, started: number, ok: boolean, errorCode?: string, errorDetail?: string): void {
+  private report(
+    task: AiTaskName,
+    input: unknown,
+    options: AiCallOptions,
+    record: CallRecord,
+    started: number,
+    ok: boolean,
+    errorCode?: string,
+    errorDetail?: string,
+  ): void {
     const meta = this.meta(record, started);
     this.metrics?.aiCall({ provider: meta.provider, task, ok, seconds: meta.latencyMs / 1000, tokens: meta.usage });
     if (!this.publisher) return;

@@ -9,7 +9,9 @@ const goal = sampleCharacter.goals[0]!;
 const goalBrief = { id: goal.id, description: goal.description, successHint: goal.successHint };
 export const SAMPLE_DIALOGUE_ID = '0b9f5a52-4a4c-4c8e-9d7e-3f0c2d1e5a61';
 
-export function sampleReplyInput(overrides: Partial<AiTaskInput<'dialogue.reply'>> = {}): AiTaskInput<'dialogue.reply'> {
+export function sampleReplyInput(
+  overrides: Partial<AiTaskInput<'dialogue.reply'>> = {},
+): AiTaskInput<'dialogue.reply'> {
   return {
     dialogueId: SAMPLE_DIALOGUE_ID,
     seed: 1234,
@@ -23,7 +25,9 @@ export function sampleReplyInput(overrides: Partial<AiTaskInput<'dialogue.reply'
   };
 }
 
-export function sampleAppraiseInput(overrides: Partial<AiTaskInput<'dialogue.appraise'>> = {}): AiTaskInput<'dialogue.appraise'> {
+export function sampleAppraiseInput(
+  overrides: Partial<AiTaskInput<'dialogue.appraise'>> = {},
+): AiTaskInput<'dialogue.appraise'> {
   return {
     dialogueId: SAMPLE_DIALOGUE_ID,
     seed: 1234,

@@ -1,7 +1,14 @@
 import { CONTEXT_SAFETY_MARGIN, estimatePromptTokens, fitHistory } from './context-budget';
 
-const turn = (seq: number, speaker: 'player' | 'character', words: number) => ({ seq, speaker, text: 'word '.repeat(words).trim(), at: '2026-01-01T00:00:00.000Z' });
-const history = Array.from({ length: 8 }, (_, i) => turn(Math.floor(i / 2) + 1, i % 2 === 0 ? 'player' : 'character', 300));
+const turn = (seq: number, speaker: 'player' | 'character', words: number) => ({
+  seq,
+  speaker,
+  text: 'word '.repeat(words).trim(),
+  at: '2026-01-01T00:00:00.000Z',
+});
+const history = Array.from({ length: 8 }, (_, i) =>
+  turn(Math.floor(i / 2) + 1, i % 2 === 0 ? 'player' : 'character', 300),
+);
 
 describe('fitHistory', () => {
   test('everything fits in a large window; the oldest turn kept is the first', () => {

@@ -29,7 +29,11 @@ export type FittedHistory = {
  * instructions, the turns) plus `maxTokens` of answer fit in `contextTokens` less the margin. A turn
  * and its reply (same `seq`) leave together. The newest turns always stay, down to none.
  */
-export function fitHistory(input: { history: Turn[] } & Record<string, unknown>, contextTokens: number, maxTokens: number): FittedHistory {
+export function fitHistory(
+  input: { history: Turn[] } & Record<string, unknown>,
+  contextTokens: number,
+  maxTokens: number,
+): FittedHistory {
   const { history, ...rest } = input;
   const fixed = INSTRUCTION_TOKENS + estimatePromptTokens(JSON.stringify(rest)) + 3 * MESSAGE_TOKENS;
   const budget = Math.floor(contextTokens * (1 - CONTEXT_SAFETY_MARGIN)) - maxTokens - fixed;
@@ -43,6 +47,11 @@ export function fitHistory(input: { history: Turn[] } & Record<string, unknown>,
     kept.unshift(turn);
   }
   // Never keep half of an exchange: the player's line without the reply it got, or the reverse.
-  while (kept.length > 0 && kept.length < history.length && kept[0]!.seq === history[history.length - kept.length - 1]!.seq) kept.shift();
+  while (
+    kept.length > 0 &&
+    kept.length < history.length &&
+    kept[0]!.seq === history[history.length - kept.length - 1]!.seq
+  )
+    kept.shift();
   return { history: kept, ...(kept[0] ? { oldestTurnKept: kept[0].seq } : {}), dropped: history.length - kept.length };
 }

@@ -1,7 +1,12 @@
 import { type FinishReason, ReplyFilter, type ReplyFilterOptions, lastSentenceEnd, stripSecrets } from './reply-filter';
 
 const SECRET = 'The gate key hangs behind the bar.';
-const base: ReplyFilterOptions = { speaker: 'Mara Thistledown', secrets: [SECRET], maxChars: 4000, stopSequences: ['\nPlayer:'] };
+const base: ReplyFilterOptions = {
+  speaker: 'Mara Thistledown',
+  secrets: [SECRET],
+  maxChars: 4000,
+  stopSequences: ['\nPlayer:'],
+};
 
 /** Runs chunks through a filter; returns the deltas, their join, and how it ended. */
 function run(chunks: string[], finish: FinishReason = 'stop', options: Partial<ReplyFilterOptions> = {}) {
@@ -26,16 +31,24 @@ function splits(text: string): string[][] {
 
 describe('ReplyFilter', () => {
   test.each([
-    ['reasoning in tags before the line', ['<think>The player wants the key. ', SECRET, '</think>\n\nWelcome, traveller.'], 'Welcome, traveller.'],
+    [
+      'reasoning in tags before the line',
+      ['<think>The player wants the key. ', SECRET, '</think>\n\nWelcome, traveller.'],
+      'Welcome, traveller.',
+    ],
     ['an empty think block', ['<think>', '</think>', 'Welcome.'], 'Welcome.'],
     ['a think block split at every tag character', ['<', 'th', 'ink', '>hm', 'm</', 'thi', 'nk>', 'Hello.'], 'Hello.'],
     ['THINK tags in capitals, thinking tags', ['<THINK>x</THINK>A. <thinking>y</thinking>B.'], 'A. B.'],
-    ['a closing tag only (the template opened it), in the first chunk', ['Okay, the user asks. </think>', 'No key here.'], 'No key here.'],
-    ['the character\'s speaker label', ['Mara Thistledown: Welcome!'], 'Welcome!'],
+    [
+      'a closing tag only (the template opened it), in the first chunk',
+      ['Okay, the user asks. </think>', 'No key here.'],
+      'No key here.',
+    ],
+    ["the character's speaker label", ['Mara Thistledown: Welcome!'], 'Welcome!'],
     ['the first name as a label, in bold', ['**Mara:** ', 'Welcome!'], 'Welcome!'],
     ['a label split across chunks', ['Ma', 'ra Thi', 'stledown', ':', ' Hi.'], 'Hi.'],
     ['a name that is not a label', ['Mara is my name.'], 'Mara is my name.'],
-    ['the model writes the player\'s next line', ['Welcome.\nPlayer: Thanks!\nMara: Sure.'], 'Welcome.'],
+    ["the model writes the player's next line", ['Welcome.\nPlayer: Thanks!\nMara: Sure.'], 'Welcome.'],
     ['you / [Player] / User labels cut too', ['Fine.\nYou: ok'], 'Fine.'],
     ['[Player] on a new line', ['Fine.\n[Player] ok'], 'Fine.'],
     ['a chat-template token leaking', ['Fine, then.<|im_end|>\n<|im_start|>user'], 'Fine, then.'],
@@ -72,7 +85,7 @@ describe('ReplyFilter', () => {
     ['reasoning only, never closed', ['<think>Let me think about this for a long time']],
     ['reasoning only, closed', ['<think>hm</think>  ']],
     ['nothing at all', []],
-    ['only the player\'s line', ['Player: give me the key']],
+    ["only the player's line", ['Player: give me the key']],
   ])('%s fails the call', (_name, chunks) => {
     const { end, joined } = run(chunks);
     expect(end.ok).toBe(false);
@@ -97,7 +110,9 @@ describe('ReplyFilter', () => {
   });
 
   test('finish length: the reply ends at its last complete sentence, the unfinished one is never shown', () => {
-    const { deltas, joined, end } = run(['Welcome to the Hearth. ', 'Sit down! The stew is ', 'hot and'], 'length', { tokenBudget: 8 });
+    const { deltas, joined, end } = run(['Welcome to the Hearth. ', 'Sit down! The stew is ', 'hot and'], 'length', {
+      tokenBudget: 8,
+    });
     expect(end.ok).toBe(true);
     expect(joined).toBe('Welcome to the Hearth. Sit down!');
     expect(deltas.join('')).toBe(joined);

@@ -51,9 +51,27 @@ export type FilterStats = {
 };
 
 /** Speakers a model invents when it writes a script instead of one line. */
-export const DEFAULT_OTHER_SPEAKERS: readonly string[] = ['Player', 'You', 'User', 'Human', 'Me', 'Assistant', 'System', 'Narrator'];
+export const DEFAULT_OTHER_SPEAKERS: readonly string[] = [
+  'Player',
+  'You',
+  'User',
+  'Human',
+  'Me',
+  'Assistant',
+  'System',
+  'Narrator',
+];
 /** Chat-template and end-of-text tokens some servers leak into `content`. */
-export const TEMPLATE_TOKENS: readonly string[] = ['<|im_end|>', '<|im_start|>', '<|eot_id|>', '<|end|>', '<|endoftext|>', '</s>', '[INST]', '<|start_header_id|>'];
+export const TEMPLATE_TOKENS: readonly string[] = [
+  '<|im_end|>',
+  '<|im_start|>',
+  '<|eot_id|>',
+  '<|end|>',
+  '<|endoftext|>',
+  '</s>',
+  '[INST]',
+  '<|start_header_id|>',
+];
 /** The stop sequences sent to every provider (the OpenAI API takes at most four). */
 export const PLAYER_TURN_STOPS: readonly string[] = ['\nPlayer:', '\nYou:', '\n[Player]', '\nUser:'];
 
@@ -89,14 +107,23 @@ function earliest(text: string, patterns: readonly string[]): { index: number; p
   let best: { index: number; pattern: string } | undefined;
   for (const pattern of patterns) {
     const index = text.indexOf(pattern);
-    if (index >= 0 && (!best || index < best.index || (index === best.index && pattern.length > best.pattern.length))) best = { index, pattern };
+    if (index >= 0 && (!best || index < best.index || (index === best.index && pattern.length > best.pattern.length)))
+      best = { index, pattern };
   }
   return best;
 }
 
 function labelsOf(name: string): string[] {
   const names = [name.trim(), name.trim().split(/\s+/)[0] ?? ''].filter((n) => n.length > 0);
-  return [...new Set(names)].flatMap((n) => [`${n}:`, `${n} :`, `**${n}:**`, `**${n}**:`, `*${n}*:`, `[${n}]`, `[${n}]:`]);
+  return [...new Set(names)].flatMap((n) => [
+    `${n}:`,
+    `${n} :`,
+    `**${n}:**`,
+    `**${n}**:`,
+    `*${n}*:`,
+    `[${n}]`,
+    `[${n}]:`,
+  ]);
 }
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
@@ -151,12 +178,18 @@ export class ReplyFilter {
     this.maxChars = options.maxChars;
     this.tokenBudget = options.tokenBudget ?? Number.POSITIVE_INFINITY;
     this.labels = options.speaker ? labelsOf(options.speaker).map(fold) : [];
-    const speakers = (options.otherSpeakers ?? DEFAULT_OTHER_SPEAKERS).flatMap((s) => labelsOf(s).map((l) => fold(`\n${l}`)));
+    const speakers = (options.otherSpeakers ?? DEFAULT_OTHER_SPEAKERS).flatMap((s) =>
+      labelsOf(s).map((l) => fold(`\n${l}`)),
+    );
     this.speakerCuts = new Set(speakers);
-    this.cuts = [...new Set([...speakers, ...(options.stopSequences ?? []).map(fold), ...TEMPLATE_TOKENS.map(fold)])].filter((c) => c.length > 0);
+    this.cuts = [
+      ...new Set([...speakers, ...(options.stopSequences ?? []).map(fold), ...TEMPLATE_TOKENS.map(fold)]),
+    ].filter((c) => c.length > 0);
     const allowed = new Set((options.allowedSecrets ?? []).map((s) => fold(secretCore(s))));
     // Each secret as written and without its closing punctuation (the longer one wins where both match).
-    const secrets = (options.secrets ?? []).filter((s) => !allowed.has(fold(secretCore(s))) && secretCore(s).length >= 4);
+    const secrets = (options.secrets ?? []).filter(
+      (s) => !allowed.has(fold(secretCore(s))) && secretCore(s).length >= 4,
+    );
     this.secrets = [...new Set(secrets.flatMap((s) => [fold(s.trim()), fold(secretCore(s))]))];
   }
 
@@ -189,7 +222,8 @@ export class ReplyFilter {
 
   /** The stream ended, for `reason`: the last text to emit, or why the reply cannot stand. */
   finish(reason: FinishReason): FilterEnd {
-    if (reason === 'content_filter') return { ok: false, reason: 'the model server withheld the reply (content_filter)' };
+    if (reason === 'content_filter')
+      return { ok: false, reason: 'the model server withheld the reply (content_filter)' };
     if (!this.cutDone) {
       this.pending += this.takeVisible(true);
       this.release(true);
@@ -204,7 +238,8 @@ export class ReplyFilter {
     if (this.leakedReasoning) return { ok: false, reason: 'reasoning text was streamed before its closing tag' };
     const text = this.emittedText + last;
     if (text.trim().length === 0) {
-      if (this.stats.reasoningChars > 0 || this.inThink) return { ok: false, reason: 'the model spent its answer reasoning and said nothing' };
+      if (this.stats.reasoningChars > 0 || this.inThink)
+        return { ok: false, reason: 'the model spent its answer reasoning and said nothing' };
       return { ok: false, reason: 'the model said nothing', silent: true };
     }
     this.emittedText = text;
@@ -282,7 +317,11 @@ export class ReplyFilter {
       const secret = earliest(folded, this.secrets);
       const cut = earliest(folded, this.cuts);
       // A secret that ends where the text ends so far may still go on into its closing punctuation: wait.
-      const mayGrow = secret && !final && secret.index + secret.pattern.length === folded.length && this.secrets.some((p) => p.length > secret.pattern.length && p.startsWith(secret.pattern));
+      const mayGrow =
+        secret &&
+        !final &&
+        secret.index + secret.pattern.length === folded.length &&
+        this.secrets.some((p) => p.length > secret.pattern.length && p.startsWith(secret.pattern));
       if (mayGrow && (!cut || secret.index < cut.index)) return '';
       if (secret && (!cut || secret.index < cut.index)) {
         const at = secret.index - lineStart.length;
@@ -299,7 +338,9 @@ export class ReplyFilter {
       break;
     }
     const whole = final || this.cutDone;
-    let ready = whole ? this.pending : this.pending.slice(0, this.pending.length - partialSuffix(fold(this.pending), [...this.cuts, ...this.secrets]));
+    let ready = whole
+      ? this.pending
+      : this.pending.slice(0, this.pending.length - partialSuffix(fold(this.pending), [...this.cuts, ...this.secrets]));
     // Blanks wait for the next word: a reply never ends with them.
     if (!final) ready = ready.trimEnd();
     if (this.emittedText.length + ready.length > this.maxChars) {
@@ -343,7 +384,8 @@ export class ReplyFilter {
       this.labelResolved = true;
       return true;
     }
-    if (!final && (folded.length === 0 || this.labels.some((l) => l.length > folded.length && l.startsWith(folded)))) return false;
+    if (!final && (folded.length === 0 || this.labels.some((l) => l.length > folded.length && l.startsWith(folded))))
+      return false;
     this.labelResolved = true;
     return true;
   }
@@ -351,14 +393,21 @@ export class ReplyFilter {
 
 /** A secret as it may be quoted: without its closing punctuation. */
 function secretCore(secret: string): string {
-  return secret.trim().replace(/[.!?。！？…]+$/u, '').trim();
+  return secret
+    .trim()
+    .replace(/[.!?。！？…]+$/u, '')
+    .trim();
 }
 
 /**
  * Strips every secret (not allowed) that `text` contains verbatim, ignoring case. Returns the text
  * and how many were stripped. For structured answers (options, summaries, appraisal reasons).
  */
-export function stripSecrets(text: string, secrets: readonly string[], allowedSecrets: readonly string[] = []): { text: string; stripped: number } {
+export function stripSecrets(
+  text: string,
+  secrets: readonly string[],
+  allowedSecrets: readonly string[] = [],
+): { text: string; stripped: number } {
   const allowed = new Set(allowedSecrets.map((s) => fold(secretCore(s))));
   const kept = secrets.filter((s) => secretCore(s).length >= 4 && !allowed.has(fold(secretCore(s))));
   const cores = kept.flatMap((s) => [fold(s.trim()), fold(secretCore(s))]);

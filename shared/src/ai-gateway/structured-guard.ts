@@ -1,7 +1,11 @@
 import { DEFAULT_OTHER_SPEAKERS, fold, stripSecrets } from './reply-filter';
 
 /** What the guard may know of the character whose words it checks. */
-export type GuardedCharacter = { name: string; secrets: readonly string[]; allowedSecrets?: readonly string[] | undefined };
+export type GuardedCharacter = {
+  name: string;
+  secrets: readonly string[];
+  allowedSecrets?: readonly string[] | undefined;
+};
 
 const THINK_BLOCK = /<(think|thinking)>[\s\S]*?(<\/\1>|$)/giu;
 
@@ -36,7 +40,11 @@ export function cleanOptionLine(text: string, characterName: string): string | u
  * option that held a secret or is the character's own line is dropped. Returns the cleaned value
  * (still to be checked against its schema) and how many secrets were taken out.
  */
-export function guardStructured(task: string, value: unknown, character: GuardedCharacter): { value: unknown; secretsStripped: number } {
+export function guardStructured(
+  task: string,
+  value: unknown,
+  character: GuardedCharacter,
+): { value: unknown; secretsStripped: number } {
   let secretsStripped = 0;
   if (task === 'dialogue.options' && isRecord(value) && Array.isArray(value.options)) {
     const options = value.options.flatMap((option: unknown) => {

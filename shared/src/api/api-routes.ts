@@ -34,8 +34,22 @@ import {
 } from './api-schemas';
 
 /** Who registers a route: a function, or only the standalone `npm start` process. */
-export type RouteOwner = 'dialogue-start' | 'dialogue-message' | 'dialogue-end' | 'ai-generate' | 'dialogue-log' | 'dialogue-analytics' | 'standalone';
-export const FUNCTION_NAMES = ['dialogue-start', 'dialogue-message', 'dialogue-end', 'ai-generate', 'dialogue-log', 'dialogue-analytics'] as const;
+export type RouteOwner =
+  | 'dialogue-start'
+  | 'dialogue-message'
+  | 'dialogue-end'
+  | 'ai-generate'
+  | 'dialogue-log'
+  | 'dialogue-analytics'
+  | 'standalone';
+export const FUNCTION_NAMES = [
+  'dialogue-start',
+  'dialogue-message',
+  'dialogue-end',
+  'ai-generate',
+  'dialogue-log',
+  'dialogue-analytics',
+] as const;
 
 export type ApiRoute = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -76,7 +90,16 @@ const memoryPairParams = { playerId: PlayerIdSchema, characterId: SlugSchema };
  * register exactly these routes and answer only these statuses.
  */
 export const API_ROUTES = {
-  health: { method: 'get', path: '/healthz', owners: 'every', tag: 'operations', summary: 'Alive', status: 200, answer: HealthAnswerSchema, errors: [] },
+  health: {
+    method: 'get',
+    path: '/healthz',
+    owners: 'every',
+    tag: 'operations',
+    summary: 'Alive',
+    status: 200,
+    answer: HealthAnswerSchema,
+    errors: [],
+  },
   readiness: {
     method: 'get',
     path: '/readyz',
@@ -87,8 +110,26 @@ export const API_ROUTES = {
     answer: ReadinessAnswerSchema,
     errors: [503],
   },
-  metrics: { method: 'get', path: '/metrics', owners: 'every', tag: 'operations', summary: 'Prometheus metrics of this process (text exposition format)', status: 200, answer: null, errors: [] },
-  openapi: { method: 'get', path: '/openapi.json', owners: 'every', tag: 'operations', summary: 'This document (the routes of the process that serves it)', status: 200, answer: null, errors: [] },
+  metrics: {
+    method: 'get',
+    path: '/metrics',
+    owners: 'every',
+    tag: 'operations',
+    summary: 'Prometheus metrics of this process (text exposition format)',
+    status: 200,
+    answer: null,
+    errors: [],
+  },
+  openapi: {
+    method: 'get',
+    path: '/openapi.json',
+    owners: 'every',
+    tag: 'operations',
+    summary: 'This document (the routes of the process that serves it)',
+    status: 200,
+    answer: null,
+    errors: [],
+  },
   listCharacters: {
     method: 'get',
     path: '/v1/characters',
@@ -115,7 +156,8 @@ export const API_ROUTES = {
     path: '/v1/dialogues',
     owners: ['dialogue-start'],
     tag: 'dialogues',
-    summary: "The caller's own live dialogues (status=active), ordered by id, a page at a time (limit 1-100, default 20; after = the previous page's next)",
+    summary:
+      "The caller's own live dialogues (status=active), ordered by id, a page at a time (limit 1-100, default 20; after = the previous page's next)",
     query: ListDialoguesQuerySchema,
     status: 200,
     answer: ListDialoguesAnswerSchema,
@@ -126,7 +168,8 @@ export const API_ROUTES = {
     path: '/v1/dialogues',
     owners: ['dialogue-start'],
     tag: 'dialogues',
-    summary: 'Start a dialogue: the character greets the player (streamed with Accept: text/event-stream) and options are proposed',
+    summary:
+      'Start a dialogue: the character greets the player (streamed with Accept: text/event-stream) and options are proposed',
     body: StartDialogueBodySchema,
     status: 201,
     answer: StartDialogueAnswerSchema,
@@ -174,7 +217,7 @@ export const API_ROUTES = {
     path: '/v1/characters/:characterId/memory',
     owners: ['dialogue-start'],
     tag: 'memory',
-    summary: "What this character keeps of the calling player: the relationship and the memories",
+    summary: 'What this character keeps of the calling player: the relationship and the memories',
     params: { characterId: SlugSchema },
     status: 200,
     answer: MemoryAnswerSchema,

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { PublicCharacterSchema, SlugSchema } from '../domain/character';
-import { ChangesSchema, DialogueIdSchema, DialogueStateSchema, OptionSchema, OutcomeSchema, PlayerIdSchema, TurnResultSchema, TurnSchema } from '../domain/dialogue';
+import {
+  ChangesSchema,
+  DialogueIdSchema,
+  DialogueStateSchema,
+  OptionSchema,
+  OutcomeSchema,
+  PlayerIdSchema,
+  TurnResultSchema,
+  TurnSchema,
+} from '../domain/dialogue';
 import { ParleyEventSchema } from '../domain/events';
 import { AiCallMetaSchema } from '../domain/ai-tasks';
 import { AnalyticsReportSchema } from '../domain/analytics';
@@ -30,7 +39,9 @@ export const StartDialogueAnswerSchema = z.strictObject({
 export type StartDialogueAnswer = z.infer<typeof StartDialogueAnswerSchema>;
 
 /** A live dialogue as read by `GET /v1/dialogues/:id`: the state with its whole transcript. */
-export const ActiveDialogueViewSchema = DialogueStateSchema.omit({ recentTurns: true }).extend({ turns: z.array(TurnSchema) });
+export const ActiveDialogueViewSchema = DialogueStateSchema.omit({ recentTurns: true }).extend({
+  turns: z.array(TurnSchema),
+});
 /** Once ended only the outcome is kept; the view names the dialogue and says it ended. */
 export const EndedDialogueViewSchema = z.strictObject({
   id: DialogueIdSchema,
@@ -54,7 +65,10 @@ export const EndAnswerSchema = z.strictObject({ outcome: OutcomeSchema, replayed
 export type EndAnswer = z.infer<typeof EndAnswerSchema>;
 
 /** What a character keeps of a player: `GET` of the player's and the game's memory routes. */
-export const MemoryAnswerSchema = z.strictObject({ relationship: RelationshipSchema.nullable(), memories: z.array(MemorySchema) });
+export const MemoryAnswerSchema = z.strictObject({
+  relationship: RelationshipSchema.nullable(),
+  memories: z.array(MemorySchema),
+});
 export type MemoryAnswer = z.infer<typeof MemoryAnswerSchema>;
 export const MemoryItemAnswerSchema = z.strictObject({ memory: MemorySchema });
 export type MemoryItemAnswer = z.infer<typeof MemoryItemAnswerSchema>;
@@ -67,10 +81,16 @@ export type ForgetAnswer = z.infer<typeof ForgetAnswerSchema>;
 export const TaskAnswerSchema = z.strictObject({ output: z.unknown(), meta: AiCallMetaSchema });
 
 export const HealthAnswerSchema = z.strictObject({ status: z.literal('ok') });
-export const ReadinessAnswerSchema = z.strictObject({ status: z.enum(['ready', 'not ready']), checks: z.record(z.string(), z.string()) });
+export const ReadinessAnswerSchema = z.strictObject({
+  status: z.enum(['ready', 'not ready']),
+  checks: z.record(z.string(), z.string()),
+});
 
 /** The standalone process's dev-only window on the in-process bus (the playground's event panel). */
-export const DevEventsAnswerSchema = z.strictObject({ events: z.array(ParleyEventSchema), next: z.number().int().min(0) });
+export const DevEventsAnswerSchema = z.strictObject({
+  events: z.array(ParleyEventSchema),
+  next: z.number().int().min(0),
+});
 export type DevEventsAnswer = z.infer<typeof DevEventsAnswerSchema>;
 /** `GET /v1/dialogues?status=active[&limit=20][&after=<id>]`: the caller's own live dialogues, a page at a time. */
 export const ListDialoguesQuerySchema = z.strictObject({
@@ -93,7 +113,12 @@ export { AnalyticsReportSchema };
 // ---- Server-Sent Events of the streamed routes (`Accept: text/event-stream`) ----
 
 export const DeltaEventSchema = z.strictObject({ text: z.string() });
-export const StartAcceptedEventSchema = z.strictObject({ dialogueId: DialogueIdSchema, characterId: SlugSchema, goalId: SlugSchema, strategyId: SlugSchema });
+export const StartAcceptedEventSchema = z.strictObject({
+  dialogueId: DialogueIdSchema,
+  characterId: SlugSchema,
+  goalId: SlugSchema,
+  strategyId: SlugSchema,
+});
 
 /** Events of `POST /v1/dialogues`, in order: accepted, delta (many), reply, options, done; or error. */
 export const StartStreamEvents = {
@@ -105,7 +130,11 @@ export const StartStreamEvents = {
   error: ErrorBodySchema,
 };
 /** The turn reached the goal, or lost it for good (sent once, after `changes`). */
-export const GoalEventSchema = z.strictObject({ goalId: SlugSchema, status: z.enum(['achieved', 'lost']), seq: z.number().int().min(1) });
+export const GoalEventSchema = z.strictObject({
+  goalId: SlugSchema,
+  status: z.enum(['achieved', 'lost']),
+  seq: z.number().int().min(1),
+});
 /** The character ended the dialogue with this turn: the outcome, as `POST .../end` would answer it. */
 export const EndedEventSchema = z.strictObject({ endedBy: z.literal('character'), outcome: OutcomeSchema });
 
@@ -127,6 +156,8 @@ export const MessageStreamEvents = {
   error: ErrorBodySchema,
 };
 
-type StreamEventOf<E extends Record<string, z.ZodType>> = { [K in keyof E & string]: { event: K; data: z.infer<E[K]> } }[keyof E & string];
+type StreamEventOf<E extends Record<string, z.ZodType>> = {
+  [K in keyof E & string]: { event: K; data: z.infer<E[K]> };
+}[keyof E & string];
 export type StartStreamEvent = StreamEventOf<typeof StartStreamEvents>;
 export type MessageStreamEvent = StreamEventOf<typeof MessageStreamEvents>;

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { MoodSchema, PublicCharacterSchema } from '../domain/character';
-import { ChangesSchema, DialogueStateSchema, OptionSchema, OutcomeSchema, ParticipantSchema, TurnSchema } from '../domain/dialogue';
+import {
+  ChangesSchema,
+  DialogueStateSchema,
+  OptionSchema,
+  OutcomeSchema,
+  ParticipantSchema,
+  TurnSchema,
+} from '../domain/dialogue';
 import { ParleyEventSchema } from '../domain/events';
 import { AiCallMetaSchema } from '../domain/ai-tasks';
 import { routesOf, type ApiRoute, type RouteOwner } from './api-routes';
@@ -19,7 +26,10 @@ export type OpenApiOperation = {
   tags: string[];
   parameters?: unknown[];
   requestBody?: unknown;
-  responses: Record<string, { description: string; content?: Record<string, { schema: JsonSchema }>; headers?: Record<string, unknown> }>;
+  responses: Record<
+    string,
+    { description: string; content?: Record<string, { schema: JsonSchema }>; headers?: Record<string, unknown> }
+  >;
   security?: Array<Record<string, string[]>>;
   'x-internal'?: boolean;
   'x-sse-events'?: Record<string, JsonSchema>;
@@ -87,7 +97,11 @@ export function buildOpenApiDocument(owner: RouteOwner, version = '0.1.0'): Open
     paths[path][route.method] = operationOf(name, route, refTo, inline);
   }
 
-  const converted = z.toJSONSchema(registry, { io: 'output', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };
+  const converted = z.toJSONSchema(registry, {
+    io: 'output',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, JsonSchema> };
   const schemas = Object.fromEntries(
     Object.entries(converted.schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]),
   );
@@ -103,8 +117,17 @@ export function buildOpenApiDocument(owner: RouteOwner, version = '0.1.0'): Open
     components: {
       schemas,
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT whose `sub` is the player id (AUTH_MODE=jwt).' },
-        gameService: { type: 'http', scheme: 'bearer', description: 'The game server\u2019s GAME_SERVICE_TOKEN (never a player token).' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A JWT whose `sub` is the player id (AUTH_MODE=jwt).',
+        },
+        gameService: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The game server\u2019s GAME_SERVICE_TOKEN (never a player token).',
+        },
       },
     },
   };
@@ -118,8 +141,18 @@ function operationOf(
 ): OpenApiOperation {
   const Name = name[0]!.toUpperCase() + name.slice(1);
   const parameters: unknown[] = [
-    ...Object.entries(route.params ?? {}).map(([param, schema]) => ({ name: param, in: 'path', required: true, schema: inline(schema, 'input') })),
-    ...Object.entries(route.query?.shape ?? {}).map(([param, schema]) => ({ name: param, in: 'query', required: false, schema: inline(schema as z.ZodType, 'input') })),
+    ...Object.entries(route.params ?? {}).map(([param, schema]) => ({
+      name: param,
+      in: 'path',
+      required: true,
+      schema: inline(schema, 'input'),
+    })),
+    ...Object.entries(route.query?.shape ?? {}).map(([param, schema]) => ({
+      name: param,
+      in: 'query',
+      required: false,
+      schema: inline(schema as z.ZodType, 'input'),
+    })),
   ];
   const playerFacing = route.errors.includes(401) && !route.internal && !route.gameServer;
   if (playerFacing) {
@@ -131,7 +164,14 @@ function operationOf(
       schema: { type: 'string' },
     });
   }
-  if (route.stream) parameters.push({ name: 'Accept', in: 'header', required: false, description: '`text/event-stream` for a stream of Server-Sent Events', schema: { type: 'string' } });
+  if (route.stream)
+    parameters.push({
+      name: 'Accept',
+      in: 'header',
+      required: false,
+      description: '`text/event-stream` for a stream of Server-Sent Events',
+      schema: { type: 'string' },
+    });
 
   const success: OpenApiOperation['responses'][string] = { description: STATUS_TEXT[route.status] ?? 'OK' };
   const content: Record<string, { schema: JsonSchema }> = {};
@@ -139,7 +179,12 @@ function operationOf(
   let sseEvents: Record<string, JsonSchema> | undefined;
   if (route.stream) {
     sseEvents = Object.fromEntries(
-      Object.entries(route.stream).map(([event, schema]) => [event, event === 'error' ? refTo(schema, 'ErrorBody') : refTo(schema, `${Name}${event[0]!.toUpperCase()}${event.slice(1)}Event`)]),
+      Object.entries(route.stream).map(([event, schema]) => [
+        event,
+        event === 'error'
+          ? refTo(schema, 'ErrorBody')
+          : refTo(schema, `${Name}${event[0]!.toUpperCase()}${event.slice(1)}Event`),
+      ]),
     );
     content['text/event-stream'] = {
       schema: {
@@ -158,7 +203,9 @@ function operationOf(
     responses[String(status)] = {
       description: STATUS_TEXT[status] ?? 'Error',
       content: { 'application/json': { schema: refTo(ErrorBodySchema, 'ErrorBody') } },
-      ...(RETRY_AFTER_STATUSES.has(status) ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } } } : {}),
+      ...(RETRY_AFTER_STATUSES.has(status)
+        ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'seconds' } } }
+        : {}),
     };
   }
   return {
@@ -167,7 +214,12 @@ function operationOf(
     tags: [route.tag],
     ...(parameters.length ? { parameters } : {}),
     ...(route.body
-      ? { requestBody: { required: route.method !== 'get' && name !== 'endDialogue', content: { 'application/json': { schema: inline(route.body, 'input') } } } }
+      ? {
+          requestBody: {
+            required: route.method !== 'get' && name !== 'endDialogue',
+            content: { 'application/json': { schema: inline(route.body, 'input') } },
+          },
+        }
       : {}),
     responses,
     ...(playerFacing ? { security: [{ bearer: [] }, {}] } : {}),

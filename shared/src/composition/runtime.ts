@@ -71,7 +71,9 @@ export function createEventOutbox(
   logger: Logger,
   name: string,
 ): BufferedEventPublisher {
-  const buffer = config.REDIS_URL ? RedisEventBuffer.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, name }) : new MemoryEventBuffer();
+  const buffer = config.REDIS_URL
+    ? RedisEventBuffer.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, name })
+    : new MemoryEventBuffer();
   const outbox = new BufferedEventPublisher({ buffer, fallback: new MemoryEventBuffer(), target, logger });
   outbox.start(config.OUTBOX_RELAY_INTERVAL_MS);
   return outbox;
@@ -107,7 +109,11 @@ export function createAiClient(
   logger: Logger,
 ): AiClient {
   if (config.AI_URL) {
-    return new HttpAiClient({ baseUrl: config.AI_URL, timeoutMs: config.AI_TIMEOUT_MS, serviceToken: config.AI_SERVICE_TOKEN });
+    return new HttpAiClient({
+      baseUrl: config.AI_URL,
+      timeoutMs: config.AI_TIMEOUT_MS,
+      serviceToken: config.AI_SERVICE_TOKEN,
+    });
   }
   return createAiGateway(config, { publisher, logger });
 }
@@ -127,7 +133,12 @@ export async function startSubscriber(
   let consumer: { close(): Promise<void> } | null = null;
   try {
     if (config.AMQP_URL) {
-      const queue = { url: config.AMQP_URL, exchange: config.AMQP_EXCHANGE, queue: config.AMQP_QUEUE, deadLetter: config.AMQP_DEAD_LETTER };
+      const queue = {
+        url: config.AMQP_URL,
+        exchange: config.AMQP_EXCHANGE,
+        queue: config.AMQP_QUEUE,
+        deadLetter: config.AMQP_DEAD_LETTER,
+      };
       consumer = await consumeEvents({ ...queue, handler, logger });
     }
   } catch (err) {
@@ -153,11 +164,16 @@ export function createPlayerAccess(
   logger: Logger,
 ): { access: PlayerAccess; close(): Promise<void> } {
   const auth = authenticatorFromConfig(config, logger);
-  const redis = config.REDIS_URL && (config.RATE_LIMIT_PLAYER_PER_MINUTE > 0 || config.RATE_LIMIT_ADDRESS_PER_MINUTE > 0) ? FlexibleRateLimiter.connectRedis(config.REDIS_URL) : null;
+  const redis =
+    config.REDIS_URL && (config.RATE_LIMIT_PLAYER_PER_MINUTE > 0 || config.RATE_LIMIT_ADDRESS_PER_MINUTE > 0)
+      ? FlexibleRateLimiter.connectRedis(config.REDIS_URL)
+      : null;
   const limit = (name: string, points: number): RateLimiter | undefined => {
     if (points === 0) return undefined;
     const options = { name, points, windowSeconds: 60 };
-    return redis ? FlexibleRateLimiter.redis(redis, { ...options, keyPrefix: config.REDIS_KEY_PREFIX }) : FlexibleRateLimiter.memory(options);
+    return redis
+      ? FlexibleRateLimiter.redis(redis, { ...options, keyPrefix: config.REDIS_KEY_PREFIX })
+      : FlexibleRateLimiter.memory(options);
   };
   const perPlayer = limit('player', config.RATE_LIMIT_PLAYER_PER_MINUTE);
   const perAddress = limit('address', config.RATE_LIMIT_ADDRESS_PER_MINUTE);
@@ -189,24 +205,35 @@ export async function createDialogueRuntime(
   const { logger } = options;
   // Auth first: a jwt mode without a key stops start-up before anything connects.
   const player = createPlayerAccess(config, logger);
-  const reloading = config.CHARACTERS_RELOAD === 'true' ? new ReloadingCharacterCatalog(config.CHARACTERS_DIR, logger).watch() : null;
+  const reloading =
+    config.CHARACTERS_RELOAD === 'true' ? new ReloadingCharacterCatalog(config.CHARACTERS_DIR, logger).watch() : null;
   const catalog = reloading ?? loadCharacterCatalog(config.CHARACTERS_DIR);
   const store = config.REDIS_URL
-    ? RedisDialogueStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, ttlSeconds: config.DIALOGUE_TTL_SECONDS })
+    ? RedisDialogueStore.connect(config.REDIS_URL, {
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        ttlSeconds: config.DIALOGUE_TTL_SECONDS,
+      })
     : new InMemoryDialogueStore({ ttlSeconds: config.DIALOGUE_TTL_SECONDS });
   const publisher = options.publisher ?? (await createEventPublisher(config, logger));
   // An in-process gateway's AI-call analytics belong to no dialogue: they get an outbox of their own.
   const brokered = !options.publisher && Boolean(config.AMQP_URL || config.K_SINK);
-  const analytics = brokered && !config.AI_URL ? createEventOutbox(config, publisher, logger, options.functionName) : undefined;
+  const analytics =
+    brokered && !config.AI_URL ? createEventOutbox(config, publisher, logger, options.functionName) : undefined;
   const ai = createAiClient(config, analytics ?? publisher, logger);
   const relay = new OutboxRelay({ store, publisher, logger, metrics: processMetrics() });
   relay.start(config.OUTBOX_RELAY_INTERVAL_MS);
   // Events left by a previous process (crash, broker outage) go out now.
   void relay.flushAll();
-  const memoryStore = config.REDIS_URL ? RedisMemoryStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX }) : new InMemoryMemoryStore();
+  const memoryStore = config.REDIS_URL
+    ? RedisMemoryStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX })
+    : new InMemoryMemoryStore();
   // character.memory events go through the player's outbox, relayed like the dialogues' own.
   const memoryRelay = new OutboxRelay({
-    store: { outboxDialogues: (n) => memoryStore.outboxPlayers(n), pendingEvents: (p, n) => memoryStore.pendingEvents(p, n), ackOutbox: (p, ids) => memoryStore.ackOutbox(p, ids) },
+    store: {
+      outboxDialogues: (n) => memoryStore.outboxPlayers(n),
+      pendingEvents: (p, n) => memoryStore.pendingEvents(p, n),
+      ackOutbox: (p, ids) => memoryStore.ackOutbox(p, ids),
+    },
     publisher,
     logger,
     metrics: processMetrics(),
@@ -215,7 +242,11 @@ export async function createDialogueRuntime(
   void memoryRelay.flushAll();
   const memory = new CharacterMemory({
     store: memoryStore,
-    limits: { maxPerCharacter: config.MEMORY_MAX_PER_CHARACTER, ttlDays: config.MEMORY_TTL_DAYS, opinionDriftPerDay: config.MEMORY_OPINION_DRIFT_PER_DAY },
+    limits: {
+      maxPerCharacter: config.MEMORY_MAX_PER_CHARACTER,
+      ttlDays: config.MEMORY_TTL_DAYS,
+      opinionDriftPerDay: config.MEMORY_OPINION_DRIFT_PER_DAY,
+    },
     // Memory's share is of the model's window; unset (the window unknown), of a 4096-token prompt.
     contextTokens: config.AI_CONTEXT_TOKENS ?? DEFAULT_MEMORY_CONTEXT_TOKENS,
     countTokens: estimateTokens,
@@ -224,7 +255,15 @@ export async function createDialogueRuntime(
     newId: randomUUID,
     relay: memoryRelay,
   });
-  const sweeper = new ExpirySweeper({ store, catalog, relay, memory, logger, source: eventSource(options.functionName), now: () => new Date() });
+  const sweeper = new ExpirySweeper({
+    store,
+    catalog,
+    relay,
+    memory,
+    logger,
+    source: eventSource(options.functionName),
+    now: () => new Date(),
+  });
   sweeper.start(sweepIntervalMs(config.DIALOGUE_TTL_SECONDS));
   void sweeper.sweep();
   return {

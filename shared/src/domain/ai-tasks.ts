@@ -35,7 +35,11 @@ export const TurnVerdictSchema = z.enum(['concede', 'continue', 'refuse', 'leave
 export const GoalStandingSchema = z.enum(['open', 'achieved', 'lost']);
 /** Hashes (see `lineHash`) of sentences or lines that should not be said again. */
 const AvoidSchema = z.array(z.string().max(16)).max(60).optional();
-const SeedSchema = z.number().int().min(0).max(2 ** 31 - 1);
+const SeedSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
 /** Ties an AI call to a dialogue in the analytics events. */
 const ContextIdSchema = z.string().max(64).optional();
 
@@ -83,7 +87,10 @@ export const OptionsInputSchema = z.strictObject({
   avoid: AvoidSchema,
 });
 export const OptionsOutputSchema = z.strictObject({
-  options: z.array(OptionSchema.omit({ id: true })).min(1).max(4),
+  options: z
+    .array(OptionSchema.omit({ id: true }))
+    .min(1)
+    .max(4),
 });
 
 export const AppraiseInputSchema = z.strictObject({
@@ -111,7 +118,9 @@ export const SummarizeInputSchema = z.strictObject({
   endedBy: z.enum(['player', 'character', 'timeout']).optional(),
   opinionChange: z.strictObject({ from: z.number(), to: z.number() }).optional(),
   /** Turns and progress per strategy used, so a summary can name what worked. */
-  strategies: z.record(z.string(), z.strictObject({ turns: z.number(), progress: z.number(), opinion: z.number() })).optional(),
+  strategies: z
+    .record(z.string(), z.strictObject({ turns: z.number(), progress: z.number(), opinion: z.number() }))
+    .optional(),
   /** The summary so far: the new one folds `history` into it (a rolling summary). */
   previousSummary: z.string().max(4000).optional(),
 });
@@ -137,7 +146,9 @@ export const AI_TASKS = {
 } as const;
 export type AiTaskName = keyof typeof AI_TASKS;
 export const AiTaskNameSchema = z.enum(Object.keys(AI_TASKS) as [AiTaskName, ...AiTaskName[]]);
-export type StreamingTaskName = { [K in AiTaskName]: (typeof AI_TASKS)[K]['streams'] extends true ? K : never }[AiTaskName];
+export type StreamingTaskName = {
+  [K in AiTaskName]: (typeof AI_TASKS)[K]['streams'] extends true ? K : never;
+}[AiTaskName];
 export type AiTaskInput<T extends AiTaskName> = z.infer<(typeof AI_TASKS)[T]['input']>;
 export type AiTaskOutput<T extends AiTaskName> = z.infer<(typeof AI_TASKS)[T]['output']>;
 

@@ -5,7 +5,8 @@ import { buildEvent, type ParleyEvent } from './events';
 function sumAll(events: ParleyEvent[]): Record<string, number> {
   const counters: Record<string, number> = {};
   for (const event of events) {
-    for (const [name, amount] of Object.entries(analyticsIncrements(event))) counters[name] = (counters[name] ?? 0) + amount;
+    for (const [name, amount] of Object.entries(analyticsIncrements(event)))
+      counters[name] = (counters[name] ?? 0) + amount;
   }
   return counters;
 }
@@ -39,7 +40,8 @@ describe('analyticsIncrements', () => {
   it('credits no strategy for a dialogue ended before any turn, and the opening one for an outcome without tallies', () => {
     const resolve = byType('dialogue.resolve')[0]!;
     const outcome = resolve.data as Record<string, unknown>;
-    const names = (data: Record<string, unknown>) => Object.keys(analyticsIncrements({ ...resolve, data })).filter((n) => n.includes(':strategy:'));
+    const names = (data: Record<string, unknown>) =>
+      Object.keys(analyticsIncrements({ ...resolve, data })).filter((n) => n.includes(':strategy:'));
     expect(names({ ...outcome, strategies: {}, turnCount: 0 })).toEqual([]);
     expect(names({ ...outcome, strategies: {}, turnCount: 4 }).sort()).toEqual([
       'character:innkeeper-mara:strategy:flatter:achieved',
@@ -50,18 +52,49 @@ describe('analyticsIncrements', () => {
 
   it('character.memory counts memories written and forgotten, and forget-me requests, per character', () => {
     const memoryEvent = (data: Record<string, unknown>) =>
-      buildEvent({ id: `m-${String(data.change)}`, type: 'character.memory', source: '/parley/test', time: '2030-01-01T00:00:00.000Z', data: data as never });
-    const memory = { id: 'g-1', text: 'x', importance: 0.5, pinned: false, source: 'game', createdAt: '2030-01-01T00:00:00.000Z', lastRecalledAt: null };
+      buildEvent({
+        id: `m-${String(data.change)}`,
+        type: 'character.memory',
+        source: '/parley/test',
+        time: '2030-01-01T00:00:00.000Z',
+        data: data as never,
+      });
+    const memory = {
+      id: 'g-1',
+      text: 'x',
+      importance: 0.5,
+      pinned: false,
+      source: 'game',
+      createdAt: '2030-01-01T00:00:00.000Z',
+      lastRecalledAt: null,
+    };
     const base = { playerId: 'p', characterId: 'innkeeper-mara' };
-    expect(analyticsIncrements(memoryEvent({ ...base, change: 'added', by: 'dialogue', memories: [memory, { ...memory, id: 'g-2' }] }))).toEqual({
+    expect(
+      analyticsIncrements(
+        memoryEvent({ ...base, change: 'added', by: 'dialogue', memories: [memory, { ...memory, id: 'g-2' }] }),
+      ),
+    ).toEqual({
       'character:innkeeper-mara:memoriesWritten': 2,
     });
-    expect(analyticsIncrements(memoryEvent({ ...base, change: 'forgotten', by: 'player', memoryIds: ['g-1'], relationshipForgotten: true }))).toEqual({
+    expect(
+      analyticsIncrements(
+        memoryEvent({ ...base, change: 'forgotten', by: 'player', memoryIds: ['g-1'], relationshipForgotten: true }),
+      ),
+    ).toEqual({
       'character:innkeeper-mara:memoriesForgotten': 1,
       'character:innkeeper-mara:forgetMe': 1,
     });
-    const report = analyticsReport({ 'character:innkeeper-mara:memoriesWritten': 2, 'character:innkeeper-mara:memoriesRecalled': 5, 'character:innkeeper-mara:forgetMe': 1 });
-    expect(report.characters['innkeeper-mara']!.memories).toEqual({ written: 2, recalled: 5, forgotten: 0, forgetMeRequests: 1 });
+    const report = analyticsReport({
+      'character:innkeeper-mara:memoriesWritten': 2,
+      'character:innkeeper-mara:memoriesRecalled': 5,
+      'character:innkeeper-mara:forgetMe': 1,
+    });
+    expect(report.characters['innkeeper-mara']!.memories).toEqual({
+      written: 2,
+      recalled: 5,
+      forgotten: 0,
+      forgetMeRequests: 1,
+    });
   });
 
   it('analytics.logging adds per provider and per task', () => {
@@ -88,7 +121,14 @@ describe('analyticsIncrements', () => {
       type: 'analytics.logging',
       source: '/test',
       time: '2030-01-01T00:00:00.000Z',
-      data: { task: 't', provider: 'evil:calls:x', model: 'm', latencyMs: 1, tokens: { prompt: 0, completion: 0, total: 0 }, ok: true },
+      data: {
+        task: 't',
+        provider: 'evil:calls:x',
+        model: 'm',
+        latencyMs: 1,
+        tokens: { prompt: 0, completion: 0, total: 0 },
+        ok: true,
+      },
     });
     const names = Object.keys(analyticsIncrements(event));
     expect(names).toContain('ai:evil%3Acalls%3Ax:calls');
@@ -106,7 +146,11 @@ describe('analyticsReport', () => {
 
   it('is empty for no counters and ignores names it does not know', () => {
     expect(analyticsReport({})).toEqual({ characters: {}, ai: {}, tasks: {} });
-    expect(analyticsReport({ 'future:x:y': 3, 'character:%E0:started': 1, nonsense: 1 })).toEqual({ characters: {}, ai: {}, tasks: {} });
+    expect(analyticsReport({ 'future:x:y': 3, 'character:%E0:started': 1, nonsense: 1 })).toEqual({
+      characters: {},
+      ai: {},
+      tasks: {},
+    });
   });
 
   it('answers null averages for a character with no ended dialogue', () => {

@@ -22,9 +22,12 @@ export const analyticsCounter = {
   characterTurnsAtEnd: (characterId: string) => `character:${segment(characterId)}:turnsAtEnd`,
   characterMoodChange: (characterId: string) => `character:${segment(characterId)}:moodValenceChange`,
   characterOpinionChange: (characterId: string) => `character:${segment(characterId)}:opinionChange`,
-  strategyEnded: (characterId: string, strategyId: string) => `character:${segment(characterId)}:strategy:${segment(strategyId)}:ended`,
-  strategyAchieved: (characterId: string, strategyId: string) => `character:${segment(characterId)}:strategy:${segment(strategyId)}:achieved`,
-  strategyTurns: (characterId: string, strategyId: string) => `character:${segment(characterId)}:strategy:${segment(strategyId)}:turns`,
+  strategyEnded: (characterId: string, strategyId: string) =>
+    `character:${segment(characterId)}:strategy:${segment(strategyId)}:ended`,
+  strategyAchieved: (characterId: string, strategyId: string) =>
+    `character:${segment(characterId)}:strategy:${segment(strategyId)}:achieved`,
+  strategyTurns: (characterId: string, strategyId: string) =>
+    `character:${segment(characterId)}:strategy:${segment(strategyId)}:turns`,
   memoriesWritten: (characterId: string) => `character:${segment(characterId)}:memoriesWritten`,
   memoriesRecalled: (characterId: string) => `character:${segment(characterId)}:memoriesRecalled`,
   memoriesForgotten: (characterId: string) => `character:${segment(characterId)}:memoriesForgotten`,
@@ -141,7 +144,12 @@ export const CharacterAnalyticsSchema = z.strictObject({
   averageMoodChange: AverageSchema,
   averageOpinionChange: AverageSchema,
   /** Memories this character wrote, recalled into prompts and forgot; forget-me requests of players. */
-  memories: z.strictObject({ written: CountSchema, recalled: CountSchema, forgotten: CountSchema, forgetMeRequests: CountSchema }),
+  memories: z.strictObject({
+    written: CountSchema,
+    recalled: CountSchema,
+    forgotten: CountSchema,
+    forgetMeRequests: CountSchema,
+  }),
 });
 export const ProviderAnalyticsSchema = z.strictObject({
   calls: CountSchema,
@@ -175,10 +183,28 @@ function decode(part: string): string | null {
 }
 
 // The last part of a counter's name -> the field of the report entry it adds to.
-const CHARACTER_COUNTERS = { started: 'started', ended: 'ended', turnsAtEnd: 'turnsAtEnd', moodValenceChange: 'mood', opinionChange: 'opinion' } as const;
-const MEMORY_COUNTERS = { memoriesWritten: 'written', memoriesRecalled: 'recalled', memoriesForgotten: 'forgotten', forgetMe: 'forgetMeRequests' } as const;
+const CHARACTER_COUNTERS = {
+  started: 'started',
+  ended: 'ended',
+  turnsAtEnd: 'turnsAtEnd',
+  moodValenceChange: 'mood',
+  opinionChange: 'opinion',
+} as const;
+const MEMORY_COUNTERS = {
+  memoriesWritten: 'written',
+  memoriesRecalled: 'recalled',
+  memoriesForgotten: 'forgotten',
+  forgetMe: 'forgetMeRequests',
+} as const;
 const STRATEGY_COUNTERS = { ended: 'ended', achieved: 'achieved', turns: 'turns' } as const;
-const PROVIDER_COUNTERS = { calls: 'calls', failures: 'failures', fallbacks: 'fallbacks', latencyMs: 'latencyMs', tokensPrompt: 'prompt', tokensCompletion: 'completion' } as const;
+const PROVIDER_COUNTERS = {
+  calls: 'calls',
+  failures: 'failures',
+  fallbacks: 'fallbacks',
+  latencyMs: 'latencyMs',
+  tokensPrompt: 'prompt',
+  tokensCompletion: 'completion',
+} as const;
 const TASK_COUNTERS = { calls: 'calls', failures: 'failures' } as const;
 
 function fieldOf<T extends Record<string, string>>(table: T, part: string | undefined): T[keyof T] | undefined {
@@ -199,13 +225,34 @@ export function analyticsReport(counters: Record<string, number>): AnalyticsRepo
   type Memories = { written: number; recalled: number; forgotten: number; forgetMeRequests: number };
   const characters = new Map<
     string,
-    { started: number; ended: number; turnsAtEnd: number; mood: number; opinion: number; memories: Memories; strategies: Map<string, { ended: number; achieved: number; turns: number }> }
+    {
+      started: number;
+      ended: number;
+      turnsAtEnd: number;
+      mood: number;
+      opinion: number;
+      memories: Memories;
+      strategies: Map<string, { ended: number; achieved: number; turns: number }>;
+    }
   >();
-  const providers = new Map<string, { calls: number; failures: number; fallbacks: number; latencyMs: number; prompt: number; completion: number }>();
+  const providers = new Map<
+    string,
+    { calls: number; failures: number; fallbacks: number; latencyMs: number; prompt: number; completion: number }
+  >();
   const tasks = new Map<string, { calls: number; failures: number }>();
 
-  const characterEntry = (id: string) => entryOf(characters, id, () => ({ started: 0, ended: 0, turnsAtEnd: 0, mood: 0, opinion: 0, memories: { written: 0, recalled: 0, forgotten: 0, forgetMeRequests: 0 }, strategies: new Map() }));
-  const providerEntry = (id: string) => entryOf(providers, id, () => ({ calls: 0, failures: 0, fallbacks: 0, latencyMs: 0, prompt: 0, completion: 0 }));
+  const characterEntry = (id: string) =>
+    entryOf(characters, id, () => ({
+      started: 0,
+      ended: 0,
+      turnsAtEnd: 0,
+      mood: 0,
+      opinion: 0,
+      memories: { written: 0, recalled: 0, forgotten: 0, forgetMeRequests: 0 },
+      strategies: new Map(),
+    }));
+  const providerEntry = (id: string) =>
+    entryOf(providers, id, () => ({ calls: 0, failures: 0, fallbacks: 0, latencyMs: 0, prompt: 0, completion: 0 }));
   const taskEntry = (id: string) => entryOf(tasks, id, () => ({ calls: 0, failures: 0 }));
 
   for (const [name, value] of Object.entries(counters)) {

@@ -31,7 +31,10 @@ describe('CharacterSchema', () => {
 
   it('lets a won goal reveal one of the secrets, by its exact text', () => {
     const c = valid();
-    const goals = [{ ...c.goals[0]!, reveals: [c.secrets[0]!], concession: 'Fine, half price.', requires: { opinion: 10 } }, c.goals[1]!];
+    const goals = [
+      { ...c.goals[0]!, reveals: [c.secrets[0]!], concession: 'Fine, half price.', requires: { opinion: 10 } },
+      c.goals[1]!,
+    ];
     expect(CharacterSchema.parse({ ...c, goals }).goals[0]!.reveals).toEqual(c.secrets);
   });
 
@@ -48,7 +51,11 @@ describe('CharacterSchema', () => {
       path: ['opinions'],
     },
     { name: 'opinion above 100', breakIt: (c) => ({ ...c, opinions: { player: 101 } }), path: ['opinions', 'player'] },
-    { name: 'opinion below -100', breakIt: (c) => ({ ...c, opinions: { player: 0, 'captain-bram': -100.5 } }), path: ['opinions', 'captain-bram'] },
+    {
+      name: 'opinion below -100',
+      breakIt: (c) => ({ ...c, opinions: { player: 0, 'captain-bram': -100.5 } }),
+      path: ['opinions', 'captain-bram'],
+    },
     {
       name: 'duplicate goal ids',
       breakIt: (c) => ({ ...c, goals: [c.goals[0], { ...c.goals[1], id: 'buy-sword' }] }),
@@ -62,10 +69,22 @@ describe('CharacterSchema', () => {
       },
       path: ['goals', 0, 'strategies'],
     },
-    { name: 'a reveal that is not a secret', breakIt: (c) => ({ ...c, goals: [{ ...c.goals[0], reveals: ['nope'] }] }), path: ['goals', 0, 'reveals', 0] },
+    {
+      name: 'a reveal that is not a secret',
+      breakIt: (c) => ({ ...c, goals: [{ ...c.goals[0], reveals: ['nope'] }] }),
+      path: ['goals', 0, 'reveals', 0],
+    },
     { name: 'patience 0', breakIt: (c) => ({ ...c, patience: 0 }), path: ['patience'] },
-    { name: 'requires progress above 1', breakIt: (c) => ({ ...c, goals: [{ ...c.goals[0], requires: { progress: 1.5 } }] }), path: ['goals', 0, 'requires', 'progress'] },
-    { name: 'pronouns missing a form', breakIt: (c) => ({ ...c, pronouns: { subject: 'she', object: 'her' } }), path: ['pronouns', 'possessive'] },
+    {
+      name: 'requires progress above 1',
+      breakIt: (c) => ({ ...c, goals: [{ ...c.goals[0], requires: { progress: 1.5 } }] }),
+      path: ['goals', 0, 'requires', 'progress'],
+    },
+    {
+      name: 'pronouns missing a form',
+      breakIt: (c) => ({ ...c, pronouns: { subject: 'she', object: 'her' } }),
+      path: ['pronouns', 'possessive'],
+    },
     { name: 'unknown top-level field', breakIt: (c) => ({ ...c, faction: 'smiths' }), path: [] },
     {
       name: 'unknown field in a goal',
@@ -86,7 +105,11 @@ describe('CharacterSchema', () => {
     },
     { name: 'no goals', breakIt: (c) => ({ ...c, goals: [] }), path: ['goals'] },
     { name: 'trait above 1', breakIt: (c) => ({ ...c, traits: { honesty: 1.5 } }), path: ['traits', 'honesty'] },
-    { name: 'mood valence out of range', breakIt: (c) => ({ ...c, baselineMood: { ...c.baselineMood, valence: -2 } }), path: ['baselineMood', 'valence'] },
+    {
+      name: 'mood valence out of range',
+      breakIt: (c) => ({ ...c, baselineMood: { ...c.baselineMood, valence: -2 } }),
+      path: ['baselineMood', 'valence'],
+    },
   ])('rejects $name', ({ breakIt, path }) => {
     const result = CharacterSchema.safeParse(breakIt(valid()));
     expect(result.success).toBe(false);
@@ -97,16 +120,19 @@ describe('CharacterSchema', () => {
 describe('publicCharacter', () => {
   const characters: Character[] = [...samples, valid()].map((c) => CharacterSchema.parse(c));
 
-  it.each(characters.map((c) => [c.id, c] as const))('%s: no persona and no secrets reach the client', (_id, character) => {
-    const shown = publicCharacter(character);
-    const json = JSON.stringify(shown);
-    expect(shown).not.toHaveProperty('persona');
-    expect(shown).not.toHaveProperty('secrets');
-    expect(json).not.toContain(character.persona);
-    for (const secret of character.secrets) expect(json).not.toContain(secret);
-    expect(json).not.toContain('PERSONA-MARKER');
-    expect(json).not.toContain('SECRET-MARKER');
-  });
+  it.each(characters.map((c) => [c.id, c] as const))(
+    '%s: no persona and no secrets reach the client',
+    (_id, character) => {
+      const shown = publicCharacter(character);
+      const json = JSON.stringify(shown);
+      expect(shown).not.toHaveProperty('persona');
+      expect(shown).not.toHaveProperty('secrets');
+      expect(json).not.toContain(character.persona);
+      for (const secret of character.secrets) expect(json).not.toContain(secret);
+      expect(json).not.toContain('PERSONA-MARKER');
+      expect(json).not.toContain('SECRET-MARKER');
+    },
+  );
 
   it('keeps what the game needs: goals and their valid strategies', () => {
     const character = CharacterSchema.parse(valid());

@@ -47,7 +47,11 @@ export type GoalRequires = z.infer<typeof GoalRequiresSchema>;
 export const DEFAULT_REQUIRES = { progress: 0.7, opinion: 0, valence: -0.3 } as const;
 
 /** A goal's conditions with each one left out (or undefined) taken from {@link DEFAULT_REQUIRES}. */
-export function requiresWithDefaults(requires: GoalRequires | undefined): { progress: number; opinion: number; valence: number } {
+export function requiresWithDefaults(requires: GoalRequires | undefined): {
+  progress: number;
+  opinion: number;
+  valence: number;
+} {
   return {
     progress: requires?.progress ?? DEFAULT_REQUIRES.progress,
     opinion: requires?.opinion ?? DEFAULT_REQUIRES.opinion,
@@ -109,7 +113,11 @@ export const CharacterSchema = z
       }
       goal.reveals.forEach((secret, j) => {
         if (!character.secrets.includes(secret)) {
-          ctx.addIssue({ code: 'custom', path: ['goals', i, 'reveals', j], message: 'must be the exact text of one of the secrets' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['goals', i, 'reveals', j],
+            message: 'must be the exact text of one of the secrets',
+          });
         }
       });
     });

@@ -14,7 +14,11 @@ import { parseInput } from './parse-input';
  * - extensions Parley does not know are dropped.
  * @throws UnsupportedMediaType (415) for data that is not JSON, BadRequest (400) for anything else.
  */
-export function toParleyEvent(attributes: ReadonlyMap<string, unknown>, data: { present: false } | { present: true; value: unknown }, what: string): ParleyEvent {
+export function toParleyEvent(
+  attributes: ReadonlyMap<string, unknown>,
+  data: { present: false } | { present: true; value: unknown },
+  what: string,
+): ParleyEvent {
   const candidate: Record<string, unknown> = {};
   for (const name of ['specversion', 'id', 'source', 'type', 'subject'] as const) {
     const value = attributes.get(name);
@@ -26,7 +30,8 @@ export function toParleyEvent(attributes: ReadonlyMap<string, unknown>, data: { 
   const sequence = attributes.get('sequence');
   if (sequence !== undefined) {
     const number = readSequence(sequence);
-    if (number === undefined) throw new BadRequest(`invalid ${what}: sequence: ${JSON.stringify(sequence)} is not a non-negative integer`);
+    if (number === undefined)
+      throw new BadRequest(`invalid ${what}: sequence: ${JSON.stringify(sequence)} is not a non-negative integer`);
     candidate.sequence = number;
   }
   const traceparent = attributes.get('traceparent');
@@ -68,7 +73,9 @@ function jsonContentType(value: unknown, what: string): 'application/json' {
   const media = typeof value === 'string' ? readMediaType(value) : undefined;
   if (!media) throw new BadRequest(`invalid ${what}: datacontenttype ${JSON.stringify(value)} is not a media type`);
   if (!isJsonMediaType(media.type)) {
-    throw new UnsupportedMediaType(`${what}: datacontenttype ${media.type} is not supported; Parley's events carry JSON data`);
+    throw new UnsupportedMediaType(
+      `${what}: datacontenttype ${media.type} is not supported; Parley's events carry JSON data`,
+    );
   }
   checkCharset(media, what);
   return 'application/json';

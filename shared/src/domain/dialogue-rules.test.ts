@@ -16,23 +16,52 @@ import {
 } from './dialogue-rules';
 import { chooseGoalAndStrategy, startDialogue } from './transitions';
 
-const character = (overrides: Record<string, unknown> = {}): Character => CharacterSchema.parse({ ...smithOdo(), ...overrides });
+const character = (overrides: Record<string, unknown> = {}): Character =>
+  CharacterSchema.parse({ ...smithOdo(), ...overrides });
 const T0 = new Date('2030-05-01T10:00:00.000Z');
 
 function started(c: Character = character()): DialogueState {
   const { goal, strategy } = chooseGoalAndStrategy(c, 'buy-sword');
-  return startDialogue({ id: '3f1c2b7e-8a4d-4c1e-9b2a-5d6e7f809a1b', playerId: 'p', character: c, goal, strategy, greetingText: c.greeting, options: [], ctx: { source: '/t', now: T0 } }).state;
+  return startDialogue({
+    id: '3f1c2b7e-8a4d-4c1e-9b2a-5d6e7f809a1b',
+    playerId: 'p',
+    character: c,
+    goal,
+    strategy,
+    greetingText: c.greeting,
+    options: [],
+    ctx: { source: '/t', now: T0 },
+  }).state;
 }
 
 const appraisal = (overrides: Partial<Appraisal> = {}): Appraisal =>
-  AppraisalSchema.parse({ emotion: 'pleased', intensity: 0.5, valence: 0.3, opinionDelta: 5, goalProgressDelta: 0.1, reasons: ['fair words'], ...overrides });
+  AppraisalSchema.parse({
+    emotion: 'pleased',
+    intensity: 0.5,
+    valence: 0.3,
+    opinionDelta: 5,
+    goalProgressDelta: 0.1,
+    reasons: ['fair words'],
+    ...overrides,
+  });
 
 /** Plays turns through the rules alone (no reply), returning every decision. */
-function play(c: Character, turns: Array<{ text: string; strategyId?: string; appraisal?: Partial<Appraisal> }>, state = started(c)) {
+function play(
+  c: Character,
+  turns: Array<{ text: string; strategyId?: string; appraisal?: Partial<Appraisal> }>,
+  state = started(c),
+) {
   const goal = c.goals.find((g) => g.id === state.goalId)!;
   const decisions = [];
   for (const turn of turns) {
-    const d = decideTurn({ state, character: c, goal, strategyId: turn.strategyId ?? 'persuade', playerText: turn.text, appraisal: appraisal(turn.appraisal) });
+    const d = decideTurn({
+      state,
+      character: c,
+      goal,
+      strategyId: turn.strategyId ?? 'persuade',
+      playerText: turn.text,
+      appraisal: appraisal(turn.appraisal),
+    });
     decisions.push(d);
     state = {
       ...state,
@@ -41,7 +70,11 @@ function play(c: Character, turns: Array<{ text: string; strategyId?: string; ap
       game: d.game,
       participants: {
         ...state.participants,
-        character: { ...state.participants.character, mood: d.changes.mood.after, opinions: { ...state.participants.character.opinions, player: d.changes.opinion.after } },
+        character: {
+          ...state.participants.character,
+          mood: d.changes.mood.after,
+          opinions: { ...state.participants.character.opinions, player: d.changes.opinion.after },
+        },
       },
     };
   }
@@ -94,7 +127,12 @@ describe('lineHash and sentences', () => {
   });
 
   it('splits a reply into sentences, a stage direction being one', () => {
-    expect(sentencesOf('*Mara smiles.* Fine. Is that all? Go!')).toEqual(['*Mara smiles.*', 'Fine.', 'Is that all?', 'Go!']);
+    expect(sentencesOf('*Mara smiles.* Fine. Is that all? Go!')).toEqual([
+      '*Mara smiles.*',
+      'Fine.',
+      'Is that all?',
+      'Go!',
+    ]);
   });
 
   it('remembers a bounded number of sentences', () => {
@@ -109,7 +147,10 @@ describe('lineHash and sentences', () => {
 describe('decideTurn', () => {
   it('a varied, well-received player reaches the goal; the win is flagged once and sticks', () => {
     const c = character();
-    const lines = Array.from({ length: 12 }, (_, i) => ({ text: `A fair argument, number ${i}.`, appraisal: { goalProgressDelta: 0.15 } }));
+    const lines = Array.from({ length: 12 }, (_, i) => ({
+      text: `A fair argument, number ${i}.`,
+      appraisal: { goalProgressDelta: 0.15 },
+    }));
     const { decisions } = play(c, lines);
     const wins = decisions.filter((d) => d.changes.goalAchieved);
     expect(wins).toHaveLength(1);
@@ -125,9 +166,16 @@ describe('decideTurn', () => {
 
   it('a win sticks when progress falls afterwards', () => {
     const c = character();
-    const { state } = play(c, Array.from({ length: 9 }, (_, i) => ({ text: `Line ${i}`, appraisal: { goalProgressDelta: 0.2 } })));
+    const { state } = play(
+      c,
+      Array.from({ length: 9 }, (_, i) => ({ text: `Line ${i}`, appraisal: { goalProgressDelta: 0.2 } })),
+    );
     expect(state.game!.goalAchievedAt).toBeDefined();
-    const { last } = play(c, [{ text: 'Now a bad one', appraisal: { goalProgressDelta: -0.3, opinionDelta: -15 } }], state);
+    const { last } = play(
+      c,
+      [{ text: 'Now a bad one', appraisal: { goalProgressDelta: -0.3, opinionDelta: -15 } }],
+      state,
+    );
     expect(last.changes.goalProgress.after).toBeLessThan(state.goalProgress);
     expect(last.game.goalAchievedAt).toBe(state.game!.goalAchievedAt);
     expect(last.changes.goalAchieved).toBeUndefined();
@@ -136,7 +184,10 @@ describe('decideTurn', () => {
 
   it('repeating one line earns nothing after the first time and runs out the patience', () => {
     const c = character();
-    const { decisions, state } = play(c, Array.from({ length: 15 }, () => ({ text: 'Fair price for fair steel?', appraisal: { goalProgressDelta: 0.3 } })));
+    const { decisions, state } = play(
+      c,
+      Array.from({ length: 15 }, () => ({ text: 'Fair price for fair steel?', appraisal: { goalProgressDelta: 0.3 } })),
+    );
     expect(decisions[0]!.changes.goalProgress.delta).toBeGreaterThan(0);
     for (const d of decisions.slice(1, 4)) expect(d.changes.goalProgress.delta).toBeLessThanOrEqual(0);
     expect(decisions.some((d) => d.changes.goalAchieved)).toBe(false);
@@ -148,10 +199,17 @@ describe('decideTurn', () => {
   });
 
   it('each use of a strategy earns less than the one before, for the same appraisal', () => {
-    const { decisions } = play(character(), Array.from({ length: 4 }, (_, i) => ({ text: `Different line ${i}`, appraisal: { goalProgressDelta: 0.1 } })));
+    const { decisions } = play(
+      character(),
+      Array.from({ length: 4 }, (_, i) => ({ text: `Different line ${i}`, appraisal: { goalProgressDelta: 0.1 } })),
+    );
     const deltas = decisions.map((d) => d.changes.goalProgress.delta);
     for (let i = 1; i < deltas.length; i++) expect(deltas[i]).toBeLessThan(deltas[i - 1]!);
-    expect(decisions[3]!.game.strategies.persuade).toEqual({ turns: 4, progress: expect.any(Number), opinion: expect.any(Number) });
+    expect(decisions[3]!.game.strategies.persuade).toEqual({
+      turns: 4,
+      progress: expect.any(Number),
+      opinion: expect.any(Number),
+    });
   });
 
   it('a strategy that fits the traits moves more than one that does not', () => {
@@ -173,11 +231,26 @@ describe('decideTurn', () => {
   // Patience: what each offense costs, by the character's traits.
   it.each([
     { name: 'an insult', offenses: ['insult'] as const, traits: {}, cost: RULES.patienceCost.insult },
-    { name: 'a threat to a brave character', offenses: ['threat'] as const, traits: { courage: 0.9 }, cost: RULES.patienceCost.threat },
+    {
+      name: 'a threat to a brave character',
+      offenses: ['threat'] as const,
+      traits: { courage: 0.9 },
+      cost: RULES.patienceCost.threat,
+    },
     { name: 'a threat to a timid character', offenses: ['threat'] as const, traits: { courage: 0.2 }, cost: 0 },
-    { name: 'a lie to a suspicious character', offenses: ['lie'] as const, traits: { suspicion: 0.8 }, cost: RULES.patienceCost.lie },
+    {
+      name: 'a lie to a suspicious character',
+      offenses: ['lie'] as const,
+      traits: { suspicion: 0.8 },
+      cost: RULES.patienceCost.lie,
+    },
     { name: 'a lie to a trusting character', offenses: ['lie'] as const, traits: { suspicion: 0.2 }, cost: 0 },
-    { name: 'an insulting threat to a brave character (capped)', offenses: ['insult', 'threat'] as const, traits: { courage: 0.9 }, cost: RULES.maxCostPerTurn },
+    {
+      name: 'an insulting threat to a brave character (capped)',
+      offenses: ['insult', 'threat'] as const,
+      traits: { courage: 0.9 },
+      cost: RULES.maxCostPerTurn,
+    },
   ])('$name costs $cost patience', ({ offenses, traits, cost }) => {
     const c = character({ traits, patience: 10 });
     const [d] = play(c, [{ text: 'something', appraisal: { offenses: [...offenses] } }]).decisions;
@@ -187,7 +260,15 @@ describe('decideTurn', () => {
   it('offenses heard in the words count even when the appraiser missed them', () => {
     const c = character({ patience: 5 });
     const goal = c.goals[0]!;
-    const d = decideTurn({ state: started(c), character: c, goal, strategyId: 'persuade', playerText: 'You fool.', appraisal: appraisal(), offensesHeard: ['insult'] });
+    const d = decideTurn({
+      state: started(c),
+      character: c,
+      goal,
+      strategyId: 'persuade',
+      playerText: 'You fool.',
+      appraisal: appraisal(),
+      offensesHeard: ['insult'],
+    });
     expect(d.offenses).toEqual(['insult']);
     expect(d.changes.patience!.after).toBe(3);
     expect(d.changes.goalProgress.delta).toBeLessThanOrEqual(0);
@@ -195,7 +276,13 @@ describe('decideTurn', () => {
 
   it('insults show a brave character the door once patience is spent', () => {
     const c = character({ traits: { courage: 0.9, empathy: 0.4, suspicion: 0.7 } });
-    const { decisions } = play(c, Array.from({ length: 8 }, (_, i) => ({ text: `insult ${i}`, appraisal: { offenses: ['insult'], opinionDelta: -10 } })));
+    const { decisions } = play(
+      c,
+      Array.from({ length: 8 }, (_, i) => ({
+        text: `insult ${i}`,
+        appraisal: { offenses: ['insult'], opinionDelta: -10 },
+      })),
+    );
     const leaves = decisions.findIndex((d) => d.verdict === 'leave');
     expect(leaves).toBeGreaterThanOrEqual(0);
     expect(leaves).toBeLessThan(8);
@@ -204,7 +291,10 @@ describe('decideTurn', () => {
 
   it('the character leaves when the opinion falls below the floor', () => {
     const c = character({ opinionFloor: -5, patience: 20 });
-    const { decisions } = play(c, Array.from({ length: 4 }, (_, i) => ({ text: `x ${i}`, appraisal: { opinionDelta: -15 } })));
+    const { decisions } = play(
+      c,
+      Array.from({ length: 4 }, (_, i) => ({ text: `x ${i}`, appraisal: { opinionDelta: -15 } })),
+    );
     expect(decisions.findIndex((d) => d.verdict === 'leave')).toBe(1);
   });
 
@@ -212,7 +302,10 @@ describe('decideTurn', () => {
     const c = character({ patience: 20, opinionFloor: -100 });
     const { decisions } = play(c, [
       ...Array.from({ length: 5 }, (_, i) => ({ text: `bad ${i}`, appraisal: { opinionDelta: -15 } })),
-      ...Array.from({ length: 8 }, (_, i) => ({ text: `good ${i}`, appraisal: { opinionDelta: 15, goalProgressDelta: 0.3 } })),
+      ...Array.from({ length: 8 }, (_, i) => ({
+        text: `good ${i}`,
+        appraisal: { opinionDelta: 15, goalProgressDelta: 0.3 },
+      })),
     ]);
     const lost = decisions.filter((d) => d.changes.goalLost);
     expect(lost).toHaveLength(1);
@@ -221,17 +314,24 @@ describe('decideTurn', () => {
     expect(decisions.every((d) => d.verdict !== 'leave')).toBe(true);
   });
 
-  it('reaching the progress is not enough while the opinion is below the goal\'s requirement', () => {
+  it("reaching the progress is not enough while the opinion is below the goal's requirement", () => {
     const c = character({ opinions: { player: -20 } });
     c.goals[0]!.requires = { opinion: 10 };
-    const { decisions } = play(c, [{ text: 'a', appraisal: { goalProgressDelta: 0.3, opinionDelta: 0 } }, { text: 'b', appraisal: { goalProgressDelta: 0.3, opinionDelta: 0 } }, { text: 'c', appraisal: { goalProgressDelta: 0.3, opinionDelta: 0 } }, { text: 'd', appraisal: { goalProgressDelta: 0.3, opinionDelta: 0 } }]);
+    const { decisions } = play(c, [
+      { text: 'a', appraisal: { goalProgressDelta: 0.3, opinionDelta: 0 } },
+      { text: 'b', appraisal: { goalProgressDelta: 0.3, opinionDelta: 0 } },
+      { text: 'c', appraisal: { goalProgressDelta: 0.3, opinionDelta: 0 } },
+      { text: 'd', appraisal: { goalProgressDelta: 0.3, opinionDelta: 0 } },
+    ]);
     expect(decisions[3]!.changes.goalProgress.after).toBeGreaterThanOrEqual(0.7);
     expect(decisions.some((d) => d.changes.goalAchieved)).toBe(false);
     expect(decisions[3]!.changes.reasons.join(' ')).toMatch(/like the player more \(opinion 10\)/);
   });
 
   it('bounds any appraisal: opinion +-15 and progress +-0.3 a turn', () => {
-    const [d] = play(character({ opinions: { player: 0 } }), [{ text: 'a', appraisal: { opinionDelta: 100, goalProgressDelta: 1 } }]).decisions;
+    const [d] = play(character({ opinions: { player: 0 } }), [
+      { text: 'a', appraisal: { opinionDelta: 100, goalProgressDelta: 1 } },
+    ]).decisions;
     expect(d!.changes.opinion.delta).toBeLessThanOrEqual(15);
     expect(d!.changes.goalProgress.delta).toBeLessThanOrEqual(0.3);
   });

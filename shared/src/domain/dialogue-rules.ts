@@ -1,4 +1,12 @@
-import { DEFAULT_REQUIRES, requiresWithDefaults, shortName, type Character, type Goal, type Mood, type Traits } from './character';
+import {
+  DEFAULT_REQUIRES,
+  requiresWithDefaults,
+  shortName,
+  type Character,
+  type Goal,
+  type Mood,
+  type Traits,
+} from './character';
 import {
   MAX_OPINION_STEP,
   MAX_PROGRESS_STEP,
@@ -48,7 +56,11 @@ const round = (value: number, places = 3) => Math.round(value * 10 ** places) / 
 
 /** The appraised mood, in range: intensity 0..1, valence -1..1, both to three decimals. */
 export function boundedMood(appraisal: Pick<Appraisal, 'emotion' | 'intensity' | 'valence'>): Mood {
-  return { emotion: appraisal.emotion, intensity: round(clamp(appraisal.intensity, 0, 1)), valence: round(clamp(appraisal.valence, -1, 1)) };
+  return {
+    emotion: appraisal.emotion,
+    intensity: round(clamp(appraisal.intensity, 0, 1)),
+    valence: round(clamp(appraisal.valence, -1, 1)),
+  };
 }
 
 /**
@@ -57,7 +69,11 @@ export function boundedMood(appraisal: Pick<Appraisal, 'emotion' | 'intensity' |
  * character file) cannot round past the step.
  */
 export function nextOpinion(before: number, step: number): number {
-  return clamp(round(before + step, 1), Math.max(-100, before - MAX_OPINION_STEP), Math.min(100, before + MAX_OPINION_STEP));
+  return clamp(
+    round(before + step, 1),
+    Math.max(-100, before - MAX_OPINION_STEP),
+    Math.min(100, before + MAX_OPINION_STEP),
+  );
 }
 
 /** Patience from traits unless the character file sets it: 3 + 4 x empathy + 3 x (1 - suspicion), 2..12. */
@@ -140,7 +156,11 @@ export function initialGame(character: Pick<Character, 'traits' | 'patience'>): 
  * The rules' memory of a dialogue. A dialogue started before the rules existed has none: it gets a
  * fresh one, counting the goal as reached if its progress already met the goal's conditions.
  */
-export function gameOf(state: Pick<DialogueState, 'game' | 'goalProgress' | 'turnCount'>, character: Character, goal: Goal): GameState {
+export function gameOf(
+  state: Pick<DialogueState, 'game' | 'goalProgress' | 'turnCount'>,
+  character: Character,
+  goal: Goal,
+): GameState {
   if (state.game) return state.game;
   const game = initialGame(character);
   if (state.turnCount > 0 && state.goalProgress >= goalRequires(goal).progress) game.goalAchievedAt = state.turnCount;
@@ -149,7 +169,10 @@ export function gameOf(state: Pick<DialogueState, 'game' | 'goalProgress' | 'tur
 
 /** Remembers the character's reply so later replies can avoid its sentences. */
 export function rememberReply(game: GameState, replyText: string): GameState {
-  return { ...game, characterSentences: [...game.characterSentences, ...sentenceHashes(replyText)].slice(-REMEMBERED_SENTENCES) };
+  return {
+    ...game,
+    characterSentences: [...game.characterSentences, ...sentenceHashes(replyText)].slice(-REMEMBERED_SENTENCES),
+  };
 }
 
 export type RulesInput = {
@@ -205,7 +228,8 @@ export function decideTurn(input: RulesInput): RulesDecision {
   let opinionStep = clamp(appraisal.opinionDelta, -MAX_OPINION_STEP, MAX_OPINION_STEP);
   if (progressStep > 0) progressStep *= fatigue * (0.5 + fit);
   if (opinionStep > 0) opinionStep *= fatigue;
-  if (tally.turns >= 2 && appraisal.goalProgressDelta > 0) reasons.push(`${input.strategyId}, used for the ${nth(tally.turns + 1)} time, earns less`);
+  if (tally.turns >= 2 && appraisal.goalProgressDelta > 0)
+    reasons.push(`${input.strategyId}, used for the ${nth(tally.turns + 1)} time, earns less`);
   if (repeated) {
     progressStep = Math.min(progressStep, 0) + RULES.repeatedLineProgress;
     opinionStep = Math.min(opinionStep, 0);
@@ -243,14 +267,17 @@ export function decideTurn(input: RulesInput): RulesDecision {
   const wasLost = game.goalLostAt !== undefined;
   const floor = opinionFloorOf(character);
   const leaves = patienceAfter === 0 || opinionAfter < floor;
-  const meets = progressAfter >= requires.progress && opinionAfter >= requires.opinion && moodAfter.valence >= requires.valence;
+  const meets =
+    progressAfter >= requires.progress && opinionAfter >= requires.opinion && moodAfter.valence >= requires.valence;
   const achievedNow = !wasAchieved && !wasLost && !leaves && meets;
   const lostNow = !wasAchieved && !wasLost && !achievedNow && (leaves || opinionAfter < goalLostBelow(goal));
 
   if (cost > 0) reasons.push(`${name}'s patience: ${patienceAfter} of ${game.patienceMax} left`);
   if (leaves) {
     reasons.push(
-      patienceAfter === 0 ? `${name} has run out of patience and ends the conversation` : `${name} thinks too little of the player to go on talking`,
+      patienceAfter === 0
+        ? `${name} has run out of patience and ends the conversation`
+        : `${name} thinks too little of the player to go on talking`,
     );
   } else if (achievedNow) {
     reasons.push(`goal reached: ${goal.successHint}`);
@@ -258,7 +285,8 @@ export function decideTurn(input: RulesInput): RulesDecision {
     reasons.push(`${name} will not help the player with this any more`);
   } else if (!wasAchieved && !wasLost && progressAfter >= requires.progress) {
     // Close but not there: say which condition is missing, so a designer can see why.
-    if (opinionAfter < requires.opinion) reasons.push(`${name} would need to like the player more (opinion ${requires.opinion})`);
+    if (opinionAfter < requires.opinion)
+      reasons.push(`${name} would need to like the player more (opinion ${requires.opinion})`);
     else reasons.push(`${name} is in no mood to give in yet`);
   }
 

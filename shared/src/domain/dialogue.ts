@@ -31,8 +31,12 @@ export const PlayerTextSchema = z
   .min(1)
   // Over this many UTF-16 units it is over the byte cap anyway; the bound shows in the OpenAPI document.
   .max(PLAYER_TEXT_MAX_BYTES)
-  .refine((t) => [...t].length <= PLAYER_TEXT_MAX_CODE_POINTS, { message: `at most ${PLAYER_TEXT_MAX_CODE_POINTS} characters (code points)` })
-  .refine((t) => utf8.encode(t).length <= PLAYER_TEXT_MAX_BYTES, { message: `at most ${PLAYER_TEXT_MAX_BYTES} bytes of UTF-8` });
+  .refine((t) => [...t].length <= PLAYER_TEXT_MAX_CODE_POINTS, {
+    message: `at most ${PLAYER_TEXT_MAX_CODE_POINTS} characters (code points)`,
+  })
+  .refine((t) => utf8.encode(t).length <= PLAYER_TEXT_MAX_BYTES, {
+    message: `at most ${PLAYER_TEXT_MAX_BYTES} bytes of UTF-8`,
+  });
 export const IsoTimeSchema = z.iso.datetime();
 
 export const ParticipantSchema = z.strictObject({
@@ -131,7 +135,10 @@ export const AppraisalSchema = z.strictObject({
   goalProgressDelta: z.number().min(-1).max(1),
   reasons: z.array(z.string().min(1).max(300)).min(1).max(5),
   /** What the player's line did wrong, as the appraiser heard it; the rules spend patience on these. */
-  offenses: z.array(z.enum(['insult', 'threat', 'lie'])).max(3).optional(),
+  offenses: z
+    .array(z.enum(['insult', 'threat', 'lie']))
+    .max(3)
+    .optional(),
 });
 export type Offense = NonNullable<z.infer<typeof AppraisalSchema>['offenses']>[number];
 export type Appraisal = z.infer<typeof AppraisalSchema>;

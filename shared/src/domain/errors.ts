@@ -13,12 +13,16 @@ export class ParleyError extends Error {
   /** When to try again, in seconds: becomes the `Retry-After` header. */
   readonly retryAfterSeconds?: number;
 
-  constructor(message: string, options: { cause?: unknown; details?: unknown; upstream?: string; retryAfterSeconds?: number } = {}) {
+  constructor(
+    message: string,
+    options: { cause?: unknown; details?: unknown; upstream?: string; retryAfterSeconds?: number } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.details = options.details;
     if (options.upstream !== undefined) this.upstream = options.upstream;
-    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
+    if (options.retryAfterSeconds !== undefined)
+      this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
   }
 }
 

@@ -16,7 +16,12 @@ const DIALOGUE_ID = '3f1c2b7e-8a4d-4c1e-9b2a-5d6e7f809a1b';
 const TIME = '2030-05-01T10:00:00.000Z';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
-const player: Participant = { id: 'player-7', mood: { emotion: 'neutral', intensity: 0, valence: 0 }, opinions: {}, traits: {} };
+const player: Participant = {
+  id: 'player-7',
+  mood: { emotion: 'neutral', intensity: 0, valence: 0 },
+  opinions: {},
+  traits: {},
+};
 const smith: Participant = {
   id: 'smith-odo',
   mood: { emotion: 'gruff', intensity: 0.4, valence: -0.2 },
@@ -24,7 +29,14 @@ const smith: Participant = {
   traits: { honesty: 0.6 },
 };
 const greeting: Turn = { seq: 0, speaker: 'character', text: 'Forge is hot.', at: TIME };
-const playerTurn: Turn = { seq: 1, speaker: 'player', text: 'Fair price?', strategyId: 'persuade', optionId: 'opt-1', at: TIME };
+const playerTurn: Turn = {
+  seq: 1,
+  speaker: 'player',
+  text: 'Fair price?',
+  strategyId: 'persuade',
+  optionId: 'opt-1',
+  at: TIME,
+};
 const characterTurn: Turn = { seq: 1, speaker: 'character', text: 'Fair enough.', at: TIME };
 const outcome: Outcome = {
   dialogueId: DIALOGUE_ID,
@@ -87,7 +99,16 @@ const dataByType = {
     by: 'dialogue',
     dialogueId: DIALOGUE_ID,
     memories: [
-      { id: `d-${DIALOGUE_ID}-1`, text: 'They tried to talk me round with arguments.', importance: 0.5, pinned: false, source: 'dialogue', dialogueId: DIALOGUE_ID, createdAt: TIME, lastRecalledAt: null },
+      {
+        id: `d-${DIALOGUE_ID}-1`,
+        text: 'They tried to talk me round with arguments.',
+        importance: 0.5,
+        pinned: false,
+        source: 'dialogue',
+        dialogueId: DIALOGUE_ID,
+        createdAt: TIME,
+        lastRecalledAt: null,
+      },
     ],
   },
 } satisfies { [T in EventType]: EventData<T> };
@@ -133,15 +154,41 @@ describe('buildEvent', () => {
   });
 
   it('leaves unset optional attributes out rather than undefined', () => {
-    const event = buildEvent({ id: 'e-1', type: 'analytics.logging', source: eventSource('ai-generate'), time: TIME, data: dataByType['analytics.logging'] });
+    const event = buildEvent({
+      id: 'e-1',
+      type: 'analytics.logging',
+      source: eventSource('ai-generate'),
+      time: TIME,
+      data: dataByType['analytics.logging'],
+    });
     expect(ParleyEventSchema.parse(event)).toEqual(event);
-    expect(Object.keys(event).sort()).toEqual(['data', 'datacontenttype', 'id', 'source', 'specversion', 'time', 'type']);
+    expect(Object.keys(event).sort()).toEqual([
+      'data',
+      'datacontenttype',
+      'id',
+      'source',
+      'specversion',
+      'time',
+      'type',
+    ]);
   });
 
   it.each([
-    { name: 'progress data under the initiate type', type: 'dialogue.initiate' as const, data: dataByType['dialogue.progress'] },
-    { name: 'initiate data under the resolve type', type: 'dialogue.resolve' as const, data: dataByType['dialogue.initiate'] },
-    { name: 'progress of turn 0', type: 'dialogue.progress' as const, data: { ...dataByType['dialogue.progress'], seq: 0 } },
+    {
+      name: 'progress data under the initiate type',
+      type: 'dialogue.initiate' as const,
+      data: dataByType['dialogue.progress'],
+    },
+    {
+      name: 'initiate data under the resolve type',
+      type: 'dialogue.resolve' as const,
+      data: dataByType['dialogue.initiate'],
+    },
+    {
+      name: 'progress of turn 0',
+      type: 'dialogue.progress' as const,
+      data: { ...dataByType['dialogue.progress'], seq: 0 },
+    },
   ])('the data schemas catch $name', ({ type, data }) => {
     expect(EVENT_DATA_SCHEMAS[type].safeParse(data).success).toBe(false);
   });
@@ -153,14 +200,22 @@ describe('buildEvent', () => {
     { name: 'an unknown type', patch: { type: 'dialogue.paused' } },
     { name: 'an extra attribute', patch: { partitionkey: 'x' } },
   ])('the event schema rejects $name', ({ patch }) => {
-    const event = buildEvent({ id: 'e-1', type: 'analytics.logging', source: '/parley/x', time: TIME, data: dataByType['analytics.logging'] });
+    const event = buildEvent({
+      id: 'e-1',
+      type: 'analytics.logging',
+      source: '/parley/x',
+      time: TIME,
+      data: dataByType['analytics.logging'],
+    });
     expect(ParleyEventSchema.safeParse({ ...event, ...patch }).success).toBe(false);
   });
 });
 
 describe('dialogueEventId', () => {
   it('is the same for the same step, so a retry never mints a second event', () => {
-    expect(dialogueEventId(DIALOGUE_ID, 'dialogue.progress', 3)).toBe(dialogueEventId(DIALOGUE_ID, 'dialogue.progress', 3));
+    expect(dialogueEventId(DIALOGUE_ID, 'dialogue.progress', 3)).toBe(
+      dialogueEventId(DIALOGUE_ID, 'dialogue.progress', 3),
+    );
   });
 
   it('differs whenever the dialogue, the type or the sequence differs', () => {

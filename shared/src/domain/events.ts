@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { ChangesSchema, OutcomeSchema, ParticipantSchema, TurnSchema } from './dialogue';
 import { MemorySchema, RelationshipSchema } from './memory';
 
-export const EVENT_TYPES = ['dialogue.initiate', 'dialogue.progress', 'dialogue.resolve', 'analytics.logging', 'character.memory'] as const;
+export const EVENT_TYPES = [
+  'dialogue.initiate',
+  'dialogue.progress',
+  'dialogue.resolve',
+  'analytics.logging',
+  'character.memory',
+] as const;
 export const EventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventTypeSchema>;
 
@@ -51,7 +57,11 @@ export const AnalyticsDataSchema = z.strictObject({
   provider: z.string(),
   model: z.string(),
   latencyMs: z.number().min(0),
-  tokens: z.strictObject({ prompt: z.number().int().min(0), completion: z.number().int().min(0), total: z.number().int().min(0) }),
+  tokens: z.strictObject({
+    prompt: z.number().int().min(0),
+    completion: z.number().int().min(0),
+    total: z.number().int().min(0),
+  }),
   ok: z.boolean(),
   fallback: z.boolean().optional(),
   /** Providers of the chain that failed before this one answered. */

@@ -19,7 +19,12 @@ export function memoryEvents(
   by: MemoryEventData['by'],
   ctx: EventContext & { dialogueId?: string },
 ): ParleyEvent[] {
-  const base = { playerId: pair.playerId, characterId: pair.characterId, by, ...(ctx.dialogueId ? { dialogueId: ctx.dialogueId } : {}) };
+  const base = {
+    playerId: pair.playerId,
+    characterId: pair.characterId,
+    by,
+    ...(ctx.dialogueId ? { dialogueId: ctx.dialogueId } : {}),
+  };
   const datas: MemoryEventData[] = [];
   if (change.added.length > 0) datas.push({ ...base, change: 'added', memories: change.added });
   if (change.changed.length > 0 || (change.relationshipChanged && change.pair.relationship)) {
@@ -30,12 +35,17 @@ export function memoryEvents(
       ...(change.relationshipChanged && change.pair.relationship ? { relationship: change.pair.relationship } : {}),
     });
   }
-  if (change.forgotten.length > 0) datas.push({ ...base, change: 'forgotten', memoryIds: change.forgotten.map((f) => f.id) });
+  if (change.forgotten.length > 0)
+    datas.push({ ...base, change: 'forgotten', memoryIds: change.forgotten.map((f) => f.id) });
   return datas.map((data) => memoryEvent(pair, data, ctx));
 }
 
 /** The `forgotten` event of a forget-me: every memory id of the pair and the relationship, no text. */
-export function forgetEvent(pair: { playerId: string; characterId: string; version: number }, record: PairRecord, ctx: EventContext): ParleyEvent {
+export function forgetEvent(
+  pair: { playerId: string; characterId: string; version: number },
+  record: PairRecord,
+  ctx: EventContext,
+): ParleyEvent {
   return memoryEvent(
     pair,
     {
@@ -50,7 +60,11 @@ export function forgetEvent(pair: { playerId: string; characterId: string; versi
   );
 }
 
-function memoryEvent(pair: { playerId: string; characterId: string; version: number }, data: MemoryEventData, ctx: EventContext): ParleyEvent {
+function memoryEvent(
+  pair: { playerId: string; characterId: string; version: number },
+  data: MemoryEventData,
+  ctx: EventContext,
+): ParleyEvent {
   return buildEvent({
     // The time keeps ids unique when a forgotten pair starts again at version 1.
     id: `${memorySubject(pair.playerId, pair.characterId)}/v${pair.version}/${data.change}/${ctx.now.getTime()}`,

@@ -45,7 +45,16 @@ const ending = (fields: Partial<DialogueEnding> = {}): DialogueEnding => ({
 });
 
 describe('starting opinion and mood', () => {
-  const rel = { playerId: 'p', characterId: 'c', opinion: 40, dialogues: 1, goalsWon: 0, goalsLost: 1, lastOutcome: null, updatedAt: daysAgo(3) };
+  const rel = {
+    playerId: 'p',
+    characterId: 'c',
+    opinion: 40,
+    dialogues: 1,
+    goalsWon: 0,
+    goalsLost: 1,
+    lastOutcome: null,
+    updatedAt: daysAgo(3),
+  };
   it.each([
     ['no relationship: the baseline', null, 0, 10],
     ['no drift: the last opinion', rel, 0, 40],
@@ -84,20 +93,30 @@ describe('ranking and recall', () => {
     expect(recalled[0]!.id).toBe('g-pinned');
     expect(tokens).toBeLessThanOrEqual(8 + countTokens('- The player saved my brother.'));
     expect(recalled.length).toBeLessThan(memories.length);
-    expect(recallMemories(memories, { query: '', now, budgetTokens: 0, countTokens }).recalled.map((m) => m.id)).toEqual(['g-pinned']);
+    expect(
+      recallMemories(memories, { query: '', now, budgetTokens: 0, countTokens }).recalled.map((m) => m.id),
+    ).toEqual(['g-pinned']);
   });
 });
 
 describe('cap', () => {
   it('drops the least important unpinned memory, never a pinned one', () => {
-    const list = [memory('a', { importance: 0.1, pinned: true }), memory('b', { importance: 0.2 }), memory('c', { importance: 0.8, text: 'different words here' })];
+    const list = [
+      memory('a', { importance: 0.1, pinned: true }),
+      memory('b', { importance: 0.2 }),
+      memory('c', { importance: 0.8, text: 'different words here' }),
+    ];
     const capped = enforceCap(list, 2);
     expect(capped.memories.map((m) => m.id)).toEqual(['g-a', 'g-c']);
     expect(capped.evicted).toEqual([{ id: 'g-b' }]);
   });
 
   it('merges into a similar memory, which keeps the higher importance', () => {
-    const list = [memory('a', { importance: 0.3, text: 'They tried to buy me with silver.' }), memory('b', { importance: 0.6, text: 'They tried to buy me with gold.' }), memory('c', { importance: 0.9, text: 'Other.' })];
+    const list = [
+      memory('a', { importance: 0.3, text: 'They tried to buy me with silver.' }),
+      memory('b', { importance: 0.6, text: 'They tried to buy me with gold.' }),
+      memory('c', { importance: 0.9, text: 'Other.' }),
+    ];
     const capped = enforceCap(list, 2);
     expect(capped.evicted).toEqual([{ id: 'g-a', mergedInto: 'g-b' }]);
   });
@@ -108,7 +127,13 @@ describe('cap', () => {
 
   it('refuses a game memory when every slot is pinned', () => {
     const pair = { ...EMPTY_PAIR, memories: [memory('a', { pinned: true, importance: 1 })] };
-    const add = () => addGameMemory(pair, { playerId: 'p', characterId: 'c', id: 'g-new', draft: { text: 'x', importance: 0.5 }, baselineOpinion: 0 }, { ...limits, maxPerCharacter: 1 }, now);
+    const add = () =>
+      addGameMemory(
+        pair,
+        { playerId: 'p', characterId: 'c', id: 'g-new', draft: { text: 'x', importance: 0.5 }, baselineOpinion: 0 },
+        { ...limits, maxPerCharacter: 1 },
+        now,
+      );
     expect(add).toThrow(MemoryFullError);
   });
 });
@@ -132,7 +157,17 @@ describe('dialogue endings', () => {
   it('stay within the cap over many dialogues, pinned ones surviving', () => {
     let pair = { ...EMPTY_PAIR, memories: [memory('pinned', { pinned: true, importance: 0 })] };
     for (let i = 0; i < 40; i++) {
-      pair = applyDialogueEnding(pair, ending({ memories: [{ text: `Thing ${i} happened.`, importance: (i % 7) / 7 }, { text: `Other ${i}.`, importance: 0.5 }] }), limits, now).pair;
+      pair = applyDialogueEnding(
+        pair,
+        ending({
+          memories: [
+            { text: `Thing ${i} happened.`, importance: (i % 7) / 7 },
+            { text: `Other ${i}.`, importance: 0.5 },
+          ],
+        }),
+        limits,
+        now,
+      ).pair;
       expect(pair.memories.length).toBeLessThanOrEqual(limits.maxPerCharacter);
     }
     expect(pair.memories.some((m) => m.id === 'g-pinned')).toBe(true);
@@ -141,7 +176,14 @@ describe('dialogue endings', () => {
 });
 
 it('expires unpinned memories past the TTL only', () => {
-  const pair = { ...EMPTY_PAIR, memories: [memory('old', { createdAt: daysAgo(40) }), memory('pinned', { createdAt: daysAgo(40), pinned: true }), memory('recalled', { createdAt: daysAgo(40), lastRecalledAt: daysAgo(2) })] };
+  const pair = {
+    ...EMPTY_PAIR,
+    memories: [
+      memory('old', { createdAt: daysAgo(40) }),
+      memory('pinned', { createdAt: daysAgo(40), pinned: true }),
+      memory('recalled', { createdAt: daysAgo(40), lastRecalledAt: daysAgo(2) }),
+    ],
+  };
   expect(expireMemories(pair, now, 30).expired).toEqual(['g-old']);
   expect(expireMemories(pair, now, 0).expired).toEqual([]);
 });

@@ -83,7 +83,12 @@ export const PairRecordSchema = z.strictObject({
 });
 export type PairRecord = z.infer<typeof PairRecordSchema>;
 
-export const EMPTY_PAIR: PairRecord = Object.freeze({ version: 0, relationship: null, memories: [], endings: [] }) as PairRecord;
+export const EMPTY_PAIR: PairRecord = Object.freeze({
+  version: 0,
+  relationship: null,
+  memories: [],
+  endings: [],
+}) as PairRecord;
 
 /** A memory before it is stored: what the remember task or the game proposes. */
 export const MemoryDraftSchema = z.strictObject({
@@ -94,8 +99,15 @@ export const MemoryDraftSchema = z.strictObject({
 export type MemoryDraft = z.infer<typeof MemoryDraftSchema>;
 
 export const MemoryPatchSchema = z
-  .strictObject({ text: MemoryTextSchema.optional(), importance: ImportanceSchema.optional(), pinned: z.boolean().optional() })
-  .refine((p) => p.text !== undefined || p.importance !== undefined || p.pinned !== undefined, 'give text, importance or pinned');
+  .strictObject({
+    text: MemoryTextSchema.optional(),
+    importance: ImportanceSchema.optional(),
+    pinned: z.boolean().optional(),
+  })
+  .refine(
+    (p) => p.text !== undefined || p.importance !== undefined || p.pinned !== undefined,
+    'give text, importance or pinned',
+  );
 export type MemoryPatch = z.infer<typeof MemoryPatchSchema>;
 
 /**
@@ -104,7 +116,11 @@ export type MemoryPatch = z.infer<typeof MemoryPatchSchema>;
  * character's baseline (0 = off).
  */
 export type MemoryLimits = { maxPerCharacter: number; ttlDays: number; opinionDriftPerDay: number };
-export const DEFAULT_MEMORY_LIMITS: MemoryLimits = { maxPerCharacter: DEFAULT_MEMORY_MAX_PER_CHARACTER, ttlDays: 0, opinionDriftPerDay: 0 };
+export const DEFAULT_MEMORY_LIMITS: MemoryLimits = {
+  maxPerCharacter: DEFAULT_MEMORY_MAX_PER_CHARACTER,
+  ttlDays: 0,
+  opinionDriftPerDay: 0,
+};
 
 /** Thrown when a memory cannot be kept: every slot holds a pinned memory. */
 export class MemoryFullError extends Error {}
@@ -119,7 +135,12 @@ const round = (value: number, places = 3) => Math.round(value * 10 ** places) / 
  * `baseline` by `driftPerDay` points per whole day since it was last written; the baseline when there
  * is no relationship.
  */
-export function startingOpinion(relationship: Relationship | null, baseline: number, now: Date, driftPerDay: number): number {
+export function startingOpinion(
+  relationship: Relationship | null,
+  baseline: number,
+  now: Date,
+  driftPerDay: number,
+): number {
   if (!relationship) return baseline;
   const days = Math.max(0, Math.floor((now.getTime() - Date.parse(relationship.updatedAt)) / DAY_MS));
   const drift = Math.min(Math.abs(relationship.opinion - baseline), driftPerDay * days);
@@ -165,7 +186,11 @@ export function lexicalRelevance(memories: readonly Memory[], query: string): Ma
   if (memories.length === 0 || query.trim() === '') return relevance;
   const index = new MiniSearch<Memory>({ fields: ['text'], storeFields: [] });
   index.addAll(memories);
-  const hits = index.search(query, { prefix: (term) => term.length >= 4, fuzzy: (term) => (term.length >= 5 ? 0.2 : false), combineWith: 'OR' });
+  const hits = index.search(query, {
+    prefix: (term) => term.length >= 4,
+    fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
+    combineWith: 'OR',
+  });
   const best = hits[0]?.score ?? 0;
   for (const hit of hits) relevance.set(String(hit.id), best > 0 ? hit.score / best : 0);
   return relevance;
@@ -186,7 +211,13 @@ export function rankMemories(memories: readonly Memory[], query: string, now: Da
   const relevance = lexicalRelevance(memories, query);
   const score = (m: Memory) => 0.5 * m.importance + 0.2 * recency(m, now) + 0.3 * (relevance.get(m.id) ?? 0);
   const scored = memories.map((m) => ({ m, s: score(m) }));
-  scored.sort((a, b) => Number(b.m.pinned) - Number(a.m.pinned) || b.s - a.s || b.m.createdAt.localeCompare(a.m.createdAt) || a.m.id.localeCompare(b.m.id));
+  scored.sort(
+    (a, b) =>
+      Number(b.m.pinned) - Number(a.m.pinned) ||
+      b.s - a.s ||
+      b.m.createdAt.localeCompare(a.m.createdAt) ||
+      a.m.id.localeCompare(b.m.id),
+  );
   return scored.map((x) => x.m);
 }
 
@@ -229,7 +260,12 @@ export function markRecalled(pair: PairRecord, memoryIds: readonly string[], now
 export type Eviction = { id: string; mergedInto?: string };
 
 function words(text: string): Set<string> {
-  return new Set(text.toLowerCase().split(/[^a-z0-9']+/).filter((w) => w.length > 2));
+  return new Set(
+    text
+      .toLowerCase()
+      .split(/[^a-z0-9']+/)
+      .filter((w) => w.length > 2),
+  );
 }
 
 function overlap(a: string, b: string): number {
@@ -296,7 +332,16 @@ export type PairChange = {
 };
 
 function newRelationship(playerId: string, characterId: string, opinion: number, now: Date): Relationship {
-  return { playerId, characterId, opinion, dialogues: 0, goalsWon: 0, goalsLost: 0, lastOutcome: null, updatedAt: now.toISOString() };
+  return {
+    playerId,
+    characterId,
+    opinion,
+    dialogues: 0,
+    goalsWon: 0,
+    goalsLost: 0,
+    lastOutcome: null,
+    updatedAt: now.toISOString(),
+  };
 }
 
 /** The ending of one dialogue, as the pair keeps it. */
@@ -320,7 +365,12 @@ export type DialogueEnding = {
  * what the first application wrote (its memories and its count), so a retried or repeated ending
  * converges instead of adding twice.
  */
-export function applyDialogueEnding(pair: PairRecord, ending: DialogueEnding, limits: MemoryLimits, now: Date): PairChange {
+export function applyDialogueEnding(
+  pair: PairRecord,
+  ending: DialogueEnding,
+  limits: MemoryLimits,
+  now: Date,
+): PairChange {
   const previous = pair.endings.find((e) => e.dialogueId === ending.dialogueId);
   const base = pair.relationship ?? newRelationship(ending.playerId, ending.characterId, ending.opinion, now);
   const relationship: Relationship = {
@@ -329,7 +379,13 @@ export function applyDialogueEnding(pair: PairRecord, ending: DialogueEnding, li
     dialogues: base.dialogues + (previous ? 0 : 1),
     goalsWon: base.goalsWon - (previous?.goalAchieved ? 1 : 0) + (ending.goalAchieved ? 1 : 0),
     goalsLost: base.goalsLost - (previous && !previous.goalAchieved ? 1 : 0) + (ending.goalAchieved ? 0 : 1),
-    lastOutcome: { dialogueId: ending.dialogueId, goalId: ending.goalId, goalAchieved: ending.goalAchieved, endedBy: ending.endedBy, endedAt: ending.endedAt },
+    lastOutcome: {
+      dialogueId: ending.dialogueId,
+      goalId: ending.goalId,
+      goalAchieved: ending.goalAchieved,
+      endedBy: ending.endedBy,
+      endedAt: ending.endedAt,
+    },
     updatedAt: now.toISOString(),
   };
   const replaced = pair.memories.filter((m) => m.source === 'dialogue' && m.dialogueId === ending.dialogueId);
@@ -347,9 +403,10 @@ export function applyDialogueEnding(pair: PairRecord, ending: DialogueEnding, li
   const capped = enforceCap([...others, ...written], limits.maxPerCharacter);
   const keptIds = new Set(capped.memories.map((m) => m.id));
   const writtenIds = new Set(written.map((m) => m.id));
-  const endings = [...pair.endings.filter((e) => e.dialogueId !== ending.dialogueId), { dialogueId: ending.dialogueId, goalAchieved: ending.goalAchieved }].slice(
-    -ENDINGS_KEPT,
-  );
+  const endings = [
+    ...pair.endings.filter((e) => e.dialogueId !== ending.dialogueId),
+    { dialogueId: ending.dialogueId, goalAchieved: ending.goalAchieved },
+  ].slice(-ENDINGS_KEPT);
   const dropped = replaced.filter((m) => !writtenIds.has(m.id)).map((m) => ({ id: m.id }));
   return {
     pair: { version: pair.version, relationship, memories: capped.memories, endings },
@@ -381,9 +438,12 @@ export function addGameMemory(
   };
   const capped = enforceCap([...pair.memories, memory], limits.maxPerCharacter);
   if (!capped.memories.some((m) => m.id === memory.id) || capped.memories.length > limits.maxPerCharacter) {
-    throw new MemoryFullError(`this character already keeps ${limits.maxPerCharacter} memories of this player and they are pinned or more important`);
+    throw new MemoryFullError(
+      `this character already keeps ${limits.maxPerCharacter} memories of this player and they are pinned or more important`,
+    );
   }
-  const relationship = pair.relationship ?? newRelationship(input.playerId, input.characterId, input.baselineOpinion, now);
+  const relationship =
+    pair.relationship ?? newRelationship(input.playerId, input.characterId, input.baselineOpinion, now);
   return {
     pair: { ...pair, relationship, memories: capped.memories },
     memory,
@@ -395,7 +455,11 @@ export function addGameMemory(
 }
 
 /** Change a memory's text, importance or pinned flag; null when the pair holds no such memory. */
-export function patchMemory(pair: PairRecord, memoryId: string, patch: MemoryPatch): (PairChange & { memory: Memory }) | null {
+export function patchMemory(
+  pair: PairRecord,
+  memoryId: string,
+  patch: MemoryPatch,
+): (PairChange & { memory: Memory }) | null {
   const current = pair.memories.find((m) => m.id === memoryId);
   if (!current) return null;
   const memory: Memory = {
@@ -427,7 +491,11 @@ export function removeMemory(pair: PairRecord, memoryId: string): PairChange | n
 }
 
 /** Set the character's opinion of the player (the game's word, e.g. after a quest). */
-export function setOpinion(pair: PairRecord, input: { playerId: string; characterId: string; opinion: number }, now: Date): PairChange {
+export function setOpinion(
+  pair: PairRecord,
+  input: { playerId: string; characterId: string; opinion: number },
+  now: Date,
+): PairChange {
   const base = pair.relationship ?? newRelationship(input.playerId, input.characterId, input.opinion, now);
   const relationship = { ...base, opinion: round(clamp(input.opinion, -100, 100), 1), updatedAt: now.toISOString() };
   return { pair: { ...pair, relationship }, added: [], changed: [], forgotten: [], relationshipChanged: true };
@@ -441,7 +509,9 @@ export const RememberInputSchema = z.strictObject({
   characterName: z.string().min(1).max(128),
   goal: z.strictObject({ id: SlugSchema, description: z.string().max(500) }),
   /** Strategies the player used, most used first. */
-  strategies: z.array(z.strictObject({ id: SlugSchema, description: z.string().max(500), uses: z.number().int().min(1) })).max(16),
+  strategies: z
+    .array(z.strictObject({ id: SlugSchema, description: z.string().max(500), uses: z.number().int().min(1) }))
+    .max(16),
   goalAchieved: z.boolean(),
   goalProgress: z.number().min(0).max(1),
   opinionDelta: z.number().min(-200).max(200),
@@ -450,7 +520,9 @@ export const RememberInputSchema = z.strictObject({
   summary: z.string().max(2000).optional(),
 });
 export type RememberInput = z.infer<typeof RememberInputSchema>;
-export const RememberOutputSchema = z.strictObject({ memories: z.array(MemoryDraftSchema.omit({ pinned: true })).max(MAX_MEMORIES_PER_DIALOGUE) });
+export const RememberOutputSchema = z.strictObject({
+  memories: z.array(MemoryDraftSchema.omit({ pinned: true })).max(MAX_MEMORIES_PER_DIALOGUE),
+});
 export type RememberOutput = z.infer<typeof RememberOutputSchema>;
 
 /**
@@ -458,17 +530,27 @@ export type RememberOutput = z.infer<typeof RememberOutputSchema>;
  * the dialogue's own strategy when no turn names one) and how it ended. `opinionDelta` is the change over
  * this dialogue (the outcome's, measured from where the dialogue started).
  */
-export function rememberInputOf(state: DialogueState, character: Character, goal: Goal, outcome: Outcome): RememberInput {
+export function rememberInputOf(
+  state: DialogueState,
+  character: Character,
+  goal: Goal,
+  outcome: Outcome,
+): RememberInput {
   const uses = new Map<string, number>();
   // The outcome's tallies count every turn; dialogues from before them count the recent window.
   for (const [id, tally] of Object.entries(outcome.strategies)) if (tally.turns > 0) uses.set(id, tally.turns);
   if (uses.size === 0) {
-    for (const turn of state.recentTurns) if (turn.speaker === 'player' && turn.strategyId) uses.set(turn.strategyId, (uses.get(turn.strategyId) ?? 0) + 1);
+    for (const turn of state.recentTurns)
+      if (turn.speaker === 'player' && turn.strategyId) uses.set(turn.strategyId, (uses.get(turn.strategyId) ?? 0) + 1);
   }
   if (uses.size === 0 && state.turnCount > 0) uses.set(state.strategyId, state.turnCount);
   const strategies = [...uses]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([id, count]) => ({ id, description: goal.strategies.find((s) => s.id === id)?.description ?? id, uses: count }));
+    .map(([id, count]) => ({
+      id,
+      description: goal.strategies.find((s) => s.id === id)?.description ?? id,
+      uses: count,
+    }));
   return {
     dialogueId: state.id,
     characterName: character.name,
@@ -535,8 +617,10 @@ export function scriptedMemories(input: RememberInput): RememberOutput {
         ? `They wanted to ${goal}; I sent them away.`
         : `They wanted to ${goal}; I did not give in.`;
   memories.push({ text: ending, importance: round(clamp(0.45 + weight + (input.goalAchieved ? 0.1 : 0), 0, 1)) });
-  if (input.opinionDelta >= 10) memories.push({ text: 'I came to like them.', importance: round(clamp(0.3 + weight, 0, 1)) });
-  else if (input.opinionDelta <= -10) memories.push({ text: 'They left me angry.', importance: round(clamp(0.3 + weight, 0, 1)) });
+  if (input.opinionDelta >= 10)
+    memories.push({ text: 'I came to like them.', importance: round(clamp(0.3 + weight, 0, 1)) });
+  else if (input.opinionDelta <= -10)
+    memories.push({ text: 'They left me angry.', importance: round(clamp(0.3 + weight, 0, 1)) });
   return { memories };
 }
 

@@ -7,5 +7,7 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what 
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
   const first = issues[0]!;
-  throw new BadRequest(`invalid ${what}: ${first.path ? `${first.path}: ` : ''}${first.message}`, { details: { issues } });
+  throw new BadRequest(`invalid ${what}: ${first.path ? `${first.path}: ` : ''}${first.message}`, {
+    details: { issues },
+  });
 }

@@ -48,11 +48,15 @@ export function readPlayerLine(
 ): LineReading {
   const result = analyzer.analyze(text);
   const tokens = new Set(tokensOf(text));
-  const insult = result.negative.length > 0 && ((result.score <= -2 && aimedAtListener(result.tokens, new Set(result.negative))) || result.score <= -4);
+  const insult =
+    result.negative.length > 0 &&
+    ((result.score <= -2 && aimedAtListener(result.tokens, new Set(result.negative))) || result.score <= -4);
   const threat = strategyId === 'intimidate' && result.score <= 2;
   const nameWords = tokensOf(listener.name).filter((w) => w.length >= 3);
   const goalWords = new Set(contentWords(listener.goal).filter((w) => !nameWords.includes(w)));
-  const mentions = listener.others.filter((id) => id !== 'player' && id.split('-').some((part) => part.length >= 3 && tokens.has(part)));
+  const mentions = listener.others.filter(
+    (id) => id !== 'player' && id.split('-').some((part) => part.length >= 3 && tokens.has(part)),
+  );
   return {
     score: result.score,
     positiveWords: result.positive,
@@ -74,7 +78,10 @@ export function readPlayerLine(
  */
 function aimedAtListener(tokens: readonly string[], negative: ReadonlySet<string>): boolean {
   const near = 3;
-  return tokens.some((token, i) => negative.has(token) && tokens.slice(Math.max(0, i - near), i + near + 1).some((t) => SECOND_PERSON.has(t)));
+  return tokens.some(
+    (token, i) =>
+      negative.has(token) && tokens.slice(Math.max(0, i - near), i + near + 1).some((t) => SECOND_PERSON.has(t)),
+  );
 }
 
 function fits(strategyId: string, score: number, insult: boolean): boolean {

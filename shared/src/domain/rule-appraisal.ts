@@ -150,7 +150,10 @@ export function ruleBasedAppraisal(input: AppraiseInput): Appraisal {
     opinionDelta = -(6 + 6 * courage);
     goalProgressDelta = -0.05;
     emotion = courage >= 0.5 ? 'angry' : 'hurt';
-    const words = reading.negativeWords.slice(0, 3).map((w) => `"${w}"`).join(', ');
+    const words = reading.negativeWords
+      .slice(0, 3)
+      .map((w) => `"${w}"`)
+      .join(', ');
     reasons = [`${name} hears an insult, not ${noun} (${words})`];
   } else if (!reading.fitsStrategy) {
     opinionDelta = Math.min(opinionDelta, 0) - 2;
@@ -163,7 +166,9 @@ export function ruleBasedAppraisal(input: AppraiseInput): Appraisal {
     if (warmth !== 0) {
       opinionDelta += warmth * 0.75;
       if (warmth > 0 && goalProgressDelta > 0) goalProgressDelta += warmth * 0.005;
-      reasons.push(`${name} hears ${warmth > 0 ? 'warm' : 'hard'} words (${[...reading.positiveWords, ...reading.negativeWords].slice(0, 3).join(', ')})`);
+      reasons.push(
+        `${name} hears ${warmth > 0 ? 'warm' : 'hard'} words (${[...reading.positiveWords, ...reading.negativeWords].slice(0, 3).join(', ')})`,
+      );
     }
   }
   if (!reading.insult) {

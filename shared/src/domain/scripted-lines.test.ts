@@ -45,22 +45,41 @@ describe('scriptedReply', () => {
     expect(lines.size).toBeGreaterThan(1);
   });
 
-  test('a flatterer and a threat get different answers, in the character\'s own name and pronouns', () => {
-    const flatter = scriptedReply(replyInput({ strategy: { id: 'flatter', description: 'praise' }, playerText: 'You are a fine captain.' }));
-    const threat = scriptedReply(replyInput({ strategy: { id: 'intimidate', description: 'threaten' }, playerText: 'Open up or you will regret it.' }));
+  test("a flatterer and a threat get different answers, in the character's own name and pronouns", () => {
+    const flatter = scriptedReply(
+      replyInput({ strategy: { id: 'flatter', description: 'praise' }, playerText: 'You are a fine captain.' }),
+    );
+    const threat = scriptedReply(
+      replyInput({
+        strategy: { id: 'intimidate', description: 'threaten' },
+        playerText: 'Open up or you will regret it.',
+      }),
+    );
     expect(flatter).not.toBe(threat);
     expect(threat).toMatch(/^\*Bram /);
     expect(threat).not.toMatch(/\btheir\b|\bthe [a-z]+s (his|her|their)\b/);
   });
 
   test('an insult sent as flatter is answered as an insult', () => {
-    const lines = [1, 2, 3, 4].map((seed) => scriptedReply(replyInput({ seed, strategy: { id: 'flatter', description: 'praise' }, playerText: 'You are a stupid, worthless fool.' })));
+    const lines = [1, 2, 3, 4].map((seed) =>
+      scriptedReply(
+        replyInput({
+          seed,
+          strategy: { id: 'flatter', description: 'praise' },
+          playerText: 'You are a stupid, worthless fool.',
+        }),
+      ),
+    );
     for (const line of lines) expect(line).toMatch(/tongue|finished|spoken to like that|manners|foul mouth|Insults/);
   });
 
   test('the mood colours the line', () => {
     const lines = (valence: number) =>
-      [1, 2, 3, 4].map((seed) => scriptedReply(replyInput({ seed, character: { ...characterBrief(bram), mood: { emotion: 'x', intensity: 0.5, valence } } })));
+      [1, 2, 3, 4].map((seed) =>
+        scriptedReply(
+          replyInput({ seed, character: { ...characterBrief(bram), mood: { emotion: 'x', intensity: 0.5, valence } } }),
+        ),
+      );
     expect(lines(-0.8)).not.toEqual(lines(0.8));
   });
 
@@ -107,7 +126,9 @@ describe('scriptedSummary and scriptedText', () => {
   });
 
   test('text is deterministic for a seed', () => {
-    expect(scriptedText({ prompt: 'a tavern rumour', seed: 5 })).toBe(scriptedText({ prompt: 'a tavern rumour', seed: 5 }));
+    expect(scriptedText({ prompt: 'a tavern rumour', seed: 5 })).toBe(
+      scriptedText({ prompt: 'a tavern rumour', seed: 5 }),
+    );
     expect(scriptedText({ prompt: 'a tavern rumour' })).toContain('a tavern rumour');
   });
 });
@@ -128,11 +149,16 @@ describe('scriptedReply over a dialogue', () => {
   });
 });
 
-describe('scriptedReply and the rules\' verdict', () => {
+describe("scriptedReply and the rules' verdict", () => {
   const goal = bram.goals[0]!;
-  const withGoal = { id: goal.id, description: goal.description, successHint: goal.successHint, concession: goal.concession! };
+  const withGoal = {
+    id: goal.id,
+    description: goal.description,
+    successHint: goal.successHint,
+    concession: goal.concession!,
+  };
 
-  test('conceding says the goal\'s concession', () => {
+  test("conceding says the goal's concession", () => {
     const text = scriptedReply(replyInput({ goal: withGoal, verdict: 'concede', goalProgress: 0.75 }));
     expect(text).toContain(goal.concession!);
   });
@@ -157,37 +183,54 @@ describe('scriptedReply speaks as the character would', () => {
   const speech = (text: string) => text.replace(/\*[^*]*\*/g, ' ');
   const characters = [bram, mara];
 
-  test.each(characters.map((c) => [c.id, c] as const))('%s: never names itself in speech nor pastes the goal text', (_id, c) => {
-    const goal = c.goals[0]!;
-    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-      for (const strategy of goal.strategies) {
-        const text = scriptedReply({
-          seed,
-          character: characterBrief(c),
-          goal: { id: goal.id, description: goal.description, successHint: goal.successHint },
-          strategy,
-          goalProgress: seed / 10,
-          history: [],
-          playerText: 'I need your help with something.',
-        });
-        expect(speech(text)).not.toContain(c.name.split(' ').length >= 3 ? c.name.split(' ')[1]! : c.name.split(' ')[0]!);
-        expect(text.toLowerCase()).not.toContain(goal.description.toLowerCase());
+  test.each(characters.map((c) => [c.id, c] as const))(
+    '%s: never names itself in speech nor pastes the goal text',
+    (_id, c) => {
+      const goal = c.goals[0]!;
+      for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+        for (const strategy of goal.strategies) {
+          const text = scriptedReply({
+            seed,
+            character: characterBrief(c),
+            goal: { id: goal.id, description: goal.description, successHint: goal.successHint },
+            strategy,
+            goalProgress: seed / 10,
+            history: [],
+            playerText: 'I need your help with something.',
+          });
+          expect(speech(text)).not.toContain(
+            c.name.split(' ').length >= 3 ? c.name.split(' ')[1]! : c.name.split(' ')[0]!,
+          );
+          expect(text.toLowerCase()).not.toContain(goal.description.toLowerCase());
+        }
       }
-    }
-  });
+    },
+  );
 
   test('never sounds glad in a dark mood', () => {
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
-      const text = scriptedReply(replyInput({ seed, character: { ...characterBrief(bram), mood: { emotion: 'angry', intensity: 0.8, valence: -0.6 } } }));
+      const text = scriptedReply(
+        replyInput({
+          seed,
+          character: { ...characterBrief(bram), mood: { emotion: 'angry', intensity: 0.8, valence: -0.6 } },
+        }),
+      );
       expect(text).not.toMatch(/glad of the company|good mood|decent day/);
     }
   });
 
-  test('says no sentence twice over ten turns when told what it said (the rules\' memory)', () => {
+  test("says no sentence twice over ten turns when told what it said (the rules' memory)", () => {
     let game = initialGame(bram);
     const said: string[] = [];
     for (let turn = 1; turn <= 10; turn++) {
-      const text = scriptedReply(replyInput({ seed: 7, playerText: `Reason number ${turn}.`, avoid: game.characterSentences, goalProgress: 0.1 + turn * 0.02 }));
+      const text = scriptedReply(
+        replyInput({
+          seed: 7,
+          playerText: `Reason number ${turn}.`,
+          avoid: game.characterSentences,
+          goalProgress: 0.1 + turn * 0.02,
+        }),
+      );
       for (const sentence of sentencesOf(text)) {
         expect(said).not.toContain(sentence);
         said.push(sentence);
@@ -220,7 +263,7 @@ describe('scriptedOptions over turns', () => {
     expect([...seen].sort()).toEqual(goal.strategies.map((s) => s.id).sort());
   });
 
-  test('use the character\'s name, never a broken one, and never the goal text', () => {
+  test("use the character's name, never a broken one, and never the goal text", () => {
     for (let seq = 0; seq < 6; seq++) {
       for (const o of scriptedOptions(input([{ seq, speaker: 'character', text: 'y', at }], 3)).options) {
         expect(o.text).not.toMatch(/, the\.|\bthe\.$/);
@@ -261,7 +304,10 @@ describe('scriptedSummary tells the truth', () => {
       ...base,
       goalAchieved: false,
       opinionChange: { from: -10, to: -13.2 },
-      strategies: { flatter: { turns: 3, progress: 0.1, opinion: -2 }, persuade: { turns: 1, progress: 0.1, opinion: 1 } },
+      strategies: {
+        flatter: { turns: 3, progress: 0.1, opinion: -2 },
+        persuade: { turns: 1, progress: 0.1, opinion: 1 },
+      },
       endedBy: 'character',
     });
     expect(summary).toContain('flatter (3 turns), persuade (1 turn)');

@@ -35,7 +35,8 @@ function pick<T>(random: () => number, items: readonly T[]): T {
 }
 
 const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
-const fill = (template: string, vars: Record<string, string>) => template.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? '');
+const fill = (template: string, vars: Record<string, string>) =>
+  template.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? '');
 
 type Reactions = { warm: readonly string[]; cold: readonly string[] };
 
@@ -135,8 +136,22 @@ const REACTIONS: Record<string, Reactions> = {
   },
 };
 const GENERIC_REACTIONS: Reactions = {
-  warm: ['Interesting. Go on.', 'I am listening.', 'Maybe. Tell me more.', 'Fair enough.', 'All right, I hear you.', 'Hm. Go on, then.'],
-  cold: ['I am not sure what you are after.', 'That does not move me.', 'Is that all?', 'No.', 'Try again.', 'Not good enough.'],
+  warm: [
+    'Interesting. Go on.',
+    'I am listening.',
+    'Maybe. Tell me more.',
+    'Fair enough.',
+    'All right, I hear you.',
+    'Hm. Go on, then.',
+  ],
+  cold: [
+    'I am not sure what you are after.',
+    'That does not move me.',
+    'Is that all?',
+    'No.',
+    'Try again.',
+    'Not good enough.',
+  ],
 };
 const INSULTED = [
   'Watch your tongue.',
@@ -147,11 +162,30 @@ const INSULTED = [
   'Insults? In my presence? Think again.',
 ];
 /** Words that do not match the declared approach: the character notices. */
-const MISFIT = ['Was that meant as {noun}? It did not sound like it.', 'Odd way of putting it.', 'I am not sure what you mean by that.', 'That came out wrong, I think.'];
+const MISFIT = [
+  'Was that meant as {noun}? It did not sound like it.',
+  'Odd way of putting it.',
+  'I am not sure what you mean by that.',
+  'That came out wrong, I think.',
+];
 
 // Stage directions: the character's name is the subject, so the verb agrees whatever the pronouns.
-const WARM_ACTIONS = ['nods slowly', 'lets out a short laugh', 'leans in a little', 'relaxes {pos} shoulders', 'smiles', 'tilts {pos} head'];
-const COLD_ACTIONS = ['narrows {pos} eyes', 'crosses {pos} arms', 'shakes {pos} head', 'steps back', 'folds {pos} hands', 'looks away'];
+const WARM_ACTIONS = [
+  'nods slowly',
+  'lets out a short laugh',
+  'leans in a little',
+  'relaxes {pos} shoulders',
+  'smiles',
+  'tilts {pos} head',
+];
+const COLD_ACTIONS = [
+  'narrows {pos} eyes',
+  'crosses {pos} arms',
+  'shakes {pos} head',
+  'steps back',
+  'folds {pos} hands',
+  'looks away',
+];
 const MANNERS = [', looking {emotion}', '', ', clearly {emotion}', ' and waits'];
 
 const QUESTIONS: Reactions = {
@@ -160,21 +194,58 @@ const QUESTIONS: Reactions = {
 };
 
 const CONCEDE_OPENERS = ['Very well.', 'All right, you win.', 'Fine. You have earned it.', 'You have talked me round.'];
-const LEAVE_LINES = ['We are done here.', 'I have heard enough. Get out of my sight.', 'This conversation is over.', 'Leave. Now.'];
+const LEAVE_LINES = [
+  'We are done here.',
+  'I have heard enough. Get out of my sight.',
+  'This conversation is over.',
+  'Leave. Now.',
+];
 const LEAVE_ACTIONS = ['turns {pos} back on you', 'walks away', 'points at the door'];
-const REFUSE_LINES = ['Whatever you came for, you will not get it from me.', 'My answer is no, and it will stay no.', 'Forget it. Not after that.'];
-const AFTER_WIN = ['You already have what you came for.', 'We have a deal, remember.', 'What else do you want?', 'Our business is settled.'];
+const REFUSE_LINES = [
+  'Whatever you came for, you will not get it from me.',
+  'My answer is no, and it will stay no.',
+  'Forget it. Not after that.',
+];
+const AFTER_WIN = [
+  'You already have what you came for.',
+  'We have a deal, remember.',
+  'What else do you want?',
+  'Our business is settled.',
+];
 const AFTER_LOSS = ['My answer has not changed.', 'Still no.', 'Talk all you like. The answer is no.'];
 
 function progressLines(goalProgress: number): readonly string[] {
-  if (goalProgress >= 0.5) return ['I am starting to come round.', 'You are close. Closer than you think.', 'Maybe there is a way. Maybe.', 'Keep going like that.'];
-  if (goalProgress >= 0.25) return ['I have not said no.', 'You might get somewhere yet.', 'We will see.', 'Perhaps. I have not decided.'];
-  return ['You will have to do better than that.', 'You are a long way from what you want.', 'Not a chance, not yet.', 'Convince me.'];
+  if (goalProgress >= 0.5)
+    return [
+      'I am starting to come round.',
+      'You are close. Closer than you think.',
+      'Maybe there is a way. Maybe.',
+      'Keep going like that.',
+    ];
+  if (goalProgress >= 0.25)
+    return ['I have not said no.', 'You might get somewhere yet.', 'We will see.', 'Perhaps. I have not decided.'];
+  return [
+    'You will have to do better than that.',
+    'You are a long way from what you want.',
+    'Not a chance, not yet.',
+    'Convince me.',
+  ];
 }
 
 function moodLines(mood: Mood): readonly string[] {
-  if (mood.valence <= -0.3) return ['I am in no mood for games tonight.', 'Do not push your luck.', 'My patience is thin as it is.', 'Make it quick.'];
-  if (mood.valence >= 0.3) return ['It has been a decent day, all things considered.', 'You catch me in a good mood.', 'I am glad of the company, truth be told.'];
+  if (mood.valence <= -0.3)
+    return [
+      'I am in no mood for games tonight.',
+      'Do not push your luck.',
+      'My patience is thin as it is.',
+      'Make it quick.',
+    ];
+  if (mood.valence >= 0.3)
+    return [
+      'It has been a decent day, all things considered.',
+      'You catch me in a good mood.',
+      'I am glad of the company, truth be told.',
+    ];
   return ['Well?', 'Say what you came to say.', 'I am waiting.'];
 }
 
@@ -193,7 +264,8 @@ type Chooser = (lines: readonly string[]) => string | undefined;
  */
 function freshPicker(random: () => number, history: readonly Turn[], avoid: readonly string[] = []): Chooser {
   const said = new Set(avoid);
-  for (const turn of history) if (turn.speaker === 'character') for (const hash of sentenceHashes(turn.text)) said.add(hash);
+  for (const turn of history)
+    if (turn.speaker === 'character') for (const hash of sentenceHashes(turn.text)) said.add(hash);
   return (lines) => {
     const fresh = lines.filter((line) => !sentenceHashes(line).some((hash) => said.has(hash)));
     if (fresh.length === 0) return undefined;
@@ -222,12 +294,27 @@ export function scriptedReply(input: AiTaskInput<'dialogue.reply'>): string {
     return [recall, character.greeting, choose(moodLines(mood))].filter(Boolean).join(' ');
   }
   const pronouns = character.pronouns ?? DEFAULT_PRONOUNS;
-  const vars = { pos: pronouns.possessive, obj: pronouns.object, emotion: mood.emotion, noun: STRATEGY_NOUNS[input.strategy.id] ?? 'that' };
-  const reading = readPlayerLine(input.playerText, { name: character.name, others: Object.keys(character.opinions ?? {}), goal: input.goal.description }, input.strategy.id);
+  const vars = {
+    pos: pronouns.possessive,
+    obj: pronouns.object,
+    emotion: mood.emotion,
+    noun: STRATEGY_NOUNS[input.strategy.id] ?? 'that',
+  };
+  const reading = readPlayerLine(
+    input.playerText,
+    { name: character.name, others: Object.keys(character.opinions ?? {}), goal: input.goal.description },
+    input.strategy.id,
+  );
   const effect = strategyEffect(input.strategy.id, character.traits, first);
   const verdict = input.verdict ?? 'continue';
   // Warm only when the approach worked, the words fit it, and the mood agrees.
-  const warm = !reading.insult && reading.fitsStrategy && effect.opinionDelta + effect.goalProgressDelta * 40 > 0 && mood.valence > -0.3 && verdict !== 'leave' && verdict !== 'refuse';
+  const warm =
+    !reading.insult &&
+    reading.fitsStrategy &&
+    effect.opinionDelta + effect.goalProgressDelta * 40 > 0 &&
+    mood.valence > -0.3 &&
+    verdict !== 'leave' &&
+    verdict !== 'refuse';
   const stage = (actions: readonly string[], manners: readonly string[]) => {
     const combos = actions.flatMap((a) => manners.map((m) => `*${first} ${fill(a + m, vars)}.*`));
     return choose(combos);
@@ -245,10 +332,15 @@ export function scriptedReply(input: AiTaskInput<'dialogue.reply'>): string {
   const reactions = REACTIONS[input.strategy.id] ?? GENERIC_REACTIONS;
   if (reading.insult) sentences.push(choose(INSULTED));
   else if (!reading.fitsStrategy) sentences.push(choose(MISFIT.map((line) => fill(line, vars))));
-  else sentences.push(choose(warm ? reactions.warm : reactions.cold) ?? choose(warm ? GENERIC_REACTIONS.warm : GENERIC_REACTIONS.cold));
-  if ((character.traits.suspicion ?? 0) >= 0.65 && input.strategy.id === 'deceive' && !warm) sentences.push(choose(['And do not think I cannot see what you are doing.']));
+  else
+    sentences.push(
+      choose(warm ? reactions.warm : reactions.cold) ?? choose(warm ? GENERIC_REACTIONS.warm : GENERIC_REACTIONS.cold),
+    );
+  if ((character.traits.suspicion ?? 0) >= 0.65 && input.strategy.id === 'deceive' && !warm)
+    sentences.push(choose(['And do not think I cannot see what you are doing.']));
   if (reading.question && !reading.insult) sentences.push(choose(warm ? QUESTIONS.warm : QUESTIONS.cold));
-  for (const other of reading.mentions.slice(0, 1)) sentences.push(choose(otherLine(nameFromId(other), character.opinions?.[other] ?? 0)));
+  for (const other of reading.mentions.slice(0, 1))
+    sentences.push(choose(otherLine(nameFromId(other), character.opinions?.[other] ?? 0)));
 
   if (verdict === 'concede') {
     sentences.push(choose(CONCEDE_OPENERS) ?? 'Very well.');
@@ -343,7 +435,11 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** A summary true to the numbers it is given: it claims a win only when the goal was reached. */
 export function scriptedSummary(input: AiTaskInput<'dialogue.summarize'>): AiTaskOutput<'dialogue.summarize'> {
   const first = shortName(input.character.name);
-  const result = input.goalAchieved ? 'got what they came for' : input.goalLost ? 'lost any chance of it' : 'did not get what they wanted';
+  const result = input.goalAchieved
+    ? 'got what they came for'
+    : input.goalLost
+      ? 'lost any chance of it'
+      : 'did not get what they wanted';
   const parts = [
     `The player spoke with ${input.character.name} for ${plural(input.turnCount, 'turn')}, trying to ${lowerFirst(input.goal.description)}, ` +
       `and ${result} (progress ${Math.round(input.goalProgress * 100)}%).`,
@@ -351,13 +447,18 @@ export function scriptedSummary(input: AiTaskInput<'dialogue.summarize'>): AiTas
   const used = Object.entries(input.strategies ?? {})
     .filter(([, tally]) => tally.turns > 0)
     .sort((a, b) => b[1].turns - a[1].turns);
-  if (used.length > 0) parts.push(`Approaches used: ${used.map(([id, tally]) => `${id} (${plural(tally.turns, 'turn')})`).join(', ')}.`);
+  if (used.length > 0)
+    parts.push(`Approaches used: ${used.map(([id, tally]) => `${id} (${plural(tally.turns, 'turn')})`).join(', ')}.`);
   if (input.opinionChange) {
     const { from, to } = input.opinionChange;
     const way = to > from ? 'warmed to them' : to < from ? 'cooled toward them' : 'thinks of them as before';
     parts.push(`${first} ${way} (opinion ${from} to ${to}).`);
   }
-  parts.push(input.endedBy === 'character' ? `${first} ended the conversation, ${input.character.mood.emotion}.` : `${first} was left ${input.character.mood.emotion}.`);
+  parts.push(
+    input.endedBy === 'character'
+      ? `${first} ended the conversation, ${input.character.mood.emotion}.`
+      : `${first} was left ${input.character.mood.emotion}.`,
+  );
   return { summary: parts.join(' ') };
 }
 
@@ -366,7 +467,11 @@ export function scriptedText(input: AiTaskInput<'text.generate'>): string {
   const random = mulberry32(input.seed ?? seedFromText(input.prompt));
   const topic = input.prompt.split(/\s+/).slice(0, 6).join(' ');
   const openers = ['Here is a thought on', 'A few words about', 'Consider this, on'];
-  const bodies = ['The road ahead is long, but every step tells a story.', 'Some say the old ways hold the answer.', 'Nothing is ever quite what it seems.'];
+  const bodies = [
+    'The road ahead is long, but every step tells a story.',
+    'Some say the old ways hold the answer.',
+    'Nothing is ever quite what it seems.',
+  ];
   const closers = ['That is all for now.', 'More may come in time.', 'Make of it what you will.'];
   return `${pick(random, openers)} "${topic}": ${pick(random, bodies)} ${pick(random, closers)}`;
 }

@@ -41,7 +41,12 @@ const at = (secondsAfterT0: number) => new Date(T0.getTime() + secondsAfterT0 * 
 const ctx = (now: Date, traceparent?: string): EventContext => ({ source: '/parley/test', now, traceparent });
 
 /** The one event a transition emitted, checked against the schema and its envelope (id, type, subject, time, sequence). */
-function onlyEvent(events: unknown[], type: 'dialogue.initiate' | 'dialogue.progress' | 'dialogue.resolve', sequence: number, time: Date) {
+function onlyEvent(
+  events: unknown[],
+  type: 'dialogue.initiate' | 'dialogue.progress' | 'dialogue.resolve',
+  sequence: number,
+  time: Date,
+) {
   expect(events).toHaveLength(1);
   const event = ParleyEventSchema.parse(events[0]);
   expect(event).toMatchObject({
@@ -133,12 +138,32 @@ describe('chooseGoalAndStrategy', () => {
   });
 
   it.each([
-    { goalId: 'steal-horse', strategyId: 'persuade', error: InvalidGoal, details: { validGoalIds: ['buy-sword', 'learn-debt'] } },
-    { goalId: 'steal-horse', strategyId: undefined, error: InvalidGoal, details: { validGoalIds: ['buy-sword', 'learn-debt'] } },
+    {
+      goalId: 'steal-horse',
+      strategyId: 'persuade',
+      error: InvalidGoal,
+      details: { validGoalIds: ['buy-sword', 'learn-debt'] },
+    },
+    {
+      goalId: 'steal-horse',
+      strategyId: undefined,
+      error: InvalidGoal,
+      details: { validGoalIds: ['buy-sword', 'learn-debt'] },
+    },
     // Valid for another goal of the same character is still invalid here.
     { goalId: 'learn-debt', strategyId: 'bribe', error: InvalidStrategy, details: { validStrategyIds: ['flatter'] } },
-    { goalId: 'buy-sword', strategyId: 'flatter', error: InvalidStrategy, details: { validStrategyIds: ['persuade', 'bribe'] } },
-    { goalId: 'buy-sword', strategyId: 'Persuade', error: InvalidStrategy, details: { validStrategyIds: ['persuade', 'bribe'] } },
+    {
+      goalId: 'buy-sword',
+      strategyId: 'flatter',
+      error: InvalidStrategy,
+      details: { validStrategyIds: ['persuade', 'bribe'] },
+    },
+    {
+      goalId: 'buy-sword',
+      strategyId: 'Persuade',
+      error: InvalidStrategy,
+      details: { validStrategyIds: ['persuade', 'bribe'] },
+    },
   ])('$goalId + $strategyId -> $error.name', ({ goalId, strategyId, error, details }) => {
     const err = thrownBy(() => chooseGoalAndStrategy(character, goalId, strategyId));
     expect(err).toBeInstanceOf(error);
@@ -204,10 +229,27 @@ describe('resolvePlayerMove', () => {
   const state = start().state;
 
   it.each<{ name: string; move: PlayerMove; text: string; strategy: string; optionId?: string }>([
-    { name: 'option', move: { optionId: 'opt-2' }, text: 'A little extra for your trouble.', strategy: 'bribe', optionId: 'opt-2' },
-    { name: 'option + its own strategy', move: { optionId: 'opt-1', strategyId: 'persuade' }, text: 'Fair price for fair steel?', strategy: 'persuade', optionId: 'opt-1' },
+    {
+      name: 'option',
+      move: { optionId: 'opt-2' },
+      text: 'A little extra for your trouble.',
+      strategy: 'bribe',
+      optionId: 'opt-2',
+    },
+    {
+      name: 'option + its own strategy',
+      move: { optionId: 'opt-1', strategyId: 'persuade' },
+      text: 'Fair price for fair steel?',
+      strategy: 'persuade',
+      optionId: 'opt-1',
+    },
     { name: 'free text, dialogue strategy', move: { text: 'How much?' }, text: 'How much?', strategy: 'persuade' },
-    { name: 'free text + strategy', move: { text: 'Here, for you.', strategyId: 'bribe' }, text: 'Here, for you.', strategy: 'bribe' },
+    {
+      name: 'free text + strategy',
+      move: { text: 'Here, for you.', strategyId: 'bribe' },
+      text: 'Here, for you.',
+      strategy: 'bribe',
+    },
   ])('$name', ({ move, text, strategy, optionId }) => {
     const resolved = resolvePlayerMove(state, buySword, move);
     expect(resolved.text).toBe(text);
@@ -216,10 +258,30 @@ describe('resolvePlayerMove', () => {
   });
 
   it.each<{ name: string; move: PlayerMove; error: typeof ParleyError; details: unknown }>([
-    { name: 'unknown option', move: { optionId: 'opt-9' }, error: InvalidOption, details: { validOptionIds: ['opt-1', 'opt-2'] } },
-    { name: 'option + conflicting strategy', move: { optionId: 'opt-1', strategyId: 'bribe' }, error: InvalidStrategy, details: { validStrategyIds: ['persuade'] } },
-    { name: 'free text + strategy of another goal', move: { text: 'Fine work.', strategyId: 'flatter' }, error: InvalidStrategy, details: { validStrategyIds: ['persuade', 'bribe'] } },
-    { name: 'free text + unknown strategy', move: { text: 'Hm.', strategyId: 'juggle' }, error: InvalidStrategy, details: { validStrategyIds: ['persuade', 'bribe'] } },
+    {
+      name: 'unknown option',
+      move: { optionId: 'opt-9' },
+      error: InvalidOption,
+      details: { validOptionIds: ['opt-1', 'opt-2'] },
+    },
+    {
+      name: 'option + conflicting strategy',
+      move: { optionId: 'opt-1', strategyId: 'bribe' },
+      error: InvalidStrategy,
+      details: { validStrategyIds: ['persuade'] },
+    },
+    {
+      name: 'free text + strategy of another goal',
+      move: { text: 'Fine work.', strategyId: 'flatter' },
+      error: InvalidStrategy,
+      details: { validStrategyIds: ['persuade', 'bribe'] },
+    },
+    {
+      name: 'free text + unknown strategy',
+      move: { text: 'Hm.', strategyId: 'juggle' },
+      error: InvalidStrategy,
+      details: { validStrategyIds: ['persuade', 'bribe'] },
+    },
   ])('$name -> $error.name', ({ move, error, details }) => {
     const err = thrownBy(() => resolvePlayerMove(state, buySword, move));
     expect(err).toBeInstanceOf(error);
@@ -227,22 +289,33 @@ describe('resolvePlayerMove', () => {
     expect(err.details).toEqual(details);
   });
 
-  it.each<PlayerMove>([{}, { text: '' }, { text: '   ' }, { strategyId: 'bribe' }])('a move with nothing said -> BadRequest for %j', (move) => {
-    const err = thrownBy(() => resolvePlayerMove(state, buySword, move));
-    expect(err).toBeInstanceOf(BadRequest);
-    expect(err.status).toBe(400);
-  });
+  it.each<PlayerMove>([{}, { text: '' }, { text: '   ' }, { strategyId: 'bribe' }])(
+    'a move with nothing said -> BadRequest for %j',
+    (move) => {
+      const err = thrownBy(() => resolvePlayerMove(state, buySword, move));
+      expect(err).toBeInstanceOf(BadRequest);
+      expect(err.status).toBe(400);
+    },
+  );
 
   it('rejects an offered option whose strategy is not valid for the goal', () => {
-    const tampered: DialogueState = { ...state, options: [{ id: 'opt-1', text: 'Nice hammer.', strategyId: 'flatter' }] };
-    expect(thrownBy(() => resolvePlayerMove(tampered, buySword, { optionId: 'opt-1' }))).toBeInstanceOf(InvalidStrategy);
+    const tampered: DialogueState = {
+      ...state,
+      options: [{ id: 'opt-1', text: 'Nice hammer.', strategyId: 'flatter' }],
+    };
+    expect(thrownBy(() => resolvePlayerMove(tampered, buySword, { optionId: 'opt-1' }))).toBeInstanceOf(
+      InvalidStrategy,
+    );
   });
 
-  it.each<PlayerMove>([{ optionId: 'opt-1' }, { text: 'Hello?' }, { optionId: 'opt-9' }])('ended dialogue -> DialogueEnded for %j', (move) => {
-    const err = thrownBy(() => resolvePlayerMove(ended(state), buySword, move));
-    expect(err).toBeInstanceOf(DialogueEnded);
-    expect(err.status).toBe(409);
-  });
+  it.each<PlayerMove>([{ optionId: 'opt-1' }, { text: 'Hello?' }, { optionId: 'opt-9' }])(
+    'ended dialogue -> DialogueEnded for %j',
+    (move) => {
+      const err = thrownBy(() => resolvePlayerMove(ended(state), buySword, move));
+      expect(err).toBeInstanceOf(DialogueEnded);
+      expect(err.status).toBe(409);
+    },
+  );
 });
 
 describe('boundAppraisal', () => {
@@ -250,7 +323,10 @@ describe('boundAppraisal', () => {
   const withValues = (opinion: number, progress: number): DialogueState => ({
     ...base,
     goalProgress: progress,
-    participants: { ...base.participants, character: { ...base.participants.character, opinions: { player: opinion } } },
+    participants: {
+      ...base.participants,
+      character: { ...base.participants.character, opinions: { player: opinion } },
+    },
   });
 
   it.each([
@@ -287,7 +363,10 @@ describe('boundAppraisal', () => {
   it('takes the mood from the appraisal and keeps the reasons', () => {
     const reasons = ['he likes honest hagglers', 'the price was fair'];
     const changes = boundAppraisal(base, appraisal({ emotion: 'pleased', intensity: 0.8, valence: 0.5, reasons }));
-    expect(changes.mood).toEqual({ before: character.baselineMood, after: { emotion: 'pleased', intensity: 0.8, valence: 0.5 } });
+    expect(changes.mood).toEqual({
+      before: character.baselineMood,
+      after: { emotion: 'pleased', intensity: 0.8, valence: 0.5 },
+    });
     expect(changes.reasons).toEqual(reasons);
   });
 
@@ -316,7 +395,9 @@ describe('boundAppraisal', () => {
         expect(Math.abs(changes.opinion.delta - (changes.opinion.after - o))).toBeLessThanOrEqual(0.05 + eps);
         expect(changes.goalProgress.delta).toBeCloseTo(changes.goalProgress.after - p, 6);
         // What is applied must still be a valid state.
-        DialogueStateSchema.parse(applyTurn(withValues(o, p), turnInput(1, { appraisal: appraisal(a) }), ctx(at(1))).state);
+        DialogueStateSchema.parse(
+          applyTurn(withValues(o, p), turnInput(1, { appraisal: appraisal(a) }), ctx(at(1))).state,
+        );
       }),
       { seed: 4242, numRuns: 500 },
     );
@@ -326,11 +407,21 @@ describe('boundAppraisal', () => {
 describe('applyTurn', () => {
   it('applies one turn: seq, version, turns, options, bounded changes', () => {
     const { state, greeting } = start();
-    const input = turnInput(1, { optionId: 'opt-1', appraisal: appraisal({ opinionDelta: 90, goalProgressDelta: 0.2 }) });
+    const input = turnInput(1, {
+      optionId: 'opt-1',
+      appraisal: appraisal({ opinionDelta: 90, goalProgressDelta: 0.2 }),
+    });
     const { state: next, newTurns, result } = applyTurn(state, input, ctx(at(30)));
 
     const [playerTurn, reply] = newTurns;
-    expect(playerTurn).toEqual({ seq: 1, speaker: 'player', text: 'player line 1', strategyId: 'persuade', optionId: 'opt-1', at: at(30).toISOString() });
+    expect(playerTurn).toEqual({
+      seq: 1,
+      speaker: 'player',
+      text: 'player line 1',
+      strategyId: 'persuade',
+      optionId: 'opt-1',
+      at: at(30).toISOString(),
+    });
     expect(reply).toEqual({ seq: 1, speaker: 'character', text: 'reply 1', at: at(30).toISOString() });
     expect(DialogueStateSchema.parse(next)).toEqual(next);
     expect(next).toMatchObject({
@@ -383,7 +474,11 @@ describe('applyTurn', () => {
     const { state } = start();
     const snapshot = structuredClone(state);
     // Frozen: any write to the input throws in strict mode.
-    const { state: next } = applyTurn(deepFreeze(state), turnInput(1, { appraisal: appraisal({ opinionDelta: -15 }) }), ctx(at(5)));
+    const { state: next } = applyTurn(
+      deepFreeze(state),
+      turnInput(1, { appraisal: appraisal({ opinionDelta: -15 }) }),
+      ctx(at(5)),
+    );
     expect(state).toEqual(snapshot);
     expect(character).toEqual(characterBefore);
     expect(next.participants.character.opinions.player).toBe(5);
@@ -422,7 +517,11 @@ describe('endDialogue', () => {
   function playedTo(progress: number, turns = 2): DialogueState {
     let { state } = start();
     for (let n = 1; n <= turns; n++) {
-      state = applyTurn(state, turnInput(n, { appraisal: appraisal({ valence: 0.4, opinionDelta: 4 }) }), ctx(at(n))).state;
+      state = applyTurn(
+        state,
+        turnInput(n, { appraisal: appraisal({ valence: 0.4, opinionDelta: 4 }) }),
+        ctx(at(n)),
+      ).state;
     }
     return { ...state, goalProgress: progress };
   }
@@ -431,18 +530,25 @@ describe('endDialogue', () => {
     { progress: 0.9, achievedAt: undefined, achieved: false },
     { progress: 0.2, achievedAt: 2, achieved: true },
     { progress: 1, achievedAt: 1, achieved: true },
-  ])('goalAchieved comes from the rules (reached at $achievedAt), not the final progress $progress', ({ progress, achievedAt, achieved }) => {
-    const state = playedTo(progress);
-    const game = { ...state.game!, ...(achievedAt ? { goalAchievedAt: achievedAt } : {}) };
-    const { outcome } = endDialogue({ ...state, game }, { character, summary: 's', endedBy: 'player' }, ctx(at(60)));
-    expect(outcome.goalAchieved).toBe(achieved);
-    expect(outcome.goalAchievedAt).toBe(achievedAt);
-    expect(outcome.goalProgress).toBe(progress);
-  });
+  ])(
+    'goalAchieved comes from the rules (reached at $achievedAt), not the final progress $progress',
+    ({ progress, achievedAt, achieved }) => {
+      const state = playedTo(progress);
+      const game = { ...state.game!, ...(achievedAt ? { goalAchievedAt: achievedAt } : {}) };
+      const { outcome } = endDialogue({ ...state, game }, { character, summary: 's', endedBy: 'player' }, ctx(at(60)));
+      expect(outcome.goalAchieved).toBe(achieved);
+      expect(outcome.goalAchievedAt).toBe(achievedAt);
+      expect(outcome.goalProgress).toBe(progress);
+    },
+  );
 
   it('reports duration, mood and opinion change against the character baseline', () => {
     const state = playedTo(0.4, 3);
-    const { outcome } = endDialogue(state, { character, summary: 'They haggled.', endedBy: 'player', reason: 'bored' }, ctx(at(90)));
+    const { outcome } = endDialogue(
+      state,
+      { character, summary: 'They haggled.', endedBy: 'player', reason: 'bored' },
+      ctx(at(90)),
+    );
     expect(OutcomeSchema.parse(outcome)).toEqual(outcome);
     expect(outcome).toMatchObject({
       dialogueId: DIALOGUE_ID,
@@ -471,7 +577,11 @@ describe('endDialogue', () => {
 
   it.each([0, 1, 5])('emits one dialogue.resolve event with sequence turnCount + 1 after %i turns', (turns) => {
     const state = playedTo(0.5, turns);
-    const { outcome, events } = endDialogue(state, { character, summary: 's', endedBy: 'player' }, ctx(at(100), TRACEPARENT));
+    const { outcome, events } = endDialogue(
+      state,
+      { character, summary: 's', endedBy: 'player' },
+      ctx(at(100), TRACEPARENT),
+    );
     const event = onlyEvent(events, 'dialogue.resolve', turns + 1, at(100));
     expect(event.traceparent).toBe(TRACEPARENT);
     expect(OutcomeSchema.parse(event.data)).toEqual(outcome);
@@ -483,7 +593,9 @@ describe('endDialogue', () => {
   });
 
   it('refuses to end an ended dialogue', () => {
-    const err = thrownBy(() => endDialogue(ended(playedTo(0.5)), { character, summary: 's', endedBy: 'player' }, ctx(at(1))));
+    const err = thrownBy(() =>
+      endDialogue(ended(playedTo(0.5)), { character, summary: 's', endedBy: 'player' }, ctx(at(1))),
+    );
     expect(err).toBeInstanceOf(DialogueEnded);
   });
 });
@@ -515,7 +627,12 @@ describe('numberOptions', () => {
       ],
       expected: [{ id: 'opt-1', text: 'Fine hammer work.', strategyId: 'flatter' }],
     },
-    { name: 'nothing valid -> no options', goal: learnDebt, input: [{ text: 'Coin?', strategyId: 'bribe' }], expected: [] },
+    {
+      name: 'nothing valid -> no options',
+      goal: learnDebt,
+      input: [{ text: 'Coin?', strategyId: 'bribe' }],
+      expected: [],
+    },
   ])('$name', ({ goal, input, expected }) => {
     const options = numberOptions(input, goal);
     expect(options).toEqual(expected);
@@ -526,23 +643,39 @@ describe('numberOptions', () => {
 describe('plainSummary', () => {
   it.each([
     { progress: 0.8, turns: 3, achievedAt: 3, lostAt: undefined, says: 'the player reached the goal', percent: '80%' },
-    { progress: 0.8, turns: 3, achievedAt: undefined, lostAt: undefined, says: 'the player did not reach the goal', percent: '80%' },
+    {
+      progress: 0.8,
+      turns: 3,
+      achievedAt: undefined,
+      lostAt: undefined,
+      says: 'the player did not reach the goal',
+      percent: '80%',
+    },
     { progress: 0.25, turns: 1, achievedAt: undefined, lostAt: 1, says: 'the player lost the goal', percent: '25%' },
-  ])('progress $progress, reached at $achievedAt -> "$says"', ({ progress, turns, achievedAt, lostAt, says, percent }) => {
-    const begun = start().state;
-    const game = { ...begun.game!, ...(achievedAt ? { goalAchievedAt: achievedAt } : {}), ...(lostAt ? { goalLostAt: lostAt } : {}) };
-    const state: DialogueState = { ...begun, goalProgress: progress, turnCount: turns, game };
-    const summary = plainSummary(character, buySword, state);
-    expect(summary).toContain(says);
-    expect(summary).toContain(character.name);
-    expect(summary).toContain(buySword.description);
-    expect(summary).toContain(`${turns} turn`);
-    expect(summary).toContain(percent);
-    for (const secret of character.secrets) expect(summary).not.toContain(secret);
-  });
+  ])(
+    'progress $progress, reached at $achievedAt -> "$says"',
+    ({ progress, turns, achievedAt, lostAt, says, percent }) => {
+      const begun = start().state;
+      const game = {
+        ...begun.game!,
+        ...(achievedAt ? { goalAchievedAt: achievedAt } : {}),
+        ...(lostAt ? { goalLostAt: lostAt } : {}),
+      };
+      const state: DialogueState = { ...begun, goalProgress: progress, turnCount: turns, game };
+      const summary = plainSummary(character, buySword, state);
+      expect(summary).toContain(says);
+      expect(summary).toContain(character.name);
+      expect(summary).toContain(buySword.description);
+      expect(summary).toContain(`${turns} turn`);
+      expect(summary).toContain(percent);
+      for (const secret of character.secrets) expect(summary).not.toContain(secret);
+    },
+  );
 
   it('says when the character ended the conversation', () => {
-    expect(plainSummary(character, buySword, start().state, 'character')).toContain(`${character.name} ended the conversation`);
+    expect(plainSummary(character, buySword, start().state, 'character')).toContain(
+      `${character.name} ended the conversation`,
+    );
   });
 });
 
@@ -569,7 +702,16 @@ describe('characterBrief', () => {
     const raw = smithOdo();
     raw.goals[0] = { ...raw.goals[0]!, reveals: [raw.secrets[0]!] } as (typeof raw.goals)[number];
     const odo = CharacterSchema.parse(raw);
-    const begun = startDialogue({ id: DIALOGUE_ID, playerId: 'p', character: odo, goal: odo.goals[0]!, strategy: odo.goals[0]!.strategies[0]!, greetingText: 'Hm.', options: [], ctx: ctx(T0) }).state;
+    const begun = startDialogue({
+      id: DIALOGUE_ID,
+      playerId: 'p',
+      character: odo,
+      goal: odo.goals[0]!,
+      strategy: odo.goals[0]!.strategies[0]!,
+      greetingText: 'Hm.',
+      options: [],
+      ctx: ctx(T0),
+    }).state;
     expect(characterBrief(odo, begun).allowedSecrets).toBeUndefined();
     const won = { ...begun, game: { ...begun.game!, goalAchievedAt: 3 } };
     expect(characterBrief(odo, won).allowedSecrets).toEqual(odo.secrets);

@@ -14,7 +14,15 @@ import {
 import { BadRequest, DialogueEnded, InvalidGoal, InvalidOption, InvalidStrategy } from './errors';
 import { buildEvent, dialogueEventId, type ParleyEvent } from './events';
 import type { CharacterBrief } from './ai-tasks';
-import { boundedMood, gameOf, goalRequires, initialGame, nextOpinion, rememberReply, type RulesDecision } from './dialogue-rules';
+import {
+  boundedMood,
+  gameOf,
+  goalRequires,
+  initialGame,
+  nextOpinion,
+  rememberReply,
+  type RulesDecision,
+} from './dialogue-rules';
 import type { Memory, Relationship } from './memory';
 
 /** Who emits and when: passed in, so transitions stay free of clocks and config. */
@@ -54,7 +62,10 @@ export function chooseGoalAndStrategy(character: Character, goalId: string, stra
  * What the AI tasks know of a character in a dialogue. Once the goal is won (by the rules' memory),
  * the goal's `reveals` become `allowedSecrets`: the gateway's secret filter lets exactly those through.
  */
-export function characterBrief(character: Character, state?: Pick<DialogueState, 'goalId' | 'game' | 'participants'>): CharacterBrief {
+export function characterBrief(
+  character: Character,
+  state?: Pick<DialogueState, 'goalId' | 'game' | 'participants'>,
+): CharacterBrief {
   const goal = state ? character.goals.find((g) => g.id === state.goalId) : undefined;
   const revealed = goal && state?.game?.goalAchievedAt !== undefined ? goal.reveals : [];
   return {
@@ -105,7 +116,12 @@ export function startDialogue(input: {
     strategyId: input.strategy.id,
     participants: {
       player: { id: input.playerId, mood: { emotion: 'neutral', intensity: 0, valence: 0 }, opinions: {}, traits: {} },
-      character: { id: character.id, mood: character.baselineMood, opinions: character.opinions, traits: character.traits },
+      character: {
+        id: character.id,
+        mood: character.baselineMood,
+        opinions: character.opinions,
+        traits: character.traits,
+      },
     },
     recentTurns: [greeting],
     turnCount: 0,
@@ -155,7 +171,11 @@ export function isSameMove(move: PlayerMove, turn: Pick<Turn, 'text' | 'optionId
  * What the player says this turn and with which strategy: a chosen option brings its own text
  * and strategy; free text uses the strategy given, else the dialogue's.
  */
-export function resolvePlayerMove(state: DialogueState, goal: Goal, move: PlayerMove): { text: string; strategy: Strategy; optionId?: string } {
+export function resolvePlayerMove(
+  state: DialogueState,
+  goal: Goal,
+  move: PlayerMove,
+): { text: string; strategy: Strategy; optionId?: string } {
   if (state.status !== 'active') throw new DialogueEnded(`dialogue ${state.id} has ended`);
   if (move.optionId !== undefined) {
     const option = state.options.find((o) => o.id === move.optionId);
@@ -183,7 +203,9 @@ export function boundAppraisal(state: DialogueState, appraisal: Appraisal): Chan
   const opinionBefore = state.participants.character.opinions.player ?? 0;
   const opinionAfter = nextOpinion(opinionBefore, clamp(appraisal.opinionDelta, -MAX_OPINION_STEP, MAX_OPINION_STEP));
   const progressBefore = state.goalProgress;
-  const progressAfter = round(clamp(progressBefore + clamp(appraisal.goalProgressDelta, -MAX_PROGRESS_STEP, MAX_PROGRESS_STEP), 0, 1));
+  const progressAfter = round(
+    clamp(progressBefore + clamp(appraisal.goalProgressDelta, -MAX_PROGRESS_STEP, MAX_PROGRESS_STEP), 0, 1),
+  );
   return {
     mood: { before: moodBefore, after: moodAfter },
     opinion: { before: opinionBefore, after: opinionAfter, delta: round(opinionAfter - opinionBefore, 1) },
@@ -236,7 +258,11 @@ export function applyTurn(
     ...state,
     participants: {
       ...state.participants,
-      character: { ...character, mood: changes.mood.after, opinions: { ...character.opinions, player: changes.opinion.after } },
+      character: {
+        ...character,
+        mood: changes.mood.after,
+        opinions: { ...character.opinions, player: changes.opinion.after },
+      },
     },
     recentTurns: keepRecent([...state.recentTurns, playerTurn, reply]),
     turnCount: seq,
@@ -254,7 +280,15 @@ export function applyTurn(
     time: at,
     sequence: seq,
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
-    data: { dialogueId: state.id, characterId: state.characterId, seq, strategyId: turn.strategyId, playerTurn, characterTurn: reply, changes },
+    data: {
+      dialogueId: state.id,
+      characterId: state.characterId,
+      seq,
+      strategyId: turn.strategyId,
+      playerTurn,
+      characterTurn: reply,
+      changes,
+    },
   });
   return {
     state: next,
@@ -343,7 +377,12 @@ export function summaryNumbers(state: DialogueState, character: Character, goal:
  * A summary that needs no AI, true to the numbers: used when the summarize task fails, so ending
  * never fails on it. It claims a win only when the goal was reached.
  */
-export function plainSummary(character: Character, goal: Goal, state: DialogueState, endedBy: Outcome['endedBy'] = 'player'): string {
+export function plainSummary(
+  character: Character,
+  goal: Goal,
+  state: DialogueState,
+  endedBy: Outcome['endedBy'] = 'player',
+): string {
   const game = gameOf(state, character, goal);
   const result =
     game.goalAchievedAt !== undefined

@@ -48,7 +48,9 @@ export function jwtAuthenticator(options: {
       if (!match) throw new Unauthorized('a bearer token is required');
       let sub: unknown;
       try {
-        const verified = await (typeof key === 'function' ? jwtVerify(match[1]!, key, verifyOptions) : jwtVerify(match[1]!, key, verifyOptions));
+        const verified = await (typeof key === 'function'
+          ? jwtVerify(match[1]!, key, verifyOptions)
+          : jwtVerify(match[1]!, key, verifyOptions));
         sub = verified.payload.sub;
       } catch (err) {
         // The identity service being unreachable is ours to fix, not a bad token.
@@ -80,13 +82,22 @@ export function headerAuthenticator(): Authenticator {
 /** Built once at start-up; a jwt mode with no key stops the process naming the variable. */
 export function authenticatorFromConfig(config: AuthConfig, logger: Logger): Authenticator {
   if (config.AUTH_MODE === 'none') {
-    logger.warn('AUTH_MODE=none: NO AUTHENTICATION. Any caller may act as any player (X-Player-Id). Never run this in production.');
+    logger.warn(
+      'AUTH_MODE=none: NO AUTHENTICATION. Any caller may act as any player (X-Player-Id). Never run this in production.',
+    );
     return headerAuthenticator();
   }
   if (!config.AUTH_JWT_SECRET && !config.AUTH_JWKS_URL) {
-    throw new ConfigError('invalid configuration: AUTH_JWT_SECRET: AUTH_MODE=jwt needs AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (or set AUTH_MODE=none for local play)');
+    throw new ConfigError(
+      'invalid configuration: AUTH_JWT_SECRET: AUTH_MODE=jwt needs AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (or set AUTH_MODE=none for local play)',
+    );
   }
-  return jwtAuthenticator({ secret: config.AUTH_JWT_SECRET, jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE });
+  return jwtAuthenticator({
+    secret: config.AUTH_JWT_SECRET,
+    jwksUrl: config.AUTH_JWKS_URL,
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+  });
 }
 
 /** Resolves the player before the route runs; `playerIdOf(req)` reads it. */

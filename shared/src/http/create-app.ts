@@ -42,7 +42,9 @@ export function createHttpApp(options: {
   // A CloudEvent receipt (POST /) reads its own raw body by the CloudEvents HTTP binding: a missing
   // content type means JSON, charsets and invalid UTF-8 are checked; express.json then skips it.
   const rawBody = express.raw({ type: () => true, limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT });
-  app.use((req, res, next) => (req.method === 'POST' && req.path === API_ROUTES.receiveEvent.path ? rawBody(req, res, next) : next()));
+  app.use((req, res, next) =>
+    req.method === 'POST' && req.path === API_ROUTES.receiveEvent.path ? rawBody(req, res, next) : next(),
+  );
   // Every other body must be JSON: one sent as text or a form would reach validation as nothing and be
   // refused for missing fields; 415 names the header instead. A request without a body is fine.
   app.use((req, _res, next) => {
@@ -50,7 +52,11 @@ export function createHttpApp(options: {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (!hasBody || req.is(['application/json', 'application/*+json'])) return next();
     const sent = req.headers['content-type'] ? `content-type: ${req.headers['content-type']}` : 'no content-type';
-    next(new UnsupportedMediaType(`the body must be JSON sent with the header content-type: application/json (this request has ${sent})`));
+    next(
+      new UnsupportedMediaType(
+        `the body must be JSON sent with the header content-type: application/json (this request has ${sent})`,
+      ),
+    );
   });
   app.use(
     express.json({

@@ -3,7 +3,12 @@ import { BadRequest, NotFound, ParleyError, PayloadTooLarge, UnsupportedMediaTyp
 import type { Logger } from '../ports/logger';
 
 /** body-parser reports its failures with a `type`; map them to our typed errors. */
-function fromBodyParser(err: { type?: string; message?: string; status?: unknown; expose?: unknown }): ParleyError | null {
+function fromBodyParser(err: {
+  type?: string;
+  message?: string;
+  status?: unknown;
+  expose?: unknown;
+}): ParleyError | null {
   switch (err.type) {
     case 'entity.too.large':
       return new PayloadTooLarge('request body is too large');
@@ -18,7 +23,8 @@ function fromBodyParser(err: { type?: string; message?: string; status?: unknown
       return new BadRequest(err.message ?? 'malformed request');
     default:
       // Other body-parser failures (a corrupt gzip or brotli body...) are http-errors with a 4xx status.
-      if (typeof err.status === 'number' && err.status >= 400 && err.status < 500 && err.expose === true) return new BadRequest('malformed request body');
+      if (typeof err.status === 'number' && err.status >= 400 && err.status < 500 && err.expose === true)
+        return new BadRequest('malformed request body');
       // The router could not percent-decode a path parameter (`/v1/dialogues/%E0%A4%A`).
       if (err instanceof URIError) return new BadRequest('malformed request path');
       return null;

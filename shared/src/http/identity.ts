@@ -29,6 +29,9 @@ export function requestTrace(req: Request): { traceparent?: string } {
  * validated by `schema` (an absent body counts as `{}`; 400 `BadRequest` when invalid) and
  * `requestTrace`.
  */
-export function playerCommand<S extends z.ZodType<object>>(req: Request, schema: S): z.infer<S> & { playerId: string; traceparent?: string } {
+export function playerCommand<S extends z.ZodType<object>>(
+  req: Request,
+  schema: S,
+): z.infer<S> & { playerId: string; traceparent?: string } {
   return { playerId: playerIdOf(req), ...parseInput(schema, req.body ?? {}), ...requestTrace(req) };
 }

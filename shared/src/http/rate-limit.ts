@@ -15,7 +15,11 @@ export function rateLimit(limiter: RateLimiter, keyOf: KeyOf, what: string): Req
     limiter.consume(keyOf(req)).then(
       (answer) => {
         if (answer.allowed) return next();
-        next(new RateLimited(`too many requests for this ${what}; retry later`, { retryAfterSeconds: answer.retryAfterMs / 1000 }));
+        next(
+          new RateLimited(`too many requests for this ${what}; retry later`, {
+            retryAfterSeconds: answer.retryAfterMs / 1000,
+          }),
+        );
       },
       (err: unknown) => next(err),
     );

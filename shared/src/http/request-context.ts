@@ -37,13 +37,20 @@ export function requestContext(options: { logger: Logger; metrics?: HttpMetrics 
     const sent = req.headers.traceparent;
     res.locals.callerTraceparent = typeof sent === 'string' ? sent : undefined;
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    const span = tracer.startSpan(`${req.method} ${req.path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } }, parent);
+    const span = tracer.startSpan(
+      `${req.method} ${req.path}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } },
+      parent,
+    );
     const active = trace.setSpan(parent, span);
     const carrier: Record<string, string> = {};
     propagation.inject(active, carrier);
     if (carrier.traceparent) req.headers.traceparent = carrier.traceparent;
     const traceparent = req.headers.traceparent;
-    const traceId = typeof traceparent === 'string' && TraceparentSchema.safeParse(traceparent).success ? traceparent.slice(3, 35) : undefined;
+    const traceId =
+      typeof traceparent === 'string' && TraceparentSchema.safeParse(traceparent).success
+        ? traceparent.slice(3, 35)
+        : undefined;
     const dialogueId = DIALOGUE_PATH.exec(req.path)?.[1];
     const log = options.logger.child({ reqId: requestId, traceId, dialogueId });
     res.locals.log = log;
@@ -62,7 +69,8 @@ export function requestContext(options: { logger: Logger; metrics?: HttpMetrics 
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
       options.metrics?.observeHttp(req.method, route, status, seconds);
-      if (!QUIET_PATHS.has(req.path)) log.info({ method: req.method, route, status, ms: Math.round(seconds * 10_000) / 10 }, 'request');
+      if (!QUIET_PATHS.has(req.path))
+        log.info({ method: req.method, route, status, ms: Math.round(seconds * 10_000) / 10 }, 'request');
     };
     res.once('finish', finish);
     res.once('close', finish);

@@ -9,7 +9,10 @@ import type { Logger } from '../ports/logger';
  * @throws the listen error (EADDRINUSE, EACCES...): Express 5 hands it to the listen callback
  *   rather than throwing, so it must be checked there, or a busy port would pass for success.
  */
-export function serve(app: Express, options: { port: number; logger: Logger; drainMs?: number; onShutdown?: () => Promise<void> }): Promise<Server> {
+export function serve(
+  app: Express,
+  options: { port: number; logger: Logger; drainMs?: number; onShutdown?: () => Promise<void> },
+): Promise<Server> {
   const { logger } = options;
   return new Promise((resolve, reject) => {
     const server = app.listen(options.port, (err?: Error) => {

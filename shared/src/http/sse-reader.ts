@@ -26,7 +26,8 @@ export async function* readSseFrames(
   let failure: ParseError | undefined;
   const parser = createParser({
     maxBufferSize,
-    onEvent: ({ event, data, id }) => parsed.push(id === undefined ? { event: event ?? 'message', data } : { event: event ?? 'message', data, id }),
+    onEvent: ({ event, data, id }) =>
+      parsed.push(id === undefined ? { event: event ?? 'message', data } : { event: event ?? 'message', data, id }),
     // Unknown fields and bad `retry` values are ignored, as the spec says; only the size limit stops the stream.
     onError: (err) => {
       if (err.type === 'max-buffer-size-exceeded') failure = err;

@@ -29,7 +29,12 @@ export function streamedRoute<T>(route: StreamedRoute<T>): RequestHandler {
   return (req, res, next) => runStreamedRoute(req, res, next, route);
 }
 
-async function runStreamedRoute<T>(req: Request, res: Response, next: NextFunction, route: StreamedRoute<T>): Promise<void> {
+async function runStreamedRoute<T>(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  route: StreamedRoute<T>,
+): Promise<void> {
   const controller = abortOnClientGone(res);
   const streaming = wantsEventStream(req.header('accept'));
   let sse: SseWriter | null = null;
@@ -37,7 +42,9 @@ async function runStreamedRoute<T>(req: Request, res: Response, next: NextFuncti
     sse ??= openSse(res);
     sse.send(event, data);
   };
-  const hooks: LiveHooks = streaming ? { onAccepted: (accepted) => send('accepted', accepted), onDelta: (text) => send('delta', { text }) } : {};
+  const hooks: LiveHooks = streaming
+    ? { onAccepted: (accepted) => send('accepted', accepted), onDelta: (text) => send('delta', { text }) }
+    : {};
   try {
     const result = await route.run(req, hooks, controller.signal);
     if (!streaming) {

@@ -4,8 +4,7 @@ export type AiCallOptions = { signal?: AbortSignal | undefined; traceparent?: st
 
 /** What a streamed task yields: text chunks as they come, then the validated output. */
 export type AiStreamEvent<T extends AiTaskName = AiTaskName> =
-  | { type: 'delta'; text: string }
-  | { type: 'done'; output: AiTaskOutput<T>; meta: AiCallMeta };
+  { type: 'delta'; text: string } | { type: 'done'; output: AiTaskOutput<T>; meta: AiCallMeta };
 
 /**
  * The dialogue functions' view of the AI gateway. Adapters: in-process (the gateway's service
@@ -13,7 +12,15 @@ export type AiStreamEvent<T extends AiTaskName = AiTaskName> =
  * Failures reject with `AiFailed` / `AiUnavailable` / `AiTimeout`; an aborted signal with `Aborted`.
  */
 export interface AiClient {
-  run<T extends AiTaskName>(task: T, input: AiTaskInput<T>, options?: AiCallOptions): Promise<{ output: AiTaskOutput<T>; meta: AiCallMeta }>;
-  stream<T extends StreamingTaskName>(task: T, input: AiTaskInput<T>, options?: AiCallOptions): AsyncIterable<AiStreamEvent<T>>;
+  run<T extends AiTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    options?: AiCallOptions,
+  ): Promise<{ output: AiTaskOutput<T>; meta: AiCallMeta }>;
+  stream<T extends StreamingTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    options?: AiCallOptions,
+  ): AsyncIterable<AiStreamEvent<T>>;
   ping(): Promise<void>;
 }

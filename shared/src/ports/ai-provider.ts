@@ -49,7 +49,11 @@ export interface AiProvider {
   readonly replyMaxTokens?: number;
   /** Tokens of the model's context window, when known: the gateway fits every prompt into it. */
   readonly contextTokens?: number;
-  streamText<T extends StreamingTaskName>(task: T, input: AiTaskInput<T>, options: ProviderCallOptions): AsyncIterable<TextChunk>;
+  streamText<T extends StreamingTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    options: ProviderCallOptions,
+  ): AsyncIterable<TextChunk>;
   generateJson<T extends StructuredTaskName>(
     task: T,
     input: AiTaskInput<T>,

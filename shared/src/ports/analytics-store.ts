@@ -22,6 +22,7 @@ export interface AnalyticsStore {
  */
 export function checkIncrements(increments: Record<string, number>): void {
   for (const [name, amount] of Object.entries(increments)) {
-    if (name === '' || !Number.isFinite(amount)) throw new RangeError(`invalid increment ${JSON.stringify(name)}: ${amount}`);
+    if (name === '' || !Number.isFinite(amount))
+      throw new RangeError(`invalid increment ${JSON.stringify(name)}: ${amount}`);
   }
 }

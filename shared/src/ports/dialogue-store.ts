@@ -23,21 +23,33 @@ import type { ParleyEvent } from '../domain/events';
  */
 export interface DialogueStore {
   /** Throws when the id already exists (a caller bug: ids are random UUIDs). `maxActivePerPlayer` 0 or absent: no cap. */
-  create(state: DialogueState, greeting: Turn, events: ParleyEvent[], options?: { maxActivePerPlayer?: number }): Promise<CreateResult>;
+  create(
+    state: DialogueState,
+    greeting: Turn,
+    events: ParleyEvent[],
+    options?: { maxActivePerPlayer?: number },
+  ): Promise<CreateResult>;
   /** How many live (not ended, not expired) dialogues the player has. */
   activeDialogues(playerId: string): Promise<number>;
   /**
    * One page of the player's live dialogues, ordered by id: at most `limit` states whose id is greater
    * than `after`; `next` is the cursor of the following page (the last id), null on the last page.
    */
-  listActiveDialogues(playerId: string, page: { limit: number; after?: string }): Promise<{ dialogues: DialogueState[]; next: string | null }>;
+  listActiveDialogues(
+    playerId: string,
+    page: { limit: number; after?: string },
+  ): Promise<{ dialogues: DialogueState[]; next: string | null }>;
   /** The hot state, or null when there is no live dialogue with this id. */
   load(dialogueId: string): Promise<DialogueState | null>;
   /** The full transcript, oldest first. */
   transcript(dialogueId: string): Promise<Turn[]>;
 
   /** Take the turn lock for `messageId`; answers the messageId that holds it when another does. */
-  lockTurn(dialogueId: string, messageId: string, ttlMs: number): Promise<{ acquired: true } | { acquired: false; heldBy: string }>;
+  lockTurn(
+    dialogueId: string,
+    messageId: string,
+    ttlMs: number,
+  ): Promise<{ acquired: true } | { acquired: false; heldBy: string }>;
   /** Release the lock if `messageId` holds it (a no-op otherwise). */
   unlockTurn(dialogueId: string, messageId: string): Promise<void>;
   /** Extend the lock to `ttlMs` from now if `messageId` still holds it; false when it does not. */
@@ -79,7 +91,13 @@ export type TurnCommit = {
 };
 
 /** Ending a dialogue (by the player, or by expiry): its final outcome and events, at the version the caller read. */
-export type EndCommit = { dialogueId: string; playerId: string; expectedVersion: number; outcome: Outcome; events: ParleyEvent[] };
+export type EndCommit = {
+  dialogueId: string;
+  playerId: string;
+  expectedVersion: number;
+  outcome: Outcome;
+  events: ParleyEvent[];
+};
 
 export type CommitResult = { ok: true } | { ok: false; reason: 'version' | 'duplicate' | 'missing' };
 export type ExpireResult = { ok: true } | { ok: false; reason: 'version' | 'missing' | 'active' };

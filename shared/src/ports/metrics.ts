@@ -4,7 +4,13 @@
  * fire-and-forget and must never throw into the caller.
  */
 export interface MetricsRecorder {
-  aiCall(call: { provider: string; task: string; ok: boolean; seconds: number; tokens: { prompt: number; completion: number } }): void;
+  aiCall(call: {
+    provider: string;
+    task: string;
+    ok: boolean;
+    seconds: number;
+    tokens: { prompt: number; completion: number };
+  }): void;
   turnApplied(characterId: string): void;
   dialogueStarted(characterId: string): void;
   dialogueEnded(characterId: string): void;

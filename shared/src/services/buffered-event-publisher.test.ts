@@ -8,7 +8,20 @@ import { BufferedEventPublisher } from './buffered-event-publisher';
 
 const logger = createLogger('buffered-publisher-test', 'silent');
 const event = (i: number): ParleyEvent =>
-  buildEvent({ id: `e-${i}`, type: 'analytics.logging', source: '/test', time: '2030-01-01T00:00:00.000Z', data: { task: 't', provider: 'p', model: 'm', latencyMs: 1, tokens: { prompt: 0, completion: 0, total: 0 }, ok: true } });
+  buildEvent({
+    id: `e-${i}`,
+    type: 'analytics.logging',
+    source: '/test',
+    time: '2030-01-01T00:00:00.000Z',
+    data: {
+      task: 't',
+      provider: 'p',
+      model: 'm',
+      latencyMs: 1,
+      tokens: { prompt: 0, completion: 0, total: 0 },
+      ok: true,
+    },
+  });
 
 /** A broker that refuses until `up` is set. */
 function broker() {

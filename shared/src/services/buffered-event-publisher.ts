@@ -17,7 +17,13 @@ export class BufferedEventPublisher implements EventPublisher {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: { buffer: EventBuffer; fallback: EventBuffer; target: EventPublisher; logger: Logger; batchSize?: number },
+    private readonly deps: {
+      buffer: EventBuffer;
+      fallback: EventBuffer;
+      target: EventPublisher;
+      logger: Logger;
+      batchSize?: number;
+    },
   ) {}
 
   async publish(events: ParleyEvent[]): Promise<void> {

@@ -20,7 +20,8 @@ function setup(limits = DEFAULT_MEMORY_LIMITS) {
     now: () => new Date(clock),
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
   });
-  const events = async (playerId: string) => (await store.pendingEvents(playerId, 100)).map((e) => e.data as MemoryEventData);
+  const events = async (playerId: string) =>
+    (await store.pendingEvents(playerId, 100)).map((e) => e.data as MemoryEventData);
   return { store, memory, events };
 }
 
@@ -55,7 +56,11 @@ test('a dialogue starts from the relationship, and recalls what fits', async () 
   expect(start.mood.emotion).toBe('warm');
   expect(start.recall?.relationship).toContain('40/100');
   expect(start.recall?.memories.map((m) => m.text)).toEqual(['They tried to buy me with silver.']);
-  expect(await memory.startingPoint('player-2', mara, '')).toMatchObject({ opinion: mara.opinions.player ?? 0, recall: undefined, recalledIds: [] });
+  expect(await memory.startingPoint('player-2', mara, '')).toMatchObject({
+    opinion: mara.opinions.player ?? 0,
+    recall: undefined,
+    recalledIds: [],
+  });
 });
 
 test('forget me: relationship and memories go, the events carry ids only', async () => {

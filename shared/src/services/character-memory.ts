@@ -82,7 +82,12 @@ export type CharacterMemoryDeps = {
 };
 
 /** What a dialogue starts from: the opinion, the mood leaning on it, and what the character recalls. */
-export type StartingPoint = { opinion: number; mood: Character['baselineMood']; recall: Recall | undefined; recalledIds: string[] };
+export type StartingPoint = {
+  opinion: number;
+  mood: Character['baselineMood'];
+  recall: Recall | undefined;
+  recalledIds: string[];
+};
 
 /**
  * The use cases of a character's memory of a player: recall for prompts, the write at a dialogue's end,
@@ -98,8 +103,15 @@ export class CharacterMemory {
   }
 
   /** The relationship and memories of a pair, expired ones left out. */
-  async read(playerId: string, characterId: string): Promise<{ relationship: Relationship | null; memories: Memory[] }> {
-    const pair = expireMemories(await this.deps.store.load(playerId, characterId), this.deps.now(), this.deps.limits.ttlDays).pair;
+  async read(
+    playerId: string,
+    characterId: string,
+  ): Promise<{ relationship: Relationship | null; memories: Memory[] }> {
+    const pair = expireMemories(
+      await this.deps.store.load(playerId, characterId),
+      this.deps.now(),
+      this.deps.limits.ttlDays,
+    ).pair;
     return { relationship: pair.relationship, memories: pair.memories };
   }
 
@@ -115,13 +127,22 @@ export class CharacterMemory {
   }
 
   /** What a turn's prompt recalls, for the goal and the player's line. */
-  async recall(playerId: string, characterId: string, query: string): Promise<{ recall: Recall | undefined; recalledIds: string[] }> {
+  async recall(
+    playerId: string,
+    characterId: string,
+    query: string,
+  ): Promise<{ recall: Recall | undefined; recalledIds: string[] }> {
     const { relationship, memories } = await this.read(playerId, characterId);
     return this.recallFrom(relationship, memories, query, this.deps.now());
   }
 
   private recallFrom(relationship: Relationship | null, memories: Memory[], query: string, now: Date) {
-    const { recalled } = recallMemories(memories, { query, now, budgetTokens: this.budgetTokens, countTokens: this.deps.countTokens });
+    const { recalled } = recallMemories(memories, {
+      query,
+      now,
+      budgetTokens: this.budgetTokens,
+      countTokens: this.deps.countTokens,
+    });
     const line = relationshipLine(relationship);
     if (recalled.length === 0 && !line) return { recall: undefined, recalledIds: [] };
     return {
@@ -147,7 +168,13 @@ export class CharacterMemory {
 
   /** Apply a dialogue's ending (idempotent per dialogue); answers what was written and the relationship after. */
   async applyEnding(ending: DialogueEnding): Promise<{ written: Memory[]; relationship: Relationship }> {
-    const change = await this.mutate(ending.playerId, ending.characterId, 'dialogue', (pair) => applyDialogueEnding(pair, ending, this.deps.limits, this.deps.now()), ending.dialogueId);
+    const change = await this.mutate(
+      ending.playerId,
+      ending.characterId,
+      'dialogue',
+      (pair) => applyDialogueEnding(pair, ending, this.deps.limits, this.deps.now()),
+      ending.dialogueId,
+    );
     return { written: change.added, relationship: change.pair.relationship! };
   }
 
@@ -165,7 +192,12 @@ export class CharacterMemory {
     let memory: Memory | undefined;
     await this.mutate(playerId, character.id, 'game', (pair) => {
       try {
-        const change = addGameMemory(pair, { playerId, characterId: character.id, id, draft, baselineOpinion: character.opinions.player ?? 0 }, this.deps.limits, this.deps.now());
+        const change = addGameMemory(
+          pair,
+          { playerId, characterId: character.id, id, draft, baselineOpinion: character.opinions.player ?? 0 },
+          this.deps.limits,
+          this.deps.now(),
+        );
         memory = change.memory;
         return change;
       } catch (err) {
@@ -199,7 +231,9 @@ export class CharacterMemory {
 
   /** The game server sets the opinion (e.g. after a quest). */
   async setOpinion(playerId: string, characterId: string, opinion: number): Promise<Relationship> {
-    const change = await this.mutate(playerId, characterId, 'game', (pair) => setOpinion(pair, { playerId, characterId, opinion }, this.deps.now()));
+    const change = await this.mutate(playerId, characterId, 'game', (pair) =>
+      setOpinion(pair, { playerId, characterId, opinion }, this.deps.now()),
+    );
     return change.pair.relationship!;
   }
 
@@ -207,10 +241,14 @@ export class CharacterMemory {
   async forget(playerId: string, characterIds?: string[]): Promise<{ characters: string[] }> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const ids = characterIds ?? (await this.deps.store.characters(playerId));
-      const records = await Promise.all(ids.map(async (characterId) => ({ characterId, record: await this.deps.store.load(playerId, characterId) })));
+      const records = await Promise.all(
+        ids.map(async (characterId) => ({ characterId, record: await this.deps.store.load(playerId, characterId) })),
+      );
       const kept = records.filter((r) => r.record.version > 0);
       const ctx = { source: this.deps.source, now: this.deps.now() };
-      const events = kept.map((r) => forgetEvent({ playerId, characterId: r.characterId, version: r.record.version + 1 }, r.record, ctx));
+      const events = kept.map((r) =>
+        forgetEvent({ playerId, characterId: r.characterId, version: r.record.version + 1 }, r.record, ctx),
+      );
       const result = await this.deps.store.forget({
         playerId,
         pairs: kept.map((r) => ({ characterId: r.characterId, expectedVersion: r.record.version })),
@@ -244,10 +282,21 @@ export class CharacterMemory {
       const events: ParleyEvent[] = [
         ...memoryEvents({ playerId, characterId, version }, changed, by, ctx),
         ...(expired.expired.length > 0
-          ? memoryEvents({ playerId, characterId, version }, { ...changed, added: [], changed: [], relationshipChanged: false, forgotten: expired.expired.map((id) => ({ id })) }, 'limits', {
-              ...ctx,
-              now: new Date(now.getTime() + 1),
-            })
+          ? memoryEvents(
+              { playerId, characterId, version },
+              {
+                ...changed,
+                added: [],
+                changed: [],
+                relationshipChanged: false,
+                forgotten: expired.expired.map((id) => ({ id })),
+              },
+              'limits',
+              {
+                ...ctx,
+                now: new Date(now.getTime() + 1),
+              },
+            )
           : []),
       ];
       const saved = await store.save({

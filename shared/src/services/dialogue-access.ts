@@ -42,7 +42,12 @@ export function goalOf(character: Character, goalId: string): Goal {
 
 /** What the AI tasks know of a goal; the concession is the model's hint and the scripted provider's words. */
 export function goalBrief(goal: Goal) {
-  return { id: goal.id, description: goal.description, successHint: goal.successHint, ...(goal.concession ? { concession: goal.concession } : {}) };
+  return {
+    id: goal.id,
+    description: goal.description,
+    successHint: goal.successHint,
+    ...(goal.concession ? { concession: goal.concession } : {}),
+  };
 }
 
 /**
@@ -66,7 +71,11 @@ export async function findOwned(
 }
 
 /** The live state of a dialogue the caller owns; an ended one answers 409. */
-export async function loadOwnedState(store: DialogueStore, dialogueId: string, playerId: string): Promise<DialogueState> {
+export async function loadOwnedState(
+  store: DialogueStore,
+  dialogueId: string,
+  playerId: string,
+): Promise<DialogueState> {
   const found = await findOwned(store, dialogueId, playerId);
   if ('state' in found) return found.state;
   throw new DialogueEnded(`dialogue ${dialogueId} has ended`);

@@ -11,7 +11,13 @@ import { goalBrief } from './dialogue-access';
  */
 export async function summarizeEnding(
   ai: AiClient,
-  input: { state: DialogueState; character: Character; goal: Goal; endedBy: Outcome['endedBy']; traceparent?: string | undefined },
+  input: {
+    state: DialogueState;
+    character: Character;
+    goal: Goal;
+    endedBy: Outcome['endedBy'];
+    traceparent?: string | undefined;
+  },
 ): Promise<string> {
   const { state, character, goal, endedBy } = input;
   return ai

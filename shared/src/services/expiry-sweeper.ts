@@ -71,15 +71,28 @@ export class ExpirySweeper {
     const goal = character?.goals.find((g) => g.id === state.goalId);
     if (!character || !goal) {
       // The catalog lost this character or goal; the keys expire after their grace period.
-      logger.warn({ dialogueId, characterId: state.characterId, goalId: state.goalId }, 'expiry: character or goal gone; cannot resolve');
+      logger.warn(
+        { dialogueId, characterId: state.characterId, goalId: state.goalId },
+        'expiry: character or goal gone; cannot resolve',
+      );
       return false;
     }
     const asMet = this.deps.memory ? await this.deps.memory.characterAsMet(state.playerId, character) : character;
     const ctx = { source: this.deps.source, now: this.deps.now() };
-    const ending = { character: asMet, summary: plainSummary(asMet, goal, state, 'timeout'), endedBy: 'timeout' as const };
+    const ending = {
+      character: asMet,
+      summary: plainSummary(asMet, goal, state, 'timeout'),
+      endedBy: 'timeout' as const,
+    };
     // No AI for a background job: the rules remember. Another replica winning the expiry wrote the same memory.
     const { outcome, events } = await endRemembered({ memory: this.deps.memory }, state, ending, goal, ctx);
-    const result = await store.expire({ dialogueId, playerId: state.playerId, expectedVersion: state.version, outcome, events });
+    const result = await store.expire({
+      dialogueId,
+      playerId: state.playerId,
+      expectedVersion: state.version,
+      outcome,
+      events,
+    });
     if (!result.ok) return false;
     logger.info({ dialogueId }, 'expiry: dialogue ended by timeout');
     await this.deps.relay.flush(dialogueId);

@@ -30,7 +30,10 @@ export class HeldTurnLock {
   ) {
     // A failed renewal is not an error: the next one may work, and an expired lock only lets
     // another turn start, which the commit's version check then refuses.
-    this.renewal = setInterval(() => void store.renewTurnLock(dialogueId, holder, lockMs).catch(() => undefined), renewEveryMs(lockMs));
+    this.renewal = setInterval(
+      () => void store.renewTurnLock(dialogueId, holder, lockMs).catch(() => undefined),
+      renewEveryMs(lockMs),
+    );
     this.renewal.unref();
   }
 

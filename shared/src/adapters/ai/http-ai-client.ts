@@ -39,7 +39,10 @@ function errorFrom(status: number, body: unknown): ParleyError {
   if (Known) return new Known(message, options);
   if (status === 503 || status === 429) return new AiUnavailable(message, options);
   if (status === 504) return new AiTimeout(message, options);
-  return new AiFailed(message, { ...options, details: { status, ...(options.details ? { upstream: options.details } : {}) } });
+  return new AiFailed(message, {
+    ...options,
+    details: { status, ...(options.details ? { upstream: options.details } : {}) },
+  });
 }
 
 /**
@@ -52,20 +55,30 @@ export class HttpAiClient implements AiClient {
   private readonly timeoutMs: number;
   private readonly serviceToken: string | undefined;
 
-  constructor(options: { baseUrl: string; fetch?: typeof fetch; timeoutMs?: number; serviceToken?: string | undefined }) {
+  constructor(options: {
+    baseUrl: string;
+    fetch?: typeof fetch;
+    timeoutMs?: number;
+    serviceToken?: string | undefined;
+  }) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.serviceToken = options.serviceToken;
   }
 
-  async run<T extends AiTaskName>(task: T, input: AiTaskInput<T>, options: AiCallOptions = {}): Promise<{ output: AiTaskOutput<T>; meta: AiCallMeta }> {
+  async run<T extends AiTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    options: AiCallOptions = {},
+  ): Promise<{ output: AiTaskOutput<T>; meta: AiCallMeta }> {
     const call = this.open(options);
     try {
       const res = await this.post(task, input, false, options, call.signal);
       const body = await res.json().catch(() => null);
       if (!res.ok) throw errorFrom(res.status, body);
-      if (!body || typeof body !== 'object' || !('output' in body) || !('meta' in body)) throw new AiFailed('the AI gateway answered without output');
+      if (!body || typeof body !== 'object' || !('output' in body) || !('meta' in body))
+        throw new AiFailed('the AI gateway answered without output');
       return body as { output: AiTaskOutput<T>; meta: AiCallMeta };
     } catch (err) {
       throw call.translate(err);
@@ -74,7 +87,11 @@ export class HttpAiClient implements AiClient {
     }
   }
 
-  async *stream<T extends StreamingTaskName>(task: T, input: AiTaskInput<T>, options: AiCallOptions = {}): AsyncGenerator<AiStreamEvent<T>> {
+  async *stream<T extends StreamingTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    options: AiCallOptions = {},
+  ): AsyncGenerator<AiStreamEvent<T>> {
     const call = this.open(options);
     try {
       const res = await this.post(task, input, true, options, call.signal);
@@ -102,7 +119,9 @@ export class HttpAiClient implements AiClient {
   async ping(): Promise<void> {
     let res: Response;
     try {
-      res = await this.fetch(`${this.baseUrl}/readyz`, { signal: AbortSignal.timeout(Math.min(this.timeoutMs, 5_000)) });
+      res = await this.fetch(`${this.baseUrl}/readyz`, {
+        signal: AbortSignal.timeout(Math.min(this.timeoutMs, 5_000)),
+      });
     } catch (err) {
       throw new AiUnavailable(`AI gateway unreachable: ${(err as Error).message}`, { cause: err });
     }
@@ -110,8 +129,17 @@ export class HttpAiClient implements AiClient {
     if (!res.ok) throw new AiUnavailable(`AI gateway not ready (${res.status})`);
   }
 
-  private post(task: string, input: unknown, stream: boolean, options: AiCallOptions, signal: AbortSignal): Promise<Response> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' };
+  private post(
+    task: string,
+    input: unknown,
+    stream: boolean,
+    options: AiCallOptions,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: stream ? 'text/event-stream' : 'application/json',
+    };
     if (options.traceparent) headers.traceparent = options.traceparent;
     if (this.serviceToken) headers.authorization = `Bearer ${this.serviceToken}`;
     return this.fetch(`${this.baseUrl}/v1/tasks/${encodeURIComponent(task)}`, {

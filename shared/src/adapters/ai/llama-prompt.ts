@@ -1,7 +1,8 @@
 import type { ChatMessage } from './prompts';
 
 /** node-llama-cpp's chat history items (its `ChatHistoryItem`, restated so this file stays import-free). */
-export type LlamaChatItem = { type: 'system'; text: string } | { type: 'user'; text: string } | { type: 'model'; response: string[] };
+export type LlamaChatItem =
+  { type: 'system'; text: string } | { type: 'user'; text: string } | { type: 'model'; response: string[] };
 
 /**
  * For a model with a chat template: the leading system messages become one system item; a later
@@ -32,7 +33,11 @@ export function toChatHistory(messages: ChatMessage[]): LlamaChatItem[] {
  * For a model without a chat template: a plain completion prompt, the instructions first, then the
  * exchange as labelled lines, ending with the label the model should complete.
  */
-export function toCompletionPrompt(messages: ChatMessage[], labels: { player: string; character: string }, cue: string): string {
+export function toCompletionPrompt(
+  messages: ChatMessage[],
+  labels: { player: string; character: string },
+  cue: string,
+): string {
   const lines: string[] = [];
   for (const m of messages) {
     const text = m.content.trim();

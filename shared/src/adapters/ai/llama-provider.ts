@@ -4,7 +4,13 @@ import type { Llama, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaMode
 import type { AiTaskInput, StreamingTaskName, TokenUsage } from '../../domain/ai-tasks';
 import { Aborted, AiFailed, AiTimeout, AiUnavailable, ParleyError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
-import type { AiProvider, FinishReason, ProviderCallOptions, StructuredTaskName, TextChunk } from '../../ports/ai-provider';
+import type {
+  AiProvider,
+  FinishReason,
+  ProviderCallOptions,
+  StructuredTaskName,
+  TextChunk,
+} from '../../ports/ai-provider';
 import { toChatHistory, toCompletionPrompt } from './llama-prompt';
 import { buildMessages } from './prompts';
 import { SequenceSlots } from './sequence-slots';
@@ -40,7 +46,14 @@ export type LlamaProviderOptions = {
 // A real dynamic import: esbuild (format cjs) and swc rewrite a literal `import()` into `require()`.
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
-type Loaded = { bindings: Bindings; llama: Llama; model: LlamaModel; context: LlamaContext; chatTemplate: boolean; idle: LlamaContextSequence[] };
+type Loaded = {
+  bindings: Bindings;
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  chatTemplate: boolean;
+  idle: LlamaContextSequence[];
+};
 
 /**
  * A GGUF model run in this process by llama.cpp (node-llama-cpp). Loaded once, in the background:
@@ -70,7 +83,17 @@ export class LlamaProvider implements AiProvider {
     this.loading.then(
       (loaded) => {
         this.loaded = loaded;
-        options.logger?.info({ model: this.model, gpu: loaded.llama.gpu, threads: options.threads, contextSize: loaded.context.contextSize, parallel: options.parallel, chatTemplate: loaded.chatTemplate }, 'local model loaded');
+        options.logger?.info(
+          {
+            model: this.model,
+            gpu: loaded.llama.gpu,
+            threads: options.threads,
+            contextSize: loaded.context.contextSize,
+            parallel: options.parallel,
+            chatTemplate: loaded.chatTemplate,
+          },
+          'local model loaded',
+        );
       },
       (err: unknown) => {
         this.loadError = err instanceof Error ? err : new Error(String(err));
@@ -90,8 +113,15 @@ export class LlamaProvider implements AiProvider {
     throw new AiUnavailable('the local model is still loading');
   }
 
-  async *streamText<T extends StreamingTaskName>(task: T, input: AiTaskInput<T>, options: ProviderCallOptions): AsyncIterable<TextChunk> {
-    const maxTokens = task === 'text.generate' ? ((input as AiTaskInput<'text.generate'>).maxTokens ?? this.options.maxTokens) : this.options.maxTokens;
+  async *streamText<T extends StreamingTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    options: ProviderCallOptions,
+  ): AsyncIterable<TextChunk> {
+    const maxTokens =
+      task === 'text.generate'
+        ? ((input as AiTaskInput<'text.generate'>).maxTokens ?? this.options.maxTokens)
+        : this.options.maxTokens;
     const seed = (input as { seed?: number }).seed;
     const stop = options.stop ?? [];
     yield* this.generate(task, input, { maxTokens, temperature: 0.8, stop, seed }, options.signal);
@@ -108,7 +138,12 @@ export class LlamaProvider implements AiProvider {
     const seed = (input as { seed?: number }).seed;
     let text = '';
     let usage: TokenUsage = { prompt: 0, completion: 0, total: 0 };
-    for await (const chunk of this.generate(task, input, { maxTokens: 2 * this.options.maxTokens, temperature: 0.3, grammar, seed }, options.signal)) {
+    for await (const chunk of this.generate(
+      task,
+      input,
+      { maxTokens: 2 * this.options.maxTokens, temperature: 0.3, grammar, seed },
+      options.signal,
+    )) {
       if (chunk.text) text += chunk.text;
       if (chunk.usage) usage = chunk.usage;
     }
@@ -132,7 +167,13 @@ export class LlamaProvider implements AiProvider {
     const bindings = (await (this.options.importModule ?? importEsm)('node-llama-cpp')) as Bindings;
     const { threads, gpu } = this.options;
     // build 'never': use the prebuilt binaries; never compile llama.cpp inside a serving pod.
-    const llama = await bindings.getLlama({ gpu, build: 'never', maxThreads: threads, logLevel: bindings.LlamaLogLevel.error, progressLogs: false });
+    const llama = await bindings.getLlama({
+      gpu,
+      build: 'never',
+      maxThreads: threads,
+      logLevel: bindings.LlamaLogLevel.error,
+      progressLogs: false,
+    });
     const modelPath = this.options.prepareModel ? await this.options.prepareModel() : this.options.modelPath;
     const model = await llama.loadModel({ modelPath, ...(gpu === false ? { gpuLayers: 0 } : {}) });
     const context = await model.createContext({
@@ -161,7 +202,13 @@ export class LlamaProvider implements AiProvider {
   private async *generate(
     task: StreamingTaskName | StructuredTaskName,
     input: AiTaskInput<StreamingTaskName | StructuredTaskName>,
-    settings: { maxTokens: number; temperature: number; seed?: number | undefined; grammar?: LlamaGrammar; stop?: readonly string[] },
+    settings: {
+      maxTokens: number;
+      temperature: number;
+      seed?: number | undefined;
+      grammar?: LlamaGrammar;
+      stop?: readonly string[];
+    },
     outer: AbortSignal | undefined,
   ): AsyncGenerator<TextChunk> {
     const controller = new AbortController();
@@ -175,7 +222,8 @@ export class LlamaProvider implements AiProvider {
     else outer?.addEventListener('abort', onOuterAbort, { once: true });
     const translate = (err: unknown): ParleyError => {
       if (outer?.aborted) return new Aborted('the caller went away', { cause: err });
-      if (timedOut) return new AiTimeout(`the local model did not finish within ${this.options.timeoutMs} ms`, { cause: err });
+      if (timedOut)
+        return new AiTimeout(`the local model did not finish within ${this.options.timeoutMs} ms`, { cause: err });
       if (err instanceof ParleyError) return err;
       return new AiFailed('the local model failed', { cause: err, upstream: (err as Error)?.message ?? String(err) });
     };

@@ -5,11 +5,15 @@ import { readFileSync } from 'node:fs';
  * CPUs this process may really use: the cores it is allowed to run on, capped by a cgroup v2 CPU
  * quota (a Kubernetes CPU limit), which `availableParallelism()` does not see.
  */
-export function availableCores(readCpuMax: () => string | undefined = readCgroupCpuMax, cores: number = availableParallelism()): number {
+export function availableCores(
+  readCpuMax: () => string | undefined = readCgroupCpuMax,
+  cores: number = availableParallelism(),
+): number {
   const [quota, period] = (readCpuMax() ?? '').trim().split(/\s+/);
   const q = Number(quota);
   const p = Number(period);
-  if (quota === undefined || quota === 'max' || !Number.isFinite(q) || !Number.isFinite(p) || q <= 0 || p <= 0) return cores;
+  if (quota === undefined || quota === 'max' || !Number.isFinite(q) || !Number.isFinite(p) || q <= 0 || p <= 0)
+    return cores;
   return Math.max(1, Math.min(cores, Math.floor(q / p)));
 }
 

@@ -17,7 +17,12 @@ export type DownloadProgress = { downloadedBytes: number; totalBytes: number | n
  */
 export async function ensureModelFile(
   source: ModelSource,
-  options: { directory: string; signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void; fetch?: typeof fetch },
+  options: {
+    directory: string;
+    signal?: AbortSignal;
+    onProgress?: (p: DownloadProgress) => void;
+    fetch?: typeof fetch;
+  },
 ): Promise<string> {
   if (source.kind === 'file') {
     if (!existsSync(source.path)) throw new Error(`${source.path}: no such model file`);
@@ -38,7 +43,8 @@ export async function ensureModelFile(
     renameSync(part, target);
     return target;
   }
-  if (res.status !== 200 && res.status !== 206) throw new Error(`${source.uri}: download failed: HTTP ${res.status} from ${source.url}`);
+  if (res.status !== 200 && res.status !== 206)
+    throw new Error(`${source.uri}: download failed: HTTP ${res.status} from ${source.url}`);
   if (!res.body) throw new Error(`${source.uri}: download failed: empty answer from ${source.url}`);
   const resumedFrom = res.status === 206 ? have : 0;
   const length = Number(res.headers.get('content-length'));
@@ -49,9 +55,15 @@ export async function ensureModelFile(
     downloadedBytes += chunk.length;
     options.onProgress?.({ downloadedBytes, totalBytes, resumedFrom });
   });
-  await pipeline(body, createWriteStream(part, { flags: resumedFrom > 0 ? 'a' : 'w' }), options.signal ? { signal: options.signal } : {});
+  await pipeline(
+    body,
+    createWriteStream(part, { flags: resumedFrom > 0 ? 'a' : 'w' }),
+    options.signal ? { signal: options.signal } : {},
+  );
   if (totalBytes !== null && statSync(part).size !== totalBytes) {
-    throw new Error(`${source.uri}: download incomplete (${statSync(part).size} of ${totalBytes} bytes); run again to continue`);
+    throw new Error(
+      `${source.uri}: download incomplete (${statSync(part).size} of ${totalBytes} bytes); run again to continue`,
+    );
   }
   renameSync(part, target);
   return target;
@@ -61,7 +73,11 @@ export async function ensureModelFile(
  * A progress reporter for a terminal: a redrawn bar on a TTY (`[#####-----] 48% 512/1066 MB`),
  * else a line every 10 %. `write` is where it goes (stderr in practice).
  */
-export function progressReporter(label: string, write: (text: string) => void, isTty: boolean): (p: DownloadProgress) => void {
+export function progressReporter(
+  label: string,
+  write: (text: string) => void,
+  isTty: boolean,
+): (p: DownloadProgress) => void {
   let lastTenth = -1;
   const mb = (n: number) => (n / 1_048_576).toFixed(n < 10_485_760 ? 1 : 0);
   return (p) => {
@@ -70,7 +86,8 @@ export function progressReporter(label: string, write: (text: string) => void, i
     const resumed = p.resumedFrom > 0 ? ` (resumed at ${mb(p.resumedFrom)} MB)` : '';
     if (isTty) {
       const filled = ratio === null ? 0 : Math.round(ratio * 30);
-      const bar = ratio === null ? '' : `[${'#'.repeat(filled)}${'-'.repeat(30 - filled)}] ${Math.floor(ratio * 100)}% `;
+      const bar =
+        ratio === null ? '' : `[${'#'.repeat(filled)}${'-'.repeat(30 - filled)}] ${Math.floor(ratio * 100)}% `;
       write(`\r${label}: ${bar}${amount}${resumed}${ratio === 1 ? '\n' : ''}`);
       return;
     }

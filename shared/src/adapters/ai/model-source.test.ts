@@ -12,7 +12,11 @@ describe('parseModelSource: how LLAMA_MODEL becomes a file or a download', () =>
       'https://huggingface.co/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/v1.0/Llama-3.2-1B-Instruct-Q4_K_M.gguf',
       'bartowski__Llama-3.2-1B-Instruct-GGUF__Llama-3.2-1B-Instruct-Q4_K_M.gguf',
     ],
-    ['hf:user/repo/quant/sub dir/model.Q8_0.gguf', 'https://huggingface.co/user/repo/resolve/main/quant/sub%20dir/model.Q8_0.gguf', 'user__repo__model.Q8_0.gguf'],
+    [
+      'hf:user/repo/quant/sub dir/model.Q8_0.gguf',
+      'https://huggingface.co/user/repo/resolve/main/quant/sub%20dir/model.Q8_0.gguf',
+      'user__repo__model.Q8_0.gguf',
+    ],
     ['huggingface:user/repo/m.gguf', 'https://huggingface.co/user/repo/resolve/main/m.gguf', 'user__repo__m.gguf'],
     ['hf://user/repo/m.GGUF', 'https://huggingface.co/user/repo/resolve/main/m.GGUF', 'user__repo__m.GGUF'],
   ])('%s -> %s', (uri, url, fileName) => {
@@ -20,7 +24,10 @@ describe('parseModelSource: how LLAMA_MODEL becomes a file or a download', () =>
   });
 
   it('uses another endpoint (a mirror, or a loopback server in tests) without a trailing slash', () => {
-    expect(parseModelSource('hf:u/r/m.gguf', 'http://127.0.0.1:9999/').kind === 'download' && parseModelSource('hf:u/r/m.gguf', 'http://127.0.0.1:9999/')).toMatchObject({
+    expect(
+      parseModelSource('hf:u/r/m.gguf', 'http://127.0.0.1:9999/').kind === 'download' &&
+        parseModelSource('hf:u/r/m.gguf', 'http://127.0.0.1:9999/'),
+    ).toMatchObject({
       url: 'http://127.0.0.1:9999/u/r/resolve/main/m.gguf',
     });
     expect(HUGGING_FACE_ENDPOINT).toBe('https://huggingface.co');

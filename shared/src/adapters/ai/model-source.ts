@@ -34,12 +34,17 @@ export function parseModelSource(value: string, endpoint: string = HUGGING_FACE_
     const [path = '', revision, extra] = body.split('#');
     const [user = '', repo = '', ...file] = path.split('/');
     const form = 'expected hf:<user>/<repo>/<file>.gguf or hf:<user>/<repo>/<folder>/<file>.gguf#<revision>';
-    if (extra !== undefined || !NAME.test(user) || !NAME.test(repo) || file.length === 0) throw new Error(`${value}: ${form}`);
+    if (extra !== undefined || !NAME.test(user) || !NAME.test(repo) || file.length === 0)
+      throw new Error(`${value}: ${form}`);
     if (repo.includes(':')) throw new Error(`${value}: name the file instead of a quantization tag (${form})`);
-    if (!file.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..') || !file[file.length - 1]!.toLowerCase().endsWith('.gguf')) {
+    if (
+      !file.every((s) => SEGMENT.test(s) && s !== '.' && s !== '..') ||
+      !file[file.length - 1]!.toLowerCase().endsWith('.gguf')
+    ) {
       throw new Error(`${value}: ${form}`);
     }
-    if (revision !== undefined && !NAME.test(revision)) throw new Error(`${value}: the revision after # must be a branch, tag or commit`);
+    if (revision !== undefined && !NAME.test(revision))
+      throw new Error(`${value}: the revision after # must be a branch, tag or commit`);
     const encoded = file.map(encodeURIComponent).join('/');
     return {
       kind: 'download',
@@ -51,7 +56,8 @@ export function parseModelSource(value: string, endpoint: string = HUGGING_FACE_
   if (/^https?:\/\//i.test(value)) {
     const url = new URL(value);
     const last = decodeURIComponent(url.pathname.split('/').pop() ?? '');
-    if (!last.toLowerCase().endsWith('.gguf') || !SEGMENT.test(last)) throw new Error(`${value}: the URL must name a .gguf file`);
+    if (!last.toLowerCase().endsWith('.gguf') || !SEGMENT.test(last))
+      throw new Error(`${value}: the URL must name a .gguf file`);
     return { kind: 'download', uri: value, url: url.href, fileName: last };
   }
   return { kind: 'file', path: value };

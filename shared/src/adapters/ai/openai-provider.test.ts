@@ -20,8 +20,17 @@ import { ScriptedProvider } from './scripted-provider';
 
 const server = new FakeOpenAiServer();
 const logger = createLogger('openai-provider-test', 'silent');
-const provider = (timeoutMs = 5_000) => new OpenAiProvider({ model: 'test-model', apiKey: 'sk-test', baseURL: server.url, timeoutMs, retryBaseMs: 1, retryMaxMs: 5 });
-const gatewayFor = (p: OpenAiProvider) => new AiGateway({ provider: p, fallback: new ScriptedProvider({ chunkDelayMs: 0 }), source: '/parley/test', logger });
+const provider = (timeoutMs = 5_000) =>
+  new OpenAiProvider({
+    model: 'test-model',
+    apiKey: 'sk-test',
+    baseURL: server.url,
+    timeoutMs,
+    retryBaseMs: 1,
+    retryMaxMs: 5,
+  });
+const gatewayFor = (p: OpenAiProvider) =>
+  new AiGateway({ provider: p, fallback: new ScriptedProvider({ chunkDelayMs: 0 }), source: '/parley/test', logger });
 
 beforeAll(() => server.start());
 afterAll(() => server.stop());
@@ -31,11 +40,20 @@ describe('OpenAiProvider against an OpenAI-compatible server', () => {
     server.answerNext(streamed(['Hel', 'lo ', 'there.']));
     const events = [];
     for await (const e of gatewayFor(provider()).stream('dialogue.reply', sampleReplyInput())) events.push(e);
-    expect(events.filter((e) => e.type === 'delta').map((e) => e.type === 'delta' && e.text)).toEqual(['Hel', 'lo', ' there.']);
+    expect(events.filter((e) => e.type === 'delta').map((e) => e.type === 'delta' && e.text)).toEqual([
+      'Hel',
+      'lo',
+      ' there.',
+    ]);
     expect(events.at(-1)).toMatchObject({
       type: 'done',
       output: { text: 'Hello there.' },
-      meta: { provider: 'openai', model: 'test-model', fallback: false, usage: { prompt: 42, completion: 7, total: 49 } },
+      meta: {
+        provider: 'openai',
+        model: 'test-model',
+        fallback: false,
+        usage: { prompt: 42, completion: 7, total: 49 },
+      },
     });
     const sent = server.received[0]!;
     expect(sent.path).toBe('/v1/chat/completions');
@@ -44,7 +62,14 @@ describe('OpenAiProvider against an OpenAI-compatible server', () => {
 
   test('answers a structured task through a strict json_schema response format', async () => {
     const input = sampleAppraiseInput();
-    const appraisal = { emotion: 'angry', intensity: 0.8, valence: -0.6, opinionDelta: -12, goalProgressDelta: -0.1, reasons: ['He will not be threatened'] };
+    const appraisal = {
+      emotion: 'angry',
+      intensity: 0.8,
+      valence: -0.6,
+      opinionDelta: -12,
+      goalProgressDelta: -0.1,
+      reasons: ['He will not be threatened'],
+    };
     server.answerNext(completion(JSON.stringify(appraisal)));
     const { output, meta } = await gatewayFor(provider()).run('dialogue.appraise', input);
     expect(output).toEqual(appraisal);
@@ -64,10 +89,14 @@ describe('OpenAiProvider against an OpenAI-compatible server', () => {
 
   test('retries are bounded: 5xx three times is AiFailed, 429 three times AiUnavailable', async () => {
     server.answerNext(errorStatus(500), errorStatus(502), errorStatus(500));
-    await expect(gatewayFor(provider()).run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(AiFailed);
+    await expect(gatewayFor(provider()).run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(
+      AiFailed,
+    );
     expect(server.received).toHaveLength(3);
     server.answerNext(errorStatus(429), errorStatus(429), errorStatus(429), streamed(['never used']));
-    await expect(gatewayFor(provider()).run('dialogue.reply', sampleReplyInput())).rejects.toBeInstanceOf(AiUnavailable);
+    await expect(gatewayFor(provider()).run('dialogue.reply', sampleReplyInput())).rejects.toBeInstanceOf(
+      AiUnavailable,
+    );
     expect(server.received).toHaveLength(3);
   });
 
@@ -79,25 +108,39 @@ describe('OpenAiProvider against an OpenAI-compatible server', () => {
 
   test('a server that never answers is an AiTimeout, not retried', async () => {
     server.answerNext(silence, silence);
-    await expect(gatewayFor(provider(300)).run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(AiTimeout);
+    await expect(gatewayFor(provider(300)).run('dialogue.appraise', sampleAppraiseInput())).rejects.toBeInstanceOf(
+      AiTimeout,
+    );
     expect(server.received).toHaveLength(1);
   });
 
   test('a stream that goes silent midway is an AiTimeout', async () => {
-    server.answerNext({ status: 200, headers: SSE_HEADERS, body: [sseData(chatChunk({ content: 'Well' }))], finish: 'hang' });
+    server.answerNext({
+      status: 200,
+      headers: SSE_HEADERS,
+      body: [sseData(chatChunk({ content: 'Well' }))],
+      finish: 'hang',
+    });
     const seen: string[] = [];
     const run = async () => {
-      for await (const e of gatewayFor(provider(300)).stream('dialogue.reply', sampleReplyInput())) if (e.type === 'delta') seen.push(e.text);
+      for await (const e of gatewayFor(provider(300)).stream('dialogue.reply', sampleReplyInput()))
+        if (e.type === 'delta') seen.push(e.text);
     };
     await expect(run()).rejects.toBeInstanceOf(AiTimeout);
     expect(seen).toEqual(['Well']);
   });
 
   test('a connection closed midway through the stream is AiFailed, not a short reply', async () => {
-    server.answerNext({ status: 200, headers: SSE_HEADERS, body: [sseData(chatChunk({ content: 'Well' })), { delayMs: 20 }], finish: 'close' });
+    server.answerNext({
+      status: 200,
+      headers: SSE_HEADERS,
+      body: [sseData(chatChunk({ content: 'Well' })), { delayMs: 20 }],
+      finish: 'close',
+    });
     const seen: string[] = [];
     const run = async () => {
-      for await (const e of gatewayFor(provider()).stream('dialogue.reply', sampleReplyInput())) if (e.type === 'delta') seen.push(e.text);
+      for await (const e of gatewayFor(provider()).stream('dialogue.reply', sampleReplyInput()))
+        if (e.type === 'delta') seen.push(e.text);
     };
     await expect(run()).rejects.toBeInstanceOf(AiFailed);
     expect(seen).toEqual(['Well']);
@@ -112,10 +155,17 @@ describe('OpenAiProvider against an OpenAI-compatible server', () => {
   });
 
   test('aborting mid-stream is Aborted, not a short reply', async () => {
-    server.answerNext({ status: 200, headers: SSE_HEADERS, body: [sseData(chatChunk({ content: 'Well' }))], finish: 'hang' });
+    server.answerNext({
+      status: 200,
+      headers: SSE_HEADERS,
+      body: [sseData(chatChunk({ content: 'Well' }))],
+      finish: 'hang',
+    });
     const controller = new AbortController();
     const run = async () => {
-      for await (const e of gatewayFor(provider()).stream('dialogue.reply', sampleReplyInput(), { signal: controller.signal })) {
+      for await (const e of gatewayFor(provider()).stream('dialogue.reply', sampleReplyInput(), {
+        signal: controller.signal,
+      })) {
         if (e.type === 'delta') controller.abort();
       }
     };
@@ -142,7 +192,10 @@ describe('OpenAiProvider against an OpenAI-compatible server', () => {
     const carrying = messages.filter((m) => m.content.includes(playerText));
     expect(carrying).toHaveLength(2);
     expect(carrying.every((m) => m.role === 'user')).toBe(true);
-    const system = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n');
+    const system = messages
+      .filter((m) => m.role === 'system')
+      .map((m) => m.content)
+      .join('\n');
     expect(system).toContain('Bram commands the gate watch');
     expect(system).toContain('smuggler crates');
     expect(system).toContain('courage 0.9');

@@ -2,7 +2,13 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUse
 import type { AiTaskInput, StreamingTaskName, TokenUsage } from '../../domain/ai-tasks';
 import { Aborted, AiFailed, AiTimeout, AiUnavailable, CONTEXT_LENGTH_EXCEEDED, ParleyError } from '../../domain/errors';
 import type { Logger } from '../../ports/logger';
-import type { AiProvider, FinishReason, ProviderCallOptions, StructuredTaskName, TextChunk } from '../../ports/ai-provider';
+import type {
+  AiProvider,
+  FinishReason,
+  ProviderCallOptions,
+  StructuredTaskName,
+  TextChunk,
+} from '../../ports/ai-provider';
 import { extractJson } from './json-answer';
 import { buildMessages, estimateTokens, type ChatMessage } from './prompts';
 
@@ -11,7 +17,7 @@ export type OpenAiProviderOptions = {
   apiKey?: string | undefined;
   baseURL?: string | undefined;
   /** For tests and proxies; the SDK's default fetch otherwise. */
-  fetch?: (typeof fetch) | undefined;
+  fetch?: typeof fetch | undefined;
   /** No answer (or no new chunk of a stream, reasoning included) for this long -> AiTimeout. */
   timeoutMs?: number;
   /** The whole call (retries and waits included) ends by then -> AiTimeout. Default: 4 x timeoutMs. */
@@ -29,7 +35,9 @@ export type OpenAiProviderOptions = {
 
 const REPLY_MAX_TOKENS = 400;
 
-function toUsage(usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null | undefined): TokenUsage | undefined {
+function toUsage(
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null | undefined,
+): TokenUsage | undefined {
   if (!usage) return undefined;
   return { prompt: usage.prompt_tokens, completion: usage.completion_tokens, total: usage.total_tokens };
 }
@@ -98,17 +106,27 @@ class CallGuard {
   /** Our typed error for whatever the SDK (or the network) threw; the endpoint's own words stay in `upstream`. */
   translate(err: unknown): ParleyError {
     if (this.outer?.aborted) return new Aborted('the caller went away', { cause: err });
-    if (this.deadlineExceeded) return new AiTimeout(`the AI call did not finish within ${this.deadlineMs} ms`, { cause: err });
-    if (this.timedOut || err instanceof APIConnectionTimeoutError) return new AiTimeout(`the AI endpoint was silent for ${this.timeoutMs} ms`, { cause: err });
+    if (this.deadlineExceeded)
+      return new AiTimeout(`the AI call did not finish within ${this.deadlineMs} ms`, { cause: err });
+    if (this.timedOut || err instanceof APIConnectionTimeoutError)
+      return new AiTimeout(`the AI endpoint was silent for ${this.timeoutMs} ms`, { cause: err });
     if (err instanceof ParleyError) return err;
     if (err instanceof APIUserAbortError) return new Aborted('the AI call was aborted', { cause: err });
-    if (err instanceof APIConnectionError) return new AiUnavailable('cannot reach the AI endpoint', { cause: err, upstream: err.message });
+    if (err instanceof APIConnectionError)
+      return new AiUnavailable('cannot reach the AI endpoint', { cause: err, upstream: err.message });
     if (err instanceof APIError) {
       const details = { status: err.status };
       const upstream = err.message;
-      if (err.status === 429) return new AiUnavailable('the AI endpoint is rate-limiting us', { cause: err, details, upstream });
-      if (err.status === 503) return new AiUnavailable('the AI endpoint is unavailable', { cause: err, details, upstream });
-      if (contextTooLong(err)) return new AiFailed('the prompt does not fit the model\'s context', { cause: err, details: { ...details, reason: CONTEXT_LENGTH_EXCEEDED }, upstream });
+      if (err.status === 429)
+        return new AiUnavailable('the AI endpoint is rate-limiting us', { cause: err, details, upstream });
+      if (err.status === 503)
+        return new AiUnavailable('the AI endpoint is unavailable', { cause: err, details, upstream });
+      if (contextTooLong(err))
+        return new AiFailed("the prompt does not fit the model's context", {
+          cause: err,
+          details: { ...details, reason: CONTEXT_LENGTH_EXCEEDED },
+          upstream,
+        });
       return new AiFailed(`the AI endpoint answered ${err.status ?? 'an error'}`, { cause: err, details, upstream });
     }
     return new AiFailed('the AI call failed', { cause: err, upstream: (err as Error)?.message ?? String(err) });
@@ -153,7 +171,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** The words servers use when a prompt is longer than the model's context (OpenAI's code, vLLM, llama.cpp, Ollama). */
 function contextTooLong(err: APIError): boolean {
   if (err.status !== 400 && err.status !== 413 && err.status !== 422) return false;
-  return err.code === CONTEXT_LENGTH_EXCEEDED || /context[_ ]length|context window|maximum context|exceeds? the (available )?context|prompt is too long|too many tokens/i.test(err.message);
+  return (
+    err.code === CONTEXT_LENGTH_EXCEEDED ||
+    /context[_ ]length|context window|maximum context|exceeds? the (available )?context|prompt is too long|too many tokens/i.test(
+      err.message,
+    )
+  );
 }
 
 /** Optional request features some OpenAI-compatible servers refuse with a 400. */
@@ -164,7 +187,11 @@ function refusedFeature(err: unknown, asked: readonly Feature[]): Feature | unde
   if (!(err instanceof APIError) || (err.status !== 400 && err.status !== 422)) return undefined;
   const text = `${err.message} ${JSON.stringify(err.error ?? '')}`;
   if (asked.includes('stream_options') && /stream_options|include_usage/i.test(text)) return 'stream_options';
-  if (asked.includes('response_format') && /response_format|json_schema|json schema|structured output|grammar/i.test(text)) return 'response_format';
+  if (
+    asked.includes('response_format') &&
+    /response_format|json_schema|json schema|structured output|grammar/i.test(text)
+  )
+    return 'response_format';
   return undefined;
 }
 
@@ -226,7 +253,11 @@ export class OpenAiProvider implements AiProvider {
     });
   }
 
-  async *streamText<T extends StreamingTaskName>(task: T, input: AiTaskInput<T>, options: ProviderCallOptions): AsyncIterable<TextChunk> {
+  async *streamText<T extends StreamingTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    options: ProviderCallOptions,
+  ): AsyncIterable<TextChunk> {
     const messages = buildMessages(task, input);
     const maxTokens = task === 'text.generate' ? (input as AiTaskInput<'text.generate'>).maxTokens : REPLY_MAX_TOKENS;
     const seed = (input as { seed?: number }).seed;
@@ -299,9 +330,16 @@ export class OpenAiProvider implements AiProvider {
             {
               model: this.model,
               // Without a schema-constrained format the prompt asks for the JSON itself.
-              messages: features.has('response_format') ? messages : [...messages, { role: 'system', content: jsonInstruction(jsonSchema) }],
+              messages: features.has('response_format')
+                ? messages
+                : [...messages, { role: 'system', content: jsonInstruction(jsonSchema) }],
               ...(features.has('response_format')
-                ? { response_format: { type: 'json_schema' as const, json_schema: { name: task.replace(/\W/g, '_'), schema: jsonSchema, strict: true } } }
+                ? {
+                    response_format: {
+                      type: 'json_schema' as const,
+                      json_schema: { name: task.replace(/\W/g, '_'), schema: jsonSchema, strict: true },
+                    },
+                  }
                 : {}),
               ...(seed === undefined ? {} : { seed }),
             },
@@ -314,7 +352,10 @@ export class OpenAiProvider implements AiProvider {
       // The JSON may come fenced, after a think block, or (reasoning parsers) in the reasoning field with no content.
       const found = extractJson(content) ?? extractJson(reasoningOf(message));
       // Not JSON: handed on as text, the gateway's schema check rejects it and retries.
-      return { value: found ? found.value : content, usage: toUsage(completion.usage) ?? estimateUsage(messages, content) };
+      return {
+        value: found ? found.value : content,
+        usage: toUsage(completion.usage) ?? estimateUsage(messages, content),
+      };
     } catch (err) {
       throw guard.translate(err);
     } finally {
@@ -335,7 +376,10 @@ export class OpenAiProvider implements AiProvider {
   }
 
   /** Sends with the optional features this endpoint has not refused; one it refuses now is dropped, remembered and logged once. */
-  private async withRefusals<R>(asked: readonly Feature[], send: (features: ReadonlySet<Feature>) => Promise<R>): Promise<R> {
+  private async withRefusals<R>(
+    asked: readonly Feature[],
+    send: (features: ReadonlySet<Feature>) => Promise<R>,
+  ): Promise<R> {
     for (;;) {
       const features = new Set(asked.filter((f) => !this.refused.has(f)));
       try {
@@ -344,7 +388,10 @@ export class OpenAiProvider implements AiProvider {
         const feature = refusedFeature(err, [...features]);
         if (!feature) throw err;
         this.refused.add(feature);
-        this.logger?.warn({ endpoint: this.endpoint, model: this.model, feature, upstream: (err as Error).message }, 'the AI endpoint refuses a request feature; sending without it from now on');
+        this.logger?.warn(
+          { endpoint: this.endpoint, model: this.model, feature, upstream: (err as Error).message },
+          'the AI endpoint refuses a request feature; sending without it from now on',
+        );
       }
     }
   }

@@ -12,12 +12,25 @@ import { ScriptedProvider } from './scripted-provider';
 
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 
-export type AiProviderConfig = Pick<CommonConfig, 'AI_PROVIDER' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AI_MODEL' | 'AI_TIMEOUT_MS'> &
+export type AiProviderConfig = Pick<
+  CommonConfig,
+  'AI_PROVIDER' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'AI_MODEL' | 'AI_TIMEOUT_MS'
+> &
   Partial<Pick<CommonConfig, 'AI_CALL_DEADLINE_MS' | 'AI_CONTEXT_TOKENS'>> &
   Partial<LlamaConfig>;
 export type LlamaConfig = Pick<
   CommonConfig,
-  'LLAMA_MODEL_PATH' | 'LLAMA_MODEL' | 'LLAMA_MODEL_DIR' | 'HF_ENDPOINT' | 'LLAMA_THREADS' | 'LLAMA_CONTEXT_SIZE' | 'LLAMA_GPU' | 'LLAMA_PARALLEL' | 'LLAMA_QUEUE_LIMIT' | 'LLAMA_MAX_TOKENS' | 'AI_TIMEOUT_MS'
+  | 'LLAMA_MODEL_PATH'
+  | 'LLAMA_MODEL'
+  | 'LLAMA_MODEL_DIR'
+  | 'HF_ENDPOINT'
+  | 'LLAMA_THREADS'
+  | 'LLAMA_CONTEXT_SIZE'
+  | 'LLAMA_GPU'
+  | 'LLAMA_PARALLEL'
+  | 'LLAMA_QUEUE_LIMIT'
+  | 'LLAMA_MAX_TOKENS'
+  | 'AI_TIMEOUT_MS'
 >;
 
 /**
@@ -25,17 +38,24 @@ export type LlamaConfig = Pick<
  * names the model; a download runs in the background (readiness waits for it), into LLAMA_MODEL_DIR,
  * with its progress on stderr. A missing local file stops start-up naming the variable.
  */
-export function createLlamaProvider(config: Partial<LlamaConfig> & Pick<CommonConfig, 'AI_TIMEOUT_MS'>, logger?: Logger): LlamaProvider {
+export function createLlamaProvider(
+  config: Partial<LlamaConfig> & Pick<CommonConfig, 'AI_TIMEOUT_MS'>,
+  logger?: Logger,
+): LlamaProvider {
   const variable = config.LLAMA_MODEL ? 'LLAMA_MODEL' : 'LLAMA_MODEL_PATH';
   const value = config.LLAMA_MODEL ?? config.LLAMA_MODEL_PATH;
-  if (!value) throw new ConfigError('invalid configuration: LLAMA_MODEL: AI_PROVIDER=llama needs LLAMA_MODEL (a GGUF file, or hf:<user>/<repo>/<file>.gguf to download) or LLAMA_MODEL_PATH');
+  if (!value)
+    throw new ConfigError(
+      'invalid configuration: LLAMA_MODEL: AI_PROVIDER=llama needs LLAMA_MODEL (a GGUF file, or hf:<user>/<repo>/<file>.gguf to download) or LLAMA_MODEL_PATH',
+    );
   let source: ModelSource;
   try {
     source = parseModelSource(value, config.HF_ENDPOINT ?? HUGGING_FACE_ENDPOINT);
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${variable}: ${(err as Error).message}`);
   }
-  if (source.kind === 'file' && !existsSync(source.path)) throw new ConfigError(`invalid configuration: ${variable}: no file at ${source.path}`);
+  if (source.kind === 'file' && !existsSync(source.path))
+    throw new ConfigError(`invalid configuration: ${variable}: no file at ${source.path}`);
   const directory = config.LLAMA_MODEL_DIR ?? 'models';
   const download = source.kind === 'download' ? source : null;
   const modelPath = download ? path.join(directory, download.fileName) : value;
@@ -43,10 +63,17 @@ export function createLlamaProvider(config: Partial<LlamaConfig> & Pick<CommonCo
     modelPath,
     ...(download && {
       prepareModel: () => {
-        logger?.info({ model: download.uri, url: download.url, directory }, existsSync(modelPath) ? 'local model in the cache' : 'downloading the local model');
+        logger?.info(
+          { model: download.uri, url: download.url, directory },
+          existsSync(modelPath) ? 'local model in the cache' : 'downloading the local model',
+        );
         return ensureModelFile(download, {
           directory,
-          onProgress: progressReporter(`downloading ${download.fileName}`, (text) => process.stderr.write(text), process.stderr.isTTY === true),
+          onProgress: progressReporter(
+            `downloading ${download.fileName}`,
+            (text) => process.stderr.write(text),
+            process.stderr.isTTY === true,
+          ),
         });
       },
     }),
@@ -81,7 +108,11 @@ export function createAiProvider(config: AiProviderConfig, options: ProviderOpti
   return createNamedProvider(aiProviderKind(config), config, options);
 }
 
-type ProviderOptions = { fetch?: (typeof fetch) | undefined; chunkDelayMs?: number | undefined; logger?: Logger | undefined };
+type ProviderOptions = {
+  fetch?: typeof fetch | undefined;
+  chunkDelayMs?: number | undefined;
+  logger?: Logger | undefined;
+};
 
 function createNamedProvider(kind: AiProviderName, config: AiProviderConfig, options: ProviderOptions): AiProvider {
   if (kind === 'llama') return createLlamaProvider(config, options.logger);

@@ -6,7 +6,6 @@ import { scriptedMemories } from '../../domain/memory';
 import type { AiProvider, ProviderCallOptions, StructuredTaskName, TextChunk } from '../../ports/ai-provider';
 import { estimateTokens } from './prompts';
 
-
 function usageOf(prompt: unknown, completion: string): TokenUsage {
   const p = estimateTokens(JSON.stringify(prompt));
   const c = estimateTokens(completion);
@@ -51,9 +50,15 @@ export class ScriptedProvider implements AiProvider {
     this.chunkDelayMs = options.chunkDelayMs ?? 15;
   }
 
-  async *streamText<T extends StreamingTaskName>(task: T, input: AiTaskInput<T>, options: ProviderCallOptions): AsyncIterable<TextChunk> {
+  async *streamText<T extends StreamingTaskName>(
+    task: T,
+    input: AiTaskInput<T>,
+    options: ProviderCallOptions,
+  ): AsyncIterable<TextChunk> {
     const text =
-      task === 'dialogue.reply' ? scriptedReply(input as AiTaskInput<'dialogue.reply'>) : scriptedText(input as AiTaskInput<'text.generate'>);
+      task === 'dialogue.reply'
+        ? scriptedReply(input as AiTaskInput<'dialogue.reply'>)
+        : scriptedText(input as AiTaskInput<'text.generate'>);
     const chunks = wordChunks(text);
     for (const [i, chunk] of chunks.entries()) {
       if (options.signal?.aborted) throw new Aborted('aborted');

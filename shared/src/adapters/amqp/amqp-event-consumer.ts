@@ -32,7 +32,11 @@ type Session = { connection: ChannelModel; channel: Channel; deadLetters: Confir
 
 export const DEFAULT_DEAD_LETTER = 'parley.dead-letter';
 /** Headers a dead-lettered message carries besides its own: why, and where it came from. */
-export const DEAD_LETTER_HEADERS = { reason: 'parley-dead-letter-reason', queue: 'parley-dead-letter-queue', at: 'parley-dead-letter-time' } as const;
+export const DEAD_LETTER_HEADERS = {
+  reason: 'parley-dead-letter-reason',
+  queue: 'parley-dead-letter-queue',
+  at: 'parley-dead-letter-time',
+} as const;
 
 /**
  * A refused connection costs the broker nothing, and a subscriber that waits long after the broker
@@ -94,7 +98,10 @@ export async function consumeEvents(options: ConsumeEventsOptions): Promise<{ cl
         later(retryDelayMs, () => safely(() => channel.nack(message, false, true)));
         return;
       }
-      logger?.error({ reason, messageId: message.properties.messageId, routingKey: message.fields.routingKey, deadLetter }, 'unreadable AMQP message moved to the dead-letter queue');
+      logger?.error(
+        { reason, messageId: message.properties.messageId, routingKey: message.fields.routingKey, deadLetter },
+        'unreadable AMQP message moved to the dead-letter queue',
+      );
       safely(() => channel.ack(message));
       return;
     }
@@ -200,13 +207,22 @@ async function ensureQueue(connection: ChannelModel, queue: string): Promise<voi
 }
 
 /** Publishes a copy of `message` (body, properties, headers + `extra`) and waits for the broker's confirm. */
-function publishConfirmed(channel: ConfirmChannel, exchange: string, message: ConsumeMessage, extra: Record<string, string>): Promise<void> {
+function publishConfirmed(
+  channel: ConfirmChannel,
+  exchange: string,
+  message: ConsumeMessage,
+  extra: Record<string, string>,
+): Promise<void> {
   // A TTL of the original would let the dead letter expire too.
   const { headers, expiration: _expiration, ...properties } = message.properties;
   const options = Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined));
   return new Promise((resolve, reject) => {
-    channel.publish(exchange, message.fields.routingKey, message.content, { ...options, persistent: true, headers: { ...headers, ...extra } }, (err) =>
-      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+    channel.publish(
+      exchange,
+      message.fields.routingKey,
+      message.content,
+      { ...options, persistent: true, headers: { ...headers, ...extra } },
+      (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
     );
   });
 }

@@ -27,7 +27,10 @@ export class AmqpEventPublisher implements EventPublisher {
     private readonly openConnection: AmqpConnect,
   ) {}
 
-  static async connect(url: string, options: { exchange: string; logger?: Logger; connect?: AmqpConnect; confirmTimeoutMs?: number }): Promise<AmqpEventPublisher> {
+  static async connect(
+    url: string,
+    options: { exchange: string; logger?: Logger; connect?: AmqpConnect; confirmTimeoutMs?: number },
+  ): Promise<AmqpEventPublisher> {
     const publisher = AmqpEventPublisher.create(url, options);
     await publisher.ensureLink();
     return publisher;
@@ -38,14 +41,29 @@ export class AmqpEventPublisher implements EventPublisher {
    * reopened by each `publish`. The dialogue functions start this way, because their events wait in
    * the outbox while RabbitMQ is down; a broker outage must not stop a pod from starting.
    */
-  static lazy(url: string, options: { exchange: string; logger?: Logger; connect?: AmqpConnect; confirmTimeoutMs?: number }): AmqpEventPublisher {
+  static lazy(
+    url: string,
+    options: { exchange: string; logger?: Logger; connect?: AmqpConnect; confirmTimeoutMs?: number },
+  ): AmqpEventPublisher {
     const publisher = AmqpEventPublisher.create(url, options);
-    publisher.ensureLink().catch((err: unknown) => options.logger?.warn({ err }, 'AMQP broker unreachable at start-up; events wait in the outbox'));
+    publisher
+      .ensureLink()
+      .catch((err: unknown) =>
+        options.logger?.warn({ err }, 'AMQP broker unreachable at start-up; events wait in the outbox'),
+      );
     return publisher;
   }
 
-  private static create(url: string, options: { exchange: string; logger?: Logger; connect?: AmqpConnect; confirmTimeoutMs?: number }): AmqpEventPublisher {
-    const publisher = new AmqpEventPublisher(url, options.exchange, options.logger, options.connect ?? ((u) => amqp.connect(u, { timeout: 5_000 })));
+  private static create(
+    url: string,
+    options: { exchange: string; logger?: Logger; connect?: AmqpConnect; confirmTimeoutMs?: number },
+  ): AmqpEventPublisher {
+    const publisher = new AmqpEventPublisher(
+      url,
+      options.exchange,
+      options.logger,
+      options.connect ?? ((u) => amqp.connect(u, { timeout: 5_000 })),
+    );
     if (options.confirmTimeoutMs !== undefined) publisher.confirmTimeoutMs = options.confirmTimeoutMs;
     return publisher;
   }
@@ -62,7 +80,8 @@ export class AmqpEventPublisher implements EventPublisher {
       let settle!: (err: unknown) => void;
       const confirmed = new Promise<void>((resolve, reject) => {
         settle = (err) => {
-          if (err) reject(new Error(`AMQP broker did not confirm event ${event.id}: ${errorText(err)}`, { cause: err }));
+          if (err)
+            reject(new Error(`AMQP broker did not confirm event ${event.id}: ${errorText(err)}`, { cause: err }));
           else resolve();
         };
       });

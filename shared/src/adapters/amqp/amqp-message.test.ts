@@ -43,7 +43,17 @@ describe('AMQP message layout (golden fixtures)', () => {
 
   it('writes the broker layout: unprefixed attribute headers, zero-padded string sequence, message_id, content_type', () => {
     const { options } = encodeAmqpMessage(progress.event);
-    expect(Object.keys(options.headers).sort()).toEqual(['content-type', 'id', 'sequence', 'source', 'specversion', 'subject', 'time', 'traceparent', 'type']);
+    expect(Object.keys(options.headers).sort()).toEqual([
+      'content-type',
+      'id',
+      'sequence',
+      'source',
+      'specversion',
+      'subject',
+      'time',
+      'traceparent',
+      'type',
+    ]);
     expect(options.headers.sequence).toBe(String(progress.event.sequence).padStart(10, '0'));
     expect(options.messageId).toBe(progress.event.id);
     expect(options.contentType).toBe('application/json');
@@ -69,13 +79,18 @@ describe('decodeAmqpMessage', () => {
 
   it('reads byte-array and numeric header values, and falls back to message_id and content_type', () => {
     const { id: _id, 'content-type': _ct, sequence, ...rest } = progress.amqp.options.headers;
-    const headers = { ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, Buffer.from(v)])), sequence: Number(sequence) };
+    const headers = {
+      ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, Buffer.from(v)])),
+      sequence: Number(sequence),
+    };
     expect(decodeAmqpMessage(delivered(progress.amqp, headers))).toStrictEqual(progress.event);
   });
 
   it('writes sequences that sort as the turns do, and keeps the id with the bare number', () => {
     const turns = [0, 1, 2, 9, 10, 11, 99, 100, 12345];
-    const encoded = turns.map((n) => encodeAmqpMessage({ ...progress.event, sequence: n, id: `d.dialogue.progress.${n}` }).options);
+    const encoded = turns.map(
+      (n) => encodeAmqpMessage({ ...progress.event, sequence: n, id: `d.dialogue.progress.${n}` }).options,
+    );
     expect(encoded.map((o) => o.headers.sequence).sort()).toEqual(encoded.map((o) => o.headers.sequence));
     expect(encoded.map((o) => o.headers.sequence)).toContain('0000000010');
     expect(encoded.map((o) => o.messageId)).toContain('d.dialogue.progress.10');
@@ -89,7 +104,12 @@ describe('decodeAmqpMessage', () => {
   });
 
   it('ignores RabbitMQ x- headers and extensions that are not ParleyEvent attributes', () => {
-    const headers = { ...progress.amqp.options.headers, 'x-death': [{ count: 1 }], tracestate: 'vendor=1', knativearrivaltime: '2025-03-01T10:00:00Z' };
+    const headers = {
+      ...progress.amqp.options.headers,
+      'x-death': [{ count: 1 }],
+      tracestate: 'vendor=1',
+      knativearrivaltime: '2025-03-01T10:00:00Z',
+    };
     expect(decodeAmqpMessage(delivered(progress.amqp, headers))).toStrictEqual(progress.event);
   });
 
@@ -134,7 +154,10 @@ describe('decodeAmqpMessage', () => {
 
   it('reads a structured-mode message (the whole event as application/cloudevents+json)', () => {
     const content = Buffer.from(JSON.stringify({ ...progress.event, sequence: '0000000001' }));
-    const message = { content, properties: { headers: {}, contentType: 'application/cloudevents+json; charset=utf-8' } };
+    const message = {
+      content,
+      properties: { headers: {}, contentType: 'application/cloudevents+json; charset=utf-8' },
+    };
     expect(decodeAmqpMessage(message)).toStrictEqual(progress.event);
   });
 

@@ -1,6 +1,12 @@
 import { BadRequest, UnsupportedMediaType } from '../../domain/errors';
 import { formatSequence, type ParleyEvent } from '../../domain/events';
-import { checkCharset, isJsonMediaType, readMediaType, toParleyEvent, type MediaType } from '../../domain/cloudevent-attributes';
+import {
+  checkCharset,
+  isJsonMediaType,
+  readMediaType,
+  toParleyEvent,
+  type MediaType,
+} from '../../domain/cloudevent-attributes';
 
 /**
  * The AMQP layout of a CloudEvent, as the Knative RabbitMQ broker writes it
@@ -95,23 +101,35 @@ export function decodeAmqpMessage(message: IncomingAmqpMessage): ParleyEvent {
   if (message.content.length === 0) return toParleyEvent(read, { present: false }, WHAT);
   // A non-JSON content type is refused by its media type, before the body is read as JSON.
   const dataMedia = datacontenttype === undefined ? undefined : readMediaType(datacontenttype);
-  if (dataMedia && !isJsonMediaType(dataMedia.type)) return toParleyEvent(read, { present: true, value: undefined }, WHAT);
+  if (dataMedia && !isJsonMediaType(dataMedia.type))
+    return toParleyEvent(read, { present: true, value: undefined }, WHAT);
   return toParleyEvent(read, { present: true, value: parseBody(message.content) }, WHAT);
 }
 
 function structuredMessage(media: MediaType, content: Buffer): ParleyEvent {
   if (media.type !== 'application/cloudevents+json') {
-    throw new UnsupportedMediaType(`${WHAT}: format ${media.type} is not supported; Parley reads application/cloudevents+json or the binary layout`);
+    throw new UnsupportedMediaType(
+      `${WHAT}: format ${media.type} is not supported; Parley reads application/cloudevents+json or the binary layout`,
+    );
   }
   checkCharset(media, WHAT);
   const json = parseBody(content);
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new BadRequest(`invalid ${WHAT}: a structured event is a JSON object`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new BadRequest(`invalid ${WHAT}: a structured event is a JSON object`);
   const members = json as Record<string, unknown>;
   const attributes = new Map(Object.entries(members).filter(([name]) => name !== 'data' && name !== 'data_base64'));
   if (typeof members.data_base64 === 'string') {
-    return toParleyEvent(attributes, { present: true, value: parseBody(Buffer.from(members.data_base64, 'base64')) }, WHAT);
+    return toParleyEvent(
+      attributes,
+      { present: true, value: parseBody(Buffer.from(members.data_base64, 'base64')) },
+      WHAT,
+    );
   }
-  return toParleyEvent(attributes, 'data' in members ? { present: true, value: members.data } : { present: false }, WHAT);
+  return toParleyEvent(
+    attributes,
+    'data' in members ? { present: true, value: members.data } : { present: false },
+    WHAT,
+  );
 }
 
 /** Header values arrive as amqplib decodes them: strings, numbers, booleans or byte arrays. */

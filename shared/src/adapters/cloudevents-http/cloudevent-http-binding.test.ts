@@ -50,25 +50,42 @@ describe('parseCloudEventRequest', () => {
 
   it('reads what the SDK itself writes, in both modes, parsed or as raw bytes', () => {
     // The SDK's attribute types refuse an explicit undefined; the sample event sets every attribute.
-    const sdkEvent = new CloudEvent({ ...initiate!, subject: initiate!.subject!, time: initiate!.time!, sequence: String(initiate!.sequence) });
+    const sdkEvent = new CloudEvent({
+      ...initiate!,
+      subject: initiate!.subject!,
+      time: initiate!.time!,
+      sequence: String(initiate!.sequence),
+    });
     const asBinary = HTTP.binary(sdkEvent);
     expect(parseCloudEventRequest(asBinary.headers, JSON.parse(asBinary.body as string))).toStrictEqual(initiate);
     expect(parseCloudEventRequest(asBinary.headers, Buffer.from(asBinary.body as string))).toStrictEqual(initiate);
     const asStructured = HTTP.structured(sdkEvent);
-    expect(parseCloudEventRequest(asStructured.headers, JSON.parse(asStructured.body as string))).toStrictEqual(initiate);
-    expect(parseCloudEventRequest(asStructured.headers, Buffer.from(asStructured.body as string))).toStrictEqual(initiate);
+    expect(parseCloudEventRequest(asStructured.headers, JSON.parse(asStructured.body as string))).toStrictEqual(
+      initiate,
+    );
+    expect(parseCloudEventRequest(asStructured.headers, Buffer.from(asStructured.body as string))).toStrictEqual(
+      initiate,
+    );
   });
 
   it('takes time and data as optional, and a missing datacontenttype as JSON', () => {
     const { time: _time, ...untimed } = event;
     const { data: _data, ...bare } = untimed;
     expect(parse(binary({ 'ce-time': undefined, 'content-type': undefined }))).toStrictEqual(untimed);
-    expect(parseCloudEventRequest({ 'content-type': 'application/cloudevents+json' }, JSON.stringify({ ...bare, datacontenttype: undefined }))).toStrictEqual(bare);
+    expect(
+      parseCloudEventRequest(
+        { 'content-type': 'application/cloudevents+json' },
+        JSON.stringify({ ...bare, datacontenttype: undefined }),
+      ),
+    ).toStrictEqual(bare);
   });
 
-  it.each(['2025-03-01T10:00:03+00:00', '2025-03-01T12:00:03.5+02:00', '2025-03-01t10:00:03z'])('reads the RFC 3339 time %s', (time) => {
-    expect(parse(binary({ 'ce-time': time })).time).toBe(time.toUpperCase());
-  });
+  it.each(['2025-03-01T10:00:03+00:00', '2025-03-01T12:00:03.5+02:00', '2025-03-01t10:00:03z'])(
+    'reads the RFC 3339 time %s',
+    (time) => {
+      expect(parse(binary({ 'ce-time': time })).time).toBe(time.toUpperCase());
+    },
+  );
 
   it('takes the W3C traceparent header when the extension is missing, as behind the Knative RabbitMQ broker', () => {
     expect(parse(binary({ 'ce-traceparent': undefined, traceparent: event.traceparent }))).toStrictEqual(event);
@@ -77,7 +94,9 @@ describe('parseCloudEventRequest', () => {
   });
 
   it('drops extensions that are not ParleyEvent attributes', () => {
-    expect(parse(binary({ 'ce-cluster': 'eu-1', 'ce-knativearrivaltime': '2025-03-01T10:00:00Z' }))).toStrictEqual(event);
+    expect(parse(binary({ 'ce-cluster': 'eu-1', 'ce-knativearrivaltime': '2025-03-01T10:00:00Z' }))).toStrictEqual(
+      event,
+    );
   });
 
   it.each([
@@ -95,7 +114,11 @@ describe('parseCloudEventRequest', () => {
 
   it.each([
     ['a data content type other than JSON', binary({ 'content-type': 'text/plain' }), /text\/plain/],
-    ['a batch', { headers: { 'content-type': 'application/cloudevents-batch+json' }, body: JSON.stringify([structured().body]) }, /batch/],
+    [
+      'a batch',
+      { headers: { 'content-type': 'application/cloudevents-batch+json' }, body: JSON.stringify([structured().body]) },
+      /batch/,
+    ],
   ])('refuses %s with UnsupportedMediaType naming it', (_what, request, reason) => {
     expect(() => parse(request)).toThrow(UnsupportedMediaType);
     expect(() => parse(request)).toThrow(reason);

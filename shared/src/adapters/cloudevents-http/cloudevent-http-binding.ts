@@ -48,13 +48,16 @@ export function parseCloudEventRequest(headers: IncomingHeaders, body: unknown):
   const flat = flattenHeaders(headers);
   const contentType = flat.get('content-type');
   const media = contentType === undefined ? undefined : readMediaType(contentType);
-  if (contentType !== undefined && !media) throw new BadRequest(`invalid ${WHAT}: content-type ${JSON.stringify(contentType)} is not a media type`);
+  if (contentType !== undefined && !media)
+    throw new BadRequest(`invalid ${WHAT}: content-type ${JSON.stringify(contentType)} is not a media type`);
   if (media?.type === BATCH_JSON) {
     throw new UnsupportedMediaType(`${WHAT} batches (${BATCH_JSON}) are not accepted: send one event per request`);
   }
   if (media?.type.startsWith('application/cloudevents')) {
     if (media.type !== STRUCTURED_JSON) {
-      throw new UnsupportedMediaType(`${WHAT} format ${media.type} is not supported: send ${STRUCTURED_JSON} or binary mode`);
+      throw new UnsupportedMediaType(
+        `${WHAT} format ${media.type} is not supported: send ${STRUCTURED_JSON} or binary mode`,
+      );
     }
     checkCharset(media, WHAT);
     return structured(parseJson(body, 'body'), flat);
@@ -77,20 +80,30 @@ function binary(flat: Map<string, string>, body: unknown): ParleyEvent {
   if (empty) return toParleyEvent(attributes, { present: false }, WHAT);
   // The data's media type is checked first, so text/plain data is a 415, not "invalid JSON".
   const media = contentType === undefined ? undefined : readMediaType(contentType);
-  if (media && !isJsonMediaType(media.type)) return toParleyEvent(attributes, { present: true, value: undefined }, WHAT);
+  if (media && !isJsonMediaType(media.type))
+    return toParleyEvent(attributes, { present: true, value: undefined }, WHAT);
   return toParleyEvent(attributes, { present: true, value: parseJson(body, 'data') }, WHAT);
 }
 
 function structured(json: unknown, flat: Map<string, string>): ParleyEvent {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new BadRequest(`invalid ${WHAT}: a structured event is a JSON object`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new BadRequest(`invalid ${WHAT}: a structured event is a JSON object`);
   const members = json as Record<string, unknown>;
   const attributes = new Map(Object.entries(members).filter(([name]) => name !== 'data' && name !== 'data_base64'));
   if (!attributes.has('traceparent') && flat.has('traceparent')) attributes.set('traceparent', flat.get('traceparent'));
   if ('data_base64' in members) {
     if (typeof members.data_base64 !== 'string') throw new BadRequest(`invalid ${WHAT}: data_base64 is not a string`);
-    return toParleyEvent(attributes, { present: true, value: parseJson(Buffer.from(members.data_base64, 'base64'), 'data_base64') }, WHAT);
+    return toParleyEvent(
+      attributes,
+      { present: true, value: parseJson(Buffer.from(members.data_base64, 'base64'), 'data_base64') },
+      WHAT,
+    );
   }
-  return toParleyEvent(attributes, 'data' in members ? { present: true, value: members.data } : { present: false }, WHAT);
+  return toParleyEvent(
+    attributes,
+    'data' in members ? { present: true, value: members.data } : { present: false },
+    WHAT,
+  );
 }
 
 /** One string per header, names in lower case. */

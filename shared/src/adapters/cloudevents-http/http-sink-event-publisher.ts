@@ -5,10 +5,26 @@ import { encodeCloudEventHttp } from './cloudevent-http-binding';
 
 /** K_CE_OVERRIDES as a SinkBinding injects it: extensions to set on every event sent. */
 const CeOverridesSchema = z.object({
-  extensions: z.record(z.string().regex(/^[a-z0-9]{1,20}$/, 'lowercase letters and digits, at most 20'), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  extensions: z
+    .record(
+      z.string().regex(/^[a-z0-9]{1,20}$/, 'lowercase letters and digits, at most 20'),
+      z.union([z.string(), z.number(), z.boolean()]),
+    )
+    .optional(),
 });
 /** Attributes an override may not replace: they are the event's identity and meaning. */
-const PROTECTED = new Set(['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'dataschema', 'data', 'sequence']);
+const PROTECTED = new Set([
+  'specversion',
+  'id',
+  'source',
+  'type',
+  'subject',
+  'time',
+  'datacontenttype',
+  'dataschema',
+  'data',
+  'sequence',
+]);
 
 export type HttpSinkOptions = {
   /** K_SINK: the broker ingress URL. */
@@ -64,12 +80,17 @@ export class HttpSinkEventPublisher implements EventPublisher {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw new Error(`event sink ${this.sink} unreachable for event ${event.id}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Error(
+        `event sink ${this.sink} unreachable for event ${event.id}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
     // Drain the body either way so the connection can be reused.
     const text = await response.text().catch(() => '');
     if (!response.ok) {
-      throw new Error(`event sink ${this.sink} answered ${response.status} for event ${event.id}${text ? `: ${text.slice(0, 200)}` : ''}`);
+      throw new Error(
+        `event sink ${this.sink} answered ${response.status} for event ${event.id}${text ? `: ${text.slice(0, 200)}` : ''}`,
+      );
     }
   }
 }

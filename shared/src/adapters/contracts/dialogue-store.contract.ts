@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { RECENT_TURNS_WINDOW, type Appraisal, type DialogueState } from '../../domain/dialogue';
 import { eventSource } from '../../domain/events';
-import { applyTurn, chooseGoalAndStrategy, endDialogue, numberOptions, startDialogue, type EventContext } from '../../domain/transitions';
+import {
+  applyTurn,
+  chooseGoalAndStrategy,
+  endDialogue,
+  numberOptions,
+  startDialogue,
+  type EventContext,
+} from '../../domain/transitions';
 import type { DialogueStore } from '../../ports/dialogue-store';
 import maraJson from '../../../../content/characters/innkeeper-mara.json';
 import { CharacterSchema } from '../../domain/character';
@@ -19,26 +26,55 @@ export type DialogueStoreHarness = {
 const character = CharacterSchema.parse(maraJson);
 const { goal, strategy } = chooseGoalAndStrategy(character, 'learn-rumour', 'flatter');
 const T0 = Date.parse('2030-01-01T12:00:00.000Z');
-const ctx = (second: number): EventContext => ({ source: eventSource('dialogue-store-contract'), now: new Date(T0 + second * 1000) });
-const appraisal: Appraisal = { emotion: 'pleased', intensity: 0.5, valence: 0.2, opinionDelta: 2, goalProgressDelta: 0.01, reasons: ['flattered'] };
+const ctx = (second: number): EventContext => ({
+  source: eventSource('dialogue-store-contract'),
+  now: new Date(T0 + second * 1000),
+});
+const appraisal: Appraisal = {
+  emotion: 'pleased',
+  intensity: 0.5,
+  valence: 0.2,
+  opinionDelta: 2,
+  goalProgressDelta: 0.01,
+  reasons: ['flattered'],
+};
 
 function started(playerId = 'player-7') {
   const options = numberOptions([{ text: 'Your stew is the best in the valley.', strategyId: 'flatter' }], goal);
-  return startDialogue({ id: randomUUID(), playerId, character, goal, strategy, greetingText: character.greeting, options, ctx: ctx(0) });
+  return startDialogue({
+    id: randomUUID(),
+    playerId,
+    character,
+    goal,
+    strategy,
+    greetingText: character.greeting,
+    options,
+    ctx: ctx(0),
+  });
 }
 
 /** The commit of one turn on `state`, as dialogue-message builds it. */
 function turnOn(state: DialogueState, messageId: string, replyText = 'Flattery is cheap, traveller.') {
   const applied = applyTurn(
     state,
-    { playerText: 'Your stew is the best in the valley.', strategyId: 'flatter', replyText, appraisal, nextOptions: state.options },
+    {
+      playerText: 'Your stew is the best in the valley.',
+      strategyId: 'flatter',
+      replyText,
+      appraisal,
+      nextOptions: state.options,
+    },
     ctx(state.turnCount + 1),
   );
   return { expectedVersion: state.version, messageId, ...applied };
 }
 
 function ended(state: DialogueState) {
-  const { outcome, events } = endDialogue(state, { character, summary: 'They talked stew.', endedBy: 'player' }, ctx(state.turnCount + 2));
+  const { outcome, events } = endDialogue(
+    state,
+    { character, summary: 'They talked stew.', endedBy: 'player' },
+    ctx(state.turnCount + 2),
+  );
   return { dialogueId: state.id, playerId: state.playerId, expectedVersion: state.version, outcome, events };
 }
 
@@ -119,7 +155,9 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
       expect(await store.load(state.id)).toEqual(first.state);
       expect(await store.transcript(state.id)).toEqual([greeting, ...first.newTurns]);
       expect(await store.turnResult(state.id, 'm-2')).toBeNull();
-      expect((await store.pendingEvents(state.id, 10)).map((e) => e.id)).toEqual([...events, ...first.events].map((e) => e.id));
+      expect((await store.pendingEvents(state.id, 10)).map((e) => e.id)).toEqual(
+        [...events, ...first.events].map((e) => e.id),
+      );
     });
 
     it('applies a messageId once and keeps its first answer', async () => {
@@ -152,7 +190,9 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
       const { state, greeting, events } = started();
       await store.create(state, greeting, events);
       const turn = turnOn(state, 'm-1');
-      await expect(store.commitTurn({ ...turn, state: { ...turn.state, version: state.version } })).rejects.toThrow(/version/);
+      await expect(store.commitTurn({ ...turn, state: { ...turn.state, version: state.version } })).rejects.toThrow(
+        /version/,
+      );
       expect(await store.load(state.id)).toEqual(state);
     });
 
@@ -260,7 +300,10 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
       await store.ackOutbox(state.id, ids.slice(2));
       expect(await store.pendingEvents(state.id, 100)).toEqual([]);
       expect(await store.outboxDialogues(100)).toEqual([other.state.id]);
-      await store.ackOutbox(other.state.id, other.events.map((e) => e.id));
+      await store.ackOutbox(
+        other.state.id,
+        other.events.map((e) => e.id),
+      );
       expect(await store.outboxDialogues(100)).toEqual([]);
       expect(await store.outboxDialogues(0)).toEqual([]);
     });
@@ -308,7 +351,10 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
       const other = started(`${player}-other`);
       await store.create(other.state, other.greeting, other.events);
       await store.end(ended(mine[2]!.state));
-      const live = mine.filter((_, i) => i !== 2).map((d) => d.state.id).sort();
+      const live = mine
+        .filter((_, i) => i !== 2)
+        .map((d) => d.state.id)
+        .sort();
 
       const first = await store.listActiveDialogues(player, { limit: 3 });
       expect(first.dialogues.map((d) => d.id)).toEqual(live.slice(0, 3));
@@ -322,7 +368,9 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
 
     it('counts atomically: of 12 concurrent creates under a cap of 3, exactly 3 succeed', async () => {
       const dialogues = Array.from({ length: 12 }, () => started('player-race'));
-      const answers = await Promise.all(dialogues.map((d) => store.create(d.state, d.greeting, d.events, { maxActivePerPlayer: 3 })));
+      const answers = await Promise.all(
+        dialogues.map((d) => store.create(d.state, d.greeting, d.events, { maxActivePerPlayer: 3 })),
+      );
       expect(answers.filter((a) => a.ok)).toHaveLength(3);
       expect(answers.filter((a) => !a.ok)).toEqual(Array(9).fill({ ok: false, reason: 'limit', active: 3 }));
       expect(await store.activeDialogues('player-race')).toBe(3);
@@ -355,7 +403,10 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
  * expired dialogue is listed, and `expire` ends it exactly once, never while a turn holds the lock
  * or before the deadline.
  */
-export function describeDialogueExpiryContract(name: string, makeStore: (ttlSeconds: number) => Promise<DialogueStoreHarness>): void {
+export function describeDialogueExpiryContract(
+  name: string,
+  makeStore: (ttlSeconds: number) => Promise<DialogueStoreHarness>,
+): void {
   describe(`DialogueStore expiry contract: ${name}`, () => {
     let store: DialogueStore;
     let harness: DialogueStoreHarness;
@@ -371,7 +422,11 @@ export function describeDialogueExpiryContract(name: string, makeStore: (ttlSeco
     });
 
     const timedOut = (state: DialogueState) => {
-      const { outcome, events } = endDialogue(state, { character, summary: 'Nobody spoke.', endedBy: 'timeout' }, ctx(state.turnCount + 2));
+      const { outcome, events } = endDialogue(
+        state,
+        { character, summary: 'Nobody spoke.', endedBy: 'timeout' },
+        ctx(state.turnCount + 2),
+      );
       return { dialogueId: state.id, playerId: state.playerId, expectedVersion: state.version, outcome, events };
     };
 
@@ -392,11 +447,19 @@ export function describeDialogueExpiryContract(name: string, makeStore: (ttlSeco
     it('expires exactly once among concurrent sweepers; the outcome and one resolve event remain', async () => {
       const a = started();
       await store.create(a.state, a.greeting, a.events);
-      await store.ackOutbox(a.state.id, a.events.map((e) => e.id));
+      await store.ackOutbox(
+        a.state.id,
+        a.events.map((e) => e.id),
+      );
       await wait(1_100);
       const results = await Promise.all(Array.from({ length: 5 }, () => store.expire(timedOut(a.state))));
       expect(results.filter((r) => r.ok)).toHaveLength(1);
-      expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual(['missing', 'missing', 'missing', 'missing']);
+      expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.reason)).toEqual([
+        'missing',
+        'missing',
+        'missing',
+        'missing',
+      ]);
       expect(await store.load(a.state.id)).toBeNull();
       expect((await store.outcome(a.state.id))?.outcome.endedBy).toBe('timeout');
       expect((await store.pendingEvents(a.state.id, 10)).map((e) => e.type)).toEqual(['dialogue.resolve']);
@@ -410,7 +473,10 @@ export function describeDialogueExpiryContract(name: string, makeStore: (ttlSeco
       await wait(1_100);
       expect(await store.expire(timedOut(a.state))).toEqual({ ok: false, reason: 'active' });
       await store.unlockTurn(a.state.id, 'm-1');
-      expect(await store.expire({ ...timedOut(a.state), expectedVersion: 7 })).toEqual({ ok: false, reason: 'version' });
+      expect(await store.expire({ ...timedOut(a.state), expectedVersion: 7 })).toEqual({
+        ok: false,
+        reason: 'version',
+      });
       expect(await store.load(a.state.id)).not.toBeNull();
       expect(await store.expire(timedOut(a.state))).toEqual({ ok: true });
     });

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { StoreUnavailable } from '../../domain/errors';
-import { describeDialogueExpiryContract, describeDialogueStoreContract, dialogueStoreFixtures } from './dialogue-store.contract';
+import {
+  describeDialogueExpiryContract,
+  describeDialogueStoreContract,
+  dialogueStoreFixtures,
+} from './dialogue-store.contract';
 import { dialogueKeys } from '../redis/dialogue-keys';
 import { EXPIRY_GRACE_SECONDS } from '../../ports/dialogue-store';
 import { RedisDialogueStore } from '../redis/redis-dialogue-store';
@@ -108,7 +112,7 @@ describe('RedisDialogueStore (Redis only)', () => {
     const store = RedisDialogueStore.connect('redis://127.0.0.1:1', { keyPrefix: newPrefix(), ttlSeconds: 60 });
     try {
       const { state, greeting, events } = started();
-            const calls: Array<() => Promise<unknown>> = [
+      const calls: Array<() => Promise<unknown>> = [
         () => store.ping(),
         () => store.create(state, greeting, events),
         () => store.activeDialogues(state.playerId),
@@ -124,7 +128,14 @@ describe('RedisDialogueStore (Redis only)', () => {
         () => store.pendingEvents(state.id, 10),
         () => store.ackOutbox(state.id, ['x']),
       ];
-      const errors = await Promise.all(calls.map((call) => call().then(() => null, (err: unknown) => err)));
+      const errors = await Promise.all(
+        calls.map((call) =>
+          call().then(
+            () => null,
+            (err: unknown) => err,
+          ),
+        ),
+      );
       for (const err of errors) {
         expect(err).toBeInstanceOf(StoreUnavailable);
         expect((err as StoreUnavailable).retryable).toBe(true);

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { describeDialogueExpiryContract, describeDialogueStoreContract, dialogueStoreFixtures } from './dialogue-store.contract';
+import {
+  describeDialogueExpiryContract,
+  describeDialogueStoreContract,
+  dialogueStoreFixtures,
+} from './dialogue-store.contract';
 import { dialogueKeys } from '../redis/dialogue-keys';
 import { InMemoryDialogueStore } from '../memory/memory-dialogue-store';
 import { EXPIRY_GRACE_SECONDS } from '../../ports/dialogue-store';
@@ -29,7 +33,14 @@ describe('dialogueKeys', () => {
   it('puts every key of a dialogue in one cluster slot and under the prefix', () => {
     const keys = dialogueKeys('parley:');
     const id = randomUUID();
-    const perDialogue = [keys.state(id), keys.transcript(id), keys.turnLock(id), keys.turnResult(id, 'm-1'), keys.outcome(id), keys.outbox(id)];
+    const perDialogue = [
+      keys.state(id),
+      keys.transcript(id),
+      keys.turnLock(id),
+      keys.turnResult(id, 'm-1'),
+      keys.outcome(id),
+      keys.outbox(id),
+    ];
     for (const key of perDialogue) {
       expect(key.startsWith('parley:')).toBe(true);
       // Redis hashes only the text between the first `{` and the next `}`.
@@ -84,4 +95,3 @@ describe('InMemoryDialogueStore expiry', () => {
     expect((await store.pendingEvents(state.id, 1))[0]!.id).not.toBe('changed');
   });
 });
-

@@ -1,7 +1,13 @@
 import { CharacterSchema } from '../../domain/character';
 import type { DialogueState } from '../../domain/dialogue';
 import { buildEvent, eventSource, type ParleyEvent } from '../../domain/events';
-import { applyTurn, chooseGoalAndStrategy, endDialogue, startDialogue, type EventContext } from '../../domain/transitions';
+import {
+  applyTurn,
+  chooseGoalAndStrategy,
+  endDialogue,
+  startDialogue,
+  type EventContext,
+} from '../../domain/transitions';
 import type { EventPublisher } from '../../ports/event-publisher';
 
 /** What each adapter's test gives the contract: the publisher and a view of the far side. */
@@ -35,9 +41,17 @@ const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
  * A dialogue's events built by the real transitions (initiate, `turns` x progress, resolve), then
  * one analytics event: the same shapes the functions emit.
  */
-export function sampleDialogueEvents(dialogueId: string, turns = 1, start = new Date('2025-03-01T10:00:00.000Z')): ParleyEvent[] {
+export function sampleDialogueEvents(
+  dialogueId: string,
+  turns = 1,
+  start = new Date('2025-03-01T10:00:00.000Z'),
+): ParleyEvent[] {
   let clock = start.getTime();
-  const ctx = (fn: string): EventContext => ({ source: eventSource(fn), now: new Date((clock += 1500)), traceparent: TRACEPARENT });
+  const ctx = (fn: string): EventContext => ({
+    source: eventSource(fn),
+    now: new Date((clock += 1500)),
+    traceparent: TRACEPARENT,
+  });
   const { goal, strategy } = chooseGoalAndStrategy(CHARACTER, 'get-stamp');
   const started = startDialogue({
     id: dialogueId,
@@ -59,7 +73,14 @@ export function sampleDialogueEvents(dialogueId: string, turns = 1, start = new 
         strategyId: 'persuade',
         optionId: 'opt-1',
         replyText: `Clause ${i}... fine.`,
-        appraisal: { emotion: 'pleased', intensity: 0.4, valence: 0.3, opinionDelta: 4, goalProgressDelta: 0.1, reasons: ['the papers check out'] },
+        appraisal: {
+          emotion: 'pleased',
+          intensity: 0.4,
+          valence: 0.3,
+          opinionDelta: 4,
+          goalProgressDelta: 0.1,
+          reasons: ['the papers check out'],
+        },
         nextOptions: [{ id: 'opt-1', text: 'And the next clause?', strategyId: 'persuade' }],
       },
       ctx('dialogue-message'),
@@ -67,7 +88,13 @@ export function sampleDialogueEvents(dialogueId: string, turns = 1, start = new 
     state = turn.state;
     events.push(...turn.events);
   }
-  events.push(...endDialogue(state, { character: CHARACTER, summary: 'The permit was stamped.', endedBy: 'player' }, ctx('dialogue-end')).events);
+  events.push(
+    ...endDialogue(
+      state,
+      { character: CHARACTER, summary: 'The permit was stamped.', endedBy: 'player' },
+      ctx('dialogue-end'),
+    ).events,
+  );
   events.push(
     buildEvent({
       id: `${dialogueId}.ai.1`,
@@ -92,7 +119,11 @@ export function sampleDialogueEvents(dialogueId: string, turns = 1, start = new 
 }
 
 /** Polls the far side until it holds `count` events; fails with what arrived when it never does. */
-async function receivedAtLeast(harness: EventPublisherHarness, count: number, deadlineMs = 10_000): Promise<ParleyEvent[]> {
+async function receivedAtLeast(
+  harness: EventPublisherHarness,
+  count: number,
+  deadlineMs = 10_000,
+): Promise<ParleyEvent[]> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     const received = await harness.received();
@@ -122,7 +153,12 @@ export function describeEventPublisherContract(name: string, makeHarness: () => 
 
     it('delivers each event type in order with every attribute and the data intact', async () => {
       const events = sampleDialogueEvents(dialogueId);
-      expect(events.map((e) => e.type)).toEqual(['dialogue.initiate', 'dialogue.progress', 'dialogue.resolve', 'analytics.logging']);
+      expect(events.map((e) => e.type)).toEqual([
+        'dialogue.initiate',
+        'dialogue.progress',
+        'dialogue.resolve',
+        'analytics.logging',
+      ]);
 
       await harness.publisher.publish(events);
 
@@ -130,7 +166,11 @@ export function describeEventPublisherContract(name: string, makeHarness: () => 
       expect(received).toStrictEqual(events);
       // The fields the contract cares about are really present, not just equally absent.
       for (const event of received.slice(0, 3)) {
-        expect(event).toMatchObject({ subject: dialogueId, datacontenttype: 'application/json', traceparent: TRACEPARENT });
+        expect(event).toMatchObject({
+          subject: dialogueId,
+          datacontenttype: 'application/json',
+          traceparent: TRACEPARENT,
+        });
         expect(typeof event.sequence).toBe('number');
       }
       expect(received.map((e) => e.sequence)).toEqual([0, 1, 2, undefined]);

@@ -6,7 +6,11 @@ import { createLogger } from '../../observability/logger';
 import { AmqpEventPublisher, type AmqpConnect } from '../amqp/amqp-event-publisher';
 import { consumeEvents } from '../amqp/amqp-event-consumer';
 import { decodeAmqpMessage, encodeAmqpMessage } from '../amqp/amqp-message';
-import { describeEventPublisherContract, sampleDialogueEvents, type EventPublisherHarness } from './event-publisher.contract';
+import {
+  describeEventPublisherContract,
+  sampleDialogueEvents,
+  type EventPublisherHarness,
+} from './event-publisher.contract';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const logger = createLogger('event-publisher-test', 'silent');
@@ -41,9 +45,13 @@ async function tapExchange(exchange: string) {
   const { queue } = await channel.assertQueue('', { exclusive: true });
   await channel.bindQueue(queue, exchange, '#');
   const messages: ConsumeMessage[] = [];
-  await channel.consume(queue, (m) => {
-    if (m) messages.push(m);
-  }, { noAck: true });
+  await channel.consume(
+    queue,
+    (m) => {
+      if (m) messages.push(m);
+    },
+    { noAck: true },
+  );
   return {
     messages,
     async close() {
@@ -96,7 +104,10 @@ describe('AmqpEventPublisher', () => {
       const events = sampleDialogueEvents(dialogueId());
       const progress = events[1]!;
       await publisher.publish(events);
-      await eventually(() => tap.messages.length, (n) => n >= events.length);
+      await eventually(
+        () => tap.messages.length,
+        (n) => n >= events.length,
+      );
 
       const message = tap.messages[1]!;
       expect(message.fields.routingKey).toBe('dialogue.progress');
@@ -158,7 +169,10 @@ describe('AmqpEventPublisher', () => {
       await publisher.publish([c!]);
 
       expect(connections).toHaveLength(3);
-      const received = await eventually(() => tap.messages, (m) => m.length >= 3);
+      const received = await eventually(
+        () => tap.messages,
+        (m) => m.length >= 3,
+      );
       expect(received.map((m) => decodeAmqpMessage(m))).toStrictEqual([a, b, c]);
     } finally {
       await publisher.close();
@@ -177,7 +191,10 @@ describe('AmqpEventPublisher', () => {
       const tap = await tapExchange(exchange);
       try {
         await publisher.publish([b!]);
-        const received = await eventually(() => tap.messages, (m) => m.length >= 1);
+        const received = await eventually(
+          () => tap.messages,
+          (m) => m.length >= 1,
+        );
         expect(received.map((m) => decodeAmqpMessage(m))).toStrictEqual([b]);
       } finally {
         await tap.close();
@@ -196,7 +213,9 @@ describe('AmqpEventPublisher', () => {
   });
 
   it('fails to connect to a broker that is not there', async () => {
-    await expect(AmqpEventPublisher.connect('amqp://guest:guest@127.0.0.1:1', { exchange: testName('none') })).rejects.toThrow();
+    await expect(
+      AmqpEventPublisher.connect('amqp://guest:guest@127.0.0.1:1', { exchange: testName('none') }),
+    ).rejects.toThrow();
   });
 });
 
@@ -217,10 +236,19 @@ describe('consumeEvents', () => {
 
   it('delivers each event to the handler, decoded, and acks it', async () => {
     const handled: ParleyEvent[] = [];
-    const consumer = await consumeEvents({ url: AMQP_URL, exchange, queue, logger, handler: async (e) => void handled.push(e) });
+    const consumer = await consumeEvents({
+      url: AMQP_URL,
+      exchange,
+      queue,
+      logger,
+      handler: async (e) => void handled.push(e),
+    });
     const events = sampleDialogueEvents(dialogueId());
     await publisher.publish(events);
-    await eventually(() => handled.length, (n) => n >= events.length);
+    await eventually(
+      () => handled.length,
+      (n) => n >= events.length,
+    );
     await consumer.close();
 
     expect(handled).toStrictEqual(events);
@@ -229,10 +257,20 @@ describe('consumeEvents', () => {
 
   it('binds only the given keys', async () => {
     const handled: ParleyEvent[] = [];
-    const consumer = await consumeEvents({ url: AMQP_URL, exchange, queue, logger, bindingKeys: ['dialogue.resolve'], handler: async (e) => void handled.push(e) });
+    const consumer = await consumeEvents({
+      url: AMQP_URL,
+      exchange,
+      queue,
+      logger,
+      bindingKeys: ['dialogue.resolve'],
+      handler: async (e) => void handled.push(e),
+    });
     const events = sampleDialogueEvents(dialogueId());
     await publisher.publish(events);
-    await eventually(() => handled.length, (n) => n >= 1);
+    await eventually(
+      () => handled.length,
+      (n) => n >= 1,
+    );
     // Confirms come after routing: anything else routed to the queue is there (or unacked) by now,
     // and goes back to it when the consumer leaves.
     await consumer.close();
@@ -258,7 +296,10 @@ describe('consumeEvents', () => {
     });
     const events = sampleDialogueEvents(dialogueId());
     await publisher.publish(events);
-    await eventually(() => handled.length, (n) => n >= events.length);
+    await eventually(
+      () => handled.length,
+      (n) => n >= events.length,
+    );
     await consumer.close();
 
     expect(attempts.get(events[1]!.id)).toBe(2);
@@ -269,18 +310,36 @@ describe('consumeEvents', () => {
   it('moves a message it cannot read to the dead-letter queue with the reason, acks it, and goes on', async () => {
     const handled: ParleyEvent[] = [];
     const deadLetter = testName('dead-letter');
-    const consumer = await consumeEvents({ url: AMQP_URL, exchange, queue, deadLetter, logger, handler: async (e) => void handled.push(e) });
+    const consumer = await consumeEvents({
+      url: AMQP_URL,
+      exchange,
+      queue,
+      deadLetter,
+      logger,
+      handler: async (e) => void handled.push(e),
+    });
     try {
       // Confirmed first, so the unreadable messages are queued ahead of the valid one.
       const raw = await admin.createConfirmChannel();
-      raw.publish(exchange, 'dialogue.progress', Buffer.from('{"not":"an event"}'), { headers: { type: 'dialogue.progress' }, messageId: 'unreadable-1' });
-      raw.publish(exchange, 'dialogue.progress', Buffer.from('{not json'), { headers: { specversion: '1.0', id: 'unreadable-2', source: '/x', type: 'dialogue.progress' } });
+      raw.publish(exchange, 'dialogue.progress', Buffer.from('{"not":"an event"}'), {
+        headers: { type: 'dialogue.progress' },
+        messageId: 'unreadable-1',
+      });
+      raw.publish(exchange, 'dialogue.progress', Buffer.from('{not json'), {
+        headers: { specversion: '1.0', id: 'unreadable-2', source: '/x', type: 'dialogue.progress' },
+      });
       await raw.waitForConfirms();
       await raw.close();
       const [event] = sampleDialogueEvents(dialogueId());
       await publisher.publish([event!]);
-      await eventually(() => handled.length, (n) => n >= 1);
-      const dead = await eventually(() => adminChannel.checkQueue(deadLetter), (q) => q.messageCount >= 2);
+      await eventually(
+        () => handled.length,
+        (n) => n >= 1,
+      );
+      const dead = await eventually(
+        () => adminChannel.checkQueue(deadLetter),
+        (q) => q.messageCount >= 2,
+      );
       await consumer.close();
 
       expect(handled).toStrictEqual([event]);
@@ -304,7 +363,14 @@ describe('consumeEvents', () => {
   it('reads the layouts the Knative RabbitMQ broker reads', async () => {
     const handled: ParleyEvent[] = [];
     const deadLetter = testName('dead-letter');
-    const consumer = await consumeEvents({ url: AMQP_URL, exchange, queue, deadLetter, logger, handler: async (e) => void handled.push(e) });
+    const consumer = await consumeEvents({
+      url: AMQP_URL,
+      exchange,
+      queue,
+      deadLetter,
+      logger,
+      handler: async (e) => void handled.push(e),
+    });
     try {
       const [event] = sampleDialogueEvents(dialogueId());
       const { headers } = encodeAmqpMessage(event!).options;
@@ -318,12 +384,20 @@ describe('consumeEvents', () => {
         ['junk-trace', { ...headers, traceparent: 'not-a-trace' }, undefined],
       ];
       const raw = await admin.createConfirmChannel();
-      for (const [name, h] of variants) raw.publish(exchange, event!.type, body, { headers: { ...h, id: `${event!.id}.${name}` } });
-      raw.publish(exchange, event!.type, Buffer.from(JSON.stringify({ ...event, id: `${event!.id}.structured` })), { contentType: 'application/cloudevents+json' });
+      for (const [name, h] of variants)
+        raw.publish(exchange, event!.type, body, { headers: { ...h, id: `${event!.id}.${name}` } });
+      raw.publish(exchange, event!.type, Buffer.from(JSON.stringify({ ...event, id: `${event!.id}.structured` })), {
+        contentType: 'application/cloudevents+json',
+      });
       await raw.waitForConfirms();
       await raw.close();
-      await eventually(() => handled.length, (n) => n >= variants.length + 1);
-      expect(handled.map((e) => e.id.slice(event!.id.length + 1)).sort()).toEqual([...variants.map(([n]) => n), 'structured'].sort());
+      await eventually(
+        () => handled.length,
+        (n) => n >= variants.length + 1,
+      );
+      expect(handled.map((e) => e.id.slice(event!.id.length + 1)).sort()).toEqual(
+        [...variants.map(([n]) => n), 'structured'].sort(),
+      );
       expect((await adminChannel.checkQueue(deadLetter)).messageCount).toBe(0);
     } finally {
       await consumer.close();
@@ -334,13 +408,26 @@ describe('consumeEvents', () => {
 
   it('starts on a queue an operator pre-declared with arguments of their own', async () => {
     const deadLetter = testName('dead-letter');
-    await adminChannel.assertQueue(queue, { durable: true, arguments: { 'x-dead-letter-exchange': 'operators.own', 'x-message-ttl': 3_600_000 } });
+    await adminChannel.assertQueue(queue, {
+      durable: true,
+      arguments: { 'x-dead-letter-exchange': 'operators.own', 'x-message-ttl': 3_600_000 },
+    });
     const handled: ParleyEvent[] = [];
-    const consumer = await consumeEvents({ url: AMQP_URL, exchange, queue, deadLetter, logger, handler: async (e) => void handled.push(e) });
+    const consumer = await consumeEvents({
+      url: AMQP_URL,
+      exchange,
+      queue,
+      deadLetter,
+      logger,
+      handler: async (e) => void handled.push(e),
+    });
     try {
       const events = sampleDialogueEvents(dialogueId());
       await publisher.publish(events);
-      await eventually(() => handled.length, (n) => n >= events.length);
+      await eventually(
+        () => handled.length,
+        (n) => n >= events.length,
+      );
       expect(handled).toStrictEqual(events);
     } finally {
       await consumer.close();
@@ -352,10 +439,21 @@ describe('consumeEvents', () => {
   it('reconnects by itself after its connection is cut', async () => {
     const handled: ParleyEvent[] = [];
     const { connect, connections } = recordingConnect();
-    const consumer = await consumeEvents({ url: AMQP_URL, exchange, queue, logger, connect, reconnectDelayMs: 20, handler: async (e) => void handled.push(e) });
+    const consumer = await consumeEvents({
+      url: AMQP_URL,
+      exchange,
+      queue,
+      logger,
+      connect,
+      reconnectDelayMs: 20,
+      handler: async (e) => void handled.push(e),
+    });
     const [a, b] = sampleDialogueEvents(dialogueId());
     await publisher.publish([a!]);
-    await eventually(() => handled.length, (n) => n >= 1);
+    await eventually(
+      () => handled.length,
+      (n) => n >= 1,
+    );
 
     await cutSocket(connections[0]!);
     await publisher.publish([b!]);

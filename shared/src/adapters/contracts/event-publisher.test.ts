@@ -122,24 +122,32 @@ describe('HttpSinkEventPublisher', () => {
 
   it('resolves on a 202', async () => {
     receiver.state.status = 202;
-    await expect(new HttpSinkEventPublisher({ sink: receiver.url }).publish(sampleDialogueEvents(dialogueId()))).resolves.toBeUndefined();
+    await expect(
+      new HttpSinkEventPublisher({ sink: receiver.url }).publish(sampleDialogueEvents(dialogueId())),
+    ).resolves.toBeUndefined();
     expect(receiver.received).toHaveLength(4);
   });
 
   it('rejects when the sink answers 500, and sends nothing after the failed event', async () => {
     receiver.state.status = 500;
     const events = sampleDialogueEvents(dialogueId());
-    await expect(new HttpSinkEventPublisher({ sink: receiver.url }).publish(events)).rejects.toThrow(/answered 500 for event .*dialogue\.initiate/);
+    await expect(new HttpSinkEventPublisher({ sink: receiver.url }).publish(events)).rejects.toThrow(
+      /answered 500 for event .*dialogue\.initiate/,
+    );
     expect(receiver.requests).toHaveLength(1);
   });
 
   it('rejects when the sink answers 400 (an event the broker refuses)', async () => {
     receiver.state.status = 400;
-    await expect(new HttpSinkEventPublisher({ sink: receiver.url }).publish(sampleDialogueEvents(dialogueId()))).rejects.toThrow(/answered 400/);
+    await expect(
+      new HttpSinkEventPublisher({ sink: receiver.url }).publish(sampleDialogueEvents(dialogueId())),
+    ).rejects.toThrow(/answered 400/);
   });
 
   it('rejects when the sink is unreachable', async () => {
-    await expect(new HttpSinkEventPublisher({ sink: 'http://127.0.0.1:1/' }).publish(sampleDialogueEvents(dialogueId()))).rejects.toThrow(/unreachable/);
+    await expect(
+      new HttpSinkEventPublisher({ sink: 'http://127.0.0.1:1/' }).publish(sampleDialogueEvents(dialogueId())),
+    ).rejects.toThrow(/unreachable/);
   });
 
   it('sends with the fetch it is given, and times out with it', async () => {
@@ -148,22 +156,35 @@ describe('HttpSinkEventPublisher', () => {
       seen.push(String(input));
       return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
     };
-    const publisher = new HttpSinkEventPublisher({ sink: 'http://broker-ingress.test/ns/default', fetch: hanging, timeoutMs: 50 });
+    const publisher = new HttpSinkEventPublisher({
+      sink: 'http://broker-ingress.test/ns/default',
+      fetch: hanging,
+      timeoutMs: 50,
+    });
     await expect(publisher.publish(sampleDialogueEvents(dialogueId()))).rejects.toThrow(/unreachable/);
     expect(seen).toEqual(['http://broker-ingress.test/ns/default']);
   });
 
   it('adds K_CE_OVERRIDES extensions, but never lets them replace the event identity', async () => {
     const [event] = sampleDialogueEvents(dialogueId());
-    const publisher = new HttpSinkEventPublisher({ sink: receiver.url, ceOverrides: '{"extensions":{"cluster":"eu-1","id":"hijacked","sequence":"99"}}' });
+    const publisher = new HttpSinkEventPublisher({
+      sink: receiver.url,
+      ceOverrides: '{"extensions":{"cluster":"eu-1","id":"hijacked","sequence":"99"}}',
+    });
     await publisher.publish([event!]);
-    expect(receiver.requests[0]).toMatchObject({ 'ce-cluster': 'eu-1', 'ce-id': event!.id, 'ce-sequence': '0000000000' });
+    expect(receiver.requests[0]).toMatchObject({
+      'ce-cluster': 'eu-1',
+      'ce-id': event!.id,
+      'ce-sequence': '0000000000',
+    });
     // The receiver drops extensions that are not ParleyEvent attributes.
     expect(receiver.received).toStrictEqual([event]);
   });
 
   it('refuses invalid K_CE_OVERRIDES at construction', () => {
     expect(() => new HttpSinkEventPublisher({ sink: receiver.url, ceOverrides: '{nope' })).toThrow(/K_CE_OVERRIDES/);
-    expect(() => new HttpSinkEventPublisher({ sink: receiver.url, ceOverrides: '{"extensions":{"Bad-Name":"x"}}' })).toThrow(/K_CE_OVERRIDES/);
+    expect(
+      () => new HttpSinkEventPublisher({ sink: receiver.url, ceOverrides: '{"extensions":{"Bad-Name":"x"}}' }),
+    ).toThrow(/K_CE_OVERRIDES/);
   });
 });

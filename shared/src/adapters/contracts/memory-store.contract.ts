@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { eventSource } from '../../domain/events';
-import { applyDialogueEnding, addGameMemory, DEFAULT_MEMORY_LIMITS, EMPTY_PAIR, type PairRecord } from '../../domain/memory';
+import {
+  applyDialogueEnding,
+  addGameMemory,
+  DEFAULT_MEMORY_LIMITS,
+  EMPTY_PAIR,
+  type PairRecord,
+} from '../../domain/memory';
 import { forgetEvent, memoryEvents } from '../../domain/memory-events';
 import type { MemoryStore } from '../../ports/memory-store';
 
@@ -33,7 +39,10 @@ function endedPair(playerId: string, characterId: string, from: PairRecord = EMP
     DEFAULT_MEMORY_LIMITS,
     now,
   );
-  const events = memoryEvents({ playerId, characterId, version: from.version + 1 }, change, 'dialogue', { ...ctx, dialogueId });
+  const events = memoryEvents({ playerId, characterId, version: from.version + 1 }, change, 'dialogue', {
+    ...ctx,
+    dialogueId,
+  });
   return { record: change.pair, events };
 }
 
@@ -63,7 +72,9 @@ export function describeMemoryStoreContract(name: string, makeHarness: () => Pro
     it('keeps what was saved, at version + 1, with its events in the player outbox', async () => {
       const p = player();
       const { record, events } = endedPair(p, 'innkeeper-mara');
-      expect(await store.save({ playerId: p, characterId: 'innkeeper-mara', expectedVersion: 0, record, events })).toEqual({ ok: true });
+      expect(
+        await store.save({ playerId: p, characterId: 'innkeeper-mara', expectedVersion: 0, record, events }),
+      ).toEqual({ ok: true });
       expect(await store.load(p, 'innkeeper-mara')).toEqual({ ...record, version: 1 });
       expect(await store.characters(p)).toEqual(['innkeeper-mara']);
       expect(await store.outboxPlayers(10)).toContain(p);
@@ -73,9 +84,23 @@ export function describeMemoryStoreContract(name: string, makeHarness: () => Pro
     it('refuses a stale version and writes nothing, events included', async () => {
       const p = player();
       const first = endedPair(p, 'innkeeper-mara');
-      await store.save({ playerId: p, characterId: 'innkeeper-mara', expectedVersion: 0, record: first.record, events: first.events });
+      await store.save({
+        playerId: p,
+        characterId: 'innkeeper-mara',
+        expectedVersion: 0,
+        record: first.record,
+        events: first.events,
+      });
       const second = endedPair(p, 'innkeeper-mara');
-      expect(await store.save({ playerId: p, characterId: 'innkeeper-mara', expectedVersion: 0, record: second.record, events: second.events })).toEqual({
+      expect(
+        await store.save({
+          playerId: p,
+          characterId: 'innkeeper-mara',
+          expectedVersion: 0,
+          record: second.record,
+          events: second.events,
+        }),
+      ).toEqual({
         ok: false,
         reason: 'version',
       });
@@ -88,7 +113,17 @@ export function describeMemoryStoreContract(name: string, makeHarness: () => Pro
       let record = await store.load(p, 'captain-bram');
       for (let i = 0; i < 3; i++) {
         const next = endedPair(p, 'captain-bram', record);
-        expect((await store.save({ playerId: p, characterId: 'captain-bram', expectedVersion: record.version, record: next.record, events: [] })).ok).toBe(true);
+        expect(
+          (
+            await store.save({
+              playerId: p,
+              characterId: 'captain-bram',
+              expectedVersion: record.version,
+              record: next.record,
+              events: [],
+            })
+          ).ok,
+        ).toBe(true);
         record = await store.load(p, 'captain-bram');
       }
       expect(record.version).toBe(3);
@@ -122,7 +157,10 @@ export function describeMemoryStoreContract(name: string, makeHarness: () => Pro
       await store.save({ playerId: p, characterId: 'innkeeper-mara', expectedVersion: 0, record, events });
       await store.ackOutbox(p, [events[1]!.id]);
       expect(await store.pendingEvents(p, 10)).toEqual(events);
-      await store.ackOutbox(p, events.map((e) => e.id));
+      await store.ackOutbox(
+        p,
+        events.map((e) => e.id),
+      );
       expect(await store.pendingEvents(p, 10)).toEqual([]);
       expect(await store.outboxPlayers(100)).not.toContain(p);
     });
@@ -135,11 +173,25 @@ export function describeMemoryStoreContract(name: string, makeHarness: () => Pro
       }
       const mara = await store.load(p, 'innkeeper-mara');
       const event = forgetEvent({ playerId: p, characterId: 'innkeeper-mara', version: 2 }, mara, ctx);
-      expect(await store.forget({ playerId: p, pairs: [{ characterId: 'innkeeper-mara', expectedVersion: 0 }], everything: false, events: [event] })).toEqual({
+      expect(
+        await store.forget({
+          playerId: p,
+          pairs: [{ characterId: 'innkeeper-mara', expectedVersion: 0 }],
+          everything: false,
+          events: [event],
+        }),
+      ).toEqual({
         ok: false,
         reason: 'version',
       });
-      expect(await store.forget({ playerId: p, pairs: [{ characterId: 'innkeeper-mara', expectedVersion: 1 }], everything: false, events: [event] })).toEqual({ ok: true });
+      expect(
+        await store.forget({
+          playerId: p,
+          pairs: [{ characterId: 'innkeeper-mara', expectedVersion: 1 }],
+          everything: false,
+          events: [event],
+        }),
+      ).toEqual({ ok: true });
       expect(await store.load(p, 'innkeeper-mara')).toEqual(EMPTY_PAIR);
       expect(await store.characters(p)).toEqual(['captain-bram']);
       expect(await store.pendingEvents(p, 10)).toEqual([event]);
@@ -153,7 +205,10 @@ export function describeMemoryStoreContract(name: string, makeHarness: () => Pro
         await store.save({ playerId: p, characterId: c, expectedVersion: 0, record, events: [] });
       }
       const partial = [{ characterId: 'innkeeper-mara', expectedVersion: 1 }];
-      expect(await store.forget({ playerId: p, pairs: partial, everything: true, events: [] })).toEqual({ ok: false, reason: 'version' });
+      expect(await store.forget({ playerId: p, pairs: partial, everything: true, events: [] })).toEqual({
+        ok: false,
+        reason: 'version',
+      });
       const all = [...partial, { characterId: 'captain-bram', expectedVersion: 1 }];
       expect(await store.forget({ playerId: p, pairs: all, everything: true, events: [] })).toEqual({ ok: true });
       expect(await store.characters(p)).toEqual([]);
@@ -164,25 +219,56 @@ export function describeMemoryStoreContract(name: string, makeHarness: () => Pro
       const p = player();
       const { record } = endedPair(p, 'innkeeper-mara');
       await store.save({ playerId: p, characterId: 'innkeeper-mara', expectedVersion: 0, record, events: [] });
-      await store.forget({ playerId: p, pairs: [{ characterId: 'innkeeper-mara', expectedVersion: 1 }], everything: false, events: [] });
+      await store.forget({
+        playerId: p,
+        pairs: [{ characterId: 'innkeeper-mara', expectedVersion: 1 }],
+        everything: false,
+        events: [],
+      });
       const added = addGameMemory(
         EMPTY_PAIR,
-        { playerId: p, characterId: 'innkeeper-mara', id: `g-${randomUUID()}`, draft: { text: 'The player saved my brother.', importance: 0.9 }, baselineOpinion: 0 },
+        {
+          playerId: p,
+          characterId: 'innkeeper-mara',
+          id: `g-${randomUUID()}`,
+          draft: { text: 'The player saved my brother.', importance: 0.9 },
+          baselineOpinion: 0,
+        },
         DEFAULT_MEMORY_LIMITS,
         now,
       );
-      expect((await store.save({ playerId: p, characterId: 'innkeeper-mara', expectedVersion: 0, record: added.pair, events: [] })).ok).toBe(true);
-      expect((await store.load(p, 'innkeeper-mara')).memories.map((m) => m.text)).toEqual(['The player saved my brother.']);
+      expect(
+        (
+          await store.save({
+            playerId: p,
+            characterId: 'innkeeper-mara',
+            expectedVersion: 0,
+            record: added.pair,
+            events: [],
+          })
+        ).ok,
+      ).toBe(true);
+      expect((await store.load(p, 'innkeeper-mara')).memories.map((m) => m.text)).toEqual([
+        'The player saved my brother.',
+      ]);
     });
 
     it('lets a record with a TTL disappear once it passed, and keeps one without', async () => {
       const p = player();
       const { record } = endedPair(p, 'innkeeper-mara');
-      await store.save({ playerId: p, characterId: 'innkeeper-mara', expectedVersion: 0, record, events: [], ttlSeconds: 1 });
+      await store.save({
+        playerId: p,
+        characterId: 'innkeeper-mara',
+        expectedVersion: 0,
+        record,
+        events: [],
+        ttlSeconds: 1,
+      });
       await store.save({ playerId: p, characterId: 'captain-bram', expectedVersion: 0, record, events: [] });
       const deadline = Date.now() + 10_000;
       if (h.advanceTime) await h.advanceTime(1_001);
-      while ((await store.load(p, 'innkeeper-mara')).version !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while ((await store.load(p, 'innkeeper-mara')).version !== 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
       expect(await store.load(p, 'innkeeper-mara')).toEqual(EMPTY_PAIR);
       expect(await store.characters(p)).toEqual(['captain-bram']);
     });

@@ -66,7 +66,11 @@ describe('loadCharacterCatalog names CHARACTERS_DIR when there is nothing to loa
   it.each([
     { name: 'empty folder', dir: () => emptyDir, reason: 'no *.json character' },
     { name: 'folder without *.json', dir: () => invalidDir('no-json'), reason: 'no *.json character' },
-    { name: 'missing folder', dir: () => join(repoRoot, 'test', 'fixtures', 'no-such-characters-dir'), reason: 'cannot read' },
+    {
+      name: 'missing folder',
+      dir: () => join(repoRoot, 'test', 'fixtures', 'no-such-characters-dir'),
+      reason: 'cannot read',
+    },
   ])('$name', ({ dir, reason }) => {
     const message = loadError(dir()).message;
     expect(message).toMatch(/^CHARACTERS_DIR: /);

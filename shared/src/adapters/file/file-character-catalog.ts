@@ -28,7 +28,9 @@ export class CatalogError extends Error {}
 export function loadCharacterCatalog(dir: string): InMemoryCharacterCatalog {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch (err) {
     throw new CatalogError(`CHARACTERS_DIR: cannot read ${dir}: ${(err as Error).message}`);
   }
@@ -45,7 +47,8 @@ export function loadCharacterCatalog(dir: string): InMemoryCharacterCatalog {
     }
     const parsed = CharacterSchema.safeParse(raw);
     if (!parsed.success) throw new CatalogError(`${path}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
-    if (`${parsed.data.id}.json` !== file) throw new CatalogError(`${path}: file name must be "${parsed.data.id}.json"`);
+    if (`${parsed.data.id}.json` !== file)
+      throw new CatalogError(`${path}: file name must be "${parsed.data.id}.json"`);
     characters.push(parsed.data);
   }
   return new InMemoryCharacterCatalog(characters);

@@ -42,7 +42,12 @@ export class InMemoryDialogueStore implements DialogueStore {
     this.lastSweep = this.now();
   }
 
-  async create(state: DialogueState, greeting: Turn, events: ParleyEvent[], options: { maxActivePerPlayer?: number } = {}): Promise<CreateResult> {
+  async create(
+    state: DialogueState,
+    greeting: Turn,
+    events: ParleyEvent[],
+    options: { maxActivePerPlayer?: number } = {},
+  ): Promise<CreateResult> {
     this.sweep();
     if (this.live(this.states, state.id)) throw new Error(`dialogue ${state.id} already exists`);
     const max = options.maxActivePerPlayer ?? 0;
@@ -62,9 +67,14 @@ export class InMemoryDialogueStore implements DialogueStore {
     return this.countActive(playerId);
   }
 
-  async listActiveDialogues(playerId: string, page: { limit: number; after?: string }): Promise<{ dialogues: DialogueState[]; next: string | null }> {
+  async listActiveDialogues(
+    playerId: string,
+    page: { limit: number; after?: string },
+  ): Promise<{ dialogues: DialogueState[]; next: string | null }> {
     const ids = [...this.states.keys()]
-      .filter((id) => this.live(this.states, id)?.playerId === playerId && (page.after === undefined || id > page.after))
+      .filter(
+        (id) => this.live(this.states, id)?.playerId === playerId && (page.after === undefined || id > page.after),
+      )
       .sort();
     const dialogues = ids.slice(0, page.limit).map((id) => structuredClone(this.live(this.states, id)!));
     return { dialogues, next: ids.length > page.limit ? dialogues[dialogues.length - 1]!.id : null };
@@ -86,7 +96,11 @@ export class InMemoryDialogueStore implements DialogueStore {
     return structuredClone(this.live(this.transcripts, dialogueId) ?? []);
   }
 
-  async lockTurn(dialogueId: string, messageId: string, ttlMs: number): Promise<{ acquired: true } | { acquired: false; heldBy: string }> {
+  async lockTurn(
+    dialogueId: string,
+    messageId: string,
+    ttlMs: number,
+  ): Promise<{ acquired: true } | { acquired: false; heldBy: string }> {
     const heldBy = this.live(this.locks, dialogueId);
     if (heldBy !== undefined) return { acquired: false, heldBy };
     this.locks.set(dialogueId, { value: messageId, expiresAt: this.now() + ttlMs });
@@ -151,10 +165,7 @@ export class InMemoryDialogueStore implements DialogueStore {
     return answer === 'ok' ? { ok: true } : { ok: false, reason: answer };
   }
 
-  private runEnd(
-    commit: EndCommit,
-    onlyIfExpired: boolean,
-  ): 'ok' | 'missing' | 'version' | 'active' {
+  private runEnd(commit: EndCommit, onlyIfExpired: boolean): 'ok' | 'missing' | 'version' | 'active' {
     this.sweep();
     const id = commit.dialogueId;
     const stored = this.live(this.states, id);
@@ -231,7 +242,9 @@ export class InMemoryDialogueStore implements DialogueStore {
     const now = this.now();
     if (now - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = now;
-    for (const map of [this.states, this.transcripts, this.locks, this.results, this.outcomes] as Array<Map<string, Expiring<unknown>>>) {
+    for (const map of [this.states, this.transcripts, this.locks, this.results, this.outcomes] as Array<
+      Map<string, Expiring<unknown>>
+    >) {
       for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
     }
     for (const id of this.deadlines.keys()) if (!this.states.has(id)) this.deadlines.delete(id);

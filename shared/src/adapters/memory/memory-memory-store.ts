@@ -45,11 +45,13 @@ export class InMemoryMemoryStore implements MemoryStore {
 
   async forget(request: ForgetRequest): Promise<SaveResult> {
     for (const pair of request.pairs) {
-      if ((this.live(request.playerId, pair.characterId)?.record.version ?? 0) !== pair.expectedVersion) return { ok: false, reason: 'version' };
+      if ((this.live(request.playerId, pair.characterId)?.record.version ?? 0) !== pair.expectedVersion)
+        return { ok: false, reason: 'version' };
     }
     if (request.everything) {
       const listed = new Set(request.pairs.map((p) => p.characterId));
-      if ((await this.characters(request.playerId)).some((id) => !listed.has(id))) return { ok: false, reason: 'version' };
+      if ((await this.characters(request.playerId)).some((id) => !listed.has(id)))
+        return { ok: false, reason: 'version' };
     }
     const player = this.pairs.get(request.playerId);
     for (const pair of request.pairs) player?.delete(pair.characterId);

@@ -41,15 +41,33 @@ export class PromMetrics implements MetricsRecorder {
     help: 'Dialogues started minus ended by this process; sum over all pods of the dialogue functions (expiry not counted)',
     registers: [this.registry],
   });
-  private readonly started = new Counter({ name: 'parley_dialogues_started_total', help: 'Dialogues started', labelNames: ['character'] as const, registers: [this.registry] });
-  private readonly ended = new Counter({ name: 'parley_dialogues_ended_total', help: 'Dialogues ended', labelNames: ['character'] as const, registers: [this.registry] });
-  private readonly published = new Counter({ name: 'parley_outbox_published_total', help: 'Events the outbox relay saw confirmed by the broker', registers: [this.registry] });
+  private readonly started = new Counter({
+    name: 'parley_dialogues_started_total',
+    help: 'Dialogues started',
+    labelNames: ['character'] as const,
+    registers: [this.registry],
+  });
+  private readonly ended = new Counter({
+    name: 'parley_dialogues_ended_total',
+    help: 'Dialogues ended',
+    labelNames: ['character'] as const,
+    registers: [this.registry],
+  });
+  private readonly published = new Counter({
+    name: 'parley_outbox_published_total',
+    help: 'Events the outbox relay saw confirmed by the broker',
+    registers: [this.registry],
+  });
   private readonly publishFailures = new Counter({
     name: 'parley_outbox_publish_failures_total',
     help: 'Outbox publish attempts that failed (events kept for retry)',
     registers: [this.registry],
   });
-  private readonly depth = new Gauge({ name: 'parley_outbox_depth', help: 'Dialogues with unpublished events, as the relay last saw them', registers: [this.registry] });
+  private readonly depth = new Gauge({
+    name: 'parley_outbox_depth',
+    help: 'Dialogues with unpublished events, as the relay last saw them',
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // Initialised at zero so dashboards see the series before the first event.
@@ -62,7 +80,13 @@ export class PromMetrics implements MetricsRecorder {
     this.http.observe({ method, route, status: String(status) }, seconds);
   }
 
-  aiCall(call: { provider: string; task: string; ok: boolean; seconds: number; tokens: { prompt: number; completion: number } }): void {
+  aiCall(call: {
+    provider: string;
+    task: string;
+    ok: boolean;
+    seconds: number;
+    tokens: { prompt: number; completion: number };
+  }): void {
     this.aiLatency.observe({ provider: call.provider, task: call.task, ok: String(call.ok) }, call.seconds);
     this.aiTokens.inc({ provider: call.provider, task: call.task, kind: 'prompt' }, call.tokens.prompt);
     this.aiTokens.inc({ provider: call.provider, task: call.task, kind: 'completion' }, call.tokens.completion);

@@ -22,17 +22,27 @@ export class FlexibleRateLimiter implements RateLimiter {
   ) {}
 
   static memory(options: RateLimitOptions): FlexibleRateLimiter {
-    return new FlexibleRateLimiter(new RateLimiterMemory({ keyPrefix: options.name, points: options.points, duration: options.windowSeconds }), null);
+    return new FlexibleRateLimiter(
+      new RateLimiterMemory({ keyPrefix: options.name, points: options.points, duration: options.windowSeconds }),
+      null,
+    );
   }
 
   /** Several limits may share one client (`ownsConnection` false for all but one, or close it yourself). */
-  static redis(redis: Redis, options: RateLimitOptions & { keyPrefix: string; ownsConnection?: boolean }): FlexibleRateLimiter {
+  static redis(
+    redis: Redis,
+    options: RateLimitOptions & { keyPrefix: string; ownsConnection?: boolean },
+  ): FlexibleRateLimiter {
     const limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: `${options.keyPrefix}ratelimit:${options.name}`,
       points: options.points,
       duration: options.windowSeconds,
-      insuranceLimiter: new RateLimiterMemory({ keyPrefix: options.name, points: options.points, duration: options.windowSeconds }),
+      insuranceLimiter: new RateLimiterMemory({
+        keyPrefix: options.name,
+        points: options.points,
+        duration: options.windowSeconds,
+      }),
     });
     return new FlexibleRateLimiter(limiter, options.ownsConnection ? redis : null);
   }

@@ -28,7 +28,12 @@ end
 return 1
 `;
 
-type RecordCommand = (seenKey: string, countersKey: string, ttlSeconds: number, ...pairs: Array<string | number>) => Promise<number>;
+type RecordCommand = (
+  seenKey: string,
+  countersKey: string,
+  ttlSeconds: number,
+  ...pairs: Array<string | number>
+) => Promise<number>;
 
 const DEFAULT_SEEN_TTL_SECONDS = 3 * 24 * 3600;
 
@@ -44,7 +49,8 @@ export class RedisAnalyticsStore implements AnalyticsStore {
     this.keys = analyticsKeys(options.keyPrefix);
     this.seenTtlSeconds = options.seenTtlSeconds ?? DEFAULT_SEEN_TTL_SECONDS;
     // defineCommand sends EVALSHA and falls back to EVAL when the script cache was flushed.
-    if (!('parleyAnalyticsRecord' in redis)) redis.defineCommand('parleyAnalyticsRecord', { numberOfKeys: 2, lua: RECORD_SCRIPT });
+    if (!('parleyAnalyticsRecord' in redis))
+      redis.defineCommand('parleyAnalyticsRecord', { numberOfKeys: 2, lua: RECORD_SCRIPT });
     const command = (redis as unknown as { parleyAnalyticsRecord: RecordCommand }).parleyAnalyticsRecord;
     this.recordCommand = command.bind(redis);
   }
@@ -57,7 +63,9 @@ export class RedisAnalyticsStore implements AnalyticsStore {
   async record(eventId: string, increments: Record<string, number>): Promise<boolean> {
     checkIncrements(increments);
     const pairs = Object.entries(increments).flatMap(([name, amount]) => [name, String(amount)]);
-    const applied = await this.call('record', () => this.recordCommand(this.keys.seen(eventId), this.keys.counters, this.seenTtlSeconds, ...pairs));
+    const applied = await this.call('record', () =>
+      this.recordCommand(this.keys.seen(eventId), this.keys.counters, this.seenTtlSeconds, ...pairs),
+    );
     return applied === 1;
   }
 

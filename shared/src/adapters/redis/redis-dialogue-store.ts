@@ -223,12 +223,25 @@ export class RedisDialogueStore implements DialogueStore {
   }
 
   /** A store that owns its client (closed by `close`), built by `connectRedis` (fails fast during an outage). */
-  static connect(url: string, opts: { keyPrefix: string; ttlSeconds: number; commandTimeoutMs?: number }): RedisDialogueStore {
+  static connect(
+    url: string,
+    opts: { keyPrefix: string; ttlSeconds: number; commandTimeoutMs?: number },
+  ): RedisDialogueStore {
     const redis = connectRedis(url, { commandTimeoutMs: opts.commandTimeoutMs });
-    return new RedisDialogueStore({ redis, keyPrefix: opts.keyPrefix, ttlSeconds: opts.ttlSeconds, ownsConnection: true });
+    return new RedisDialogueStore({
+      redis,
+      keyPrefix: opts.keyPrefix,
+      ttlSeconds: opts.ttlSeconds,
+      ownsConnection: true,
+    });
   }
 
-  async create(state: DialogueState, greeting: Turn, events: ParleyEvent[], options: { maxActivePerPlayer?: number } = {}): Promise<CreateResult> {
+  async create(
+    state: DialogueState,
+    greeting: Turn,
+    events: ParleyEvent[],
+    options: { maxActivePerPlayer?: number } = {},
+  ): Promise<CreateResult> {
     const k = this.keys;
     const [before, after] = this.stateKeyParts();
     const answer = await this.call(() =>
@@ -261,7 +274,10 @@ export class RedisDialogueStore implements DialogueStore {
     return this.call(() => this.scripts.parleyActive(this.keys.playerDialogues(playerId), before, after));
   }
 
-  async listActiveDialogues(playerId: string, page: { limit: number; after?: string }): Promise<{ dialogues: DialogueState[]; next: string | null }> {
+  async listActiveDialogues(
+    playerId: string,
+    page: { limit: number; after?: string },
+  ): Promise<{ dialogues: DialogueState[]; next: string | null }> {
     // The player's set is what the cap counts (written by the create, end and expire scripts); a
     // member whose state is gone is skipped here and pruned by the next count.
     const members = await this.call(() => this.redis.smembers(this.keys.playerDialogues(playerId)));
@@ -294,8 +310,14 @@ export class RedisDialogueStore implements DialogueStore {
     return items.map((json) => decode<Turn>(json));
   }
 
-  async lockTurn(dialogueId: string, messageId: string, ttlMs: number): Promise<{ acquired: true } | { acquired: false; heldBy: string }> {
-    const answer = await this.call(() => this.scripts.parleyLockTurn(this.keys.turnLock(dialogueId), messageId, Math.max(1, Math.ceil(ttlMs))));
+  async lockTurn(
+    dialogueId: string,
+    messageId: string,
+    ttlMs: number,
+  ): Promise<{ acquired: true } | { acquired: false; heldBy: string }> {
+    const answer = await this.call(() =>
+      this.scripts.parleyLockTurn(this.keys.turnLock(dialogueId), messageId, Math.max(1, Math.ceil(ttlMs))),
+    );
     return answer[0] === 1 ? { acquired: true } : { acquired: false, heldBy: answer[1] };
   }
 
@@ -304,7 +326,9 @@ export class RedisDialogueStore implements DialogueStore {
   }
 
   async renewTurnLock(dialogueId: string, messageId: string, ttlMs: number): Promise<boolean> {
-    const renewed = await this.call(() => this.scripts.parleyRenewTurn(this.keys.turnLock(dialogueId), messageId, Math.max(1, Math.ceil(ttlMs))));
+    const renewed = await this.call(() =>
+      this.scripts.parleyRenewTurn(this.keys.turnLock(dialogueId), messageId, Math.max(1, Math.ceil(ttlMs))),
+    );
     return renewed === 1;
   }
 
@@ -359,10 +383,7 @@ export class RedisDialogueStore implements DialogueStore {
     return answer === 'ok' ? { ok: true } : { ok: false, reason: answer };
   }
 
-  private runEnd(
-    commit: EndCommit,
-    onlyIfExpired: boolean,
-  ): Promise<'ok' | 'missing' | 'version' | 'active'> {
+  private runEnd(commit: EndCommit, onlyIfExpired: boolean): Promise<'ok' | 'missing' | 'version' | 'active'> {
     const id = commit.dialogueId;
     const k = this.keys;
     return this.call(() =>
@@ -408,7 +429,9 @@ export class RedisDialogueStore implements DialogueStore {
   }
 
   async ackOutbox(dialogueId: string, eventIds: string[]): Promise<void> {
-    await this.call(() => this.scripts.parleyAckOutbox(this.keys.outbox(dialogueId), this.keys.outboxIndex(), dialogueId, ...eventIds));
+    await this.call(() =>
+      this.scripts.parleyAckOutbox(this.keys.outbox(dialogueId), this.keys.outboxIndex(), dialogueId, ...eventIds),
+    );
   }
 
   async ping(): Promise<void> {

@@ -114,7 +114,11 @@ export class RedisMemoryStore implements MemoryStore {
 
   /** A store on its own client (closed by `close`), connected as every Redis adapter is. */
   static connect(url: string, options: { keyPrefix: string } & RedisConnectionOptions): RedisMemoryStore {
-    return new RedisMemoryStore({ redis: connectRedis(url, options), keyPrefix: options.keyPrefix, ownsConnection: true });
+    return new RedisMemoryStore({
+      redis: connectRedis(url, options),
+      keyPrefix: options.keyPrefix,
+      ownsConnection: true,
+    });
   }
 
   async load(playerId: string, characterId: string): Promise<PairRecord> {
@@ -205,7 +209,9 @@ export class RedisMemoryStore implements MemoryStore {
   }
 
   async ackOutbox(playerId: string, eventIds: string[]): Promise<void> {
-    await this.call(() => this.scripts.parleyMemoryAck(this.keys.outbox(playerId), this.keys.outboxIndex(), playerId, ...eventIds));
+    await this.call(() =>
+      this.scripts.parleyMemoryAck(this.keys.outbox(playerId), this.keys.outboxIndex(), playerId, ...eventIds),
+    );
   }
 
   async ping(): Promise<void> {

@@ -25,7 +25,9 @@ export class RedisSeenEvents implements SeenEvents {
   }
 
   async firstTime(eventId: string): Promise<boolean> {
-    const set = await this.call('firstTime', () => this.redis.set(RedisSeenEvents.key(this.options.keyPrefix, eventId), '1', 'EX', this.ttlSeconds, 'NX'));
+    const set = await this.call('firstTime', () =>
+      this.redis.set(RedisSeenEvents.key(this.options.keyPrefix, eventId), '1', 'EX', this.ttlSeconds, 'NX'),
+    );
     return set === 'OK';
   }
 
