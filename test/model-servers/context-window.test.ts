@@ -9,7 +9,13 @@ import { DialogueConfigSchema, readConfig } from '@parley/shared';
 import { createAiClient, createLogger } from '@parley/shared/composition';
 import { startDialogueFunctions } from '../support/dialogue-harness';
 import { encode } from 'gpt-tokenizer';
-import { FakeOpenAiServer, parleyAnswers, type ReceivedChat } from '../support/fake-openai-server';
+import {
+  FakeOpenAiServer,
+  completion,
+  defaultStructuredAnswer,
+  parleyAnswers,
+  type ReceivedChat,
+} from '../support/fake-openai-server';
 import { streamAnswer, tokens } from '../support/model-server-shapes';
 
 const TURNS = Number(process.env.CONTEXT_TURNS ?? 500);
@@ -51,6 +57,10 @@ test(`${TURNS} turns against a ${CONTEXT}-token server: every turn applied, ever
         'vllm',
         tokens(reply(n), 12).map((content) => ({ content })),
       );
+    // A neutral appraisal: this test is about the window, and a character who likes the player a little less
+    // every turn (the fake's default) would show the player the door at the opinion floor after 60 turns.
+    if (call.kind === 'dialogue_appraise')
+      return completion(JSON.stringify({ ...(defaultStructuredAnswer(call) as object), opinionDelta: 0 }));
     if (call.kind === 'dialogue_summarize') {
       return {
         status: 200,
