@@ -49,7 +49,7 @@ export const CommonConfigSchema = z.object({
   AI_MODEL: optionalString,
   /**
    * One provider, or a fallback chain tried in order when one is down (`openai,scripted`).
-   * Unset: `openai` when OPENAI_API_KEY or OPENAI_BASE_URL is set, else `scripted` (DESIGN §2).
+   * Unset: `openai` when OPENAI_API_KEY or OPENAI_BASE_URL is set, else `scripted` (docs/configuration.md).
    */
   AI_PROVIDER: z.preprocess(
     (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.split(',').map((name) => name.trim())) : v),

@@ -120,7 +120,7 @@ describe('every registered route is documented and every documented route is reg
     );
   });
 
-  test('the document is OpenAPI 3.1 whose every $ref resolves, and every SSE event of DESIGN \u00a74 is described', () => {
+  test('the document is OpenAPI 3.1 whose every $ref resolves, and every SSE event of the API is described', () => {
     const doc = buildOpenApiDocument('standalone');
     expect(doc.openapi).toBe('3.1.0');
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
@@ -142,7 +142,7 @@ describe('every registered route is documented and every documented route is reg
       'error',
     ]);
     expect(events('/v1/dialogues')).toEqual(['accepted', 'delta', 'reply', 'options', 'done', 'error']);
-    // 401/403/429 are documented on every player route from the start (DESIGN §4).
+    // 401/403/429 are documented on every player route from the start (docs/api.md).
     for (const name of [
       'listCharacters',
       'getCharacter',

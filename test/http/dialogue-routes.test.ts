@@ -1,5 +1,5 @@
 /**
- * The frontend routes of DESIGN §4 through the real express apps of dialogue-start,
+ * The frontend routes (docs/api.md) through the real express apps of dialogue-start,
  * dialogue-message and dialogue-end: every route, every error status they can answer, and that
  * bad input changes no state and emits no event.
  */

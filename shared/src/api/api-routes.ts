@@ -76,7 +76,7 @@ export type ApiRoute = {
   gameServer?: boolean;
 };
 
-// Statuses shared by routes; 401/403/429 come from authentication and rate limits (DESIGN §4).
+// Statuses shared by routes; 401/403/429 come from authentication and rate limits (docs/api.md).
 const AUTH = [401, 403, 429] as const;
 const BODY = [400, 413, 415] as const;
 const AI = [502, 503, 504] as const;

@@ -3,7 +3,7 @@ import { OpinionValueSchema, SlugSchema } from './character';
 import { MemoryDraftSchema, MemoryPatchSchema } from './memory';
 import { MessageIdSchema, PlayerTextSchema } from './dialogue';
 
-/** Bodies of the frontend routes (DESIGN §4). Strict: unknown fields are rejected. */
+/** Bodies of the frontend routes (docs/api.md). Strict: unknown fields are rejected. */
 export const StartDialogueBodySchema = z.strictObject({
   characterId: SlugSchema,
   goalId: SlugSchema,

@@ -7,7 +7,7 @@ import { parseCloudEventRequest, type IncomingHeaders } from '../adapters/cloude
 /**
  * `POST /` for a subscriber function: the CloudEvent (binary or structured mode) goes to `handler`,
  * and the answer is 204 with no body, because a Knative Trigger subscriber that answers with an
- * event has it published back into the broker (DESIGN §7). An invalid event is a 400 (not retried
+ * event has it published back into the broker. An invalid event is a 400 (not retried
  * by the broker); a handler failure keeps its status (503 for a store that is down: retried).
  * With `serviceToken`, only callers presenting it as a bearer token are heard (401 otherwise).
  * The event is read with the `traceparent` header as the sender sent it (see requestContext), so an

@@ -39,7 +39,7 @@ export type HttpSinkOptions = {
 /**
  * POSTs each event, in order, to a Knative sink (the RabbitMQ broker ingress) in CloudEvents
  * binary mode, encoded by the cloudevents SDK. It sends with its own fetch because the SDK's
- * `httpTransport` ignores the status (DESIGN §7): only a 2xx counts, which the broker ingress
+ * `httpTransport` ignores the HTTP status: only a 2xx counts, which the broker ingress
  * answers after its publisher confirm. On the first failure `publish` rejects with a plain `Error`
  * naming the event and the status; the caller keeps that event and the rest in its outbox.
  */
