@@ -335,7 +335,7 @@ describe('the apps answer only documented statuses, with documented bodies', () 
   });
 
   test('coverage: every documented status was seen, but those this suite cannot cause', () => {
-    // Not caused here, with the reason: auth and rate limits are off in these apps (issue 4's suites
+    // Not caused here, with the reason: auth and rate limits are off in these apps (test/security's suites
     // cause them); 502/504 take the same path as the 503 seen (the AI's typed error); a failing
     // store is the store contract suites' business.
     const notCausedHere: Partial<Record<RouteName, number[]>> = {

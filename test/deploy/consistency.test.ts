@@ -28,7 +28,7 @@ const byKind = (objects: K8sObject[], apiVersion: string, kind: string) =>
   objects.filter((o) => o.apiVersion === apiVersion && o.kind === kind);
 const functionServices = (objects: K8sObject[]) => objects.filter(isFunctionService);
 
-// Issue 4's auth settings go to the dialogue functions and ai-generate (parley-ai-config and the Secret
+// The auth settings go to the dialogue functions and ai-generate (parley-ai-config and the Secret
 // are shared by the four) whether or not a function's config reads them yet; never to subscribers.
 const AUTH_VARS = ['AUTH_MODE', 'AUTH_JWT_SECRET'];
 

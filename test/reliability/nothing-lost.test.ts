@@ -1,5 +1,5 @@
 /**
- * Issue 4, "nothing lost": real Redis and RabbitMQ, links cut for real by a TCP proxy. Each test
+ * Nothing lost (docs/operations.md): real Redis and RabbitMQ, links cut for real by a TCP proxy. Each test
  * prints the figures it measured (docs/operations.md quotes them).
  */
 import { randomUUID } from 'node:crypto';

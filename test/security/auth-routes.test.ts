@@ -1,5 +1,5 @@
 /**
- * Issue 4, acceptance "Auth": on every route, no token 401, a forged or expired token 401, another
+ * Auth (docs/security.md): on every route, no token 401, a forged or expired token 401, another
  * player's token 403 (and the 403 says nothing about the other dialogue); internal routes (ai-generate,
  * the subscribers' receivers and report) accept only the service token. Functions in AUTH_MODE=jwt.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 4, acceptance "fuzz": fast-check throws malformed and hostile requests at every route of every
+ * Fuzz: fast-check throws malformed and hostile requests at every route of every
  * function (random methods, paths, headers, bodies: broken JSON, wrong types, huge strings,
  * prototype-pollution keys, deep nesting). Zero 5xx, no crash, and the dialogue store (real Redis,
  * every key and value) and the event log are exactly as before.

@@ -1,5 +1,5 @@
 /**
- * Issue 4, acceptance "rate limits hold across two replicas sharing Redis": two dialogue-start apps,
+ * Rate limits hold across two replicas sharing Redis: two dialogue-start apps,
  * each with its own Redis connection and limiter objects (as two pods would), share one budget.
  */
 import { randomBytes } from 'node:crypto';
