@@ -1,13 +1,23 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { ConfigError, type AuthConfig } from '../config';
 import { PlayerIdSchema } from '../domain/dialogue';
 import { AuthUnavailable, Forbidden, Unauthorized } from '../domain/errors';
 import type { Logger } from '../ports/logger';
 import { parseInput } from '../domain/parse-input';
 
-/** Who is calling: resolves the player id of a request, or rejects with 401 (503 when the JWKS is down). */
+/**
+ * Who is calling: resolves the player id of a request, or rejects with 401 `Unauthorized` (503
+ * `AuthUnavailable` only when the JWKS cannot be fetched).
+ */
 export interface Authenticator {
   readonly mode: 'jwt' | 'none';
   playerOf(req: Request): Promise<string>;
@@ -16,12 +26,23 @@ export interface Authenticator {
 const MAX_TOKEN_CHARS = 8192;
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
-/** The player named by a verified bearer JWT: `sub` is the player id; `exp` is required. */
+/** Key ids already warned about, so a refused key is logged once, not per request; bounded against floods. */
+const MAX_WARNED_KEYS = 1000;
+
+/**
+ * The player named by a verified bearer JWT: `sub` is the player id; `exp` is required.
+ *
+ * Failures: 401 `Unauthorized` for every token problem, including a token naming a JWKS key that `jose`
+ * refuses to use (an RSA key under 2048 bits, a malformed key): that key is the issuer's mistake and the
+ * token is unusable, so it is the client's failure; `logger` warns once per key id. 503 `AuthUnavailable`
+ * only when the JWKS itself cannot be had (unreachable, timed out, not 200, not a JSON key set).
+ */
 export function jwtAuthenticator(options: {
   secret?: string | undefined;
   jwksUrl?: string | undefined;
   issuer?: string | undefined;
   audience?: string | undefined;
+  logger?: Logger | undefined;
 }): Authenticator {
   let key: Uint8Array | JWTVerifyGetKey;
   let algorithms: string[];
@@ -29,7 +50,15 @@ export function jwtAuthenticator(options: {
     key = new TextEncoder().encode(options.secret);
     algorithms = ['HS256'];
   } else if (options.jwksUrl) {
-    key = createRemoteJWKSet(new URL(options.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000 });
+    key = createRemoteJWKSet(new URL(options.jwksUrl), {
+      timeoutDuration: 3000,
+      cooldownDuration: 30_000,
+      // Marks a failed fetch as the identity service's, so it is told apart from a key jose refuses.
+      [customFetch]: (url: string, init: RequestInit) =>
+        fetch(url, init).catch((err: unknown) => {
+          throw new AuthUnavailable('cannot fetch the JWKS', { cause: err });
+        }),
+    });
     algorithms = ASYMMETRIC;
   } else {
     throw new Error('jwtAuthenticator needs a secret or a JWKS URL');
@@ -40,23 +69,42 @@ export function jwtAuthenticator(options: {
     ...(options.issuer ? { issuer: options.issuer } : {}),
     ...(options.audience ? { audience: options.audience } : {}),
   };
+  const warned = new Set<string>();
+  const warnRefusedKey = (token: string, err: unknown) => {
+    let kid = '(none)';
+    try {
+      kid = decodeProtectedHeader(token).kid ?? '(none)';
+    } catch {
+      // jwtVerify got past the header, so this does not happen; the warning still names no key.
+    }
+    if (warned.has(kid) || warned.size >= MAX_WARNED_KEYS) return;
+    warned.add(kid);
+    options.logger?.warn(
+      { kid, jwksUrl: options.jwksUrl, reason: (err as { message?: unknown } | null)?.message },
+      'a JWKS key was refused: tokens naming it get 401 until the identity service replaces it',
+    );
+  };
   return {
     mode: 'jwt',
     async playerOf(req) {
       const header = req.header('authorization');
       const match = header && header.length <= MAX_TOKEN_CHARS + 7 ? /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(header) : null;
       if (!match) throw new Unauthorized('a bearer token is required');
+      const token = match[1]!;
       let sub: unknown;
       try {
         const verified = await (typeof key === 'function'
-          ? jwtVerify(match[1]!, key, verifyOptions)
-          : jwtVerify(match[1]!, key, verifyOptions));
+          ? jwtVerify(token, key, verifyOptions)
+          : jwtVerify(token, key, verifyOptions));
         sub = verified.payload.sub;
       } catch (err) {
-        // The identity service being unreachable is ours to fix, not a bad token.
-        if (err instanceof joseErrors.JWKSTimeout || (err instanceof Error && !(err instanceof joseErrors.JOSEError))) {
+        // The identity service being unreachable or serving junk is ours to fix, not a bad token.
+        if (err instanceof AuthUnavailable) throw err;
+        if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || isJwksHttpFailure(err)) {
           throw new AuthUnavailable('cannot check the token now', { cause: err });
         }
+        // Anything else jose throws outside its own error classes is a key it would not import or use.
+        if (!(err instanceof joseErrors.JOSEError)) warnRefusedKey(token, err);
         // One message for every failure: which check failed helps only a forger.
         throw new Unauthorized('the bearer token is invalid or expired');
       }
@@ -65,6 +113,11 @@ export function jwtAuthenticator(options: {
       return player.data;
     },
   };
+}
+
+/** jose's plain `JOSEError` (no subclass) is thrown only for a JWKS answer that is not 200 or not JSON. */
+function isJwksHttpFailure(err: unknown): boolean {
+  return err instanceof joseErrors.JOSEError && err.code === 'ERR_JOSE_GENERIC';
 }
 
 /** Local play only: the game may name the player in `X-Player-Id`; otherwise everyone is `anonymous`. */
@@ -97,6 +150,7 @@ export function authenticatorFromConfig(config: AuthConfig, logger: Logger): Aut
     jwksUrl: config.AUTH_JWKS_URL,
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
+    logger,
   });
 }
 
