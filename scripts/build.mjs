@@ -34,6 +34,8 @@ export function serverBundleOptions(entry, { minify = true } = {}) {
     keepNames: true,
     legalComments: 'none',
     logLevel: 'warning',
+    // sentiment's require() of other languages' folders matches nothing: Parley loads English only.
+    logOverride: { 'empty-glob': 'silent' },
     metafile: true,
     plugins: [sharedEntries],
     // Optional native speed-ups that ioredis/amqplib probe for; absent on purpose.
