@@ -1,4 +1,4 @@
-import type { Logger } from '@parley/shared';
+import { redisTargetFromConfig, type Logger } from '@parley/shared';
 import { brokerReadiness, createAiGateway, createEventOutbox, createEventPublisher } from '@parley/shared/composition';
 import type { Config } from './config';
 
@@ -7,7 +7,7 @@ export const FUNCTION_NAME = 'ai-generate';
 /**
  * Everything ai-generate runs, built from a config object (main.ts reads it from env; tests pass their
  * own): the gateway (`createAiGateway`: the provider chain, the scripted fallback) and, when there is a
- * broker, the outbox its analytics wait in until the broker confirms them (Redis with REDIS_URL, else
+ * broker, the outbox its analytics wait in until the broker confirms them (Redis when one is configured, else
  * bounded memory). `close` waits for the calls in flight, then closes the outbox and the broker.
  */
 export async function createRuntime(config: Config, logger: Logger) {
@@ -24,7 +24,7 @@ export async function createRuntime(config: Config, logger: Logger) {
       ai: () => gateway.ping(),
       ...(publisher ? { events: brokerReadiness(publisher) } : {}),
       // Redis holds the outbox; without it analytics wait in memory: degraded, not fatal.
-      ...(publisher && config.REDIS_URL
+      ...(publisher && redisTargetFromConfig(config)
         ? {
             outbox: () =>
               publisher.pingBuffer().then(

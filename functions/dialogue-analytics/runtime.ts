@@ -1,4 +1,10 @@
-import { ParleyError, type AnalyticsStore, type EventHandler, type Logger } from '@parley/shared';
+import {
+  ParleyError,
+  redisTargetFromConfig,
+  type AnalyticsStore,
+  type EventHandler,
+  type Logger,
+} from '@parley/shared';
 import { MemoryAnalyticsStore, RedisAnalyticsStore, startSubscriber } from '@parley/shared/composition';
 import type { Config } from './config';
 import { createAnalyticsService, type AnalyticsService } from './handler';
@@ -26,13 +32,14 @@ export function queueHandler(service: AnalyticsService, logger: Logger): EventHa
 
 /**
  * Everything the function runs, built from a config object (main.ts reads it from env; tests pass
- * their own): the store (Redis when REDIS_URL is set), the service, and the queue consumer when
+ * their own): the store (Redis when one is configured), the service, and the queue consumer when
  * AMQP_URL is set. `close` stops consuming first, then closes the store.
  */
 export async function createRuntime(config: Config, logger: Logger) {
   // Counters shared by every pod when Redis is there; else this process's own.
-  const store: AnalyticsStore = config.REDIS_URL
-    ? RedisAnalyticsStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX })
+  const redis = redisTargetFromConfig(config);
+  const store: AnalyticsStore = redis
+    ? RedisAnalyticsStore.connect(redis, { keyPrefix: config.REDIS_KEY_PREFIX })
     : new MemoryAnalyticsStore();
   const service = createAnalyticsService({ store });
   const subscriber = await startSubscriber(config, { handler: queueHandler(service, logger), logger, store });

@@ -31,7 +31,17 @@ export { otlpExportWanted, startTracing, tracer } from './observability/tracing'
 export { processMetrics, PromMetrics } from './adapters/prometheus/prom-metrics';
 
 // ---- adapters: Redis ----
-export { closeRedis, connectRedis, type RedisConnectionOptions } from './adapters/redis/connection';
+export {
+  afterWrite,
+  closeRedis,
+  connectRedis,
+  pingRedis,
+  type RedisAddress,
+  type RedisClient,
+  type RedisConnectionOptions,
+  type RedisTarget,
+  ReplicaAckTimeout,
+} from './adapters/redis/connection';
 export { RedisDialogueStore, type RedisDialogueStoreOptions } from './adapters/redis/redis-dialogue-store';
 export { analyticsKeys, RedisAnalyticsStore } from './adapters/redis/redis-analytics-store';
 export { RedisSeenEvents } from './adapters/redis/redis-seen-events';

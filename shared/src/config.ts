@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HUGGING_FACE_ENDPOINT, parseModelSource } from './adapters/ai/model-source';
+import type { RedisAddress, RedisTarget } from './adapters/redis/connection';
 
 export class ConfigError extends Error {}
 
@@ -9,7 +10,11 @@ export class ConfigError extends Error {}
  */
 export function readConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const parsed = schema.safeParse(env);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // The Redis mode spans several variables: checked once they are each valid.
+    if ('REDIS_URL' in schema.shape) redisTargetFromConfig(parsed.data as Partial<RedisConfig>);
+    return parsed.data;
+  }
   const issue = parsed.error.issues[0]!;
   throw new ConfigError(`invalid configuration: ${String(issue.path[0] ?? '')}: ${issue.message}`);
 }
@@ -19,13 +24,108 @@ const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string(
 export const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
 export const portVar = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
+/** `host:port,host:port`: cluster seed nodes or Sentinels. */
+const addressList = z.preprocess(
+  (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.split(',').map((a) => a.trim())) : v),
+  z
+    .array(
+      z
+        .string()
+        .regex(/^[^\s:,]+:\d{1,5}$/, 'each entry is host:port')
+        .transform((a): RedisAddress => {
+          const at = a.lastIndexOf(':');
+          return { host: a.slice(0, at), port: Number(a.slice(at + 1)) };
+        }),
+    )
+    .min(1)
+    .optional(),
+);
+
+/**
+ * Where Redis is (docs/configuration.md, docs/operations.md): at most one of REDIS_URL (one node),
+ * REDIS_CLUSTER_NODES (Redis Cluster) and REDIS_SENTINELS (+ REDIS_SENTINEL_NAME); none keeps state in memory.
+ */
+export const RedisConfigSchema = z.object({
+  REDIS_URL: optionalUrl,
+  /** Seed nodes of a Redis Cluster (or a managed cluster-mode configuration endpoint). */
+  REDIS_CLUSTER_NODES: addressList,
+  /** Sentinels that follow the primary named REDIS_SENTINEL_NAME. */
+  REDIS_SENTINELS: addressList,
+  REDIS_SENTINEL_NAME: optionalString,
+  /** ACL user and password of the data nodes (a REDIS_URL may carry its own). */
+  REDIS_USERNAME: optionalString,
+  REDIS_PASSWORD: optionalString,
+  /** The Sentinels' own password, when they have one. */
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  /** TLS to the cluster nodes or to Sentinels and primary; a single node uses a `rediss://` URL. */
+  REDIS_TLS: z.enum(['true', 'false']).default('false'),
+  /** PEM file of the CA that signed the servers' certificates (default: the system's CAs). */
+  REDIS_TLS_CA_FILE: optionalString,
+  /** Name the certificates are checked against; default: a cluster's first seed host when it is a name. */
+  REDIS_TLS_SERVERNAME: optionalString,
+  /** Replicas a dialogue write waits for (WAIT); default 1 with a cluster or Sentinel, 0 on a single node. */
+  REDIS_WAIT_REPLICAS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(0).max(16).optional(),
+  ),
+  /** How long a write waits for them; longer, it fails as StoreUnavailable (503, retryable). */
+  REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(1000),
+});
+export type RedisConfig = z.infer<typeof RedisConfigSchema>;
+
+/**
+ * The Redis connection the settings describe, or `undefined` when none is set (state in memory).
+ * Throws `ConfigError` naming the variable when the mode is ambiguous or incomplete: more than one
+ * of REDIS_URL / REDIS_CLUSTER_NODES / REDIS_SENTINELS, Sentinels without REDIS_SENTINEL_NAME (or
+ * the reverse), REDIS_TLS on a single node (use `rediss://`), a wait longer than a command may take.
+ */
+export function redisTargetFromConfig(config: Partial<RedisConfig>): RedisTarget | undefined {
+  const fail = (variable: string, message: string): never => {
+    throw new ConfigError(`invalid configuration: ${variable}: ${message}`);
+  };
+  const modes = [
+    config.REDIS_URL && 'REDIS_URL',
+    config.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES',
+    config.REDIS_SENTINELS && 'REDIS_SENTINELS',
+  ].filter((m): m is string => Boolean(m));
+  if (modes.length > 1) fail(modes[1]!, `set one Redis mode, not ${modes.join(' and ')}`);
+  if (config.REDIS_SENTINEL_NAME && !config.REDIS_SENTINELS)
+    fail('REDIS_SENTINEL_NAME', 'only means something with REDIS_SENTINELS');
+  if (config.REDIS_SENTINELS && !config.REDIS_SENTINEL_NAME)
+    fail('REDIS_SENTINEL_NAME', 'required with REDIS_SENTINELS (the name the Sentinels monitor, e.g. mymaster)');
+  if (config.REDIS_URL && config.REDIS_TLS === 'true')
+    fail('REDIS_TLS', 'for a single node, use a rediss:// REDIS_URL');
+  if ((config.REDIS_WAIT_TIMEOUT_MS ?? 0) >= 2000)
+    fail('REDIS_WAIT_TIMEOUT_MS', 'must stay below the 2000 ms command timeout');
+  const common = {
+    username: config.REDIS_USERNAME,
+    password: config.REDIS_PASSWORD,
+    waitReplicas: config.REDIS_WAIT_REPLICAS,
+    waitTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
+    ...(config.REDIS_TLS === 'true'
+      ? { tls: { ca: config.REDIS_TLS_CA_FILE, servername: config.REDIS_TLS_SERVERNAME } }
+      : {}),
+  };
+  if (config.REDIS_URL) return { mode: 'single', url: config.REDIS_URL, ...common };
+  if (config.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: config.REDIS_CLUSTER_NODES, ...common };
+  if (config.REDIS_SENTINELS)
+    return {
+      mode: 'sentinel',
+      sentinels: config.REDIS_SENTINELS,
+      name: config.REDIS_SENTINEL_NAME!,
+      sentinelPassword: config.REDIS_SENTINEL_PASSWORD,
+      ...common,
+    };
+  return undefined;
+}
+
 export const AI_PROVIDER_NAMES = ['openai', 'scripted', 'llama'] as const;
 export type AiProviderName = (typeof AI_PROVIDER_NAMES)[number];
 
 /** Settings every function reads. */
 export const CommonConfigSchema = z.object({
   PORT: portVar(8080),
-  REDIS_URL: optionalUrl,
+  ...RedisConfigSchema.shape,
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[a-z0-9:_-]*$/)
@@ -155,7 +255,9 @@ export type DialogueConfig = z.infer<typeof DialogueConfigSchema>;
 export function subscriberConfigSchema(defaultQueue: string) {
   return CommonConfigSchema.pick({
     PORT: true,
-    REDIS_URL: true,
+    ...(Object.fromEntries(Object.keys(RedisConfigSchema.shape).map((k) => [k, true])) as {
+      [K in keyof RedisConfig]: true;
+    }),
     REDIS_KEY_PREFIX: true,
     AMQP_URL: true,
     AMQP_EXCHANGE: true,

@@ -323,6 +323,9 @@ export {
   optionalUrl,
   portVar,
   readConfig,
+  type RedisConfig,
+  RedisConfigSchema,
+  redisTargetFromConfig,
   subscriberConfigSchema,
 } from './config';
 export {

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { AuthConfig, CommonConfig, DialogueConfig, SubscriberConfig } from '../config';
+import {
+  redisTargetFromConfig,
+  type AuthConfig,
+  type CommonConfig,
+  type DialogueConfig,
+  type RedisConfig,
+  type SubscriberConfig,
+} from '../config';
 import { eventSource } from '../domain/events';
 import { ReloadingCharacterCatalog, loadCharacterCatalog } from '../adapters/file/file-character-catalog';
 import { InMemoryDialogueStore } from '../adapters/memory/memory-dialogue-store';
@@ -61,18 +68,19 @@ export function brokerReadiness(publisher: EventPublisher): () => Promise<string
 
 /**
  * The outbox of events that belong to no dialogue (AI-call analytics): a Redis list
- * `<REDIS_KEY_PREFIX>outbox:<name>` when REDIS_URL is set (durable, walked by every replica's relay),
+ * `<REDIS_KEY_PREFIX>outbox:<name>` when Redis is configured (durable, walked by every replica's relay),
  * else a bounded in-memory buffer (lost on restart). While Redis is down, events wait in memory.
  * The relay runs every OUTBOX_RELAY_INTERVAL_MS and after each publish; `target` stays the caller's.
  */
 export function createEventOutbox(
-  config: Pick<CommonConfig, 'REDIS_URL' | 'REDIS_KEY_PREFIX'> & { OUTBOX_RELAY_INTERVAL_MS: number },
+  config: Partial<RedisConfig> & Pick<CommonConfig, 'REDIS_KEY_PREFIX'> & { OUTBOX_RELAY_INTERVAL_MS: number },
   target: EventPublisher,
   logger: Logger,
   name: string,
 ): BufferedEventPublisher {
-  const buffer = config.REDIS_URL
-    ? RedisEventBuffer.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX, name })
+  const redis = redisTargetFromConfig(config);
+  const buffer = redis
+    ? RedisEventBuffer.connect(redis, { keyPrefix: config.REDIS_KEY_PREFIX, name })
     : new MemoryEventBuffer();
   const outbox = new BufferedEventPublisher({ buffer, fallback: new MemoryEventBuffer(), target, logger });
   outbox.start(config.OUTBOX_RELAY_INTERVAL_MS);
@@ -157,16 +165,17 @@ export type DialogueRuntimeConfig = DialogueConfig;
 
 /**
  * Authentication and the per-player / per-address limits of the player routes. The counters live in
- * Redis when REDIS_URL is set, so every replica shares them.
+ * Redis when Redis is configured (any mode), so every replica shares them.
  */
 export function createPlayerAccess(
-  config: AuthConfig & Pick<CommonConfig, 'REDIS_URL' | 'REDIS_KEY_PREFIX'>,
+  config: AuthConfig & Partial<RedisConfig> & Pick<CommonConfig, 'REDIS_KEY_PREFIX'>,
   logger: Logger,
 ): { access: PlayerAccess; close(): Promise<void> } {
   const auth = authenticatorFromConfig(config, logger);
+  const target = redisTargetFromConfig(config);
   const redis =
-    config.REDIS_URL && (config.RATE_LIMIT_PLAYER_PER_MINUTE > 0 || config.RATE_LIMIT_ADDRESS_PER_MINUTE > 0)
-      ? FlexibleRateLimiter.connectRedis(config.REDIS_URL)
+    target && (config.RATE_LIMIT_PLAYER_PER_MINUTE > 0 || config.RATE_LIMIT_ADDRESS_PER_MINUTE > 0)
+      ? FlexibleRateLimiter.connectRedis(target)
       : null;
   const limit = (name: string, points: number): RateLimiter | undefined => {
     if (points === 0) return undefined;
@@ -208,8 +217,9 @@ export async function createDialogueRuntime(
   const reloading =
     config.CHARACTERS_RELOAD === 'true' ? new ReloadingCharacterCatalog(config.CHARACTERS_DIR, logger).watch() : null;
   const catalog = reloading ?? loadCharacterCatalog(config.CHARACTERS_DIR);
-  const store = config.REDIS_URL
-    ? RedisDialogueStore.connect(config.REDIS_URL, {
+  const redis = redisTargetFromConfig(config);
+  const store = redis
+    ? RedisDialogueStore.connect(redis, {
         keyPrefix: config.REDIS_KEY_PREFIX,
         ttlSeconds: config.DIALOGUE_TTL_SECONDS,
       })
@@ -224,8 +234,8 @@ export async function createDialogueRuntime(
   relay.start(config.OUTBOX_RELAY_INTERVAL_MS);
   // Events left by a previous process (crash, broker outage) go out now.
   void relay.flushAll();
-  const memoryStore = config.REDIS_URL
-    ? RedisMemoryStore.connect(config.REDIS_URL, { keyPrefix: config.REDIS_KEY_PREFIX })
+  const memoryStore = redis
+    ? RedisMemoryStore.connect(redis, { keyPrefix: config.REDIS_KEY_PREFIX })
     : new InMemoryMemoryStore();
   // character.memory events go through the player's outbox, relayed like the dialogues' own.
   const memoryRelay = new OutboxRelay({

@@ -1,7 +1,6 @@
-import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateLimiter } from '../../ports/rate-limiter';
-import { closeRedis, connectRedis } from './connection';
+import { closeRedis, connectRedis, type RedisClient, type RedisTarget } from './connection';
 
 export type RateLimitOptions = {
   /** Names this limit's keys (e.g. `player`, `address`) so two limits never share a counter. */
@@ -18,7 +17,7 @@ export type RateLimitOptions = {
 export class FlexibleRateLimiter implements RateLimiter {
   private constructor(
     private readonly limiter: RateLimiterAbstract,
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
   ) {}
 
   static memory(options: RateLimitOptions): FlexibleRateLimiter {
@@ -30,7 +29,7 @@ export class FlexibleRateLimiter implements RateLimiter {
 
   /** Several limits may share one client (`ownsConnection` false for all but one, or close it yourself). */
   static redis(
-    redis: Redis,
+    redis: RedisClient,
     options: RateLimitOptions & { keyPrefix: string; ownsConnection?: boolean },
   ): FlexibleRateLimiter {
     const limiter = new RateLimiterRedis({
@@ -52,8 +51,8 @@ export class FlexibleRateLimiter implements RateLimiter {
    * must not hold a request up). Until its first `ready`, commands wait for the connection (a fresh pod
    * must not count alone); after that it fails fast while Redis is away and the insurance counts.
    */
-  static connectRedis(url: string): Redis {
-    return connectRedis(url, { commandTimeoutMs: 1000 });
+  static connectRedis(target: RedisTarget | string): RedisClient {
+    return connectRedis(target, { commandTimeoutMs: 1000 });
   }
 
   async consume(key: string): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }> {

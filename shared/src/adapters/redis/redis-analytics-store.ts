@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import { checkIncrements, type AnalyticsStore } from '../../ports/analytics-store';
 import { asStoreCall } from './redis-failure';
-import { closeRedis, connectRedis } from './connection';
+import { closeRedis, connectRedis, pingRedis, type RedisClient, type RedisTarget } from './connection';
 
 /**
  * Key names in one place. The `{analytics}` hash tag keeps the seen-id keys and the counters in one
@@ -43,7 +42,7 @@ export class RedisAnalyticsStore implements AnalyticsStore {
   private readonly recordCommand: RecordCommand;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: { keyPrefix: string; seenTtlSeconds?: number },
   ) {
     this.keys = analyticsKeys(options.keyPrefix);
@@ -55,9 +54,12 @@ export class RedisAnalyticsStore implements AnalyticsStore {
     this.recordCommand = command.bind(redis);
   }
 
-  static connect(url: string, options: { keyPrefix: string; seenTtlSeconds?: number }): RedisAnalyticsStore {
+  static connect(
+    target: RedisTarget | string,
+    options: { keyPrefix: string; seenTtlSeconds?: number },
+  ): RedisAnalyticsStore {
     // Fail a command fast when Redis is away, so the caller answers 503 and the broker redelivers.
-    return new RedisAnalyticsStore(connectRedis(url), options);
+    return new RedisAnalyticsStore(connectRedis(target), options);
   }
 
   async record(eventId: string, increments: Record<string, number>): Promise<boolean> {
@@ -75,7 +77,7 @@ export class RedisAnalyticsStore implements AnalyticsStore {
   }
 
   async ping(): Promise<void> {
-    await this.call('ping', () => this.redis.ping());
+    await this.call('ping', () => pingRedis(this.redis));
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,3 @@
-import type Redis from 'ioredis';
 import type { DialogueState, Outcome, Turn, TurnResult } from '../../domain/dialogue';
 import type { ParleyEvent } from '../../domain/events';
 import { dialogueKeys, type DialogueKeys } from './dialogue-keys';
@@ -13,7 +12,7 @@ import {
   type TurnCommit,
 } from '../../ports/dialogue-store';
 import { asStoreCall } from './redis-failure';
-import { closeRedis, connectRedis } from './connection';
+import { afterWrite, closeRedis, connectRedis, pingRedis, type RedisClient, type RedisTarget } from './connection';
 import { ACK_OUTBOX_LUA } from './outbox-ack';
 
 /*
@@ -188,7 +187,7 @@ const SCRIPTS: Array<[keyof Scripts, number, string]> = [
 
 export type RedisDialogueStoreOptions = {
   /** An ioredis client without its own `keyPrefix`; owned by the caller unless `ownsConnection`. */
-  redis: Redis;
+  redis: RedisClient;
   /** Prepended to every key, separator included (e.g. `parley:`). */
   keyPrefix: string;
   ttlSeconds: number;
@@ -200,7 +199,7 @@ export type RedisDialogueStoreOptions = {
  * `StoreUnavailable` with the ioredis error as its cause.
  */
 export class RedisDialogueStore implements DialogueStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly scripts: Scripts;
   private readonly keys: DialogueKeys;
   private readonly ttlSeconds: number;
@@ -222,12 +221,15 @@ export class RedisDialogueStore implements DialogueStore {
     this.scripts = this.redis as unknown as Scripts;
   }
 
-  /** A store that owns its client (closed by `close`), built by `connectRedis` (fails fast during an outage). */
+  /**
+   * A store that owns its client (closed by `close`), built by `connectRedis` (fails fast during an
+   * outage; in the replicated modes each write waits for a replica, see `afterWrite`).
+   */
   static connect(
-    url: string,
+    target: RedisTarget | string,
     opts: { keyPrefix: string; ttlSeconds: number; commandTimeoutMs?: number },
   ): RedisDialogueStore {
-    const redis = connectRedis(url, { commandTimeoutMs: opts.commandTimeoutMs });
+    const redis = connectRedis(target, { commandTimeoutMs: opts.commandTimeoutMs });
     return new RedisDialogueStore({
       redis,
       keyPrefix: opts.keyPrefix,
@@ -245,7 +247,7 @@ export class RedisDialogueStore implements DialogueStore {
     const k = this.keys;
     const [before, after] = this.stateKeyParts();
     const answer = await this.call(() =>
-      this.scripts.parleyCreate(
+      this.write<[1] | [0] | [-1, number]>('parleyCreate', [
         k.state(state.id),
         k.transcript(state.id),
         k.outbox(state.id),
@@ -262,7 +264,7 @@ export class RedisDialogueStore implements DialogueStore {
         before,
         after,
         ...events.map((e) => JSON.stringify(e)),
-      ),
+      ]),
     );
     if (answer[0] === -1) return { ok: false, reason: 'limit', active: answer[1] };
     if (answer[0] !== 1) throw new Error(`dialogue ${state.id} already exists`);
@@ -342,7 +344,7 @@ export class RedisDialogueStore implements DialogueStore {
     const id = commit.state.id;
     const k = this.keys;
     const answer = await this.call(() =>
-      this.scripts.parleyCommitTurn(
+      this.write<'ok' | 'missing' | 'duplicate' | 'version'>('parleyCommitTurn', [
         k.state(id),
         k.transcript(id),
         k.turnResult(id, commit.messageId),
@@ -362,7 +364,7 @@ export class RedisDialogueStore implements DialogueStore {
         commit.messageId,
         ...commit.newTurns.map((t) => JSON.stringify(t)),
         ...commit.events.map((e) => JSON.stringify(e)),
-      ),
+      ]),
     );
     return answer === 'ok' ? { ok: true } : { ok: false, reason: answer };
   }
@@ -387,7 +389,7 @@ export class RedisDialogueStore implements DialogueStore {
     const id = commit.dialogueId;
     const k = this.keys;
     return this.call(() =>
-      this.scripts.parleyEnd(
+      this.write<'ok' | 'missing' | 'version' | 'active'>('parleyEnd', [
         k.state(id),
         k.transcript(id),
         k.turnLock(id),
@@ -402,7 +404,7 @@ export class RedisDialogueStore implements DialogueStore {
         id,
         onlyIfExpired ? '1' : '0',
         ...commit.events.map((e) => JSON.stringify(e)),
-      ),
+      ]),
     );
   }
 
@@ -435,11 +437,19 @@ export class RedisDialogueStore implements DialogueStore {
   }
 
   async ping(): Promise<void> {
-    await this.call(() => this.redis.ping());
+    await this.call(() => pingRedis(this.redis));
   }
 
   async close(): Promise<void> {
     if (this.ownsConnection) await closeRedis(this.redis);
+  }
+
+  /** A create, commit or end script: acknowledged once the replicas the client's mode asks for have it. */
+  private write<T>(
+    script: 'parleyCreate' | 'parleyCommitTurn' | 'parleyEnd',
+    args: Array<string | number>,
+  ): Promise<T> {
+    return afterWrite<T>(this.redis, (pipeline) => (pipeline as unknown as Scripts)[script](...args));
   }
 
   /** The one place a Redis failure becomes a domain error. */

@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { ParleyEvent } from '../../domain/events';
 import type { EventBuffer } from '../../ports/event-buffer';
-import { closeRedis, connectRedis } from './connection';
+import { closeRedis, connectRedis, pingRedis, type RedisClient, type RedisTarget } from './connection';
 import { asStoreCall } from './redis-failure';
 
 /** KEYS: list. ARGV: ...eventIds. Pops head events while their id is the next listed one. */
@@ -29,7 +28,7 @@ export class RedisEventBuffer implements EventBuffer {
   private readonly scripts: Scripts;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: { keyPrefix: string; name: string },
     private readonly ownsConnection = false,
   ) {
@@ -38,8 +37,8 @@ export class RedisEventBuffer implements EventBuffer {
     this.scripts = this.redis as unknown as Scripts;
   }
 
-  static connect(url: string, options: { keyPrefix: string; name: string }): RedisEventBuffer {
-    return new RedisEventBuffer(connectRedis(url), options, true);
+  static connect(target: RedisTarget | string, options: { keyPrefix: string; name: string }): RedisEventBuffer {
+    return new RedisEventBuffer(connectRedis(target), options, true);
   }
 
   async append(events: ParleyEvent[]): Promise<void> {
@@ -58,7 +57,7 @@ export class RedisEventBuffer implements EventBuffer {
   }
 
   async ping(): Promise<void> {
-    await this.call(() => this.redis.ping());
+    await this.call(() => pingRedis(this.redis));
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,15 @@
-import type Redis from 'ioredis';
 import type { ParleyEvent } from '../../domain/events';
 import { EMPTY_PAIR, type Memory, type PairRecord } from '../../domain/memory';
 import type { ForgetRequest, MemoryStore, PairWrite, SaveResult } from '../../ports/memory-store';
 import { asStoreCall } from './redis-failure';
-import { closeRedis, connectRedis, type RedisConnectionOptions } from './connection';
+import {
+  closeRedis,
+  connectRedis,
+  pingRedis,
+  type RedisClient,
+  type RedisConnectionOptions,
+  type RedisTarget,
+} from './connection';
 import { memoryKeys, type MemoryKeys } from './memory-keys';
 import { ACK_OUTBOX_LUA } from './outbox-ack';
 
@@ -84,7 +90,7 @@ type Scripts = {
 
 export type RedisMemoryStoreOptions = {
   /** An ioredis client without its own `keyPrefix`; owned by the caller unless `ownsConnection`. */
-  redis: Redis;
+  redis: RedisClient;
   /** Prepended to every key, separator included (e.g. `parley:`). */
   keyPrefix: string;
   ownsConnection?: boolean;
@@ -95,7 +101,7 @@ export type RedisMemoryStoreOptions = {
  * ioredis error as its cause.
  */
 export class RedisMemoryStore implements MemoryStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly scripts: Scripts;
   private readonly keys: MemoryKeys;
   private readonly ownsConnection: boolean;
@@ -113,9 +119,12 @@ export class RedisMemoryStore implements MemoryStore {
   }
 
   /** A store on its own client (closed by `close`), connected as every Redis adapter is. */
-  static connect(url: string, options: { keyPrefix: string } & RedisConnectionOptions): RedisMemoryStore {
+  static connect(
+    target: RedisTarget | string,
+    options: { keyPrefix: string } & RedisConnectionOptions,
+  ): RedisMemoryStore {
     return new RedisMemoryStore({
-      redis: connectRedis(url, options),
+      redis: connectRedis(target, options),
       keyPrefix: options.keyPrefix,
       ownsConnection: true,
     });
@@ -215,7 +224,7 @@ export class RedisMemoryStore implements MemoryStore {
   }
 
   async ping(): Promise<void> {
-    await this.call(() => this.redis.ping());
+    await this.call(() => pingRedis(this.redis));
   }
 
   async close(): Promise<void> {

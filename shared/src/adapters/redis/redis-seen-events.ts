@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { SeenEvents } from '../../ports/seen-events';
 import { asStoreCall } from './redis-failure';
-import { closeRedis, connectRedis } from './connection';
+import { closeRedis, connectRedis, pingRedis, type RedisClient, type RedisTarget } from './connection';
 
 const DEFAULT_TTL_SECONDS = 3 * 24 * 3600;
 
@@ -9,14 +8,15 @@ const DEFAULT_TTL_SECONDS = 3 * 24 * 3600;
 export class RedisSeenEvents implements SeenEvents {
   private readonly ttlSeconds: number;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: { keyPrefix: string; ttlSeconds?: number },
   ) {
     this.ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   }
 
-  static connect(url: string, options: { keyPrefix: string; ttlSeconds?: number }): RedisSeenEvents {
-    return new RedisSeenEvents(connectRedis(url), options);
+  /** A seen-id memory on its own client (`connectRedis`; a string is a single-node URL). */
+  static connect(target: RedisTarget | string, options: { keyPrefix: string; ttlSeconds?: number }): RedisSeenEvents {
+    return new RedisSeenEvents(connectRedis(target), options);
   }
 
   /** Give each subscriber its own `keyPrefix`: each must see every event once. */
@@ -32,7 +32,7 @@ export class RedisSeenEvents implements SeenEvents {
   }
 
   async ping(): Promise<void> {
-    await this.call('ping', () => this.redis.ping());
+    await this.call('ping', () => pingRedis(this.redis));
   }
 
   async close(): Promise<void> {
