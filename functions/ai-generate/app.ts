@@ -11,8 +11,10 @@ import {
   type ReadinessChecks,
   type HttpMetrics,
 } from '@parley/shared/http';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import {
+  DIALOGUE_TURN_TASK,
+  DialogueTurnInputSchema,
   ParleyError,
   TaskRequestSchema,
   errorBody,
@@ -25,7 +27,10 @@ import {
 } from '@parley/shared';
 import { taskSpec } from '@parley/shared/composition';
 
-/** `POST /v1/tasks/:task` with `{ input, stream? }`: JSON `{ output, meta }`, or SSE `delta`... `done` / `error`. */
+/**
+ * `POST /v1/tasks/:task` with `{ input, stream? }`: JSON `{ output, meta }`, or SSE `delta`... `done` / `error`.
+ * `dialogue.turn` always streams: `appraisal`, `delta`..., `reply`, `options`, `summary`, `done` (or `error`).
+ */
 export function createRoutes(
   gateway: AiClient,
   options: { serviceToken?: string | undefined; logger?: Logger } = {},
@@ -34,6 +39,10 @@ export function createRoutes(
   // Only callers holding the service token may spend model tokens (when one is configured).
   router.post(API_ROUTES.runTask.path, ...serviceGuard(options.serviceToken), async (req, res, next) => {
     try {
+      if (req.params.task === DIALOGUE_TURN_TASK) {
+        await streamTurn(gateway, req, res, options.logger);
+        return;
+      }
       const spec = taskSpec(req.params.task as string);
       const task = req.params.task as AiTaskName;
       const body = parseInput(TaskRequestSchema, req.body ?? {});
@@ -68,6 +77,24 @@ export function createRoutes(
     }
   });
   return router;
+}
+
+/** One `dialogue.turn` as SSE, one event per step result; a failure after the stream opened is an `error` event. */
+async function streamTurn(gateway: AiClient, req: Request, res: Response, logger: Logger | undefined): Promise<void> {
+  const body = parseInput(TaskRequestSchema, req.body ?? {});
+  const input = parseInput(DialogueTurnInputSchema, body.input, 'input');
+  const client = abortOnClientGone(res);
+  const sse = openSse(res);
+  try {
+    for await (const { type, ...data } of gateway.turn(input, { signal: client.signal, ...requestTrace(req) }))
+      sse.send(type, data);
+  } catch (err) {
+    const known = toParleyError(err);
+    if (!known) logger?.error({ err, task: DIALOGUE_TURN_TASK }, 'AI task failed');
+    if (known?.code !== 'Aborted') sse.send('error', errorBody(known ?? new ParleyError('internal error')));
+  } finally {
+    sse.end();
+  }
 }
 
 /** The ai-generate function: the task route (behind the service token when given one), health; never listens. */

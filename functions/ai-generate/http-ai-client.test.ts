@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   Aborted,
+  AiFailed,
   AiTimeout,
   AiUnavailable,
   BadRequest,
@@ -9,12 +10,13 @@ import {
   ruleBasedAppraisal,
   type AiProvider,
   type AiStreamEvent,
+  type DialogueTurnEvent,
   type ParleyEvent,
   type TextChunk,
   type TokenUsage,
 } from '@parley/shared';
 import { AiGateway, HttpAiClient, ScriptedProvider, createLogger } from '@parley/shared/composition';
-import { InProcessEventBus, sampleAppraiseInput, sampleReplyInput } from '@parley/shared/testing';
+import { InProcessEventBus, sampleAppraiseInput, sampleReplyInput, sampleTurnInput } from '@parley/shared/testing';
 import { createApp } from './app';
 
 const logger = createLogger('http-ai-client-test', 'silent');
@@ -163,5 +165,61 @@ describe('HttpAiClient against the ai-generate app', () => {
     await expect(
       new HttpAiClient({ baseUrl: url, serviceToken: token }).run('dialogue.appraise', sampleAppraiseInput()),
     ).resolves.toHaveProperty('output');
+  });
+});
+
+describe('dialogue.turn: one request for the whole turn', () => {
+  const meta = {
+    provider: 'raw',
+    model: 'raw',
+    latencyMs: 0,
+    usage: { prompt: 0, completion: 0, total: 0 },
+    fallback: false,
+  };
+  const appraisal = `event: appraisal\ndata: ${JSON.stringify({ output: ruleBasedAppraisal(sampleAppraiseInput()), meta })}\n\n`;
+  /** A server that answers every request with `body` as an event stream. */
+  const rawGateway = (body: string) =>
+    listen(
+      createServer((req, res) => {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(body);
+      }),
+    );
+  const shape = (events: DialogueTurnEvent[]) =>
+    events.map((e) => ('output' in e ? { type: e.type, output: e.output } : e));
+
+  test('streams appraisal, the deltas, reply, options and done in one request, as the in-process gateway runs it', async () => {
+    const { url, gateway } = await gatewayUrl(new ScriptedProvider({ chunkDelayMs: 0 }));
+    let requests = 0;
+    servers.at(-1)!.on('request', () => requests++);
+    const got = await collect(new HttpAiClient({ baseUrl: url }).turn(sampleTurnInput()));
+    expect(requests).toBe(1);
+    expect([...new Set(got.map((e) => e.type))]).toEqual(['appraisal', 'delta', 'reply', 'options', 'done']);
+    const reply = got.find((e) => e.type === 'reply');
+    const deltas = got.flatMap((e) => (e.type === 'delta' ? [e.text] : []));
+    expect(reply?.type === 'reply' && reply.output.text).toBe(deltas.join(''));
+    expect(shape(got)).toEqual(shape(await collect(gateway.turn(sampleTurnInput()))));
+  });
+
+  test('a malformed event, a stream that ends before done, and a bad input are clear errors', async () => {
+    const truncated = await rawGateway(appraisal);
+    await expect(collect(new HttpAiClient({ baseUrl: truncated }).turn(sampleTurnInput()))).rejects.toBeInstanceOf(
+      AiFailed,
+    );
+    const malformed = await rawGateway(`${appraisal}event: reply\ndata: {"output":{"text":""},"meta":{}}\n\n`);
+    await expect(collect(new HttpAiClient({ baseUrl: malformed }).turn(sampleTurnInput()))).rejects.toBeInstanceOf(
+      AiFailed,
+    );
+    const failing = await rawGateway(
+      `${appraisal}event: error\ndata: {"error":{"code":"AiTimeout","message":"slow"}}\n\n`,
+    );
+    await expect(collect(new HttpAiClient({ baseUrl: failing }).turn(sampleTurnInput()))).rejects.toBeInstanceOf(
+      AiTimeout,
+    );
+    const { url } = await gatewayUrl();
+    await expect(
+      collect(new HttpAiClient({ baseUrl: url }).turn(sampleTurnInput({ seed: -1 }))),
+    ).rejects.toBeInstanceOf(BadRequest);
   });
 });

@@ -9,6 +9,7 @@ import {
   VersionConflict,
   endDialogue,
   type AiTaskName,
+  runTurnSteps,
 } from '@parley/shared';
 import { InMemoryDialogueStore } from '@parley/shared/testing';
 import { aiWithHook, gate, inMemoryDialogue } from '../../test/support/in-memory-dialogue';
@@ -190,6 +191,9 @@ describe('takeTurn', () => {
           const answer = await ai.run(task, input, options);
           player.abort();
           return answer;
+        },
+        turn(input, options) {
+          return runTurnSteps(this, input, options);
         },
         ping: () => ai.ping(),
       }),

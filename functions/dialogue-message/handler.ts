@@ -1,33 +1,29 @@
 import {
   Aborted,
+  AiFailed,
   IdempotencyKeyReused,
   isSameMove,
   DialogueEnded,
   TurnInFlight,
-  RECENT_TURNS_WINDOW,
   VersionConflict,
   applyTurn,
-  characterBrief,
-  decideTurn,
   endRemembered,
   numberOptions,
-  offensesOf,
-  readPlayerLine,
+  planTurn,
   resolvePlayerMove,
   summarizeEnding,
+  type DecidedTurn,
   type DialogueState,
   type EventContext,
-  type GameState,
   type Goal,
+  type Option,
   type Outcome,
   type ParleyEvent,
   type PlayerMove,
-  type RulesDecision,
   type Turn,
   type TurnResult,
   characterOf,
   findOwned,
-  goalBrief,
   goalOf,
   loadOwnedState,
   seedFor,
@@ -113,97 +109,40 @@ async function applyOrReplay(
     });
 
     const aiOptions = { signal, traceparent: cmd.traceparent };
-    const seed = seedFor(state.id, seq);
     // What the character recalls of this player, for the goal and what the player just said.
     const memory = deps.memory
       ? await deps.memory.recall(state.playerId, state.characterId, `${goal.description} ${move.text}`)
       : null;
 
-    // 1. Appraise the player's line, before any reply exists.
-    const appraisal = await deps.ai.run(
-      'dialogue.appraise',
-      {
-        dialogueId: state.id,
-        seed,
-        character: characterBrief(character, state),
-        goal: goalBrief(goal),
-        strategy: move.strategy,
-        goalProgress: state.goalProgress,
-        playerText: move.text,
-      },
-      aiOptions,
-    );
-    // 2. The rules decide, with what the words themselves show added to the appraiser's view.
-    const heard = readPlayerLine(
-      move.text,
-      { name: character.name, others: Object.keys(state.participants.character.opinions), goal: goal.description },
-      move.strategy.id,
-    );
-    const decision = decideTurn({
+    // One gateway call: appraisal, the rules (here, from the same plan), the streamed reply, options.
+    const input = {
+      seed: seedFor(state.id, seq),
       state,
       character,
-      goal,
       strategyId: move.strategy.id,
       playerText: move.text,
-      appraisal: appraisal.output,
-      offensesHeard: offensesOf(heard),
-    });
-    // 3. The reply, knowing the verdict, in the mood and opinion the rules left.
-    const decided = withDecision(state, decision);
-    const common = { dialogueId: state.id, seed, character: characterBrief(character, decided), goal: goalBrief(goal) };
-    let replyText = '';
-    let replyDone = false;
-    let oldestTurnKept: number | undefined;
-    for await (const event of deps.ai.stream(
-      'dialogue.reply',
-      {
-        ...common,
-        strategy: move.strategy,
-        goalProgress: decided.goalProgress,
-        history: state.recentTurns,
-        playerText: move.text,
-        verdict: decision.verdict,
-        goalStanding: goalStanding(decision.game),
-        avoid: decision.game.characterSentences,
-        ...(state.summary ? { summary: state.summary.text } : {}),
-        ...(memory?.recall ? { recall: memory.recall } : {}),
-      },
-      aiOptions,
-    )) {
-      if (event.type === 'delta') hooks.onDelta?.(event.text);
-      else {
-        replyText = event.output.text;
-        replyDone = true;
-        oldestTurnKept = event.meta.oldestTurnKept;
-      }
+      at: deps.now().toISOString(),
+      ...(memory?.recall ? { recall: memory.recall } : {}),
+    };
+    const plan = planTurn(input);
+    let decided: DecidedTurn | undefined;
+    let reply: { text: string; oldestTurnKept: number | undefined } | undefined;
+    let options: Array<Omit<Option, 'id'>> | undefined;
+    let summary: DialogueState['summary'];
+    let done = false;
+    for await (const event of deps.ai.turn(input, aiOptions)) {
+      if (event.type === 'appraisal') decided = plan.decide(event.output);
+      else if (event.type === 'delta') hooks.onDelta?.(event.text);
+      else if (event.type === 'reply') reply = { text: event.output.text, oldestTurnKept: event.meta.oldestTurnKept };
+      else if (event.type === 'options') options = event.output.options;
+      else if (event.type === 'summary') summary = { text: event.output.summary, throughSeq: event.throughSeq };
+      else done = true;
     }
-    if (!replyDone) throw new Aborted('the reply stream ended early');
-    // 4. Options (none when the character has left) and the rolling summary.
-    const at = deps.now().toISOString();
-    const history = [
-      ...state.recentTurns,
-      { seq, speaker: 'player' as const, text: move.text, strategyId: move.strategy.id, at },
-      { seq, speaker: 'character' as const, text: replyText, at },
-    ];
-    const [options, summary] = await Promise.all([
-      decision.verdict === 'leave'
-        ? []
-        : deps.ai
-            .run(
-              'dialogue.options',
-              {
-                ...common,
-                strategies: goal.strategies,
-                history: history.slice(-RECENT_TURNS_WINDOW),
-                count: 3,
-                avoid: decision.game.playerLines,
-              },
-              aiOptions,
-            )
-            .then((r) => r.output.options),
-      foldLeftTurns(deps, state, history, oldestTurnKept, common, aiOptions),
-    ]);
     if (signal?.aborted) throw new Aborted('the player left before the turn was complete');
+    const decision = decided?.decision;
+    if (!done || !decision || !reply || (decision.verdict !== 'leave' && !options))
+      throw new AiFailed('the AI gateway ended the turn without all of its steps');
+    const replyText = reply.text;
 
     const ctx = { source: deps.source, now: deps.now(), traceparent: cmd.traceparent };
     const applied = applyTurn(
@@ -214,7 +153,7 @@ async function applyOrReplay(
         optionId: move.optionId,
         replyText,
         decision,
-        nextOptions: numberOptions(options, goal),
+        nextOptions: numberOptions(options ?? [], goal),
         ...(memory ? { recalled: memory.recalledIds } : {}),
       },
       ctx,
@@ -250,65 +189,6 @@ async function applyOrReplay(
   } finally {
     await lock.release();
   }
-}
-
-/**
- * The rolling summary after this turn, when turns leave the prompt's window: those older than the
- * oldest turn the reply's prompt kept (the context budget, `oldestTurnKept`) or than the recent
- * turns the state keeps, and not summarized yet, are folded into the summary so far with the
- * `dialogue.summarize` task. Undefined when nothing left the window or the gateway fits no prompt.
- */
-async function foldLeftTurns(
-  deps: DialogueDeps,
-  state: DialogueState,
-  history: Turn[],
-  oldestTurnKept: number | undefined,
-  common: { dialogueId: string; character: ReturnType<typeof characterBrief>; goal: ReturnType<typeof goalBrief> },
-  aiOptions: { signal?: AbortSignal | undefined; traceparent?: string | undefined },
-): Promise<DialogueState['summary']> {
-  if (oldestTurnKept === undefined) return undefined;
-  const kept = history.slice(-RECENT_TURNS_WINDOW);
-  const windowStart = Math.min(oldestTurnKept, kept[0]?.seq ?? oldestTurnKept);
-  const through = state.summary?.throughSeq ?? -1;
-  const left = history.filter((t) => t.seq > through && (t.seq < windowStart || !kept.includes(t)));
-  if (left.length === 0) return undefined;
-  const { output } = await deps.ai.run(
-    'dialogue.summarize',
-    {
-      dialogueId: common.dialogueId,
-      character: common.character,
-      goal: common.goal,
-      history: left,
-      goalProgress: state.goalProgress,
-      goalAchieved: false,
-      turnCount: state.turnCount,
-      ...(state.summary ? { previousSummary: state.summary.text } : {}),
-    },
-    aiOptions,
-  );
-  return { text: output.summary, throughSeq: Math.max(...left.map((t) => t.seq)) };
-}
-
-/** The state as the rules left it (mood, opinion, progress, memory), for the reply's brief. */
-function withDecision(state: DialogueState, decision: RulesDecision): DialogueState {
-  const character = state.participants.character;
-  return {
-    ...state,
-    goalProgress: decision.changes.goalProgress.after,
-    game: decision.game,
-    participants: {
-      ...state.participants,
-      character: {
-        ...character,
-        mood: decision.changes.mood.after,
-        opinions: { ...character.opinions, player: decision.changes.opinion.after },
-      },
-    },
-  };
-}
-
-function goalStanding(game: GameState): 'open' | 'achieved' | 'lost' {
-  return game.goalAchievedAt !== undefined ? 'achieved' : game.goalLostAt !== undefined ? 'lost' : 'open';
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   TooManyDialogues,
   eventSource,
   type AiTaskName,
+  runTurnSteps,
 } from '@parley/shared';
 import { InMemoryDialogueStore } from '@parley/shared/testing';
 import { aiWithHook, inMemoryDialogue } from '../../test/support/in-memory-dialogue';
@@ -123,6 +124,9 @@ describe('start', () => {
           const answer = await ai.run(task, input, options);
           if (task === 'dialogue.options') player.abort();
           return answer;
+        },
+        turn(input, options) {
+          return runTurnSteps(this, input, options);
         },
         ping: () => ai.ping(),
       }),

@@ -337,6 +337,16 @@ export {
   loadOwnedState,
   seedFor,
 } from './services/dialogue-access';
+export {
+  type DecidedTurn,
+  DIALOGUE_TURN_TASK,
+  type DialogueTurnEvent,
+  DialogueTurnEventSchema,
+  type DialogueTurnInput,
+  DialogueTurnInputSchema,
+  planTurn,
+} from './domain/dialogue-turn';
+export { runTurnSteps } from './ai-gateway/dialogue-turn-steps';
 export { HeldTurnLock, MAX_TURN_LOCK_MS, renewEveryMs } from './services/turn-lock';
 export {
   CharacterMemory,

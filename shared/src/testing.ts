@@ -25,6 +25,7 @@ export {
   sampleCharacter,
   sampleOptionsInput,
   sampleReplyInput,
+  sampleTurnInput,
 } from './ai-gateway/ai-task-fixtures';
 
 // ---- in-process adapters ----

@@ -203,6 +203,9 @@ describe('the apps answer only documented statuses, with documented bodies', () 
       stream: async function* () {
         throw new AiUnavailable('the AI is down');
       },
+      turn: async function* () {
+        throw new AiUnavailable('the AI is down');
+      },
       ping: async () => undefined,
     } as unknown as AiClient;
     failing = await startDialogueFunctions({ ai: down });

@@ -3,7 +3,7 @@
  * dialogue-message and dialogue-end: every route, every error status they can answer, and that
  * bad input changes no state and emits no event.
  */
-import { AiFailed, AiTimeout, AiUnavailable, type AiClient } from '@parley/shared';
+import { AiFailed, AiTimeout, AiUnavailable, runTurnSteps, type AiClient } from '@parley/shared';
 import { collectSse, readSse } from '../support/sse';
 import { getJson, postJson } from '../support/http';
 import { startDialogueFunctions } from '../support/dialogue-harness';
@@ -486,6 +486,9 @@ function failingAfterFirstChunk(error: Error): AiClient {
         return;
       }
       throw error;
+    },
+    turn(input, options) {
+      return runTurnSteps(this, input, options);
     },
     async ping() {},
   };

@@ -14,6 +14,7 @@ import {
   readConfig,
   type AiClient,
   type Recall,
+  runTurnSteps,
 } from '@parley/shared';
 import {
   AiGateway,
@@ -286,6 +287,9 @@ describe('limits and expiry, on real Redis', () => {
         const recall = (input as { recall?: Recall }).recall;
         if (task === 'dialogue.reply' && recall) recalls.push(recall);
         return gateway.stream(task, input, options);
+      },
+      turn(input, options) {
+        return runTurnSteps(this, input, options);
       },
       ping: () => gateway.ping(),
     } as AiClient;

@@ -10,6 +10,7 @@ import {
   type DialogueDeps,
   type AiClient,
   type DialogueStore,
+  runTurnSteps,
 } from '@parley/shared';
 import {
   InMemoryCharacterCatalog,
@@ -130,6 +131,10 @@ export function aiWithHook(inner: AiClient, before: (task: AiTaskName) => void |
     async *stream(task, input, options) {
       await before(task);
       yield* inner.stream(task, input, options);
+    },
+    // The turn's steps go through the hooked calls above, as the in-process gateway runs them.
+    turn(input, options) {
+      return runTurnSteps(this, input, options);
     },
     ping: () => inner.ping(),
   };

@@ -37,6 +37,8 @@ import type { MetricsRecorder } from '../ports/metrics';
 import { PLAYER_TURN_STOPS, ReplyFilter, type ReplyFilterOptions } from './reply-filter';
 import { fitHistory } from './context-budget';
 import { guardStructured } from './structured-guard';
+import { DialogueTurnInputSchema, type DialogueTurnEvent, type DialogueTurnInput } from '../domain/dialogue-turn';
+import { runTurnSteps } from './dialogue-turn-steps';
 
 const NO_USAGE: TokenUsage = { prompt: 0, completion: 0, total: 0 };
 const addUsage = (a: TokenUsage, b: TokenUsage): TokenUsage => ({
@@ -293,6 +295,11 @@ export class AiGateway implements AiClient {
     } finally {
       this.report(task, parsed, options, record, clock.started, ok, failure?.code, failure?.upstream);
     }
+  }
+
+  /** `dialogue.turn`: the turn's tasks one after the other, each with its own checks, fallbacks and report. */
+  async *turn(input: DialogueTurnInput, options: AiCallOptions = {}): AsyncGenerator<DialogueTurnEvent> {
+    yield* runTurnSteps(this, parseInput(DialogueTurnInputSchema, input, 'input'), options);
   }
 
   /** The first provider of the chain is the one readiness waits for; the others are there for its outages. */

@@ -1,7 +1,8 @@
 import bramJson from '../../../content/characters/captain-bram.json';
 import type { AiTaskInput } from '../domain/ai-tasks';
 import { CharacterSchema } from '../domain/character';
-import { characterBrief } from '../domain/transitions';
+import { characterBrief, startDialogue } from '../domain/transitions';
+import type { DialogueTurnInput } from '../domain/dialogue-turn';
 
 /** Valid task inputs built from a sample character, for the gateway's, app's and providers' tests. */
 export const sampleCharacter = CharacterSchema.parse(bramJson);
@@ -50,5 +51,29 @@ export function sampleOptionsInput(): AiTaskInput<'dialogue.options'> {
     strategies: goal.strategies,
     history: [],
     count: 3,
+  };
+}
+
+/** A `dialogue.turn` input: the first turn of a dialogue with the sample character, free text. */
+export function sampleTurnInput(overrides: Partial<DialogueTurnInput> = {}): DialogueTurnInput {
+  const now = new Date('2025-01-01T00:00:00.000Z');
+  const { state } = startDialogue({
+    id: SAMPLE_DIALOGUE_ID,
+    playerId: 'player-1',
+    character: sampleCharacter,
+    goal,
+    strategy: goal.strategies[0]!,
+    greetingText: sampleCharacter.greeting,
+    options: [],
+    ctx: { source: '/parley/test', now },
+  });
+  return {
+    seed: 1234,
+    state,
+    character: sampleCharacter,
+    strategyId: goal.strategies[0]!.id,
+    playerText: 'My sister is sick in the lower town, I must reach her tonight.',
+    at: now.toISOString(),
+    ...overrides,
   };
 }

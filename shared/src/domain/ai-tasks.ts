@@ -35,7 +35,8 @@ export const TurnVerdictSchema = z.enum(['concede', 'continue', 'refuse', 'leave
 export const GoalStandingSchema = z.enum(['open', 'achieved', 'lost']);
 /** Hashes (see `lineHash`) of sentences or lines that should not be said again. */
 const AvoidSchema = z.array(z.string().max(16)).max(60).optional();
-const SeedSchema = z
+/** The scripted provider's seed for one call (the same on a retry of the turn). */
+export const SeedSchema = z
   .number()
   .int()
   .min(0)

@@ -1,4 +1,5 @@
 import type { AiCallMeta, AiTaskInput, AiTaskName, AiTaskOutput, StreamingTaskName } from '../domain/ai-tasks';
+import type { DialogueTurnEvent, DialogueTurnInput } from '../domain/dialogue-turn';
 
 export type AiCallOptions = { signal?: AbortSignal | undefined; traceparent?: string | undefined };
 
@@ -22,5 +23,12 @@ export interface AiClient {
     input: AiTaskInput<T>,
     options?: AiCallOptions,
   ): AsyncIterable<AiStreamEvent<T>>;
+  /**
+   * One player turn's AI steps in one call (`dialogue.turn`): appraisal, the reply's deltas and
+   * reply, then options and summary as `planTurn` asks for them, `done` last (see
+   * `DialogueTurnEventSchema`). Each step has the same checks and fallbacks as its own task; a
+   * stream that breaks off rejects (`AiFailed`), it never ends without `done`.
+   */
+  turn(input: DialogueTurnInput, options?: AiCallOptions): AsyncIterable<DialogueTurnEvent>;
   ping(): Promise<void>;
 }

@@ -40,15 +40,7 @@ export function goalOf(character: Character, goalId: string): Goal {
   return goal;
 }
 
-/** What the AI tasks know of a goal; the concession is the model's hint and the scripted provider's words. */
-export function goalBrief(goal: Goal) {
-  return {
-    id: goal.id,
-    description: goal.description,
-    successHint: goal.successHint,
-    ...(goal.concession ? { concession: goal.concession } : {}),
-  };
-}
+export { goalBrief } from '../domain/dialogue-turn';
 
 /**
  * A dialogue the caller owns: its live state, or its outcome once ended. Unknown answers 404,

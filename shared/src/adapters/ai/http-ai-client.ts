@@ -14,6 +14,12 @@ import {
 } from '../../domain/errors';
 import type { AiCallOptions, AiClient, AiStreamEvent } from '../../ports/ai-client';
 import { readSseFrames } from '../../http/sse-reader';
+import {
+  DIALOGUE_TURN_TASK,
+  DialogueTurnEventSchema,
+  type DialogueTurnEvent,
+  type DialogueTurnInput,
+} from '../../domain/dialogue-turn';
 
 type ErrorClass = new (message: string, options?: { cause?: unknown; details?: unknown }) => ParleyError;
 
@@ -109,6 +115,35 @@ export class HttpAiClient implements AiClient {
         } else if (frame.event === 'error') throw errorFrom(502, data);
       }
       throw new AiFailed('the AI gateway stream ended before its answer');
+    } catch (err) {
+      throw call.translate(err);
+    } finally {
+      call.dispose();
+    }
+  }
+
+  /**
+   * `dialogue.turn` in one request: each SSE event is checked against `DialogueTurnEventSchema` as it
+   * arrives; an `error` event is the gateway's typed error, a malformed event or a stream that ends
+   * before `done` is `AiFailed`.
+   */
+  async *turn(input: DialogueTurnInput, options: AiCallOptions = {}): AsyncGenerator<DialogueTurnEvent> {
+    const call = this.open(options);
+    try {
+      const res = await this.post(DIALOGUE_TURN_TASK, input, true, options, call.signal);
+      if (!res.ok) throw errorFrom(res.status, await res.json().catch(() => null));
+      if (!res.body) throw new AiFailed('the AI gateway answered with no body');
+      call.clearDeadline();
+      for await (const frame of readSseFrames(res.body)) {
+        const data: unknown = JSON.parse(frame.data);
+        if (frame.event === 'error') throw errorFrom(502, data);
+        const event = DialogueTurnEventSchema.safeParse({ ...(data as object), type: frame.event });
+        if (!event.success)
+          throw new AiFailed(`the AI gateway sent a malformed "${frame.event}" event`, { cause: event.error });
+        yield event.data;
+        if (event.data.type === 'done') return;
+      }
+      throw new AiFailed('the AI gateway turn stream ended before its end');
     } catch (err) {
       throw call.translate(err);
     } finally {
