@@ -12,7 +12,14 @@ import {
   streamedRoute,
   type HttpMetrics,
 } from '@parley/shared/http';
-import { StartDialogueBodySchema, SlugSchema, parseInput, type Logger, type DialogueDeps } from '@parley/shared';
+import {
+  IdempotencyKeySchema,
+  StartDialogueBodySchema,
+  SlugSchema,
+  parseInput,
+  type Logger,
+  type DialogueDeps,
+} from '@parley/shared';
 import { getCharacter, listCharacters, listDialogues, start } from './handler';
 import { memoryRoutes } from './memory-routes';
 
@@ -36,7 +43,11 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
     streamedRoute({
       logger,
       status: API_ROUTES.startDialogue.status,
-      run: (req, hooks, signal) => start(deps, playerCommand(req, StartDialogueBodySchema), hooks, signal),
+      run: (req, hooks, signal) => {
+        const key = req.header('idempotency-key');
+        const idempotencyKey = key === undefined ? undefined : parseInput(IdempotencyKeySchema, key, 'Idempotency-Key');
+        return start(deps, { ...playerCommand(req, StartDialogueBodySchema), idempotencyKey }, hooks, signal);
+      },
       json: (started) => started,
       finalEvents: (started) => [
         ['reply', started.greeting],

@@ -207,6 +207,7 @@ export {
   SetRelationshipBodySchema,
   SendMessageBodySchema,
   StartDialogueBodySchema,
+  IdempotencyKeySchema,
 } from './domain/requests';
 export {
   type AppraiseInput,
@@ -294,6 +295,8 @@ export {
   assertVersionAdvances,
   type CommitResult,
   type CreateResult,
+  type StartClaim,
+  type StartClaimResult,
   type DialogueStore,
   type EndCommit,
   type ExpireResult,

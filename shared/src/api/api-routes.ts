@@ -7,6 +7,7 @@ import {
   EndDialogueBodySchema,
   PatchMemoryBodySchema,
   SendMessageBodySchema,
+  IdempotencyKeySchema,
   SetRelationshipBodySchema,
   StartDialogueBodySchema,
 } from '../domain/requests';
@@ -60,6 +61,8 @@ export type ApiRoute = {
   tag: string;
   params?: Record<string, z.ZodType>;
   query?: z.ZodObject;
+  /** Optional request headers the route reads (name as sent), with what they mean. */
+  headers?: Record<string, { schema: z.ZodType; description: string }>;
   body?: z.ZodType;
   /** The success status and its JSON body (null: no body). */
   status: number;
@@ -171,6 +174,13 @@ export const API_ROUTES = {
     summary:
       'Start a dialogue: the character greets the player (streamed with Accept: text/event-stream) and options are proposed',
     body: StartDialogueBodySchema,
+    headers: {
+      'Idempotency-Key': {
+        schema: IdempotencyKeySchema,
+        description:
+          'Makes a retry safe: the same key from the same player answers the dialogue its first request started (201, or one complete stream) and opens no other; the same key with a different body is 422 IdempotencyKeyReused. Kept at least as long as the dialogue.',
+      },
+    },
     status: 201,
     answer: StartDialogueAnswerSchema,
     stream: StartStreamEvents,

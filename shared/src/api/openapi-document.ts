@@ -46,7 +46,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'The dialogue has ended, or another turn is in flight',
   413: 'Request body too large',
   415: 'Unsupported body encoding or charset',
-  422: 'Invalid goal, strategy or option (details list the valid ids)',
+  422: 'Invalid goal, strategy or option (details list the valid ids), or an idempotency key reused for another request',
   429: 'Rate limited: retry after Retry-After seconds',
   502: 'The AI answered badly',
   503: 'The AI or the store is unavailable (retry after Retry-After seconds)',
@@ -154,6 +154,9 @@ function operationOf(
       schema: inline(schema as z.ZodType, 'input'),
     })),
   ];
+  for (const [header, { schema, description }] of Object.entries(route.headers ?? {})) {
+    parameters.push({ name: header, in: 'header', required: false, description, schema: inline(schema, 'input') });
+  }
   const playerFacing = route.errors.includes(401) && !route.internal && !route.gameServer;
   if (playerFacing) {
     parameters.push({

@@ -10,6 +10,12 @@ export const StartDialogueBodySchema = z.strictObject({
   strategyId: SlugSchema.optional(),
 });
 
+/**
+ * `Idempotency-Key` header of `POST /v1/dialogues`: 1-255 visible ASCII characters (a UUID is typical).
+ * Same key and player: the same dialogue; the same key with another body: 422 `IdempotencyKeyReused`.
+ */
+export const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 visible ASCII characters');
+
 export const SendMessageBodySchema = z
   .strictObject({
     messageId: MessageIdSchema,

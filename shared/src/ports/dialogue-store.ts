@@ -19,16 +19,27 @@ import type { ParleyEvent } from '../domain/events';
  *   is still past its deadline, at its expected version, with no turn holding the lock;
  * - each player's live dialogues are counted atomically with `create` / `end` / `expire`: given
  *   `maxActivePerPlayer`, `create` refuses (`reason: 'limit'`, nothing written) when the player
- *   already has that many; ending or expiring one frees its slot.
+ *   already has that many; ending or expiring one frees its slot;
+ * - `create` with an id that exists writes nothing and answers `reason: 'exists'` (a retried start
+ *   completes its dialogue once);
+ * - `claimStart` is one atomic set-if-absent on one key: of many claims of a player's key, one wins, every
+ *   other answers the winner's dialogue id and whether its request was the same (adapters keep a sha-256
+ *   of `request`, never the request itself); the claim is kept for the dialogue keys' TTL from the
+ *   claim and never refreshed.
  */
 export interface DialogueStore {
-  /** Throws when the id already exists (a caller bug: ids are random UUIDs). `maxActivePerPlayer` 0 or absent: no cap. */
+  /** `reason: 'exists'` (nothing written) when the id exists. `maxActivePerPlayer` 0 or absent: no cap. */
   create(
     state: DialogueState,
     greeting: Turn,
     events: ParleyEvent[],
     options?: { maxActivePerPlayer?: number },
   ): Promise<CreateResult>;
+  /**
+   * Claims the player's `Idempotency-Key` of a start for a dialogue id not created yet. Claim first, then
+   * create that id: a retry after a crash between the two finds the claim and completes the same dialogue.
+   */
+  claimStart(playerId: string, idempotencyKey: string, claim: StartClaim): Promise<StartClaimResult>;
   /** How many live (not ended, not expired) dialogues the player has. */
   activeDialogues(playerId: string): Promise<number>;
   /**
@@ -79,7 +90,12 @@ export interface DialogueStore {
   close(): Promise<void>;
 }
 
-export type CreateResult = { ok: true } | { ok: false; reason: 'limit'; active: number };
+export type CreateResult =
+  { ok: true } | { ok: false; reason: 'limit'; active: number } | { ok: false; reason: 'exists' };
+/** What a player's `Idempotency-Key` on a start stands for: the dialogue it starts, and the request in canonical form. */
+export type StartClaim = { dialogueId: string; request: string };
+/** The key was free and is now this claim's, or it holds an earlier claim's dialogue. */
+export type StartClaimResult = { claimed: true } | { claimed: false; dialogueId: string; sameRequest: boolean };
 /** One applied turn, written at once: the new state, its transcript entries, the answer kept for replays, its events. */
 export type TurnCommit = {
   expectedVersion: number;

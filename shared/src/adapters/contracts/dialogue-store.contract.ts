@@ -125,12 +125,47 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
       expect(await store.pendingEvents(id, 10)).toEqual([]);
     });
 
-    it('refuses to create the same dialogue twice', async () => {
+    it('creates a dialogue once: a second create with its id writes nothing and answers exists', async () => {
       const { state, greeting, events } = started();
       await store.create(state, greeting, events);
-      await expect(store.create({ ...state, goalProgress: 0.5 }, greeting, events)).rejects.toThrow(/already exists/);
+      expect(await store.create({ ...state, goalProgress: 0.5 }, greeting, events)).toEqual({
+        ok: false,
+        reason: 'exists',
+      });
       expect(await store.load(state.id)).toEqual(state);
       expect(await store.pendingEvents(state.id, 10)).toHaveLength(1);
+    });
+
+    it("claims a player's start key once: later claims answer the first claim's dialogue", async () => {
+      const key = `key-${randomUUID()}`;
+      const first = { dialogueId: randomUUID(), request: '["innkeeper-mara","learn-rumour",null]' };
+      expect(await store.claimStart('player-7', key, first)).toEqual({ claimed: true });
+      const same = { dialogueId: randomUUID(), request: first.request };
+      const other = { dialogueId: randomUUID(), request: '["innkeeper-mara","free-room",null]' };
+      expect(await store.claimStart('player-7', key, same)).toEqual({
+        claimed: false,
+        dialogueId: first.dialogueId,
+        sameRequest: true,
+      });
+      expect(await store.claimStart('player-7', key, other)).toEqual({
+        claimed: false,
+        dialogueId: first.dialogueId,
+        sameRequest: false,
+      });
+      // The key is the player's: another player's same key is another claim.
+      expect(await store.claimStart('player-8', key, other)).toEqual({ claimed: true });
+    });
+
+    it('lets exactly one of many concurrent claims of one key win', async () => {
+      const key = `key-${randomUUID()}`;
+      const claims = Array.from({ length: 8 }, () => ({ dialogueId: randomUUID(), request: 'r' }));
+      const answers = await Promise.all(claims.map((claim) => store.claimStart('player-7', key, claim)));
+      const winners = claims.filter((_, i) => answers[i]!.claimed);
+      expect(winners).toHaveLength(1);
+      for (const answer of answers) {
+        if (!answer.claimed)
+          expect(answer).toEqual({ claimed: false, dialogueId: winners[0]!.dialogueId, sameRequest: true });
+      }
     });
 
     it('commits a turn: state, transcript and stored answer move together', async () => {

@@ -115,6 +115,7 @@ describe('RedisDialogueStore (Redis only)', () => {
       const calls: Array<() => Promise<unknown>> = [
         () => store.ping(),
         () => store.create(state, greeting, events),
+        () => store.claimStart(state.playerId, 'k-1', { dialogueId: state.id, request: 'r' }),
         () => store.activeDialogues(state.playerId),
         () => store.load(state.id),
         () => store.transcript(state.id),
@@ -154,6 +155,25 @@ describe('RedisDialogueStore (Redis only)', () => {
     const store = new RedisDialogueStore({ redis, keyPrefix: newPrefix(), ttlSeconds: 60 });
     await expect(store.load(randomUUID())).rejects.toBeInstanceOf(StoreUnavailable);
     await store.close();
+  });
+});
+
+describe('RedisDialogueStore start claims (Redis only)', () => {
+  it("keeps a start claim for the dialogue keys' TTL, never refreshed by a later claim", async () => {
+    const keyPrefix = newPrefix();
+    const keys = dialogueKeys(keyPrefix);
+    const store = new RedisDialogueStore({ redis: admin, keyPrefix, ttlSeconds: 120 });
+    try {
+      await store.claimStart('player-7', 'k-1', { dialogueId: randomUUID(), request: 'r' });
+      const key = keys.startClaim('player-7', 'k-1');
+      expect(await admin.ttl(key)).toBeGreaterThan(100 + EXPIRY_GRACE_SECONDS);
+      expect(await admin.ttl(key)).toBeLessThanOrEqual(120 + EXPIRY_GRACE_SECONDS);
+      await admin.expire(key, 50);
+      await store.claimStart('player-7', 'k-1', { dialogueId: randomUUID(), request: 'r' });
+      expect(await admin.ttl(key)).toBeLessThanOrEqual(50);
+    } finally {
+      await deleteKeys(keyPrefix);
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DialogueState, Outcome, Turn, TurnResult } from '../../domain/dialogue';
 import type { ParleyEvent } from '../../domain/events';
 import {
@@ -8,6 +9,8 @@ import {
   type DialogueStore,
   type EndCommit,
   type ExpireResult,
+  type StartClaim,
+  type StartClaimResult,
   type TurnCommit,
 } from '../../ports/dialogue-store';
 
@@ -32,6 +35,8 @@ export class InMemoryDialogueStore implements DialogueStore {
   private readonly outcomes = new Map<string, Expiring<StoredOutcome>>();
   /** Insertion order of the map is the order `outboxDialogues` answers in. */
   private readonly outbox = new Map<string, ParleyEvent[]>();
+  /** A player's start `Idempotency-Key` (JSON of [playerId, key]) and what it claimed. */
+  private readonly startClaims = new Map<string, Expiring<StoredStartClaim>>();
   /** Idle deadline (ms) of each live dialogue. */
   private readonly deadlines = new Map<string, number>();
   private lastSweep: number;
@@ -49,7 +54,7 @@ export class InMemoryDialogueStore implements DialogueStore {
     options: { maxActivePerPlayer?: number } = {},
   ): Promise<CreateResult> {
     this.sweep();
-    if (this.live(this.states, state.id)) throw new Error(`dialogue ${state.id} already exists`);
+    if (this.live(this.states, state.id)) return { ok: false, reason: 'exists' };
     const max = options.maxActivePerPlayer ?? 0;
     if (max > 0) {
       const active = this.countActive(state.playerId);
@@ -61,6 +66,17 @@ export class InMemoryDialogueStore implements DialogueStore {
     this.deadlines.set(state.id, this.now() + this.ttlMs);
     this.pushOutbox(state.id, events);
     return { ok: true };
+  }
+
+  async claimStart(playerId: string, idempotencyKey: string, claim: StartClaim): Promise<StartClaimResult> {
+    this.sweep();
+    const key = JSON.stringify([playerId, idempotencyKey]);
+    const stored = storedStartClaim(claim);
+    const held = this.live(this.startClaims, key);
+    if (held)
+      return { claimed: false, dialogueId: held.dialogueId, sameRequest: held.requestHash === stored.requestHash };
+    this.startClaims.set(key, { value: stored, expiresAt: this.now() + this.ttlMs + EXPIRY_GRACE_SECONDS * 1000 });
+    return { claimed: true };
   }
 
   async activeDialogues(playerId: string): Promise<number> {
@@ -242,9 +258,14 @@ export class InMemoryDialogueStore implements DialogueStore {
     const now = this.now();
     if (now - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = now;
-    for (const map of [this.states, this.transcripts, this.locks, this.results, this.outcomes] as Array<
-      Map<string, Expiring<unknown>>
-    >) {
+    for (const map of [
+      this.states,
+      this.transcripts,
+      this.locks,
+      this.results,
+      this.outcomes,
+      this.startClaims,
+    ] as Array<Map<string, Expiring<unknown>>>) {
       for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
     }
     for (const id of this.deadlines.keys()) if (!this.states.has(id)) this.deadlines.delete(id);
@@ -253,4 +274,10 @@ export class InMemoryDialogueStore implements DialogueStore {
 
 function resultKey(dialogueId: string, messageId: string): string {
   return `${dialogueId}\n${messageId}`;
+}
+
+/** What is kept of a start claim: the dialogue id and the request's sha-256 (hex), as the port says. */
+type StoredStartClaim = { dialogueId: string; requestHash: string };
+function storedStartClaim(claim: StartClaim): StoredStartClaim {
+  return { dialogueId: claim.dialogueId, requestHash: createHash('sha256').update(claim.request).digest('hex') };
 }

@@ -30,6 +30,11 @@ export function dialogueKeys(prefix: string) {
      * expire scripts; a member whose state is gone (keys outlived) is pruned when the player next starts one.
      */
     playerDialogues: (playerId: string) => `${prefix}player:${playerId}:dialogues`,
+    /**
+     * String: the `StartClaim` JSON of a player's `Idempotency-Key` on a start (one key, written with
+     * `SET NX`, so it needs no slot shared with any other key).
+     */
+    startClaim: (playerId: string, idempotencyKey: string) => `${prefix}player:${playerId}:start-key:${idempotencyKey}`,
     /** Pattern matching every key made from this prefix (for tests and tooling). */
     all: () => `${prefix}*`,
   };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DialogueState, Outcome, Turn, TurnResult } from '../../domain/dialogue';
 import type { ParleyEvent } from '../../domain/events';
 import { dialogueKeys, type DialogueKeys } from './dialogue-keys';
@@ -7,6 +8,8 @@ import {
   type CommitResult,
   type CreateResult,
   type DialogueStore,
+  type StartClaim,
+  type StartClaimResult,
   type EndCommit,
   type ExpireResult,
   type TurnCommit,
@@ -267,8 +270,23 @@ export class RedisDialogueStore implements DialogueStore {
       ]),
     );
     if (answer[0] === -1) return { ok: false, reason: 'limit', active: answer[1] };
-    if (answer[0] !== 1) throw new Error(`dialogue ${state.id} already exists`);
+    if (answer[0] !== 1) return { ok: false, reason: 'exists' };
     return { ok: true };
+  }
+
+  async claimStart(playerId: string, idempotencyKey: string, claim: StartClaim): Promise<StartClaimResult> {
+    const key = this.keys.startClaim(playerId, idempotencyKey);
+    const stored = storedStartClaim(claim);
+    // SET NX GET (Redis 7): sets and answers null, or answers the holder's value and leaves it as it is.
+    const held = await this.call(
+      () =>
+        this.redis.call('SET', key, JSON.stringify(stored), 'NX', 'GET', 'EX', this.keyTtlSeconds()) as Promise<
+          string | null
+        >,
+    );
+    if (held === null) return { claimed: true };
+    const holder = decode<StoredStartClaim>(held);
+    return { claimed: false, dialogueId: holder.dialogueId, sameRequest: holder.requestHash === stored.requestHash };
   }
 
   async activeDialogues(playerId: string): Promise<number> {
@@ -461,4 +479,10 @@ export class RedisDialogueStore implements DialogueStore {
 /** Only this adapter writes these keys, from values the domain built; they are not re-validated on read. */
 function decode<T>(json: string): T {
   return JSON.parse(json) as T;
+}
+
+/** What is kept of a start claim: the dialogue id and the request's sha-256 (hex), as the port says. */
+type StoredStartClaim = { dialogueId: string; requestHash: string };
+function storedStartClaim(claim: StartClaim): StoredStartClaim {
+  return { dialogueId: claim.dialogueId, requestHash: createHash('sha256').update(claim.request).digest('hex') };
 }
