@@ -7,6 +7,7 @@ const DRIVER_HOMES = {
   amqplib: 'adapters/amqp',
   openai: 'adapters/ai',
   'node-llama-cpp': 'adapters/ai',
+  undici: 'adapters/ai',
   cloudevents: 'adapters/cloudevents-http',
   'prom-client': 'adapters/prometheus',
   pino: 'observability',

@@ -223,3 +223,43 @@ describe('dialogue.turn: one request for the whole turn', () => {
     ).rejects.toBeInstanceOf(BadRequest);
   });
 });
+
+describe('the pooled keep-alive connection to ai-generate', () => {
+  /** The ai-generate app on a server that counts the TCP connections it accepts. */
+  async function countingGateway() {
+    const gateway = new AiGateway({
+      provider: new ScriptedProvider({ chunkDelayMs: 0 }),
+      fallback: new ScriptedProvider({ chunkDelayMs: 0 }),
+      source: '/parley/ai-generate',
+      logger,
+    });
+    const server = createServer(createApp({ gateway, logger }));
+    const counts = { connections: 0, requests: 0 };
+    server.on('connection', () => counts.connections++);
+    server.on('request', () => counts.requests++);
+    return { url: await listen(server), counts };
+  }
+
+  test('sequential turns (and single tasks) reuse one TCP connection', async () => {
+    const { url, counts } = await countingGateway();
+    const client = new HttpAiClient({ baseUrl: url });
+    for (let i = 0; i < 5; i++) {
+      await collect(client.turn(sampleTurnInput()));
+      // undici puts the socket back in the pool on the event loop's next turn after the body ended; a
+      // call made in the very same turn would open a second one (a real turn commits between two calls).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await client.run('dialogue.appraise', sampleAppraiseInput());
+    await client.close();
+    expect(counts).toEqual({ connections: 1, requests: 6 });
+  });
+
+  test('concurrent turns open at most maxConnections connections', async () => {
+    const { url, counts } = await countingGateway();
+    const client = new HttpAiClient({ baseUrl: url, maxConnections: 2 });
+    await Promise.all(Array.from({ length: 6 }, () => collect(client.turn(sampleTurnInput()))));
+    await client.close();
+    expect(counts.requests).toBe(6);
+    expect(counts.connections).toBeLessThanOrEqual(2);
+  });
+});

@@ -144,6 +144,8 @@ export const CommonConfigSchema = z.object({
   /** `true` under npm run dev: follow CHARACTERS_DIR and reload it on change (a broken file keeps the last good catalog). */
   CHARACTERS_RELOAD: z.enum(['true', 'false']).default('false'),
   AI_URL: optionalUrl,
+  /** Keep-alive connections a dialogue function holds to ai-generate at AI_URL at most (more calls wait for one). */
+  AI_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(16),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl,
   AI_MODEL: optionalString,

@@ -121,6 +121,7 @@ export function createAiClient(
       baseUrl: config.AI_URL,
       timeoutMs: config.AI_TIMEOUT_MS,
       serviceToken: config.AI_SERVICE_TOKEN,
+      maxConnections: config.AI_MAX_CONNECTIONS,
     });
   }
   return createAiGateway(config, { publisher, logger });

@@ -1,3 +1,4 @@
+import { Agent } from 'undici';
 import type { AiCallMeta, AiTaskInput, AiTaskName, AiTaskOutput, StreamingTaskName } from '../../domain/ai-tasks';
 import {
   Aborted,
@@ -51,6 +52,9 @@ function errorFrom(status: number, body: unknown): ParleyError {
   });
 }
 
+/** Connections to ai-generate a dialogue function keeps at most (`AI_MAX_CONNECTIONS`). */
+export const DEFAULT_AI_CONNECTIONS = 16;
+
 /**
  * The AiClient that calls the ai-generate function over HTTP (`AI_URL`). Streams are read as they
  * arrive; the gateway's error answers come back as the same typed errors the in-process gateway throws.
@@ -60,17 +64,29 @@ export class HttpAiClient implements AiClient {
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
   private readonly serviceToken: string | undefined;
+  /** This client's connection pool to `baseUrl`: keep-alive, at most `maxConnections` sockets. */
+  private readonly pool: Agent;
 
   constructor(options: {
     baseUrl: string;
     fetch?: typeof fetch;
     timeoutMs?: number;
     serviceToken?: string | undefined;
+    /** Sockets kept open to ai-generate at most (requests beyond wait for one); default `DEFAULT_AI_CONNECTIONS`. */
+    maxConnections?: number;
   }) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.serviceToken = options.serviceToken;
+    // Idle sockets stay open for the next call (the server's Keep-Alive hint bounds how long) and do not
+    // keep the process alive; a turn then skips the TCP handshake.
+    this.pool = new Agent({ connections: options.maxConnections ?? DEFAULT_AI_CONNECTIONS });
+  }
+
+  /** Closes the pooled connections (shutdown, tests); calls in flight finish first. */
+  async close(): Promise<void> {
+    await this.pool.close();
   }
 
   async run<T extends AiTaskName>(
@@ -105,16 +121,19 @@ export class HttpAiClient implements AiClient {
       if (!res.body) throw new AiFailed('the AI gateway answered with no body');
       // The deadline is for the first byte; a stream may then take as long as it keeps talking.
       call.clearDeadline();
+      let answered = false;
+      // Read to the body's end, `done` included: a response left half-read costs its keep-alive connection.
       for await (const frame of readSseFrames(res.body)) {
+        if (answered) continue;
         const data: unknown = JSON.parse(frame.data);
         if (frame.event === 'delta') yield { type: 'delta', text: (data as { text: string }).text };
         else if (frame.event === 'done') {
           const done = data as { output: AiTaskOutput<T>; meta: AiCallMeta };
+          answered = true;
           yield { type: 'done', output: done.output, meta: done.meta };
-          return;
         } else if (frame.event === 'error') throw errorFrom(502, data);
       }
-      throw new AiFailed('the AI gateway stream ended before its answer');
+      if (!answered) throw new AiFailed('the AI gateway stream ended before its answer');
     } catch (err) {
       throw call.translate(err);
     } finally {
@@ -134,16 +153,19 @@ export class HttpAiClient implements AiClient {
       if (!res.ok) throw errorFrom(res.status, await res.json().catch(() => null));
       if (!res.body) throw new AiFailed('the AI gateway answered with no body');
       call.clearDeadline();
+      let done = false;
+      // Read to the body's end, `done` included: a response left half-read costs its keep-alive connection.
       for await (const frame of readSseFrames(res.body)) {
+        if (done) continue;
         const data: unknown = JSON.parse(frame.data);
         if (frame.event === 'error') throw errorFrom(502, data);
         const event = DialogueTurnEventSchema.safeParse({ ...(data as object), type: frame.event });
         if (!event.success)
           throw new AiFailed(`the AI gateway sent a malformed "${frame.event}" event`, { cause: event.error });
+        done = event.data.type === 'done';
         yield event.data;
-        if (event.data.type === 'done') return;
       }
-      throw new AiFailed('the AI gateway turn stream ended before its end');
+      if (!done) throw new AiFailed('the AI gateway turn stream ended before its end');
     } catch (err) {
       throw call.translate(err);
     } finally {
@@ -156,6 +178,7 @@ export class HttpAiClient implements AiClient {
     try {
       res = await this.fetch(`${this.baseUrl}/readyz`, {
         signal: AbortSignal.timeout(Math.min(this.timeoutMs, 5_000)),
+        ...this.through(),
       });
     } catch (err) {
       throw new AiUnavailable(`AI gateway unreachable: ${(err as Error).message}`, { cause: err });
@@ -182,7 +205,13 @@ export class HttpAiClient implements AiClient {
       headers,
       body: JSON.stringify({ input, stream }),
       signal,
+      ...this.through(),
     });
+  }
+
+  /** The pool as fetch's `dispatcher` (an undici option Node's fetch takes; the DOM type does not name it). */
+  private through(): RequestInit {
+    return { dispatcher: this.pool } as RequestInit;
   }
 
   /** One call's abort wiring: the caller's signal, our deadline, and which of them fired. */
