@@ -19,7 +19,7 @@ import {
   type DialogueDeps,
   type TurnResult,
 } from '@parley/shared';
-import { getDialogue, takeTurn } from './handler';
+import { getDialogue, publishTurn, takeTurn } from './handler';
 
 /** The dialogue id in the path; 400 when malformed. */
 const dialogueIdOf = (req: Request) => parseInput(DialogueIdSchema, req.params.id, 'dialogue id');
@@ -40,6 +40,8 @@ export function createRoutes(deps: DialogueDeps, options: { logger: Logger; acce
       run: (req, hooks, signal) =>
         takeTurn(deps, { dialogueId: dialogueIdOf(req), ...playerCommand(req, SendMessageBodySchema) }, hooks, signal),
       json: ({ result, replayed }) => ({ ...result, replayed }),
+      // The events are durable in the outbox with the turn: the broker's confirm is not the player's wait.
+      after: (answer) => publishTurn(deps, answer),
       finalEvents: ({ result, replayed }) => [
         ...(replayed ? ([['accepted', result.playerTurn]] as Array<[string, unknown]>) : []),
         ['reply', result.reply],

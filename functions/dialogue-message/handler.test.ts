@@ -13,7 +13,7 @@ import {
 } from '@parley/shared';
 import { InMemoryDialogueStore } from '@parley/shared/testing';
 import { aiWithHook, gate, inMemoryDialogue } from '../../test/support/in-memory-dialogue';
-import { getDialogue, takeTurn, type TurnCommand } from './handler';
+import { getDialogue, publishTurn, takeTurn, type TurnCommand } from './handler';
 
 const PLAYER = 'player-1';
 
@@ -26,13 +26,17 @@ async function started(options: Parameters<typeof inMemoryDialogue>[0] = {}) {
   });
   const dialogue = await kit.seedDialogue(PLAYER);
   const deps = kit.deps('dialogue-message');
-  const turn = (messageId: string, move: Partial<TurnCommand> = {}, hooks = {}, signal?: AbortSignal) =>
-    takeTurn(
+  // As the route does: the answer, then the turn's events published.
+  const turn = async (messageId: string, move: Partial<TurnCommand> = {}, hooks = {}, signal?: AbortSignal) => {
+    const answer = await takeTurn(
       deps,
       { dialogueId: dialogue.id, playerId: PLAYER, messageId, text: `Message ${messageId}.`, ...move },
       hooks,
       signal,
     );
+    await publishTurn(deps, answer);
+    return answer;
+  };
   const progress = () => kit.dialogueEvents(dialogue.id).filter((e) => e.type === 'dialogue.progress');
   return { ...kit, dialogue, deps, turn, progress, aiCalls };
 }

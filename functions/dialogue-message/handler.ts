@@ -56,7 +56,8 @@ const REPLAY_WAIT_MS = 30_000;
  * character answer knowing that verdict (streamed), propose options, then commit everything at
  * once. When the character leaves, the dialogue ends with this turn (`endedBy: "character"`).
  * Nothing is written unless the whole turn succeeded; a replayed messageId returns the stored
- * answer and applies nothing.
+ * answer and applies nothing. The turn's events are in the dialogue's outbox when it returns, durable
+ * with the turn: `publishTurn` sends them, after the answer.
  */
 export async function takeTurn(
   deps: DialogueDeps,
@@ -75,6 +76,15 @@ export async function takeTurn(
     );
   }
   return answer;
+}
+
+/**
+ * Publishes what the turn's dialogue has in its outbox, in order (the outbox relay). Called once the
+ * answer is sent, so the player never waits for the broker; never rejects: an unreachable broker
+ * leaves the events in the outbox for the relay's timer, at least once and in order all the same.
+ */
+export function publishTurn(deps: Pick<DialogueDeps, 'relay'>, answer: TurnAnswer): Promise<void> {
+  return deps.relay.flush(answer.result.dialogue.id);
 }
 
 async function applyOrReplay(
@@ -184,7 +194,6 @@ async function applyOrReplay(
     deps.metrics?.turnApplied(state.characterId);
     if (memory) await deps.memory!.markRecalled(state.playerId, state.characterId, memory.recalledIds);
     if (ending) await storeEnding(deps, turnState, ending);
-    await deps.relay.flush(state.id);
     return { result, replayed: false };
   } finally {
     await lock.release();

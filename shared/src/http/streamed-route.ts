@@ -16,6 +16,11 @@ export type StreamedRoute<T> = {
   json: (result: T) => unknown;
   /** The events after the live part, ending with `done`. */
   finalEvents: (result: T) => Array<[event: string, data: unknown]>;
+  /**
+   * Work that follows a successful answer, still within the request (e.g. publishing the outbox):
+   * started once the JSON body or the stream's last event is written, awaited, errors logged.
+   */
+  after?: (result: T) => Promise<void>;
 };
 
 /**
@@ -38,6 +43,7 @@ async function runStreamedRoute<T>(
   const controller = abortOnClientGone(res);
   const streaming = wantsEventStream(req.header('accept'));
   let sse: SseWriter | null = null;
+  let answered = false;
   const send = (event: string, data: unknown) => {
     sse ??= openSse(res);
     sse.send(event, data);
@@ -47,14 +53,19 @@ async function runStreamedRoute<T>(
     : {};
   try {
     const result = await route.run(req, hooks, controller.signal);
-    if (!streaming) {
-      res.status(route.status).json(route.json(result));
+    if (!streaming) res.status(route.status).json(route.json(result));
+    else {
+      sse ??= openSse(res);
+      for (const [event, data] of route.finalEvents(result)) sse.send(event, data);
+      sse.end();
+    }
+    answered = true;
+    await route.after?.(result);
+  } catch (err) {
+    if (answered) {
+      route.logger.error({ err }, 'the work after the answer failed');
       return;
     }
-    sse ??= openSse(res);
-    for (const [event, data] of route.finalEvents(result)) sse.send(event, data);
-    sse.end();
-  } catch (err) {
     if (controller.signal.aborted || err instanceof Aborted) {
       res.destroy();
       return;
