@@ -21,6 +21,7 @@ import {
   buildOpenApiDocument,
   openApiPath,
   type OpenApiDocument,
+  type ApiRoute,
 } from '@parley/shared/http';
 import { createApp as startApp } from '../../functions/dialogue-start/app';
 import { createApp as messageApp } from '../../functions/dialogue-message/app';
@@ -286,6 +287,20 @@ describe('the apps answer only documented statuses, with documented bodies', () 
     await check('getDialogue', await fetch(`${message}/v1/dialogues/${id}`));
   });
 
+  test('a streamed start answers the documented 201, as the JSON one does', async () => {
+    const res = await post(
+      `${h.urls.start}/v1/dialogues`,
+      { characterId: 'innkeeper-mara', goalId: 'learn-rumour' },
+      { accept: 'text/event-stream' },
+    );
+    expect(res.status).toBe(API_ROUTES.startDialogue.status);
+    expect(res.status).toBe(201);
+    const op = doc.paths['/v1/dialogues']!.post!;
+    expect(Object.keys(op.responses['201']!.content!)).toEqual(['application/json', 'text/event-stream']);
+    const frames = await collectSse(res);
+    expect(frames.map((f) => f.event).at(-1)).toBe('done');
+  });
+
   test('streamed answers carry only documented events, each valid', async () => {
     const body = await (
       await post(`${h.urls.start}/v1/dialogues`, { characterId: 'innkeeper-mara', goalId: 'learn-rumour' })
@@ -360,6 +375,84 @@ describe('the apps answer only documented statuses, with documented bodies', () 
       if (missing.length) uncovered[name] = missing;
     }
     expect(uncovered).toEqual({});
+  });
+});
+
+describe('servers and security, as a client generator reads them', () => {
+  const docs = [...FUNCTION_NAMES, 'standalone' as const].map((owner) => [owner, buildOpenApiDocument(owner)] as const);
+
+  test.each(docs)('%s lists its servers', (_owner, doc) => {
+    expect(doc.servers.length).toBeGreaterThanOrEqual(1);
+    expect(doc.servers[0]).toMatchObject({ url: '/' });
+    for (const server of doc.servers) expect(server.description).toEqual(expect.any(String));
+  });
+
+  test.each(docs)('%s: every operation states its security, by who calls it', (_owner, doc) => {
+    const schemes = doc.components.securitySchemes as Record<string, { type: string; scheme: string }>;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const route = Object.values(API_ROUTES).find((r) => openApiPath(r.path) === path && r.method === method)!;
+        const where = `${method.toUpperCase()} ${path}`;
+        expect({ where, security: op.security }).toEqual({ where, security: expect.any(Array) });
+        for (const requirement of op.security!)
+          for (const name of Object.keys(requirement)) expect(schemes[name]).toBeDefined();
+        const named = op.security!.flatMap((r) => Object.keys(r));
+        if (route.auth === 'player')
+          expect({ where, security: op.security }).toEqual({ where, security: [{ bearer: [] }] });
+        if (route.auth === 'none') expect({ where, security: op.security }).toEqual({ where, security: [] });
+        // Service routes never take a player's JWT.
+        if (route.auth !== 'player')
+          expect({ where, bearer: named.includes('bearer') }).toEqual({ where, bearer: false });
+      }
+    }
+  });
+
+  test('every route a player calls is a player operation; the game server, gateway and subscribers have their own tokens', () => {
+    const byAuth = (auth: string) =>
+      Object.entries(API_ROUTES)
+        .filter(([, r]) => r.auth === auth)
+        .map(([n]) => n)
+        .sort();
+    expect(byAuth('player')).toEqual(
+      [
+        'devEvents',
+        'endDialogue',
+        'forgetMeEverywhere',
+        'forgetMyMemory',
+        'getCharacter',
+        'getDialogue',
+        'getMyMemory',
+        'listCharacters',
+        'listDialogues',
+        'sendMessage',
+        'startDialogue',
+      ].sort(),
+    );
+    for (const route of Object.values(API_ROUTES) as ApiRoute[])
+      expect(route.auth === 'gameService').toBe(!!route.gameServer);
+    expect(byAuth('subscriber')).toEqual(['analytics', 'receiveEvent']);
+    expect(byAuth('aiService')).toEqual(['runTask']);
+    const doc = buildOpenApiDocument('dialogue-log');
+    const schemes = doc.components.securitySchemes as Record<
+      string,
+      { type: string; scheme: string; bearerFormat?: string }
+    >;
+    expect(schemes.subscriberService).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(schemes.subscriberService!.bearerFormat).toBeUndefined();
+    expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  });
+
+  test("the subscribers' POST / documents its CloudEvent bodies, structured and binary", () => {
+    const op = buildOpenApiDocument('dialogue-analytics').paths['/']!.post!;
+    const body = op.requestBody as { required: boolean; content: Record<string, { schema: Record<string, unknown> }> };
+    expect(body.required).toBe(true);
+    expect(body.content['application/cloudevents+json']!.schema).toEqual({ $ref: '#/components/schemas/CloudEvent' });
+    expect(body.content['application/json']).toBeDefined();
+    const headers = (op.parameters as Array<{ name: string; in: string }>)
+      .filter((p) => p.in === 'header')
+      .map((p) => p.name);
+    expect(headers).toEqual(expect.arrayContaining(['ce-specversion', 'ce-id', 'ce-source', 'ce-type']));
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['204', '401']));
   });
 });
 

@@ -130,7 +130,7 @@ describe('POST /v1/dialogues', () => {
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({ characterId: 'scholar-ilse', goalId: 'borrow-map', strategyId: 'empathize' }),
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(res.headers.get('x-accel-buffering')).toBe('no');
     const events = await collectSse(res);

@@ -86,6 +86,7 @@ test('a streamed retry replays the stored greeting and options as one complete s
   const first = await postJson(`${h.urls.start}/v1/dialogues`, body, headersFor(player, key));
   const started = first.body as Started;
   const res = await streamedStart(player, key);
+  expect(res.status).toBe(201);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const events = await collectSse(res);
   expect(events.map((e) => e.event)).toEqual(['accepted', 'delta', 'reply', 'options', 'done']);

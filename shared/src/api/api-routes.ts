@@ -52,11 +52,20 @@ export const FUNCTION_NAMES = [
   'dialogue-analytics',
 ] as const;
 
+/**
+ * The credential a route takes: `player` a player's bearer JWT (AUTH_MODE=jwt; `X-Player-Id` under
+ * AUTH_MODE=none), `gameService` GAME_SERVICE_TOKEN, `aiService` AI_SERVICE_TOKEN (when set),
+ * `subscriber` SUBSCRIBER_TOKEN (when set), `none` open (health, readiness, metrics, this document).
+ */
+export type RouteAuth = 'player' | 'gameService' | 'aiService' | 'subscriber' | 'none';
+
 export type ApiRoute = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express syntax (`/v1/dialogues/:id`); the OpenAPI document writes `{id}`. */
   path: string;
   owners: readonly RouteOwner[] | 'every';
+  /** Who may call it, with which credential (the OpenAPI document's security schemes; docs/security.md). */
+  auth: RouteAuth;
   summary: string;
   tag: string;
   params?: Record<string, z.ZodType>;
@@ -77,6 +86,8 @@ export type ApiRoute = {
   notInStandalone?: boolean;
   /** Called by the game server with GAME_SERVICE_TOKEN, never with a player's token. */
   gameServer?: boolean;
+  /** The body is one CloudEvent 1.0 over HTTP, in structured or binary mode (instead of `body`). */
+  cloudEvent?: boolean;
 };
 
 // Statuses shared by routes; 401/403/429 come from authentication and rate limits (docs/api.md).
@@ -97,6 +108,7 @@ export const API_ROUTES = {
     method: 'get',
     path: '/healthz',
     owners: 'every',
+    auth: 'none',
     tag: 'operations',
     summary: 'Alive',
     status: 200,
@@ -107,6 +119,7 @@ export const API_ROUTES = {
     method: 'get',
     path: '/readyz',
     owners: 'every',
+    auth: 'none',
     tag: 'operations',
     summary: "Ready: each of the function's own dependencies answers",
     status: 200,
@@ -117,6 +130,7 @@ export const API_ROUTES = {
     method: 'get',
     path: '/metrics',
     owners: 'every',
+    auth: 'none',
     tag: 'operations',
     summary: 'Prometheus metrics of this process (text exposition format)',
     status: 200,
@@ -127,6 +141,7 @@ export const API_ROUTES = {
     method: 'get',
     path: '/openapi.json',
     owners: 'every',
+    auth: 'none',
     tag: 'operations',
     summary: 'This document (the routes of the process that serves it)',
     status: 200,
@@ -137,6 +152,7 @@ export const API_ROUTES = {
     method: 'get',
     path: '/v1/characters',
     owners: ['dialogue-start'],
+    auth: 'player',
     tag: 'characters',
     summary: 'The catalog: characters, their goals and the strategies valid for each goal',
     status: 200,
@@ -147,6 +163,7 @@ export const API_ROUTES = {
     method: 'get',
     path: '/v1/characters/:id',
     owners: ['dialogue-start'],
+    auth: 'player',
     tag: 'characters',
     summary: 'One character',
     params: { id: SlugSchema },
@@ -158,6 +175,7 @@ export const API_ROUTES = {
     method: 'get',
     path: '/v1/dialogues',
     owners: ['dialogue-start'],
+    auth: 'player',
     tag: 'dialogues',
     summary:
       "The caller's own live dialogues (status=active), ordered by id, a page at a time (limit 1-100, default 20; after = the previous page's next)",
@@ -170,6 +188,7 @@ export const API_ROUTES = {
     method: 'post',
     path: '/v1/dialogues',
     owners: ['dialogue-start'],
+    auth: 'player',
     tag: 'dialogues',
     summary:
       'Start a dialogue: the character greets the player (streamed with Accept: text/event-stream) and options are proposed',
@@ -190,6 +209,7 @@ export const API_ROUTES = {
     method: 'get',
     path: '/v1/dialogues/:id',
     owners: ['dialogue-message'],
+    auth: 'player',
     tag: 'dialogues',
     summary: 'A dialogue with its whole transcript, or its outcome once ended',
     params: { id: DialogueIdSchema },
@@ -201,6 +221,7 @@ export const API_ROUTES = {
     method: 'post',
     path: '/v1/dialogues/:id/messages',
     owners: ['dialogue-message'],
+    auth: 'player',
     tag: 'dialogues',
     summary: 'Take a turn (an option or free text); messageId is the idempotency key',
     params: { id: DialogueIdSchema },
@@ -214,6 +235,7 @@ export const API_ROUTES = {
     method: 'post',
     path: '/v1/dialogues/:id/end',
     owners: ['dialogue-end'],
+    auth: 'player',
     tag: 'dialogues',
     summary: 'End a dialogue and read its outcome (ending again answers the same outcome)',
     params: { id: DialogueIdSchema },
@@ -226,6 +248,7 @@ export const API_ROUTES = {
     method: 'get',
     path: '/v1/characters/:characterId/memory',
     owners: ['dialogue-start'],
+    auth: 'player',
     tag: 'memory',
     summary: 'What this character keeps of the calling player: the relationship and the memories',
     params: { characterId: SlugSchema },
@@ -237,6 +260,7 @@ export const API_ROUTES = {
     method: 'delete',
     path: '/v1/characters/:characterId/memory',
     owners: ['dialogue-start'],
+    auth: 'player',
     tag: 'memory',
     summary: 'Forget me: this character drops its relationship with and every memory of the calling player',
     params: { characterId: SlugSchema },
@@ -248,6 +272,7 @@ export const API_ROUTES = {
     method: 'delete',
     path: '/v1/memory',
     owners: ['dialogue-start'],
+    auth: 'player',
     tag: 'memory',
     summary: 'Forget me everywhere: every character drops what it keeps of the calling player',
     status: 200,
@@ -258,6 +283,7 @@ export const API_ROUTES = {
     method: 'get',
     path: '/v1/players/:playerId/characters/:characterId/memories',
     owners: ['dialogue-start'],
+    auth: 'gameService',
     tag: 'memory (game server)',
     summary: "Game server: a character's relationship with and memories of a player",
     params: memoryPairParams,
@@ -270,6 +296,7 @@ export const API_ROUTES = {
     method: 'post',
     path: '/v1/players/:playerId/characters/:characterId/memories',
     owners: ['dialogue-start'],
+    auth: 'gameService',
     tag: 'memory (game server)',
     summary: 'Game server: add a memory (e.g. "The player saved my brother."); pinned ones are never evicted',
     params: memoryPairParams,
@@ -283,6 +310,7 @@ export const API_ROUTES = {
     method: 'patch',
     path: '/v1/players/:playerId/characters/:characterId/memories/:memoryId',
     owners: ['dialogue-start'],
+    auth: 'gameService',
     tag: 'memory (game server)',
     summary: "Game server: change a memory's text, importance or pinned flag",
     params: { ...memoryPairParams, memoryId: MemoryIdSchema },
@@ -296,6 +324,7 @@ export const API_ROUTES = {
     method: 'delete',
     path: '/v1/players/:playerId/characters/:characterId/memories/:memoryId',
     owners: ['dialogue-start'],
+    auth: 'gameService',
     tag: 'memory (game server)',
     summary: 'Game server: forget one memory',
     params: { ...memoryPairParams, memoryId: MemoryIdSchema },
@@ -308,6 +337,7 @@ export const API_ROUTES = {
     method: 'put',
     path: '/v1/players/:playerId/characters/:characterId/relationship',
     owners: ['dialogue-start'],
+    auth: 'gameService',
     tag: 'memory (game server)',
     summary: "Game server: set the character's opinion of the player (e.g. after a quest)",
     params: memoryPairParams,
@@ -321,6 +351,7 @@ export const API_ROUTES = {
     method: 'get',
     path: '/v1/analytics',
     owners: ['dialogue-analytics'],
+    auth: 'subscriber',
     tag: 'analytics',
     summary: 'Aggregates of the events seen so far',
     status: 200,
@@ -331,6 +362,7 @@ export const API_ROUTES = {
     method: 'post',
     path: '/v1/tasks/:task',
     owners: ['ai-generate'],
+    auth: 'aiService',
     tag: 'ai',
     summary: 'Run an AI task (cluster-internal; a service token when configured); SSE with stream: true',
     params: { task: AiTaskNameSchema },
@@ -345,11 +377,13 @@ export const API_ROUTES = {
     method: 'post',
     path: '/',
     owners: ['dialogue-log', 'dialogue-analytics'],
+    auth: 'subscriber',
     tag: 'events',
     summary: 'A CloudEvent (binary or structured mode) from the broker; answered 204 with no body',
+    cloudEvent: true,
     status: 204,
     answer: null,
-    errors: [...BODY, 503],
+    errors: [...BODY, 401, 503],
     internal: true,
     notInStandalone: true,
   },
@@ -357,6 +391,7 @@ export const API_ROUTES = {
     method: 'get',
     path: '/v1/dev/events',
     owners: ['standalone'],
+    auth: 'player',
     tag: 'dev',
     summary: "npm start only: the CloudEvents about the calling player's dialogues emitted after the given position",
     query: z.strictObject({ after: z.coerce.number().int().min(0).optional() }),

@@ -10,13 +10,14 @@ import {
 } from '../domain/dialogue';
 import { ParleyEventSchema } from '../domain/events';
 import { AiCallMetaSchema } from '../domain/ai-tasks';
-import { routesOf, type ApiRoute, type RouteOwner } from './api-routes';
+import { routesOf, type ApiRoute, type RouteAuth, type RouteOwner } from './api-routes';
 import { DeltaEventSchema, ErrorBodySchema } from './api-schemas';
 
 type JsonSchema = Record<string, unknown>;
 export type OpenApiDocument = {
   openapi: '3.1.0';
   info: { title: string; version: string; description: string };
+  servers: Array<{ url: string; description: string }>;
   paths: Record<string, Record<string, OpenApiOperation>>;
   components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, unknown> };
 };
@@ -53,6 +54,97 @@ const STATUS_TEXT: Record<number, string> = {
   504: 'The AI did not answer in time',
 };
 const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504]);
+
+/**
+ * Each credential as OpenAPI security requirements. A service token is required only when it is
+ * configured (an empty requirement lists that it may be absent); a player's token is required in the
+ * deployed shape (AUTH_MODE=jwt; under AUTH_MODE=none, `npm start`, `X-Player-Id` names the player).
+ */
+const SECURITY: Record<RouteAuth, Array<Record<string, string[]>>> = {
+  player: [{ bearer: [] }],
+  gameService: [{ gameService: [] }],
+  aiService: [{ aiService: [] }, {}],
+  subscriber: [{ subscriberService: [] }, {}],
+  none: [],
+};
+
+const SECURITY_SCHEMES = {
+  bearer: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'A player\u2019s JWT from the game\u2019s identity service; `sub` is the player id (AUTH_MODE=jwt, the functions\u2019 default). Under AUTH_MODE=none (`npm start`) no token is read and `X-Player-Id` names the player.',
+  },
+  gameService: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The game server\u2019s GAME_SERVICE_TOKEN (never a player token; a player token is 403).',
+  },
+  aiService: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'AI_SERVICE_TOKEN, sent by the dialogue functions to ai-generate; required when configured (not a player JWT).',
+  },
+  subscriberService: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'SUBSCRIBER_TOKEN, the service token of dialogue-log and dialogue-analytics (`POST /` deliveries, `GET /v1/analytics`); required when configured. Not a player JWT: a player token is 401.',
+  },
+};
+
+/** Binary-mode CloudEvent attributes travel as `ce-*` headers (structured mode carries them in the body). */
+const CLOUDEVENT_HEADERS = (['specversion', 'id', 'source', 'type', 'time', 'subject', 'traceparent'] as const).map(
+  (attribute) => ({
+    name: attribute === 'traceparent' ? 'traceparent' : `ce-${attribute}`,
+    in: 'header',
+    required: false,
+    description:
+      attribute === 'traceparent'
+        ? 'W3C trace context of the event (ignored when malformed)'
+        : `binary mode: the event\u2019s \`${attribute}\`${['specversion', 'id', 'source', 'type'].includes(attribute) ? ' (required in binary mode)' : ''}`,
+    schema: { type: 'string' },
+  }),
+);
+
+/** `POST /` bodies: a structured-mode event, or a binary-mode event's data with its attributes in `ce-*` headers. */
+function cloudEventBody(refTo: (schema: z.ZodType, fallbackId: string) => JsonSchema) {
+  return {
+    required: true,
+    description:
+      'One CloudEvent 1.0 (HTTP protocol binding). Structured mode: `Content-Type: application/cloudevents+json` and the whole event as the body. Binary mode: the event\u2019s `data` as the body (`Content-Type` its `datacontenttype`, JSON when absent) and its attributes in `ce-*` headers. Batches (`application/cloudevents-batch+json`) are refused with 415.',
+    content: {
+      'application/cloudevents+json': { schema: refTo(ParleyEventSchema, 'CloudEvent') },
+      'application/json': {
+        schema: {
+          description: 'binary mode: the event\u2019s `data` (its shape per `ce-type`, as in the CloudEvent schema)',
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Where the API is served: the origin this document came from (a relative URL), and `npm start` or the
+ * compose gateway on one machine (`PARLEY_PORT`, 8080 by default).
+ */
+function serversOf(owner: RouteOwner): OpenApiDocument['servers'] {
+  return [
+    {
+      url: '/',
+      description:
+        owner === 'standalone'
+          ? 'the origin that served this document'
+          : 'the origin that served this document: the gateway, or this function\u2019s own URL',
+    },
+    {
+      url: 'http://localhost:8080',
+      description: owner === 'standalone' ? '`npm start` on its default port' : 'the compose gateway on one machine',
+    },
+  ];
+}
 
 /** Express `/v1/dialogues/:id` -> OpenAPI `/v1/dialogues/{id}`. */
 export function openApiPath(expressPath: string): string {
@@ -113,22 +205,11 @@ export function buildOpenApiDocument(owner: RouteOwner, version = '0.1.0'): Open
       description:
         'Dialogue backend for games. Errors are `{ "error": { "code", "message", "details"? } }`. The start and message routes stream Server-Sent Events with `Accept: text/event-stream` (see each operation\u2019s `x-sse-events`).',
     },
+    servers: serversOf(owner),
     paths,
     components: {
       schemas,
-      securitySchemes: {
-        bearer: {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description: 'A JWT whose `sub` is the player id (AUTH_MODE=jwt).',
-        },
-        gameService: {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'The game server\u2019s GAME_SERVICE_TOKEN (never a player token).',
-        },
-      },
+      securitySchemes: SECURITY_SCHEMES,
     },
   };
 }
@@ -157,7 +238,7 @@ function operationOf(
   for (const [header, { schema, description }] of Object.entries(route.headers ?? {})) {
     parameters.push({ name: header, in: 'header', required: false, description, schema: inline(schema, 'input') });
   }
-  const playerFacing = route.errors.includes(401) && !route.internal && !route.gameServer;
+  const playerFacing = route.auth === 'player';
   if (playerFacing) {
     parameters.push({
       name: 'X-Player-Id',
@@ -167,6 +248,7 @@ function operationOf(
       schema: { type: 'string' },
     });
   }
+  if (route.cloudEvent) parameters.push(...CLOUDEVENT_HEADERS);
   if (route.stream)
     parameters.push({
       name: 'Accept',
@@ -224,9 +306,9 @@ function operationOf(
           },
         }
       : {}),
+    ...(route.cloudEvent ? { requestBody: cloudEventBody(refTo) } : {}),
     responses,
-    ...(playerFacing ? { security: [{ bearer: [] }, {}] } : {}),
-    ...(route.gameServer ? { security: [{ gameService: [] }] } : {}),
+    security: SECURITY[route.auth],
     ...(route.internal ? { 'x-internal': true } : {}),
     ...(sseEvents ? { 'x-sse-events': sseEvents } : {}),
   };

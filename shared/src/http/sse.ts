@@ -1,11 +1,12 @@
 import type { Response } from 'express';
 
 /**
- * A Server-Sent Events writer. Headers defeat proxy buffering (knative/serving#3188) and each event
+ * A Server-Sent Events writer, answering `status` (the route's success status: 201 for a stream that
+ * creates, as its JSON answer would). Headers defeat proxy buffering (knative/serving#3188) and each event
  * is written as soon as it is sent: express does not buffer, and compression is never applied here.
  */
-export function openSse(res: Response) {
-  res.status(200);
+export function openSse(res: Response, status = 200) {
+  res.status(status);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-cache, no-transform');
   res.setHeader('Connection', 'keep-alive');

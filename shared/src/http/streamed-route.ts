@@ -10,6 +10,7 @@ export type LiveHooks = { onAccepted?: (accepted: unknown) => void; onDelta?: (t
 /** How a streamed route answers: the status and body in JSON mode, or the SSE events after the live part. */
 export type StreamedRoute<T> = {
   logger: Logger;
+  /** The success status of both modes: the JSON answer's, and the stream's once it opens. */
   status: number;
   /** Reads the request and runs the use case; what it throws before its first hook is an HTTP error. */
   run: (req: Request, hooks: LiveHooks, signal: AbortSignal) => Promise<T>;
@@ -45,7 +46,7 @@ async function runStreamedRoute<T>(
   let sse: SseWriter | null = null;
   let answered = false;
   const send = (event: string, data: unknown) => {
-    sse ??= openSse(res);
+    sse ??= openSse(res, route.status);
     sse.send(event, data);
   };
   const hooks: LiveHooks = streaming
@@ -55,7 +56,7 @@ async function runStreamedRoute<T>(
     const result = await route.run(req, hooks, controller.signal);
     if (!streaming) res.status(route.status).json(route.json(result));
     else {
-      sse ??= openSse(res);
+      sse ??= openSse(res, route.status);
       for (const [event, data] of route.finalEvents(result)) sse.send(event, data);
       sse.end();
     }
