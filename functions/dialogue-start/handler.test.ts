@@ -9,7 +9,7 @@ import {
   runTurnSteps,
 } from '@parley/shared';
 import { InMemoryDialogueStore } from '@parley/shared/testing';
-import { aiWithHook, inMemoryDialogue } from '../../test/support/in-memory-dialogue';
+import { aiWithHook, gate, inMemoryDialogue } from '../../test/support/in-memory-dialogue';
 import { start } from './handler';
 
 const command = { playerId: 'player-1', characterId: 'smith-odo', goalId: 'buy-sword' };
@@ -20,6 +20,54 @@ function kitCountingAi(options: Parameters<typeof inMemoryDialogue>[0] = {}) {
   const kit = inMemoryDialogue({ ...options, wrapAi: (ai) => aiWithHook(ai, (task) => void aiCalls.push(task)) });
   return { ...kit, aiCalls };
 }
+
+describe('start with an idempotency key', () => {
+  test('a retry while the first request still runs, at the active-dialogue cap: both answer the one dialogue', async () => {
+    const firstOptions = gate();
+    let optionsCalls = 0;
+    let created!: () => void;
+    const firstCreated = new Promise<void>((resolve) => (created = resolve));
+    let countCalls = 0;
+    const kit = inMemoryDialogue({
+      maxActiveDialogues: 1,
+      // The retry counts the player's dialogues only after the first request created its dialogue.
+      store: (now) => {
+        const inner = new InMemoryDialogueStore({ ttlSeconds: 3600, now });
+        return new Proxy(inner, {
+          get(target, name) {
+            if (name === 'activeDialogues')
+              return async (playerId: string) => {
+                if (++countCalls === 2) await firstCreated;
+                return target.activeDialogues(playerId);
+              };
+            if (name === 'create')
+              return async (...args: Parameters<InMemoryDialogueStore['create']>) => {
+                const result = await target.create(...args);
+                created();
+                return result;
+              };
+            const value = Reflect.get(target, name) as unknown;
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+      },
+      wrapAi: (ai) =>
+        aiWithHook(ai, async (task) => {
+          if (task === 'dialogue.options' && optionsCalls++ === 0) await firstOptions.pass();
+        }),
+    });
+    const deps = kit.deps('dialogue-start');
+    const keyed = { ...command, idempotencyKey: 'start-1' };
+    const first = start(deps, keyed);
+    await firstOptions.reached;
+    const retry = start(deps, keyed);
+    firstOptions.open();
+    const [a, b] = await Promise.all([first, retry]);
+    expect(b.dialogue.id).toBe(a.dialogue.id);
+    expect(b.greeting).toEqual(a.greeting);
+    expect(await kit.store.activeDialogues('player-1')).toBe(1);
+  });
+});
 
 describe('start', () => {
   test('greets live through the hooks, proposes options, stores the dialogue, announces dialogue.initiate', async () => {

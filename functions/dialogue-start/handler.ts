@@ -69,6 +69,7 @@ export async function start(
   const character = characterOf(deps.catalog, cmd.characterId);
   const { goal, strategy } = chooseGoalAndStrategy(character, cmd.goalId, cmd.strategyId);
   let dialogueId = deps.newId();
+  let retry = false;
   if (cmd.idempotencyKey !== undefined) {
     const request = canonicalStartRequest(cmd);
     const claim = await deps.store.claimStart(cmd.playerId, cmd.idempotencyKey, { dialogueId, request });
@@ -82,11 +83,15 @@ export async function start(
       dialogueId = claim.dialogueId;
       const stored = await storedStart(deps, dialogueId);
       if (stored) return replay(stored, hooks);
+      retry = true;
     }
   }
   const maxActive = deps.maxActiveDialogues ?? 0;
   // A cheap early refusal before any AI call; the store's atomic check at create is the one that counts.
-  if (maxActive > 0 && (await deps.store.activeDialogues(cmd.playerId)) >= maxActive) throw tooMany(maxActive);
+  // Not for a retry: the first request may create this very dialogue meanwhile, and must not count against it.
+  if (!retry && maxActive > 0 && (await deps.store.activeDialogues(cmd.playerId)) >= maxActive) {
+    throw tooMany(maxActive);
+  }
   hooks.onAccepted?.({ dialogueId, characterId: character.id, goalId: goal.id, strategyId: strategy.id });
 
   // The character as this player meets it again: opinion and mood from their relationship, and what it recalls.
