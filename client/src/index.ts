@@ -4,6 +4,7 @@ export type {
   ParleyClient,
   ParleyClientOptions,
   CallOptions,
+  StartOptions,
   StartDialogueInput,
   SendMessageInput,
   EndDialogueInput,

@@ -30,6 +30,11 @@ export type ParleyClientOptions = {
   fetch?: typeof fetch;
 };
 export type CallOptions = { signal?: AbortSignal };
+/**
+ * A start's `idempotencyKey` (sent as `Idempotency-Key`, 1-255 visible ASCII characters): retrying a
+ * start with the same key answers the dialogue the first attempt started, never a second one.
+ */
+export type StartOptions = CallOptions & { idempotencyKey?: string };
 
 /** `strategyId` may be left out: the server then uses the goal's first strategy and names it in the answer. */
 export type StartDialogueInput = StartDialogueBody;
@@ -44,8 +49,8 @@ export type MessageEvent = Exclude<MessageStreamEvent, { event: 'error' }>;
 export type ParleyClient = {
   listCharacters(options?: CallOptions): Promise<PublicCharacter[]>;
   getCharacter(characterId: string, options?: CallOptions): Promise<PublicCharacter>;
-  startDialogue(input: StartDialogueInput, options?: CallOptions & { stream?: false }): Promise<StartDialogueAnswer>;
-  startDialogue(input: StartDialogueInput, options: CallOptions & { stream: true }): AsyncIterable<StartEvent>;
+  startDialogue(input: StartDialogueInput, options?: StartOptions & { stream?: false }): Promise<StartDialogueAnswer>;
+  startDialogue(input: StartDialogueInput, options: StartOptions & { stream: true }): AsyncIterable<StartEvent>;
   sendMessage(
     dialogueId: string,
     input: SendMessageInput,
@@ -89,7 +94,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body: unknown,
-    call: CallOptions,
+    call: CallOptions & { idempotencyKey?: string },
     accept?: string,
   ): Promise<Response> {
     const res = await doFetch(`${base}${path}`, {
@@ -97,6 +102,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       headers: headers({
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(accept ? { accept } : {}),
+        ...(call.idempotencyKey ? { 'idempotency-key': call.idempotencyKey } : {}),
       }),
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       ...(call.signal ? { signal: call.signal } : {}),
@@ -109,7 +115,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
     body: unknown,
-    call: CallOptions = {},
+    call: CallOptions & { idempotencyKey?: string } = {},
   ): Promise<T> {
     return (await (await request(method, path, body, call)).json()) as T;
   }
@@ -117,7 +123,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   async function* stream<E extends { event: string; data: unknown }>(
     path: string,
     body: unknown,
-    call: CallOptions,
+    call: CallOptions & { idempotencyKey?: string },
   ): AsyncGenerator<Exclude<E, { event: 'error' }>> {
     const res = await request('POST', path, body, call, 'text/event-stream');
     if (!res.body)
@@ -146,12 +152,12 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
 
   function startDialogue(
     input: StartDialogueInput,
-    call?: CallOptions & { stream?: false },
+    call?: StartOptions & { stream?: false },
   ): Promise<StartDialogueAnswer>;
-  function startDialogue(input: StartDialogueInput, call: CallOptions & { stream: true }): AsyncIterable<StartEvent>;
+  function startDialogue(input: StartDialogueInput, call: StartOptions & { stream: true }): AsyncIterable<StartEvent>;
   function startDialogue(
     input: StartDialogueInput,
-    call: CallOptions & { stream?: boolean } = {},
+    call: StartOptions & { stream?: boolean } = {},
   ): Promise<StartDialogueAnswer> | AsyncIterable<StartEvent> {
     const { stream: wantStream, ...rest } = call;
     return wantStream

@@ -19,6 +19,26 @@ afterAll(async () => {
 
 const start = { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' };
 
+test('a start retried with its idempotency key answers the same dialogue, streamed or not', async () => {
+  const client = createParleyClient({ baseUrl: server.url, playerId: 'client-idempotency' });
+  const idempotencyKey = `start-${Date.now()}`;
+  const first = await client.startDialogue(start, { idempotencyKey });
+  const again = await client.startDialogue(start, { idempotencyKey });
+  expect(again).toEqual(first);
+  const events: StartEvent[] = [];
+  for await (const e of client.startDialogue(start, { idempotencyKey, stream: true })) events.push(e);
+  expect(events.map((e) => e.event)).toEqual(['accepted', 'delta', 'reply', 'options', 'done']);
+  const done = events.at(-1)!;
+  expect(done.event === 'done' && done.data.dialogue.id).toBe(first.dialogue.id);
+  const other = await client.startDialogue(start);
+  expect(other.dialogue.id).not.toBe(first.dialogue.id);
+  const reused = await client
+    .startDialogue({ ...start, strategyId: 'bribe' }, { idempotencyKey })
+    .catch((e: unknown) => e);
+  expect(reused).toBeInstanceOf(ParleyApiError);
+  expect(reused).toMatchObject({ status: 422, code: 'IdempotencyKeyReused' });
+});
+
 test('a whole dialogue: list, start, message (JSON and stream), read, end', async () => {
   const client = createParleyClient({ baseUrl: `${server.url}/`, playerId: 'client-test' });
   const characters = await client.listCharacters();
