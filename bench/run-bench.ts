@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import amqp from 'amqplib';
 import { buildEvent, type ParleyEvent } from '@parley/shared';
-import { AmqpEventPublisher, ScriptedProvider, encodeAmqpMessage } from '@parley/shared/composition';
+import { AmqpEventPublisher, ScriptedProvider, dialogueKeys, encodeAmqpMessage } from '@parley/shared/composition';
 import { sampleAppraiseInput, sampleOptionsInput, sampleReplyInput } from '@parley/shared/testing';
 import type { BenchLine } from './bench-line';
 import { flatteringLine } from '../test/support/player-lines';
@@ -319,6 +319,7 @@ async function roundTrips() {
 
 async function perTurnCost(redis: Redis) {
   const id = await newDialogue();
+  const keys = dialogueKeys(PREFIX);
   const latency: number[] = [];
   // Bytes a turn moves: the hot state read twice (before and under the lock) and written once, plus
   // the stored answer. Averaged over 20 turns, as reply texts vary in length.
@@ -329,13 +330,13 @@ async function perTurnCost(redis: Redis) {
     await sendTurn(id, `long-${turn}`);
     latency.push(performance.now() - t0);
     if ((turn > 10 && turn <= 30) || turn > LONG_TURNS - 20) {
-      const state = await redis.hstrlen(`${PREFIX}dialogue:{${id}}:state`, 's');
-      const result = await redis.strlen(`${PREFIX}dialogue:{${id}}:result:long-${turn}`);
+      const state = await redis.hstrlen(keys.state(id), 's');
+      const result = await redis.strlen(keys.turnResult(id, `long-${turn}`));
       bytes.push(3 * state + result);
       stateBytes.push(state);
     }
   }
-  const transcript = await redis.llen(`${PREFIX}dialogue:{${id}}:transcript`);
+  const transcript = await redis.llen(keys.transcript(id));
   const mean = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
   const short = mean(bytes.slice(0, 20));
   const long = mean(bytes.slice(-20));

@@ -68,7 +68,7 @@ export async function start(
 ): Promise<StartAnswer> {
   const character = characterOf(deps.catalog, cmd.characterId);
   const { goal, strategy } = chooseGoalAndStrategy(character, cmd.goalId, cmd.strategyId);
-  let dialogueId = deps.newId();
+  let dialogueId = deps.store.newDialogueId(cmd.playerId);
   let retry = false;
   if (cmd.idempotencyKey !== undefined) {
     const request = canonicalStartRequest(cmd);

@@ -130,6 +130,11 @@ export const CommonConfigSchema = z.object({
     .string()
     .regex(/^[a-z0-9:_-]*$/)
     .default('parley:'),
+  /**
+   * Buckets of the Redis key layout (each its own cluster hash tag, walked by the relay and the sweeper).
+   * Fixed once data exists: a store refuses to start with another count (docs/configuration.md).
+   */
+  REDIS_INDEX_SHARDS: z.coerce.number().int().min(1).max(4096).default(64),
   AMQP_URL: optionalUrl,
   AMQP_EXCHANGE: z.string().min(1).default('parley.events'),
   K_SINK: optionalUrl,

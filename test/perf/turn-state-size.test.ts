@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { RECENT_TURNS_WINDOW } from '@parley/shared';
+import { dialogueKeys } from '@parley/shared/composition';
 import { startComposedDialogue } from '../support/composed-dialogue';
 import { postJson } from '../support/http';
 import { flatteringLine } from '../support/player-lines';
@@ -31,7 +32,8 @@ test(`the state a turn reads and writes does not grow over ${TURNS} turns throug
   );
   expect(started.status).toBe(201);
   const id = started.body.dialogue.id as string;
-  const stateKey = `${system.prefix}dialogue:{${id}}:state`;
+  const keys = dialogueKeys(system.prefix);
+  const stateKey = keys.state(id);
   const stateBytes: number[] = [];
   const answerBytes: number[] = [];
   for (let turn = 1; turn <= TURNS; turn++) {
@@ -42,7 +44,7 @@ test(`the state a turn reads and writes does not grow over ${TURNS} turns throug
     );
     expect(res.status).toBe(200);
     stateBytes.push(await redis.hstrlen(stateKey, 's'));
-    answerBytes.push(await redis.strlen(`${system.prefix}dialogue:{${id}}:result:t${turn}`));
+    answerBytes.push(await redis.strlen(keys.turnResult(id, `t${turn}`)));
   }
   // Once the window is full, early and late turns cost the same (texts vary a little in length).
   const early = stateBytes.slice(RECENT_TURNS_WINDOW, RECENT_TURNS_WINDOW + 30);
@@ -56,7 +58,7 @@ test(`the state a turn reads and writes does not grow over ${TURNS} turns throug
     mean(answerBytes.slice(RECENT_TURNS_WINDOW, RECENT_TURNS_WINDOW + 30)) * 1.1,
   );
   // The history is all there, outside the hot state.
-  expect(await redis.llen(`${system.prefix}dialogue:{${id}}:transcript`)).toBe(2 * TURNS + 1);
+  expect(await redis.llen(keys.transcript(id))).toBe(2 * TURNS + 1);
   const state = JSON.parse((await redis.hget(stateKey, 's'))!) as { recentTurns: unknown[]; turnCount: number };
   expect(state.turnCount).toBe(TURNS);
   expect(state.recentTurns.length).toBeLessThanOrEqual(RECENT_TURNS_WINDOW);

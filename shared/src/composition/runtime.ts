@@ -8,6 +8,7 @@ import {
   type SubscriberConfig,
 } from '../config';
 import { eventSource } from '../domain/events';
+import { StoreUnavailable } from '../domain/errors';
 import { ReloadingCharacterCatalog, loadCharacterCatalog } from '../adapters/file/file-character-catalog';
 import { InMemoryDialogueStore } from '../adapters/memory/memory-dialogue-store';
 import { RedisDialogueStore } from '../adapters/redis/redis-dialogue-store';
@@ -223,8 +224,18 @@ export async function createDialogueRuntime(
     ? RedisDialogueStore.connect(redis, {
         keyPrefix: config.REDIS_KEY_PREFIX,
         ttlSeconds: config.DIALOGUE_TTL_SECONDS,
+        indexShards: config.REDIS_INDEX_SHARDS,
       })
     : new InMemoryDialogueStore({ ttlSeconds: config.DIALOGUE_TTL_SECONDS });
+  // Another bucket count than the data was written with stops start-up (a Redis not answering yet is
+  // no reason to: every store call checks again before its first command).
+  if (store instanceof RedisDialogueStore) {
+    await store.checkIndexShards().catch(async (err: unknown) => {
+      if (err instanceof StoreUnavailable) return;
+      await store.close();
+      throw err;
+    });
+  }
   const publisher = options.publisher ?? (await createEventPublisher(config, logger));
   // An in-process gateway's AI-call analytics belong to no dialogue: they get an outbox of their own.
   const brokered = !options.publisher && Boolean(config.AMQP_URL || config.K_SINK);
@@ -236,7 +247,7 @@ export async function createDialogueRuntime(
   // Events left by a previous process (crash, broker outage) go out now.
   void relay.flushAll();
   const memoryStore = redis
-    ? RedisMemoryStore.connect(redis, { keyPrefix: config.REDIS_KEY_PREFIX })
+    ? RedisMemoryStore.connect(redis, { keyPrefix: config.REDIS_KEY_PREFIX, indexShards: config.REDIS_INDEX_SHARDS })
     : new InMemoryMemoryStore();
   // character.memory events go through the player's outbox, relayed like the dialogues' own.
   const memoryRelay = new OutboxRelay({

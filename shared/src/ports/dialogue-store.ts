@@ -28,7 +28,16 @@ import type { ParleyEvent } from '../domain/events';
  *   claim and never refreshed.
  */
 export interface DialogueStore {
-  /** `reason: 'exists'` (nothing written) when the id exists. `maxActivePerPlayer` 0 or absent: no cap. */
+  /**
+   * A new random dialogue id (a UUID) for this player. The id embeds where the dialogue lives (the Redis
+   * store puts the player's bucket in it and finds every key of the dialogue from the id alone), so a
+   * dialogue must be created with an id from here, for the same player.
+   */
+  newDialogueId(playerId: string): string;
+  /**
+   * `reason: 'exists'` (nothing written) when the id exists. `maxActivePerPlayer` 0 or absent: no cap.
+   * Throws when the id was not made by `newDialogueId` for this player (a caller bug).
+   */
   create(
     state: DialogueState,
     greeting: Turn,

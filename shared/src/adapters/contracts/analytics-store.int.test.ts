@@ -2,13 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describeAnalyticsStoreContract } from './analytics-store.contract';
 import { RedisAnalyticsStore } from '../redis/redis-analytics-store';
+import { connectRedis } from '../redis/connection';
+import { guardScriptSlots, type ScriptSlotReport } from './one-slot-guard';
 import { REDIS_URL, closedRedisClient, deleteKeysUnder } from '../../../../test/support/redis-test-kit';
 
 const prefixes: string[] = [];
+const slots: ScriptSlotReport[] = [];
 describeAnalyticsStoreContract('redis', async () => {
   const keyPrefix = `test:${randomUUID()}:`;
   prefixes.push(keyPrefix);
-  return RedisAnalyticsStore.connect(REDIS_URL, { keyPrefix });
+  // Each script's KEYS are checked to share one cluster slot.
+  const redis = connectRedis(REDIS_URL) as Redis;
+  slots.push(guardScriptSlots(redis));
+  return new RedisAnalyticsStore(redis, { keyPrefix });
+});
+afterAll(() => {
+  expect(slots.reduce((n, r) => n + r.scripts, 0)).toBeGreaterThan(0);
+  expect(slots.flatMap((r) => r.crossSlot)).toEqual([]);
 });
 
 describe('RedisAnalyticsStore', () => {

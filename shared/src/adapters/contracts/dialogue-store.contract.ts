@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { RECENT_TURNS_WINDOW, type Appraisal, type DialogueState } from '../../domain/dialogue';
 import { eventSource } from '../../domain/events';
 import {
@@ -39,10 +40,11 @@ const appraisal: Appraisal = {
   reasons: ['flattered'],
 };
 
-function started(playerId = 'player-7') {
+/** A started dialogue of `playerId`; a store's own suite passes an id from `store.newDialogueId(playerId)`. */
+function started(playerId = 'player-7', id: string = randomUUID()) {
   const options = numberOptions([{ text: 'Your stew is the best in the valley.', strategyId: 'flatter' }], goal);
   return startDialogue({
-    id: randomUUID(),
+    id,
     playerId,
     character,
     goal,
@@ -52,6 +54,9 @@ function started(playerId = 'player-7') {
     ctx: ctx(0),
   });
 }
+
+/** `started` under another name, for the suites that shadow it with one drawing ids from the store. */
+const startedFor = started;
 
 /** The commit of one turn on `state`, as dialogue-message builds it. */
 function turnOn(state: DialogueState, messageId: string, replyText = 'Flattery is cheap, traveller.') {
@@ -80,7 +85,10 @@ function ended(state: DialogueState) {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The suite's fixtures, for an adapter's own tests: a started dialogue, one turn's commit on it, its end. */
+/**
+ * The suite's fixtures, for an adapter's own tests: a started dialogue (give it an id from the store's
+ * `newDialogueId`), one turn's commit on it, its end.
+ */
 export const dialogueStoreFixtures = { character, started, turnOn, ended };
 
 /** One suite, run against every `DialogueStore` adapter: the port's doc comment, proved. */
@@ -94,6 +102,14 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
       harness = await makeStore();
       store = harness.store;
       wait = harness.advanceTime ?? sleep;
+    });
+    // Every dialogue the suite creates gets its id from the store, as dialogue-start does.
+    const started = (playerId = 'player-7') => startedFor(playerId, store.newDialogueId(playerId));
+
+    it('hands out distinct ids that are UUIDs', () => {
+      const ids = Array.from({ length: 50 }, (_, i) => store.newDialogueId(`player-${i % 3}`));
+      expect(new Set(ids).size).toBe(50);
+      for (const id of ids) expect(z.uuid().safeParse(id).success).toBe(true);
     });
     afterEach(async () => {
       await harness.cleanup();
@@ -117,12 +133,13 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
     });
 
     it('answers null / empty for an unknown dialogue', async () => {
-      const id = randomUUID();
-      expect(await store.load(id)).toBeNull();
-      expect(await store.transcript(id)).toEqual([]);
-      expect(await store.turnResult(id, 'm-1')).toBeNull();
-      expect(await store.outcome(id)).toBeNull();
-      expect(await store.pendingEvents(id, 10)).toEqual([]);
+      for (const id of [randomUUID(), store.newDialogueId('player-7')]) {
+        expect(await store.load(id)).toBeNull();
+        expect(await store.transcript(id)).toEqual([]);
+        expect(await store.turnResult(id, 'm-1')).toBeNull();
+        expect(await store.outcome(id)).toBeNull();
+        expect(await store.pendingEvents(id, 10)).toEqual([]);
+      }
     });
 
     it('creates a dialogue once: a second create with its id writes nothing and answers exists', async () => {
@@ -452,6 +469,7 @@ export function describeDialogueExpiryContract(
       store = harness.store;
       wait = harness.advanceTime ?? sleep;
     });
+    const started = (playerId = 'player-7') => startedFor(playerId, store.newDialogueId(playerId));
     afterEach(async () => {
       await harness.cleanup();
     });

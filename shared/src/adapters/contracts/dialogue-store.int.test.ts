@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { StoreUnavailable } from '../../domain/errors';
+import { ConfigError } from '../../config';
 import {
   describeDialogueExpiryContract,
   describeDialogueStoreContract,
@@ -9,20 +10,32 @@ import {
 import { dialogueKeys } from '../redis/dialogue-keys';
 import { EXPIRY_GRACE_SECONDS } from '../../ports/dialogue-store';
 import { RedisDialogueStore } from '../redis/redis-dialogue-store';
+import { guardScriptSlots, type ScriptSlotReport } from './one-slot-guard';
 
 // The in-memory adapter runs the same contract in dialogue-store.test.ts.
-const { started, turnOn, ended } = dialogueStoreFixtures;
+const { turnOn, ended } = dialogueStoreFixtures;
+const started = (playerId = 'player-7') =>
+  dialogueStoreFixtures.started(playerId, dialogueKeys('any:').newDialogueId(playerId));
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const filePrefix = `parley-test:${randomUUID()}:`;
 let admin: Redis;
+/** The client every store in this file uses: each script's KEYS are checked to share one cluster slot. */
+let guarded: Redis;
+let slots: ScriptSlotReport;
 
 beforeAll(() => {
   admin = new Redis(REDIS_URL);
+  guarded = new Redis(REDIS_URL);
+  slots = guardScriptSlots(guarded);
 });
 afterAll(async () => {
   await deleteKeys(filePrefix);
   await admin.quit();
+  await guarded.quit();
+  // Every script the suites ran would run on a Redis Cluster: its keys all share one slot.
+  expect(slots.scripts).toBeGreaterThan(100);
+  expect(slots.crossSlot).toEqual([]);
 });
 
 async function deleteKeys(prefix: string): Promise<void> {
@@ -39,7 +52,7 @@ const newPrefix = () => `${filePrefix}${randomUUID().slice(0, 8)}:`;
 // Redis keeps its own clock: the suite waits in real time with a 1 s TTL.
 describeDialogueExpiryContract('RedisDialogueStore', async (ttlSeconds) => {
   const keyPrefix = newPrefix();
-  const store = new RedisDialogueStore({ redis: admin, keyPrefix, ttlSeconds });
+  const store = new RedisDialogueStore({ redis: guarded, keyPrefix, ttlSeconds });
   return {
     store,
     cleanup: async () => {
@@ -52,7 +65,7 @@ describeDialogueExpiryContract('RedisDialogueStore', async (ttlSeconds) => {
 // The caller owns the client here: one connection for the whole file, a fresh prefix per test.
 describeDialogueStoreContract('RedisDialogueStore', async () => {
   const keyPrefix = newPrefix();
-  const store = new RedisDialogueStore({ redis: admin, keyPrefix, ttlSeconds: 3600 });
+  const store = new RedisDialogueStore({ redis: guarded, keyPrefix, ttlSeconds: 3600 });
   return {
     store,
     cleanup: async () => {
@@ -60,6 +73,23 @@ describeDialogueStoreContract('RedisDialogueStore', async () => {
       await deleteKeys(keyPrefix);
     },
   };
+});
+
+describe('the one-slot guard', () => {
+  it('records a script whose keys span two slots', async () => {
+    const redis = new Redis(REDIS_URL);
+    const report = guardScriptSlots(redis);
+    try {
+      // Connected first: a command sent while connecting passes here twice (queued, then replayed).
+      await redis.ping();
+      await redis.eval('return 1', 2, `${filePrefix}{a}:x`, `${filePrefix}{a}:y`);
+      await redis.eval('return 1', 2, `${filePrefix}{a}:x`, `${filePrefix}{b}:y`);
+      expect(report.scripts).toBe(2);
+      expect(report.crossSlot).toEqual([[`${filePrefix}{a}:x`, `${filePrefix}{b}:y`]]);
+    } finally {
+      await redis.quit();
+    }
+  });
 });
 
 describe('RedisDialogueStore (Redis only)', () => {
@@ -75,7 +105,7 @@ describe('RedisDialogueStore (Redis only)', () => {
         expect(await admin.ttl(key)).toBeGreaterThan(100 + EXPIRY_GRACE_SECONDS);
         expect(await admin.ttl(key)).toBeLessThanOrEqual(120 + EXPIRY_GRACE_SECONDS);
       }
-      const deadline = Number(await admin.zscore(keys.expiryIndex(), state.id));
+      const deadline = Number(await admin.zscore(keys.expiryIndexOf(state.id), state.id));
       const [seconds] = await admin.time();
       expect(deadline - Number(seconds) * 1000).toBeGreaterThan(100_000);
       expect(deadline - Number(seconds) * 1000).toBeLessThanOrEqual(121_000);
@@ -98,7 +128,7 @@ describe('RedisDialogueStore (Redis only)', () => {
       await store.end(ended(turn.state));
       expect(await admin.ttl(keys.outcome(state.id))).toBeGreaterThan(100);
       expect(await admin.ttl(keys.outcome(state.id))).toBeLessThanOrEqual(120);
-      expect(await admin.zscore(keys.expiryIndex(), state.id)).toBeNull();
+      expect(await admin.zscore(keys.expiryIndexOf(state.id), state.id)).toBeNull();
       expect(await admin.exists(keys.state(state.id), keys.transcript(state.id), keys.turnLock(state.id))).toBe(0);
       expect(await admin.ttl(keys.outbox(state.id))).toBe(-1);
       await store.ping();
@@ -178,22 +208,69 @@ describe('RedisDialogueStore start claims (Redis only)', () => {
 });
 
 describe('RedisDialogueStore per-player cap (Redis only)', () => {
-  it('a dialogue whose keys vanished without a sweeper does not hold a slot', async () => {
+  it('a dialogue whose keys outlived their deadline without a sweeper does not hold a slot', async () => {
     const keyPrefix = newPrefix();
     const keys = dialogueKeys(keyPrefix);
-    const store = new RedisDialogueStore({ redis: admin, keyPrefix, ttlSeconds: 120 });
+    const store = new RedisDialogueStore({ redis: guarded, keyPrefix, ttlSeconds: 120 });
     try {
       const a = started();
       expect(await store.create(a.state, a.greeting, a.events, { maxActivePerPlayer: 1 })).toEqual({ ok: true });
-      expect(await admin.smembers(keys.playerDialogues('player-7'))).toEqual([a.state.id]);
-      const setTtl = await admin.ttl(keys.playerDialogues('player-7'));
-      expect(setTtl).toBeGreaterThan(100 + EXPIRY_GRACE_SECONDS);
-      // As if every pod had been scaled to zero past the grace period: the live keys are gone.
-      await admin.del(keys.state(a.state.id), keys.transcript(a.state.id));
+      const set = keys.playerDialogues('player-7');
+      expect(await admin.zrange(set, 0, -1)).toEqual([a.state.id]);
+      // The member is scored by the deadline of the dialogue's keys, and the set lives as long.
+      const [seconds] = await admin.time();
+      const score = Number(await admin.zscore(set, a.state.id)) - Number(seconds) * 1000;
+      expect(score).toBeGreaterThan((100 + EXPIRY_GRACE_SECONDS) * 1000);
+      expect(score).toBeLessThanOrEqual((121 + EXPIRY_GRACE_SECONDS) * 1000);
+      expect(await admin.ttl(set)).toBeGreaterThan(100 + EXPIRY_GRACE_SECONDS);
+      // A turn moves the deadline on.
+      await admin.zadd(set, 'XX', Number(seconds) * 1000 + 5_000, a.state.id);
+      expect(await store.commitTurn(turnOn(a.state, 'm-1'))).toEqual({ ok: true });
+      expect(Number(await admin.zscore(set, a.state.id)) - Number(seconds) * 1000).toBeGreaterThan(100_000);
+      // As if every pod had been scaled to zero past the grace period: the keys' deadline has passed.
+      await admin.zadd(set, 'XX', Number(seconds) * 1000 - 1, a.state.id);
       const b = started();
       expect(await store.create(b.state, b.greeting, b.events, { maxActivePerPlayer: 1 })).toEqual({ ok: true });
-      expect(await admin.smembers(keys.playerDialogues('player-7'))).toEqual([b.state.id]);
+      expect(await admin.zrange(set, 0, -1)).toEqual([b.state.id]);
       expect(await store.activeDialogues('player-7')).toBe(1);
+    } finally {
+      await deleteKeys(keyPrefix);
+    }
+  });
+
+  it('drops from the expiry list an id whose keys are gone', async () => {
+    const keyPrefix = newPrefix();
+    const keys = dialogueKeys(keyPrefix);
+    const store = new RedisDialogueStore({ redis: guarded, keyPrefix, ttlSeconds: 120 });
+    try {
+      const a = started();
+      await store.create(a.state, a.greeting, a.events);
+      await admin.zadd(keys.expiryIndexOf(a.state.id), 'XX', 1, a.state.id);
+      await admin.del(keys.state(a.state.id));
+      expect(await store.expiredDialogues(10)).toEqual([]);
+      expect(await admin.zscore(keys.expiryIndexOf(a.state.id), a.state.id)).toBeNull();
+    } finally {
+      await deleteKeys(keyPrefix);
+    }
+  });
+
+  it('refuses a dialogue id not made for its player, and keeps the bucket count it was first given', async () => {
+    const keyPrefix = newPrefix();
+    const store = new RedisDialogueStore({ redis: guarded, keyPrefix, ttlSeconds: 120 });
+    const other = new RedisDialogueStore({ redis: guarded, keyPrefix, ttlSeconds: 120, indexShards: 32 });
+    try {
+      const keys = dialogueKeys(keyPrefix);
+      let elsewhere = 0;
+      while (keys.bucketOfPlayer(`p-${elsewhere}`) === keys.bucketOfPlayer('player-7')) elsewhere++;
+      const a = dialogueStoreFixtures.started('player-7', store.newDialogueId(`p-${elsewhere}`));
+      const b = dialogueStoreFixtures.started('player-7', randomUUID());
+      for (const d of [a, b]) {
+        await expect(store.create(d.state, d.greeting, d.events)).rejects.toThrow(/newDialogueId/);
+      }
+      await store.checkIndexShards();
+      expect(await admin.get(dialogueKeys(keyPrefix).indexShards())).toBe('64');
+      await expect(other.load(randomUUID())).rejects.toThrow(/REDIS_INDEX_SHARDS.*64 index shards, not 32/);
+      await expect(other.checkIndexShards()).rejects.toBeInstanceOf(ConfigError);
     } finally {
       await deleteKeys(keyPrefix);
     }

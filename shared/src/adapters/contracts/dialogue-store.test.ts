@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import {
   describeDialogueExpiryContract,
   describeDialogueStoreContract,
   dialogueStoreFixtures,
 } from './dialogue-store.contract';
-import { dialogueKeys } from '../redis/dialogue-keys';
 import { InMemoryDialogueStore } from '../memory/memory-dialogue-store';
 import { EXPIRY_GRACE_SECONDS } from '../../ports/dialogue-store';
 
@@ -27,29 +25,6 @@ describeDialogueExpiryContract('InMemoryDialogueStore', async (ttlSeconds) => {
   let clock = Date.parse('2030-01-01T00:00:00.000Z');
   const store = new InMemoryDialogueStore({ ttlSeconds, now: () => clock });
   return { store, cleanup: () => store.close(), advanceTime: async (ms) => void (clock += ms) };
-});
-
-describe('dialogueKeys', () => {
-  it('puts every key of a dialogue in one cluster slot and under the prefix', () => {
-    const keys = dialogueKeys('parley:');
-    const id = randomUUID();
-    const perDialogue = [
-      keys.state(id),
-      keys.transcript(id),
-      keys.turnLock(id),
-      keys.turnResult(id, 'm-1'),
-      keys.outcome(id),
-      keys.outbox(id),
-    ];
-    for (const key of perDialogue) {
-      expect(key.startsWith('parley:')).toBe(true);
-      // Redis hashes only the text between the first `{` and the next `}`.
-      expect(key.slice(key.indexOf('{') + 1, key.indexOf('}'))).toBe(id);
-    }
-    expect(new Set(perDialogue).size).toBe(perDialogue.length);
-    expect(keys.turnResult(id, 'm-1')).not.toBe(keys.turnResult(id, 'm-2'));
-    expect(keys.outboxIndex()).toBe('parley:outbox:index');
-  });
 });
 
 describe('InMemoryDialogueStore expiry', () => {

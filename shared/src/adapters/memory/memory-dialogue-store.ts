@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { DialogueState, Outcome, Turn, TurnResult } from '../../domain/dialogue';
 import type { ParleyEvent } from '../../domain/events';
 import {
@@ -45,6 +45,11 @@ export class InMemoryDialogueStore implements DialogueStore {
     this.ttlMs = options.ttlSeconds * 1000;
     this.now = options.now ?? Date.now;
     this.lastSweep = this.now();
+  }
+
+  /** Any random UUID: one process keeps every dialogue, there is nowhere else to point at. */
+  newDialogueId(_playerId: string): string {
+    return randomUUID();
   }
 
   async create(

@@ -17,6 +17,8 @@ import {
 import { asStoreCall } from './redis-failure';
 import { afterWrite, closeRedis, connectRedis, pingRedis, type RedisClient, type RedisTarget } from './connection';
 import { ACK_OUTBOX_LUA } from './outbox-ack';
+import { BucketWalk } from './bucket-walk';
+import { DEFAULT_INDEX_SHARDS, IndexShardsCheck, bucketOfDialogueId } from './index-shards';
 
 /*
  * Each write is one Lua script, so it is atomic and a compare-and-set on the version. The version
@@ -34,70 +36,81 @@ end
 `;
 
 /**
- * KEYS: player set. ARGV: statePrefix, stateSuffix. The player's live dialogues: members whose state
- * key is gone (outlived without a sweeper) are pruned, so they never hold a slot.
+ * Keeps a player's live-dialogue set bounded by the keys' own lifetime: members are scored by the
+ * deadline of their dialogue's keys, so a member past it (keys outlived without a sweeper) is dropped
+ * before counting, and never holds a slot. Every key stays in KEYS: no key name is built in Lua.
  */
 const COUNT_LIVE = `
-local function countLive(set, before, after)
-  local live = 0
-  for _, id in ipairs(redis.call('SMEMBERS', set)) do
-    if redis.call('EXISTS', before .. id .. after) == 1 then live = live + 1
-    else redis.call('SREM', set, id) end
-  end
-  return live
+local function countLive(set, now)
+  redis.call('ZREMRANGEBYSCORE', set, '-inf', now)
+  return redis.call('ZCARD', set)
+end
+`;
+
+/** Extends a key's life to at least `ms` (never shortens it: other members may need longer). */
+const KEEP_AT_LEAST = `
+local function keepAtLeast(key, ms)
+  local left = redis.call('PTTL', key)
+  if left >= 0 and left < ms then redis.call('PEXPIRE', key, ms) end
 end
 `;
 
 /**
- * KEYS: state, transcript, outbox, index, expiry, player set.
- * ARGV: version, state, greeting, keyTtl, dialogueId, idleMs, maxActive (0 = no cap), statePrefix, stateSuffix, ...events
+ * KEYS: state, transcript, outbox, outbox index, expiry index, player set.
+ * ARGV: version, state, greeting, keyTtl, dialogueId, idleMs, maxActive (0 = no cap), ...events
  * Answers {1} created, {0} the id exists, {-1, active} the player is at the cap (nothing written).
  */
-const CREATE = `${NOW_MS}${COUNT_LIVE}
+const CREATE = `${NOW_MS}${COUNT_LIVE}${KEEP_AT_LEAST}
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+local now = nowMs()
 local max = tonumber(ARGV[7])
 if max > 0 then
-  local active = countLive(KEYS[6], ARGV[8], ARGV[9])
+  local active = countLive(KEYS[6], now)
   if active >= max then return {-1, active} end
 end
+local ttlMs = tonumber(ARGV[4]) * 1000
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 's', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('DEL', KEYS[2])
 redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('ZADD', KEYS[5], nowMs() + tonumber(ARGV[6]), ARGV[5])
-redis.call('SADD', KEYS[6], ARGV[5])
-redis.call('EXPIRE', KEYS[6], ARGV[4])
-for i = 10, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
-if #ARGV >= 10 then redis.call('SADD', KEYS[4], ARGV[5]) end
+redis.call('ZADD', KEYS[5], now + tonumber(ARGV[6]), ARGV[5])
+local fresh = redis.call('EXISTS', KEYS[6]) == 0
+redis.call('ZADD', KEYS[6], now + ttlMs, ARGV[5])
+if fresh then redis.call('PEXPIRE', KEYS[6], ttlMs) else keepAtLeast(KEYS[6], ttlMs) end
+for i = 8, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
+if #ARGV >= 8 then redis.call('SADD', KEYS[4], ARGV[5]) end
 return {1}
 `;
 
-/** KEYS: player set. ARGV: statePrefix, stateSuffix. */
-const ACTIVE = `${COUNT_LIVE}
-return countLive(KEYS[1], ARGV[1], ARGV[2])
+/** KEYS: player set. */
+const ACTIVE = `${NOW_MS}${COUNT_LIVE}
+return countLive(KEYS[1], nowMs())
 `;
 
 /**
- * KEYS: state, transcript, result, outbox, index, expiry, player set, lock.
+ * KEYS: state, transcript, result, outbox, outbox index, expiry index, player set, lock.
  * ARGV: expectedVersion, newVersion, state, result, keyTtl, dialogueId, idleMs, turnCount, messageId, ...turns, ...events
  * The turn's lock is released in the same step: no window where the turn is stored but its lock held.
  */
-const COMMIT_TURN = `${NOW_MS}
+const COMMIT_TURN = `${NOW_MS}${KEEP_AT_LEAST}
 local version = redis.call('HGET', KEYS[1], 'v')
 if not version then return 'missing' end
 if redis.call('EXISTS', KEYS[3]) == 1 then return 'duplicate' end
 if version ~= ARGV[1] then return 'version' end
 local ttl = ARGV[5]
+local now = nowMs()
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ttl)
 local turns = tonumber(ARGV[8])
 for i = 10, 9 + turns do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 redis.call('EXPIRE', KEYS[2], ttl)
 redis.call('SET', KEYS[3], ARGV[4], 'EX', ttl)
-redis.call('ZADD', KEYS[6], nowMs() + tonumber(ARGV[7]), ARGV[6])
--- The player's set lives as long as their longest-lived dialogue.
-redis.call('EXPIRE', KEYS[7], ttl)
+redis.call('ZADD', KEYS[6], now + tonumber(ARGV[7]), ARGV[6])
+-- The keys live on: so does the dialogue's place in the player's set (absent for a previous-layout id).
+if redis.call('ZADD', KEYS[7], 'XX', 'CH', now + tonumber(ttl) * 1000, ARGV[6]) == 1 then
+  keepAtLeast(KEYS[7], tonumber(ttl) * 1000)
+end
 for i = 10 + turns, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
 if #ARGV >= 10 + turns then redis.call('SADD', KEYS[5], ARGV[6]) end
 if redis.call('GET', KEYS[8]) == ARGV[9] then redis.call('DEL', KEYS[8]) end
@@ -105,7 +118,7 @@ return 'ok'
 `;
 
 /**
- * KEYS: state, transcript, lock, outcome, outbox, index, expiry, player set.
+ * KEYS: state, transcript, lock, outcome, outbox, outbox index, expiry index, player set.
  * ARGV: expectedVersion, outcome, ttl, dialogueId, onlyIfExpired ('1' or '0'), ...events
  * With onlyIfExpired the dialogue ends only while it is past its deadline and no turn holds the
  * lock: a sweeper on another replica, or a player who just came back, wins the race cleanly.
@@ -114,7 +127,7 @@ const END = `${NOW_MS}
 local version = redis.call('HGET', KEYS[1], 'v')
 if not version then
   redis.call('ZREM', KEYS[7], ARGV[4])
-  redis.call('SREM', KEYS[8], ARGV[4])
+  redis.call('ZREM', KEYS[8], ARGV[4])
   return 'missing'
 end
 if version ~= ARGV[1] then return 'version' end
@@ -125,7 +138,7 @@ if ARGV[5] == '1' then
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 redis.call('ZREM', KEYS[7], ARGV[4])
-redis.call('SREM', KEYS[8], ARGV[4])
+redis.call('ZREM', KEYS[8], ARGV[4])
 redis.call('SET', KEYS[4], ARGV[2], 'EX', ARGV[3])
 for i = 6, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
 if #ARGV >= 6 then redis.call('SADD', KEYS[6], ARGV[4]) end
@@ -133,17 +146,11 @@ return 'ok'
 `;
 
 /**
- * KEYS: expiry. ARGV: limit, statePrefix, stateSuffix. Ids past their deadline whose state still
- * exists; ids whose keys are gone (nothing left to resolve) leave the index.
+ * KEYS: expiry index. ARGV: limit. Ids past their deadline, oldest first (the caller drops those whose
+ * state is gone: their names are not known here, and a script builds no key name).
  */
 const EXPIRED = `${NOW_MS}
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', nowMs(), 'LIMIT', 0, tonumber(ARGV[1]))
-local live = {}
-for _, id in ipairs(ids) do
-  if redis.call('EXISTS', ARGV[2] .. id .. ARGV[3]) == 1 then table.insert(live, id)
-  else redis.call('ZREM', KEYS[1], id) end
-end
-return live
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', nowMs(), 'LIMIT', 0, tonumber(ARGV[1]))
 `;
 
 /** KEYS: lock. ARGV: messageId, ttlMs. Answers {1} or {0, holder}; one script so the holder read cannot race its expiry. */
@@ -194,12 +201,16 @@ export type RedisDialogueStoreOptions = {
   /** Prepended to every key, separator included (e.g. `parley:`). */
   keyPrefix: string;
   ttlSeconds: number;
+  /** Index buckets (`REDIS_INDEX_SHARDS`, 1..4096, default 64); fixed for the life of the data. */
+  indexShards?: number | undefined;
   ownsConnection?: boolean;
 };
 
 /**
- * Dialogues in Redis. Every Redis failure (refused, timed out, closed, script error) surfaces as
- * `StoreUnavailable` with the ioredis error as its cause.
+ * Dialogues in Redis, in the key layout of `dialogueKeys` (every script's keys in one cluster slot).
+ * Every Redis failure (refused, timed out, closed, script error) surfaces as `StoreUnavailable` with
+ * the ioredis error as its cause. Before its first command the store checks the bucket count the data
+ * was written with (`assertIndexShards`): a different `indexShards` fails every call with `ConfigError`.
  */
 export class RedisDialogueStore implements DialogueStore {
   private readonly redis: RedisClient;
@@ -207,13 +218,21 @@ export class RedisDialogueStore implements DialogueStore {
   private readonly keys: DialogueKeys;
   private readonly ttlSeconds: number;
   private readonly ownsConnection: boolean;
+  private readonly shardsCheck: IndexShardsCheck;
+  /** The buckets' outbox indexes, and the previous layout's global one (drained for one release). */
+  private readonly outboxWalk: BucketWalk;
+  private readonly expiryWalk: BucketWalk;
 
   constructor(options: RedisDialogueStoreOptions) {
     if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds <= 0) {
       throw new Error(`RedisDialogueStore: ttlSeconds must be a positive integer, got ${options.ttlSeconds}`);
     }
     this.redis = options.redis;
-    this.keys = dialogueKeys(options.keyPrefix);
+    this.keys = dialogueKeys(options.keyPrefix, options.indexShards ?? DEFAULT_INDEX_SHARDS);
+    this.shardsCheck = new IndexShardsCheck(this.redis, options.keyPrefix, this.keys.shards, 'dialogue store');
+    const buckets = Array.from({ length: this.keys.shards }, (_, b) => b);
+    this.outboxWalk = new BucketWalk([this.keys.legacy.outboxIndex(), ...buckets.map(this.keys.outboxIndex)]);
+    this.expiryWalk = new BucketWalk([this.keys.legacy.expiryIndex(), ...buckets.map(this.keys.expiryIndex)]);
     this.ttlSeconds = options.ttlSeconds;
     this.ownsConnection = options.ownsConnection ?? false;
     // defineCommand sends EVALSHA and falls back to EVAL once per connection; names are ours, so
@@ -230,15 +249,30 @@ export class RedisDialogueStore implements DialogueStore {
    */
   static connect(
     target: RedisTarget | string,
-    opts: { keyPrefix: string; ttlSeconds: number; commandTimeoutMs?: number },
+    opts: { keyPrefix: string; ttlSeconds: number; indexShards?: number | undefined; commandTimeoutMs?: number },
   ): RedisDialogueStore {
     const redis = connectRedis(target, { commandTimeoutMs: opts.commandTimeoutMs });
     return new RedisDialogueStore({
       redis,
       keyPrefix: opts.keyPrefix,
       ttlSeconds: opts.ttlSeconds,
+      indexShards: opts.indexShards,
       ownsConnection: true,
     });
+  }
+
+  /**
+   * Checks (once) that the data under this prefix was written with this store's bucket count, recording
+   * it on first use. Throws `ConfigError` naming REDIS_INDEX_SHARDS on a mismatch, `StoreUnavailable`
+   * when Redis does not answer (checked again on the next call). A composition root awaits it at start.
+   */
+  checkIndexShards(): Promise<void> {
+    return this.shardsCheck.ensure();
+  }
+
+  /** A new id in the player's bucket: the id itself tells the store where the dialogue's keys live. */
+  newDialogueId(playerId: string): string {
+    return this.keys.newDialogueId(playerId);
   }
 
   async create(
@@ -248,14 +282,16 @@ export class RedisDialogueStore implements DialogueStore {
     options: { maxActivePerPlayer?: number } = {},
   ): Promise<CreateResult> {
     const k = this.keys;
-    const [before, after] = this.stateKeyParts();
+    if (bucketOfDialogueId(state.id) !== k.bucketOfPlayer(state.playerId)) {
+      throw new Error(`dialogue id ${state.id} does not come from newDialogueId(${JSON.stringify(state.playerId)})`);
+    }
     const answer = await this.call(() =>
       this.write<[1] | [0] | [-1, number]>('parleyCreate', [
         k.state(state.id),
         k.transcript(state.id),
         k.outbox(state.id),
-        k.outboxIndex(),
-        k.expiryIndex(),
+        k.outboxIndexOf(state.id),
+        k.expiryIndexOf(state.id),
         k.playerDialogues(state.playerId),
         String(state.version),
         JSON.stringify(state),
@@ -264,8 +300,6 @@ export class RedisDialogueStore implements DialogueStore {
         state.id,
         this.ttlSeconds * 1000,
         Math.max(0, options.maxActivePerPlayer ?? 0),
-        before,
-        after,
         ...events.map((e) => JSON.stringify(e)),
       ]),
     );
@@ -290,8 +324,7 @@ export class RedisDialogueStore implements DialogueStore {
   }
 
   async activeDialogues(playerId: string): Promise<number> {
-    const [before, after] = this.stateKeyParts();
-    return this.call(() => this.scripts.parleyActive(this.keys.playerDialogues(playerId), before, after));
+    return this.call(() => this.scripts.parleyActive(this.keys.playerDialogues(playerId)));
   }
 
   async listActiveDialogues(
@@ -300,7 +333,7 @@ export class RedisDialogueStore implements DialogueStore {
   ): Promise<{ dialogues: DialogueState[]; next: string | null }> {
     // The player's set is what the cap counts (written by the create, end and expire scripts); a
     // member whose state is gone is skipped here and pruned by the next count.
-    const members = await this.call(() => this.redis.smembers(this.keys.playerDialogues(playerId)));
+    const members = await this.call(() => this.redis.zrange(this.keys.playerDialogues(playerId), 0, -1));
     const ids = members.filter((id) => page.after === undefined || id > page.after).sort();
     const dialogues: DialogueState[] = [];
     let i = 0;
@@ -312,12 +345,6 @@ export class RedisDialogueStore implements DialogueStore {
     }
     const more = ids.slice(i).length > 0;
     return { dialogues, next: more && dialogues.length > 0 ? dialogues[dialogues.length - 1]!.id : null };
-  }
-
-  /** The state key around a dialogue id, for scripts that build it from ids they read. */
-  private stateKeyParts(): [string, string] {
-    const marker = '\u0000';
-    return this.keys.state(marker).split(marker) as [string, string];
   }
 
   async load(dialogueId: string): Promise<DialogueState | null> {
@@ -367,8 +394,8 @@ export class RedisDialogueStore implements DialogueStore {
         k.transcript(id),
         k.turnResult(id, commit.messageId),
         k.outbox(id),
-        k.outboxIndex(),
-        k.expiryIndex(),
+        k.outboxIndexOf(id),
+        k.expiryIndexOf(id),
         k.playerDialogues(commit.state.playerId),
         k.turnLock(id),
         String(commit.expectedVersion),
@@ -394,8 +421,15 @@ export class RedisDialogueStore implements DialogueStore {
 
   async expiredDialogues(limit: number): Promise<string[]> {
     if (limit <= 0) return [];
-    const [before, after] = this.stateKeyParts();
-    return this.call(() => this.scripts.parleyExpired(this.keys.expiryIndex(), limit, before, after));
+    return this.call(async () => {
+      const due = await this.expiryWalk.collect(limit, (index, n) => this.scripts.parleyExpired(index, n));
+      if (due.length === 0) return [];
+      // Ids whose keys are gone (outlived without a sweeper) have nothing left to resolve: they leave the index.
+      const present = await Promise.all(due.map(({ id }) => this.redis.exists(this.keys.state(id))));
+      const gone = due.filter((_, i) => present[i] === 0);
+      await Promise.all(gone.map(({ key, id }) => this.redis.zrem(key, id)));
+      return due.filter((_, i) => present[i] === 1).map(({ id }) => id);
+    });
   }
 
   async expire(commit: EndCommit): Promise<ExpireResult> {
@@ -413,8 +447,8 @@ export class RedisDialogueStore implements DialogueStore {
         k.turnLock(id),
         k.outcome(id),
         k.outbox(id),
-        k.outboxIndex(),
-        k.expiryIndex(),
+        k.outboxIndexOf(id),
+        k.expiryIndexOf(id),
         k.playerDialogues(commit.playerId),
         String(commit.expectedVersion),
         JSON.stringify({ playerId: commit.playerId, outcome: commit.outcome }),
@@ -438,8 +472,11 @@ export class RedisDialogueStore implements DialogueStore {
 
   async outboxDialogues(limit: number): Promise<string[]> {
     if (limit <= 0) return [];
-    // Random members: publishers on several pods spread over the backlog instead of all taking the same head.
-    return this.call(() => this.redis.srandmember(this.keys.outboxIndex(), limit));
+    // Random members of each bucket, buckets round-robin: publishers on several pods spread over the backlog.
+    return this.call(async () => {
+      const found = await this.outboxWalk.collect(limit, (index, n) => this.redis.srandmember(index, n));
+      return found.map(({ id }) => id);
+    });
   }
 
   async pendingEvents(dialogueId: string, limit: number): Promise<ParleyEvent[]> {
@@ -450,7 +487,12 @@ export class RedisDialogueStore implements DialogueStore {
 
   async ackOutbox(dialogueId: string, eventIds: string[]): Promise<void> {
     await this.call(() =>
-      this.scripts.parleyAckOutbox(this.keys.outbox(dialogueId), this.keys.outboxIndex(), dialogueId, ...eventIds),
+      this.scripts.parleyAckOutbox(
+        this.keys.outbox(dialogueId),
+        this.keys.outboxIndexOf(dialogueId),
+        dialogueId,
+        ...eventIds,
+      ),
     );
   }
 
@@ -470,8 +512,9 @@ export class RedisDialogueStore implements DialogueStore {
     return afterWrite<T>(this.redis, (pipeline) => (pipeline as unknown as Scripts)[script](...args));
   }
 
-  /** The one place a Redis failure becomes a domain error. */
-  private call<T>(run: () => Promise<T>): Promise<T> {
+  /** The one place a Redis failure becomes a domain error; the bucket count is checked before the first command. */
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    await this.checkIndexShards();
     return asStoreCall('dialogue store', run);
   }
 }

@@ -12,12 +12,14 @@ import {
 } from './connection';
 import { memoryKeys, type MemoryKeys } from './memory-keys';
 import { ACK_OUTBOX_LUA } from './outbox-ack';
+import { BucketWalk } from './bucket-walk';
+import { DEFAULT_INDEX_SHARDS, IndexShardsCheck } from './index-shards';
 
 /*
  * One hash per player x character, written whole by one script that compares the version first: the
  * record, the player's index of characters and the events in the player's outbox change together or
- * not at all. Every key a script touches is declared in KEYS, and all but the shared outbox index
- * carry the player's hash tag.
+ * not at all. Every key a script touches is declared in KEYS, and all carry the player's bucket tag
+ * (the bucket's outbox index included): one cluster slot per script.
  */
 
 /**
@@ -93,6 +95,8 @@ export type RedisMemoryStoreOptions = {
   redis: RedisClient;
   /** Prepended to every key, separator included (e.g. `parley:`). */
   keyPrefix: string;
+  /** Index buckets (`REDIS_INDEX_SHARDS`, 1..4096, default 64): the dialogue store's, for the same data. */
+  indexShards?: number | undefined;
   ownsConnection?: boolean;
 };
 
@@ -105,10 +109,14 @@ export class RedisMemoryStore implements MemoryStore {
   private readonly scripts: Scripts;
   private readonly keys: MemoryKeys;
   private readonly ownsConnection: boolean;
+  private readonly shardsCheck: IndexShardsCheck;
+  private readonly outboxWalk: BucketWalk;
 
   constructor(options: RedisMemoryStoreOptions) {
     this.redis = options.redis;
-    this.keys = memoryKeys(options.keyPrefix);
+    this.keys = memoryKeys(options.keyPrefix, options.indexShards ?? DEFAULT_INDEX_SHARDS);
+    this.shardsCheck = new IndexShardsCheck(this.redis, options.keyPrefix, this.keys.shards, 'memory store');
+    this.outboxWalk = new BucketWalk(Array.from({ length: this.keys.shards }, (_, b) => this.keys.outboxIndex(b)));
     this.ownsConnection = options.ownsConnection ?? false;
     this.redis.defineCommand('parleyMemorySave', { numberOfKeys: 4, lua: SAVE });
     // Key counts vary with the player's characters: given per call.
@@ -121,13 +129,19 @@ export class RedisMemoryStore implements MemoryStore {
   /** A store on its own client (closed by `close`), connected as every Redis adapter is. */
   static connect(
     target: RedisTarget | string,
-    options: { keyPrefix: string } & RedisConnectionOptions,
+    options: { keyPrefix: string; indexShards?: number | undefined } & RedisConnectionOptions,
   ): RedisMemoryStore {
     return new RedisMemoryStore({
       redis: connectRedis(target, options),
       keyPrefix: options.keyPrefix,
+      indexShards: options.indexShards,
       ownsConnection: true,
     });
+  }
+
+  /** As `RedisDialogueStore.checkIndexShards`: the bucket count the data was written with, checked once. */
+  checkIndexShards(): Promise<void> {
+    return this.shardsCheck.ensure();
   }
 
   async load(playerId: string, characterId: string): Promise<PairRecord> {
@@ -157,7 +171,7 @@ export class RedisMemoryStore implements MemoryStore {
         k.pair(playerId, characterId),
         k.characters(playerId),
         k.outbox(playerId),
-        k.outboxIndex(),
+        k.outboxIndexOf(playerId),
         String(write.expectedVersion),
         String(write.expectedVersion + 1),
         Math.max(0, Math.ceil(write.ttlSeconds ?? 0)),
@@ -193,7 +207,7 @@ export class RedisMemoryStore implements MemoryStore {
         3 + pairs.length,
         k.characters(playerId),
         k.outbox(playerId),
-        k.outboxIndex(),
+        k.outboxIndexOf(playerId),
         ...pairs.map((p) => k.pair(playerId, p.characterId)),
         request.everything ? '1' : '0',
         playerId,
@@ -208,7 +222,10 @@ export class RedisMemoryStore implements MemoryStore {
 
   async outboxPlayers(limit: number): Promise<string[]> {
     if (limit <= 0) return [];
-    return this.call(() => this.redis.srandmember(this.keys.outboxIndex(), limit));
+    return this.call(async () => {
+      const found = await this.outboxWalk.collect(limit, (index, n) => this.redis.srandmember(index, n));
+      return found.map(({ id }) => id);
+    });
   }
 
   async pendingEvents(playerId: string, limit: number): Promise<ParleyEvent[]> {
@@ -219,7 +236,12 @@ export class RedisMemoryStore implements MemoryStore {
 
   async ackOutbox(playerId: string, eventIds: string[]): Promise<void> {
     await this.call(() =>
-      this.scripts.parleyMemoryAck(this.keys.outbox(playerId), this.keys.outboxIndex(), playerId, ...eventIds),
+      this.scripts.parleyMemoryAck(
+        this.keys.outbox(playerId),
+        this.keys.outboxIndexOf(playerId),
+        playerId,
+        ...eventIds,
+      ),
     );
   }
 
@@ -231,7 +253,8 @@ export class RedisMemoryStore implements MemoryStore {
     if (this.ownsConnection) await closeRedis(this.redis);
   }
 
-  private call<T>(run: () => Promise<T>): Promise<T> {
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    await this.checkIndexShards();
     return asStoreCall('memory store', run);
   }
 }
