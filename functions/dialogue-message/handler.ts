@@ -191,6 +191,7 @@ async function applyOrReplay(
       if (committed.reason === 'missing') throw new DialogueEnded(`dialogue ${cmd.dialogueId} has ended`);
       throw new VersionConflict('the dialogue changed during this turn; send it again');
     }
+    lock.committed();
     deps.metrics?.turnApplied(state.characterId);
     if (memory) await deps.memory!.markRecalled(state.playerId, state.characterId, memory.recalledIds);
     if (ending) await storeEnding(deps, turnState, ending);

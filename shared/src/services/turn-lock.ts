@@ -16,7 +16,7 @@ export function renewEveryMs(lockMs: number): number {
  * A turn lock this process holds: renewed on a timer while the work runs (a short lifetime then
  * covers a long AI call), and released when it is done. A release that fails (Redis unreachable) is
  * retried in the background until it succeeds or the lock has lapsed anyway; a commit that succeeded
- * released it already (same atomic step), so `release` is then a no-op on the store.
+ * released it already (same atomic step): `committed` then stops the renewal without a store call.
  */
 export class HeldTurnLock {
   private readonly renewal: NodeJS.Timeout;
@@ -35,6 +35,12 @@ export class HeldTurnLock {
       renewEveryMs(lockMs),
     );
     this.renewal.unref();
+  }
+
+  /** The commit released the lock in its own atomic step: stop renewing, with nothing to send to the store. */
+  committed(): void {
+    this.released = true;
+    clearInterval(this.renewal);
   }
 
   /** Stops renewing and releases; never throws (the lock lapses by itself at worst). */
