@@ -84,12 +84,19 @@ export interface DialogueStore {
   /** The outcome of an ended dialogue, while it is kept. */
   outcome(dialogueId: string): Promise<{ playerId: string; outcome: Outcome } | null>;
 
-  /** Ids of live dialogues idle past their deadline, oldest first (ids whose state is gone are dropped). */
+  /**
+   * At most `limit` ids of live dialogues idle past their deadline, oldest first within each partition the
+   * adapter keeps (Redis: each index bucket, the buckets taken in turn from call to call, so none starves);
+   * ids whose state is gone are dropped.
+   */
   expiredDialogues(limit: number): Promise<string[]>;
   /** `end`, but only if the dialogue is still past its deadline and no turn holds its lock ('active' otherwise). */
   expire(commit: EndCommit): Promise<ExpireResult>;
 
-  /** Dialogues with events not yet published, and those events in order. */
+  /**
+   * At most `limit` dialogues with events not yet published (Redis: from each index bucket in turn), and
+   * those events in order.
+   */
   outboxDialogues(limit: number): Promise<string[]>;
   pendingEvents(dialogueId: string, limit: number): Promise<ParleyEvent[]>;
   /** Drop these events (the head of the dialogue's outbox) once they are published. */
