@@ -5,6 +5,7 @@
  * Prints one table with PASS/MISS per target (never fails on a miss) and writes bench/results.json.
  * `--quick` (CI's smoke run): one cold start per function bundle, one concurrency level (16), short
  * phases, no llama lines and no results.json; its figures are too few to compare runs.
+ * `--only llama`: the llama lines alone, no results.json.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,9 @@ const RUN = randomUUID().slice(0, 8);
 const PREFIX = `bench:${RUN}:`;
 const EXCHANGE = `parley.bench.${RUN}`;
 const QUICK = process.argv.includes('--quick');
+/** `--only llama`: the llama lines alone (the other sections skipped), e.g. to tune the llama route. */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (ONLY !== undefined && ONLY !== 'llama') throw new Error(`--only takes "llama", not "${ONLY}"`);
 const LOAD_MS = Number(process.env.BENCH_LOAD_MS ?? (QUICK ? 500 : 5000));
 const WARM_MS = QUICK ? 300 : 1500;
 const LONG_TURNS = QUICK ? 40 : 1000;
@@ -470,27 +474,29 @@ async function main() {
     process.stderr.write(
       `bench run ${RUN}${QUICK ? ' (--quick)' : ''}: ${os.cpus().length} cpus, node ${process.version}\n`,
     );
-    const provider = await providerTimes();
-    add({
-      section: 'provider (in-process, instant)',
-      name: "scripted: a turn's 3 calls, p50",
-      value: round(provider.turnP50),
-      unit: 'ms',
-    });
-    running = await coldStarts();
-    await new Promise((r) => setTimeout(r, 1000));
-    for (const [fn, s] of Object.entries(running))
-      add({ section: 'memory', name: `${fn} RSS idle`, value: round(rssMb(s.child)), unit: 'MB' });
-    baseline = await startBundle('baseline', path.join(DIST, 'bench', 'baseline-server.js'), PORTS.baseline!, {
-      ...ENV,
-      REDIS_KEY_PREFIX: `${PREFIX}baseline:`,
-    });
-    await throughput(running, provider);
-    await timeToFirstDelta(provider);
-    await roundTrips();
-    await perTurnCost(redis);
-    await publisherRate();
-    bundleSizes();
+    if (ONLY !== 'llama') {
+      const provider = await providerTimes();
+      add({
+        section: 'provider (in-process, instant)',
+        name: "scripted: a turn's 3 calls, p50",
+        value: round(provider.turnP50),
+        unit: 'ms',
+      });
+      running = await coldStarts();
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const [fn, s] of Object.entries(running))
+        add({ section: 'memory', name: `${fn} RSS idle`, value: round(rssMb(s.child)), unit: 'MB' });
+      baseline = await startBundle('baseline', path.join(DIST, 'bench', 'baseline-server.js'), PORTS.baseline!, {
+        ...ENV,
+        REDIS_KEY_PREFIX: `${PREFIX}baseline:`,
+      });
+      await throughput(running, provider);
+      await timeToFirstDelta(provider);
+      await roundTrips();
+      await perTurnCost(redis);
+      await publisherRate();
+      bundleSizes();
+    }
     await llamaLines();
   } finally {
     await Promise.all([...Object.values(running), ...(baseline ? [baseline] : [])].map(stop));
@@ -506,7 +512,8 @@ async function main() {
   console.log(
     `\n${QUICK ? '--quick run: ' : ''}${lines.filter((l) => l.pass).length} PASS, ${misses} MISS; ${seconds} s; ${os.cpus().length} cpus (${os.cpus()[0]?.model ?? '?'}), node ${process.version}; load average at the end ${load} (at the start ${loadAtStart})`,
   );
-  if (QUICK) return;
+  // A partial run must not replace the full run's results.
+  if (QUICK || ONLY) return;
   writeFileSync(
     path.join(ROOT, 'bench', 'results.json'),
     `${JSON.stringify({ at: new Date().toISOString(), seconds, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAtStart, loadAtEnd: load }, lines }, null, 2)}\n`,

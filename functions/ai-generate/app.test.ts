@@ -8,7 +8,7 @@ import { createApp } from './app';
 
 const logger = createLogger('ai-generate-test', 'silent');
 
-async function start(options: { chunkDelayMs?: number; serviceToken?: string } = {}) {
+async function start(options: { chunkDelayMs?: number; serviceToken?: string; frameMs?: number } = {}) {
   const bus = new InProcessEventBus();
   const events: ParleyEvent[] = [];
   const waiters: Array<() => void> = [];
@@ -23,7 +23,12 @@ async function start(options: { chunkDelayMs?: number; serviceToken?: string } =
     source: '/parley/ai-generate',
     logger,
   });
-  const app = createApp({ gateway, logger, serviceToken: options.serviceToken });
+  const app = createApp({
+    gateway,
+    logger,
+    serviceToken: options.serviceToken,
+    ...(options.frameMs === undefined ? {} : { frameMs: options.frameMs }),
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -104,6 +109,28 @@ describe('ai-generate app', () => {
     expect(done.event).toBe('done');
     expect(deltas.length).toBeGreaterThan(2);
     expect(deltas.join('')).toBe((JSON.parse(done.data) as { output: { text: string } }).output.text);
+  });
+
+  test('a fast stream is framed: the first delta alone, the rest batched, all before done and equal to the output', async () => {
+    const deltasOf = async (frameMs: number) => {
+      const { url } = await started({ chunkDelayMs: 0, frameMs });
+      const res = await post(url, 'dialogue.reply', { input: sampleReplyInput(), stream: true });
+      const frames: Array<{ event: string; data: string }> = [];
+      for await (const frame of readSseFrames(res.body!)) frames.push(frame);
+      const done = frames.at(-1)!;
+      expect(done.event).toBe('done');
+      const text = (JSON.parse(done.data) as { output: { text: string } }).output.text;
+      const deltas = frames
+        .filter((f) => f.event === 'delta')
+        .map((f) => (JSON.parse(f.data) as { text: string }).text);
+      expect(deltas.join('')).toBe(text);
+      return deltas;
+    };
+    // A window no test run outlasts: whatever the machine's speed, the frames are exactly these two.
+    const framed = await deltasOf(60_000);
+    const unframed = await deltasOf(0);
+    expect(unframed.length).toBeGreaterThan(2);
+    expect(framed).toEqual([unframed[0], unframed.slice(1).join('')]);
   });
 
   test('Accept: text/event-stream also streams; a structured task then sends one done event', async () => {

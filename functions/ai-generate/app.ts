@@ -5,6 +5,7 @@ import {
   requestTrace,
   abortOnClientGone,
   createHttpApp,
+  DeltaFramer,
   openSse,
   toParleyError,
   wantsEventStream,
@@ -33,8 +34,9 @@ import { taskSpec } from '@parley/shared/composition';
  */
 export function createRoutes(
   gateway: AiClient,
-  options: { serviceToken?: string | undefined; logger?: Logger } = {},
+  options: { serviceToken?: string | undefined; logger?: Logger; frame?: DeltaFrameSettings } = {},
 ): Router {
+  const frame = options.frame ?? DEFAULT_FRAME;
   const router = Router();
   // Only callers holding the service token may spend model tokens (when one is configured).
   router.post(API_ROUTES.runTask.path, ...serviceGuard(options.serviceToken), async (req, res, next) => {
@@ -55,11 +57,16 @@ export function createRoutes(
         return;
       }
       const sse = openSse(res);
+      // Deltas share frames (the first goes alone); every one is flushed before the event that follows.
+      const framer = new DeltaFramer({ ...frame, send: (text) => sse.send('delta', { text }) });
       try {
         if (spec.streams) {
           for await (const event of gateway.stream(task as StreamingTaskName, input as never, callOptions)) {
-            if (event.type === 'delta') sse.send('delta', { text: event.text });
-            else sse.send('done', { output: event.output, meta: event.meta });
+            if (event.type === 'delta') framer.push(event.text);
+            else {
+              framer.flush();
+              sse.send('done', { output: event.output, meta: event.meta });
+            }
           }
         } else {
           // A structured task has nothing to stream: one `done`, so SSE clients need no second code path.
@@ -68,8 +75,13 @@ export function createRoutes(
       } catch (err) {
         const known = toParleyError(err);
         if (!known) options.logger?.error({ err, task }, 'AI task failed');
-        if (known?.code !== 'Aborted') sse.send('error', errorBody(known ?? new ParleyError('internal error')));
+        if (known?.code !== 'Aborted') {
+          // What the filter released before the failure was the reply's: it goes out before the error.
+          framer.flush();
+          sse.send('error', errorBody(known ?? new ParleyError('internal error')));
+        }
       } finally {
+        framer.close();
         sse.end();
       }
     } catch (err) {
@@ -78,6 +90,11 @@ export function createRoutes(
   });
   return router;
 }
+
+/** How streamed deltas are framed: the window after a frame in which deltas wait, and a frame's largest size. */
+export type DeltaFrameSettings = { windowMs: number; maxChars: number };
+/** A few milliseconds: a local model's tokens share frames; a remote model's, slower, mostly go alone. */
+const DEFAULT_FRAME: DeltaFrameSettings = { windowMs: 4, maxChars: 4096 };
 
 /** One `dialogue.turn` as SSE, one event per step result; a failure after the stream opened is an `error` event. */
 async function streamTurn(gateway: AiClient, req: Request, res: Response, logger: Logger | undefined): Promise<void> {
@@ -104,13 +121,19 @@ export function createApp(deps: {
   readiness?: ReadinessChecks;
   serviceToken?: string | undefined;
   metrics?: HttpMetrics;
+  /** Milliseconds deltas may wait to share a frame (SSE_FRAME_MS; default 4, 0 = a frame per delta). */
+  frameMs?: number;
 }) {
   return createHttpApp({
     logger: deps.logger,
     metrics: deps.metrics,
     readiness: deps.readiness ?? { ai: () => deps.gateway.ping() },
     routes: [
-      createRoutes(deps.gateway, { logger: deps.logger, serviceToken: deps.serviceToken }),
+      createRoutes(deps.gateway, {
+        logger: deps.logger,
+        serviceToken: deps.serviceToken,
+        ...(deps.frameMs === undefined ? {} : { frame: { ...DEFAULT_FRAME, windowMs: deps.frameMs } }),
+      }),
       openApiRoute('ai-generate'),
     ],
   });

@@ -12,6 +12,7 @@ runMain(FUNCTION_NAME, ConfigSchema, async (config, logger) => {
     readiness: runtime.readiness,
     serviceToken: config.AI_SERVICE_TOKEN,
     metrics: processMetrics(),
+    frameMs: config.SSE_FRAME_MS,
   });
   await serve(app, { port: config.PORT, logger, onShutdown: runtime.close });
 });

@@ -26,6 +26,7 @@ export { addressOf, playerOf, rateLimit } from './http/rate-limit';
 export { type HttpMetrics, requestContext } from './http/request-context';
 export { serve } from './http/serve';
 export { abortOnClientGone, openSse, type SseWriter, wantsEventStream } from './http/sse';
+export { DeltaFramer, type DeltaFramerOptions } from './http/delta-framer';
 export { readSseFrames, SSE_MAX_FRAME_CHARS, type SseFrame } from './http/sse-reader';
 export { type LiveHooks, type StreamedRoute, streamedRoute } from './http/streamed-route';
 

@@ -5,8 +5,12 @@ import path from 'node:path';
 import { build } from 'esbuild';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
-/** The tiny test model (see ../shared/models/README.md). */
-export const TINY_MODEL = path.resolve(repoRoot, '..', 'shared', 'models', 'stories260K.gguf');
+/**
+ * The tiny test model (see ../shared/models/README.md); `PARLEY_TINY_MODEL` points elsewhere (a checkout
+ * that is not a sibling of the handbook, such as a second worktree).
+ */
+export const TINY_MODEL =
+  process.env.PARLEY_TINY_MODEL ?? path.resolve(repoRoot, '..', 'shared', 'models', 'stories260K.gguf');
 export const tinyModelPresent = existsSync(TINY_MODEL);
 
 /**
