@@ -259,8 +259,12 @@ describe('upgrade from the previous key layout', () => {
 
     expect(await store.load(a.state.id)).toEqual(first.state);
     expect(await store.turnResult(a.state.id, 'm-1')).toEqual(first.result);
-    // Documented: previous-layout dialogues do not count toward the player's cap.
+    // Documented: previous-layout dialogues do not count toward the player's cap, but they are listed.
     expect(await store.activeDialogues('player-up-4')).toBe(0);
+    const fresh = started('player-up-4', store.newDialogueId('player-up-4'));
+    await store.create(fresh.state, fresh.greeting, fresh.events);
+    const listed = await store.listActiveDialogues('player-up-4', { limit: 10 });
+    expect(listed.dialogues.map((d) => d.id).sort()).toEqual([a.state.id, fresh.state.id].sort());
 
     expect(await store.lockTurn(a.state.id, 'm-2', 30_000)).toEqual({ acquired: true });
     const second = turnOn(first.state, 'm-2');
@@ -275,11 +279,13 @@ describe('upgrade from the previous key layout', () => {
     expect(await store.outcome(a.state.id)).toEqual({ playerId: 'player-up-4', outcome: end.outcome });
     expect(await admin.exists(old.state(a.state.id), old.transcript(a.state.id))).toBe(0);
     expect(await admin.zscore(old.expiryIndex(), a.state.id)).toBeNull();
+    expect((await store.listActiveDialogues('player-up-4', { limit: 10 })).dialogues.map((d) => d.id)).toEqual([
+      fresh.state.id,
+    ]);
 
     await relay.flushAll();
-    expect(publisher.events.map((e) => e.id)).toEqual(
-      [...a.events, ...first.events, ...second.events, ...end.events].map((e) => e.id),
-    );
+    const published = publisher.events.filter((e) => e.subject?.includes(a.state.id)).map((e) => e.id);
+    expect(published).toEqual([...a.events, ...first.events, ...second.events, ...end.events].map((e) => e.id));
     expect(await admin.exists(old.outbox(a.state.id), old.outboxIndex())).toBe(0);
   });
 });

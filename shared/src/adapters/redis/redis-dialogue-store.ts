@@ -331,10 +331,18 @@ export class RedisDialogueStore implements DialogueStore {
     playerId: string,
     page: { limit: number; after?: string },
   ): Promise<{ dialogues: DialogueState[]; next: string | null }> {
-    // The player's set is what the cap counts (written by the create, end and expire scripts); a
-    // member whose state is gone is skipped here and pruned by the next count.
-    const members = await this.call(() => this.redis.zrange(this.keys.playerDialogues(playerId), 0, -1));
-    const ids = members.filter((id) => page.after === undefined || id > page.after).sort();
+    // The player's set is what the cap counts (written by the create, commit, end and expire scripts); a
+    // member whose state is gone is skipped here and pruned by the next count. Dialogues started before the
+    // bucketed layout are listed from the previous layout's set while they live (never counted).
+    const [members, previous] = await this.call(() =>
+      Promise.all([
+        this.redis.zrange(this.keys.playerDialogues(playerId), 0, -1),
+        this.redis.smembers(this.keys.legacy.playerDialogues(playerId)),
+      ]),
+    );
+    const ids = [...new Set([...members, ...previous])]
+      .filter((id) => page.after === undefined || id > page.after)
+      .sort();
     const dialogues: DialogueState[] = [];
     let i = 0;
     while (i < ids.length && dialogues.length < page.limit) {
