@@ -77,6 +77,8 @@ export const PLAYER_TURN_STOPS: readonly string[] = ['\nPlayer:', '\nYou:', '\n[
 
 const OPEN_TAGS = ['<think>', '<thinking>'];
 const CLOSE_TAGS = ['</think>', '</thinking>'];
+const CLOSE_TAG_BEGINNINGS = beginningsOf(CLOSE_TAGS);
+const TAG_BEGINNINGS = beginningsOf([...OPEN_TAGS, ...CLOSE_TAGS]);
 /** Tokens of a long spoken sentence: with fewer than this left of the budget, sentences are held whole. */
 const SENTENCE_TOKENS = 60;
 /** The most a held unfinished sentence may grow before it is let through anyway. */
@@ -92,12 +94,22 @@ export function fold(text: string): string {
   return out;
 }
 
-/** Length of the longest end of `text` that is a proper beginning of one of `patterns` (folded). */
-function partialSuffix(text: string, patterns: readonly string[]): number {
-  const longest = Math.max(0, ...patterns.map((p) => p.length - 1));
-  for (let k = Math.min(longest, text.length); k > 0; k--) {
-    const end = text.slice(-k);
-    if (patterns.some((p) => p.length > k && p.startsWith(end))) return k;
+/** The proper beginnings of some patterns (folded), made once: `partialSuffix` looks its candidates up. */
+type Beginnings = { set: ReadonlySet<string>; longest: number };
+
+function beginningsOf(patterns: readonly string[]): Beginnings {
+  const set = new Set<string>();
+  for (const p of patterns) for (let k = 1; k < p.length; k++) set.add(p.slice(0, k));
+  return { set, longest: Math.max(0, ...patterns.map((p) => p.length - 1)) };
+}
+
+/**
+ * Length of the longest end of `text` that is a proper beginning of one of the patterns (folded).
+ * Runs for every chunk of a reply: one set lookup per candidate length, not a scan of every pattern.
+ */
+function partialSuffix(text: string, beginnings: Beginnings): number {
+  for (let k = Math.min(beginnings.longest, text.length); k > 0; k--) {
+    if (beginnings.set.has(text.slice(-k))) return k;
   }
   return 0;
 }
@@ -164,6 +176,8 @@ export class ReplyFilter {
   /** The subset of `cuts` that are speakers (for the stats). */
   private readonly speakerCuts: Set<string>;
   private readonly secrets: string[];
+  /** Beginnings of the cuts and secrets: text that may still become one is held. */
+  private readonly heldBeginnings: Beginnings;
   // Stage 1: raw text, reasoning tags taken out.
   private raw = '';
   private inThink = false;
@@ -191,6 +205,7 @@ export class ReplyFilter {
       (s) => !allowed.has(fold(secretCore(s))) && secretCore(s).length >= 4,
     );
     this.secrets = [...new Set(secrets.flatMap((s) => [fold(s.trim()), fold(secretCore(s))]))];
+    this.heldBeginnings = beginningsOf([...this.cuts, ...this.secrets]);
   }
 
   /** True once the reply was cut: later text would be dropped anyway. */
@@ -264,7 +279,7 @@ export class ReplyFilter {
       if (this.inThink) {
         const close = earliest(folded, CLOSE_TAGS);
         if (!close) {
-          const keep = final ? 0 : partialSuffix(folded, CLOSE_TAGS);
+          const keep = final ? 0 : partialSuffix(folded, CLOSE_TAG_BEGINNINGS);
           this.stats.reasoningChars += this.raw.length - keep;
           this.raw = this.raw.slice(this.raw.length - keep);
           return visible;
@@ -298,7 +313,7 @@ export class ReplyFilter {
         this.inThink = true;
         continue;
       }
-      const keep = final ? 0 : partialSuffix(folded, [...OPEN_TAGS, ...CLOSE_TAGS]);
+      const keep = final ? 0 : partialSuffix(folded, TAG_BEGINNINGS);
       visible += this.raw.slice(0, this.raw.length - keep);
       this.raw = this.raw.slice(this.raw.length - keep);
       return visible;
@@ -340,7 +355,7 @@ export class ReplyFilter {
     const whole = final || this.cutDone;
     let ready = whole
       ? this.pending
-      : this.pending.slice(0, this.pending.length - partialSuffix(fold(this.pending), [...this.cuts, ...this.secrets]));
+      : this.pending.slice(0, this.pending.length - partialSuffix(fold(this.pending), this.heldBeginnings));
     // Blanks wait for the next word: a reply never ends with them.
     if (!final) ready = ready.trimEnd();
     if (this.emittedText.length + ready.length > this.maxChars) {
@@ -352,7 +367,8 @@ export class ReplyFilter {
     }
     // At the end, `finish` decides where the reply stops.
     if (final) return '';
-    if (!this.cutDone && this.nearBudget(ready.length)) {
+    // (With nothing ready there is nothing to hold: the sentence search below would keep it all.)
+    if (ready.length > 0 && !this.cutDone && this.nearBudget(ready.length)) {
       // Near the budget: the unfinished sentence waits for the finish reason (a bounded wait).
       const all = this.emittedText + ready;
       const end = Math.max(lastSentenceEnd(all), all.length - MAX_TAIL_HOLD, this.emittedText.length);

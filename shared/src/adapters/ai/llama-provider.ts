@@ -280,8 +280,11 @@ export class LlamaProvider implements AiProvider {
       );
       let tokensReported = 0;
       for (;;) {
-        const text = pending.shift();
-        if (text !== undefined) {
+        if (pending.length > 0) {
+          // Everything the model wrote while the consumer was busy goes as one chunk: one pass of the
+          // gateway's filter and one delta, not one per token.
+          const text = pending.length === 1 ? pending[0]! : pending.join('');
+          pending.length = 0;
           if (text) {
             // The gateway's filter counts tokens against the budget: give it the exact count.
             yield { text, tokens: Math.max(0, completionTokens - tokensReported) };
