@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 const entries = [
   ['bench/run-bench.ts', 'dist/bench/index.js'],
   ['bench/baseline-server.ts', 'dist/bench/baseline-server.js'],
+  ['bench/express-hello.ts', 'dist/bench/express-hello.js'],
   ...(existsSync('bench/llama-bench.ts') ? [['bench/llama-bench.ts', 'dist/bench/llama-bench.js']] : []),
 ];
 await Promise.all(

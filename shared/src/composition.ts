@@ -98,7 +98,9 @@ export {
   type LlamaConfig,
 } from './adapters/ai/provider-from-config';
 export { ScriptedProvider, wordChunks } from './adapters/ai/scripted-provider';
-export { OpenAiProvider, type OpenAiProviderOptions } from './adapters/ai/openai-provider';
+// OpenAiProvider is built by createAiProviders, which loads the OpenAI SDK only when configured; the class
+// itself is exported from `@parley/shared/testing` so that no bundle evaluates the SDK at start-up.
+export type { OpenAiProviderOptions } from './adapters/ai/openai-provider';
 export { LlamaProvider, type LlamaProviderOptions } from './adapters/ai/llama-provider';
 export { type LlamaChatItem, toChatHistory, toCompletionPrompt } from './adapters/ai/llama-prompt';
 export { availableCores, llamaThreads } from './adapters/ai/llama-threads';

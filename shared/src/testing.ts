@@ -28,6 +28,9 @@ export {
   sampleTurnInput,
 } from './ai-gateway/ai-task-fixtures';
 
+// ---- adapters tests build by hand ----
+export { OpenAiProvider } from './adapters/ai/openai-provider';
+
 // ---- in-process adapters ----
 export { InMemoryDialogueStore } from './adapters/memory/memory-dialogue-store';
 export { InMemoryMemoryStore } from './adapters/memory/memory-memory-store';

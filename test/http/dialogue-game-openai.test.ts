@@ -5,7 +5,8 @@
  * prompt carries the verdict.
  */
 import { eventSource } from '@parley/shared';
-import { AiGateway, OpenAiProvider, ScriptedProvider, createLogger } from '@parley/shared/composition';
+import { AiGateway, ScriptedProvider, createLogger } from '@parley/shared/composition';
+import { OpenAiProvider } from '@parley/shared/testing';
 import { FakeOpenAiServer, completion, parleyAnswers, type ReceivedChat } from '../support/fake-openai-server';
 import { postJson } from '../support/http';
 import { startDialogueFunctions } from '../support/dialogue-harness';

@@ -1,4 +1,4 @@
-import { Agent } from 'undici';
+import type * as Undici from 'undici';
 import type { AiCallMeta, AiTaskInput, AiTaskName, AiTaskOutput, StreamingTaskName } from '../../domain/ai-tasks';
 import {
   Aborted,
@@ -64,8 +64,9 @@ export class HttpAiClient implements AiClient {
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
   private readonly serviceToken: string | undefined;
-  /** This client's connection pool to `baseUrl`: keep-alive, at most `maxConnections` sockets. */
-  private readonly pool: Agent;
+  private readonly maxConnections: number;
+  /** This client's connection pool to `baseUrl`: keep-alive, at most `maxConnections` sockets (made on first call). */
+  private agent: Undici.Agent | undefined;
 
   constructor(options: {
     baseUrl: string;
@@ -79,14 +80,26 @@ export class HttpAiClient implements AiClient {
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.serviceToken = options.serviceToken;
-    // Idle sockets stay open for the next call (the server's Keep-Alive hint bounds how long) and do not
-    // keep the process alive; a turn then skips the TCP handshake.
-    this.pool = new Agent({ connections: options.maxConnections ?? DEFAULT_AI_CONNECTIONS });
+    this.maxConnections = options.maxConnections ?? DEFAULT_AI_CONNECTIONS;
   }
 
   /** Closes the pooled connections (shutdown, tests); calls in flight finish first. */
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.agent?.close();
+  }
+
+  /**
+   * Idle sockets stay open for the next call (the server's Keep-Alive hint bounds how long) and do
+   * not keep the process alive; a turn then skips the TCP handshake. undici is loaded on the first
+   * call, not at start-up: a process answers /readyz without it.
+   */
+  private get pool(): Undici.Agent {
+    if (!this.agent) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Agent } = require('undici') as typeof Undici;
+      this.agent = new Agent({ connections: this.maxConnections });
+    }
+    return this.agent;
   }
 
   async run<T extends AiTaskName>(

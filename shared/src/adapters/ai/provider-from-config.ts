@@ -7,7 +7,7 @@ import { llamaThreads } from './llama-threads';
 import { LlamaProvider } from './llama-provider';
 import { ensureModelFile, progressReporter } from './model-download';
 import { HUGGING_FACE_ENDPOINT, parseModelSource, type ModelSource } from './model-source';
-import { OpenAiProvider } from './openai-provider';
+import type * as OpenAiProviderModule from './openai-provider';
 import { ScriptedProvider } from './scripted-provider';
 
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
@@ -124,6 +124,9 @@ function createNamedProvider(kind: AiProviderName, config: AiProviderConfig, opt
       'invalid configuration: OPENAI_API_KEY: AI_PROVIDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local OpenAI-compatible server)',
     );
   }
+  // Loaded when configured, not at start-up: the OpenAI SDK is a sizeable module nobody else needs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { OpenAiProvider } = require('./openai-provider') as typeof OpenAiProviderModule;
   return new OpenAiProvider({
     model: config.AI_MODEL ?? DEFAULT_OPENAI_MODEL,
     timeoutMs: config.AI_TIMEOUT_MS,
