@@ -309,11 +309,25 @@ export class LlamaProvider implements AiProvider {
       outer?.removeEventListener('abort', onOuterAbort);
       // A consumer that stopped early (client gone): stop the model, then free its sequence.
       controller.abort();
+      // In the background: the caller's answer does not wait for the sequence to be cleared; the next
+      // caller does, since the slot is given back only once it is.
+      void this.recycle(running, loaded && sequence ? { loaded, sequence } : undefined, release);
+    }
+  }
+
+  /** Once the generation has stopped: clears the sequence's history (freeing its KV cache), returns it, frees the slot. */
+  private async recycle(
+    running: Promise<void> | undefined,
+    taken: { loaded: Loaded; sequence: LlamaContextSequence } | undefined,
+    release: (() => void) | undefined,
+  ): Promise<void> {
+    try {
       await running;
-      if (sequence && loaded) {
-        await sequence.clearHistory().catch(() => undefined);
-        loaded.idle.push(sequence);
+      if (taken) {
+        await taken.sequence.clearHistory().catch(() => undefined);
+        taken.loaded.idle.push(taken.sequence);
       }
+    } finally {
       release?.();
     }
   }
