@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { startTracing } from '@parley/shared/composition';
 import { startComposedDialogue } from '../support/composed-dialogue';
 import { postJson } from '../support/http';
+import { eventually } from '../support/amqp-test-kit';
 
 const PLAYER = { 'x-player-id': 'obs-player' };
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -72,8 +73,12 @@ test('/metrics exposes HTTP, AI, turn, dialogue and outbox series after a dialog
   expect(sample(text, 'parley_dialogues_started_total{character="innkeeper-mara"}')).toBe(1);
   expect(sample(text, 'parley_dialogues_ended_total{character="innkeeper-mara"}')).toBe(1);
   expect(sample(text, 'parley_active_dialogues')).toBe(0);
-  // initiate + 2 progress + resolve went through the relay.
-  expect(sample(text, 'parley_outbox_published_total')).toBeGreaterThanOrEqual(4);
+  // initiate + 2 progress + resolve went through the relay (published after each answer: waited for).
+  await eventually(
+    async () => sample(await scrape(system.urls.message), 'parley_outbox_published_total') ?? 0,
+    (published) => published >= 4,
+    'four events published by the relay',
+  );
   expect(sample(text, 'parley_outbox_publish_failures_total')).toBe(0);
   expect(text).toContain('# TYPE parley_outbox_depth gauge');
   expect(text).toContain('parley_process_resident_memory_bytes');
@@ -96,12 +101,22 @@ test("a traceparent sent with a turn appears, same trace id, in that turn's even
   expect(turn.status).toBe(200);
   expect(turn.headers.get('x-request-id')).toBeTruthy();
 
-  const progress = system.events.find((e) => e.type === 'dialogue.progress' && e.subject === id && e.sequence === 1);
+  // The turn answers once committed and its events are published after the answer: wait for them.
+  const progress = await eventually(
+    async () => system.events.find((e) => e.type === 'dialogue.progress' && e.subject === id && e.sequence === 1),
+    (event) => event !== undefined,
+    'the first dialogue.progress event',
+  );
   expect(progress?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
   // A real server span: the events name it, not the caller's span.
   expect(progress?.traceparent).not.toContain(callerSpan);
-  const aiCalls = system.events.filter(
-    (e) => e.type === 'analytics.logging' && e.subject === id && e.traceparent?.includes(traceId),
+  const aiCalls = await eventually(
+    async () =>
+      system.events.filter(
+        (e) => e.type === 'analytics.logging' && e.subject === id && e.traceparent?.includes(traceId),
+      ),
+    (calls) => calls.length >= 3,
+    "the traced turn's three AI-call events",
   );
   expect(aiCalls.map((e) => (e.data as { task: string }).task).sort()).toEqual([
     'dialogue.appraise',
@@ -116,7 +131,11 @@ test("a traceparent sent with a turn appears, same trace id, in that turn's even
     PLAYER,
   );
   expect(untraced.status).toBe(200);
-  const second = system.events.find((e) => e.type === 'dialogue.progress' && e.subject === id && e.sequence === 2);
+  const second = await eventually(
+    async () => system.events.find((e) => e.type === 'dialogue.progress' && e.subject === id && e.sequence === 2),
+    (event) => event !== undefined,
+    'the second dialogue.progress event',
+  );
   expect(second?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
   expect(second?.traceparent).not.toContain(traceId);
 });
