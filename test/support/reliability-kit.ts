@@ -10,6 +10,7 @@ import {
   AiGateway,
   OutboxRelay,
   ExpirySweeper,
+  type RedisTarget,
 } from '@parley/shared/composition';
 import { createRoutes as startRoutes } from '../../functions/dialogue-start/app';
 import { createRoutes as messageRoutes } from '../../functions/dialogue-message/app';
@@ -28,7 +29,8 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * together. The URLs may point at a TcpProxy so a test can cut the links.
  */
 export async function startReplica(options: {
-  redisUrl: string;
+  /** A single-node URL, or any target `connectRedis` takes (cluster, Sentinel). */
+  redisUrl: string | RedisTarget;
   amqpUrl: string;
   keyPrefix: string;
   exchange: string;
