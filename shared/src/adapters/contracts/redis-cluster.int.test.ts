@@ -16,8 +16,8 @@ describeWithRedisServer('store contracts on Redis Cluster', () => {
     console.log(`[redis-topology] cluster (3 primaries) ready in ${topology.startedInMs} ms`);
   }, 60_000);
   describeRedisContracts('Redis Cluster', () => topology.target, {
-    dialogue: false,
-    memory: false,
+    dialogue: true,
+    memory: true,
     seenEvents: true,
     analytics: true,
   });
