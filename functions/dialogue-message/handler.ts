@@ -28,6 +28,7 @@ import {
   loadOwnedState,
   seedFor,
   type DialogueDeps,
+  type TurnRead,
   HeldTurnLock,
 } from '@parley/shared';
 
@@ -94,19 +95,20 @@ async function applyOrReplay(
   signal?: AbortSignal,
 ): Promise<TurnAnswer> {
   const { store } = deps;
-  const before = await loadOwnedOrReplay(deps, cmd);
+  const before = await ownedOrReplay(deps, cmd, await store.readTurn(cmd.dialogueId, cmd.messageId));
   if ('result' in before) return before;
   const character = characterOf(deps.catalog, before.characterId);
   const goal = goalOf(character, before.goalId);
   // Validate before locking: a bad move must not disturb a turn in flight.
   resolvePlayerMove(before, goal, cmd);
 
-  const waited = await acquireTurnLock(deps, cmd, signal);
-  if (waited) return waited;
+  const locked = await acquireTurnLock(deps, cmd, signal);
+  if ('result' in locked) return locked;
   const lock = new HeldTurnLock(store, cmd.dialogueId, cmd.messageId, deps.turnLockMs);
   try {
-    // Under the lock the state is authoritative; the original of a replay may have just finished.
-    const state = await loadOwnedOrReplay(deps, cmd);
+    // Read with the lock, in the same step: the state is authoritative, and the original of a replay
+    // may have just finished.
+    const state = await ownedOrReplay(deps, cmd, locked.read);
     if ('result' in state) return state;
     const move = resolvePlayerMove(state, goal, cmd);
     const seq = state.turnCount + 1;
@@ -249,26 +251,45 @@ async function storeEnding(
   if (ended.ok) deps.metrics?.dialogueEnded(state.characterId);
 }
 
-async function loadOwnedOrReplay(deps: DialogueDeps, cmd: TurnCommand): Promise<DialogueState | TurnAnswer> {
-  const replay = await deps.store.turnResult(cmd.dialogueId, cmd.messageId);
-  if (replay) {
-    if (replay.dialogue.playerId !== cmd.playerId) await loadOwnedState(deps.store, cmd.dialogueId, cmd.playerId);
-    return { result: replay, replayed: true };
+/**
+ * The caller's dialogue from one `readTurn`: the stored answer of a replay (the caller must own the
+ * dialogue), else the live state when it is the caller's; anything else (no state, another player's)
+ * is settled by `loadOwnedState`, which throws the right error.
+ */
+async function ownedOrReplay(
+  deps: DialogueDeps,
+  cmd: TurnCommand,
+  read: TurnRead,
+): Promise<DialogueState | TurnAnswer> {
+  if (read.result) {
+    if (read.result.dialogue.playerId !== cmd.playerId) await loadOwnedState(deps.store, cmd.dialogueId, cmd.playerId);
+    return { result: read.result, replayed: true };
   }
+  if (read.state?.playerId === cmd.playerId) return read.state;
   return loadOwnedState(deps.store, cmd.dialogueId, cmd.playerId);
 }
 
 /**
- * Take the dialogue's turn lock. Another message holding it is a 409; the same messageId holding it
- * is a retry of a turn in progress: wait for its answer, or take over if it gave up without one.
+ * Take the dialogue's turn lock, reading the turn with it (one store call). Another message holding
+ * it is a 409; the same messageId holding it is a retry of a turn in progress: wait for its answer,
+ * or take over if it gave up without one. Answers the replay, or the read made with the lock.
  */
-async function acquireTurnLock(deps: DialogueDeps, cmd: TurnCommand, signal?: AbortSignal): Promise<TurnAnswer | null> {
+async function acquireTurnLock(
+  deps: DialogueDeps,
+  cmd: TurnCommand,
+  signal?: AbortSignal,
+): Promise<TurnAnswer | { read: TurnRead }> {
   // The first attempt renews its lock while it runs: wait as long as a turn may take, not one lock life.
   const deadline = Date.now() + REPLAY_WAIT_MS;
   for (;;) {
-    const lock = await deps.store.lockTurn(cmd.dialogueId, cmd.messageId, deps.turnLockMs);
-    if (lock.acquired) return null;
-    if (lock.heldBy !== cmd.messageId) {
+    const read = await deps.store.readTurn(cmd.dialogueId, cmd.messageId, { ttlMs: deps.turnLockMs });
+    if (read.lock?.acquired) return { read };
+    if (read.result || !read.lock) {
+      const replay = await ownedOrReplay(deps, cmd, read);
+      if ('result' in replay) return replay;
+    }
+    const heldBy = read.lock && !read.lock.acquired ? read.lock.heldBy : undefined;
+    if (heldBy !== cmd.messageId) {
       throw new TurnInFlight('another turn of this dialogue is in progress; retry when it is done', {
         details: { retryAfterMs: 1000 },
       });
@@ -277,7 +298,7 @@ async function acquireTurnLock(deps: DialogueDeps, cmd: TurnCommand, signal?: Ab
     if (Date.now() > deadline) throw new TurnInFlight('the first attempt of this message is still in progress');
     await new Promise((r) => setTimeout(r, REPLAY_POLL_MS));
     const result = await deps.store.turnResult(cmd.dialogueId, cmd.messageId);
-    if (result) return { result, replayed: true };
+    if (result) return ownedOrReplay(deps, cmd, { result, state: null }) as Promise<TurnAnswer>;
   }
 }
 

@@ -302,6 +302,7 @@ export {
   type ExpireResult,
   EXPIRY_GRACE_SECONDS,
   type TurnCommit,
+  type TurnRead,
 } from './ports/dialogue-store';
 export { type EventHandler, type EventPublisher } from './ports/event-publisher';
 export { type Logger, type LogMethod } from './ports/logger';

@@ -150,12 +150,10 @@ test('one turn: 1 HTTP call to ai-generate, one AMQP message per event, and the 
     expect(aiConnections.count - connectionsBefore).toBe(0);
     // Published once each, after the answer: the turn's events are its progress event.
     expect(deliveries.map((d) => [d.type, d.subject, d.sequence])).toEqual([['dialogue.progress', id, 2]]);
-    // Today: the replay check and the load before the lock and again under it (4), the lock, the memory
-    // recall, the commit script (state, transcript, answer, outbox and the lock's release in one step).
-    // What brings it to 4: the replay check and load read in one call, once before the lock and once
-    // under it, with the memory recall folded into that read once the cluster-safe key layout puts a
-    // player's memory in the dialogue's slot.
-    expect(toAnswer).toBeLessThanOrEqual(TODAY_STORE_ROUND_TRIPS);
+    // The store's own calls from request to answer: the replay check and state in one read before the
+    // lock, the same read taking the lock, the memory recall, and the commit script (state, transcript,
+    // answer, outbox and the lock's release in one step).
+    expect(toAnswer).toBeLessThanOrEqual(4);
   } finally {
     checker.disconnect();
     monitor.destroy();
@@ -168,9 +166,6 @@ test('one turn: 1 HTTP call to ai-generate, one AMQP message per event, and the 
     await deleteKeysUnder([prefix]);
   }
 });
-
-/** The store's round trips from request to answer today (see the test's last assertion). */
-const TODAY_STORE_ROUND_TRIPS = 7;
 
 /**
  * MONITOR on a plain socket (ioredis' monitor mode trips on a busy shared server): each command line

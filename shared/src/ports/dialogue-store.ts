@@ -76,6 +76,12 @@ export interface DialogueStore {
   renewTurnLock(dialogueId: string, messageId: string, ttlMs: number): Promise<boolean>;
   /** The stored answer of an applied turn, for replays. */
   turnResult(dialogueId: string, messageId: string): Promise<TurnResult | null>;
+  /**
+   * A turn's reads in one atomic call: the stored answer of `messageId` (a replay) and the hot state.
+   * With `lock`, and no stored answer, it also takes the turn lock for `messageId` as `lockTurn` does
+   * (`lock` in the answer), so the state read is the one the lock protects.
+   */
+  readTurn(dialogueId: string, messageId: string, lock?: { ttlMs: number }): Promise<TurnRead>;
   /** Applies the turn and, in the same atomic step, releases the turn lock `commit.messageId` holds. */
   commitTurn(commit: TurnCommit): Promise<CommitResult>;
 
@@ -138,6 +144,13 @@ export type ExpireResult = { ok: true } | { ok: false; reason: 'version' | 'miss
  * How long a dialogue's live keys outlive its idle deadline. A sweeper resolves it in between; a day
  * covers a function scaled to zero (no sweeper running) until a request wakes a pod.
  */
+/** What `readTurn` answers; `lock` only when it was asked to lock and found no stored answer. */
+export type TurnRead = {
+  result: TurnResult | null;
+  state: DialogueState | null;
+  lock?: { acquired: true } | { acquired: false; heldBy: string };
+};
+
 export const EXPIRY_GRACE_SECONDS = 86_400;
 
 /**

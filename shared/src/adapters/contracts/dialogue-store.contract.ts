@@ -289,6 +289,31 @@ export function describeDialogueStoreContract(name: string, makeStore: () => Pro
       expect(await store.lockTurn(randomUUID(), 'm-9', 60_000)).toEqual({ acquired: true });
     });
 
+    it('reads a turn in one call: the stored answer and the state, and with a lock asked, takes it unless replayed', async () => {
+      const { state, greeting, events } = started();
+      expect(await store.readTurn(state.id, 'm-1')).toEqual({ result: null, state: null });
+      await store.create(state, greeting, events);
+      expect(await store.readTurn(state.id, 'm-1')).toEqual({ result: null, state });
+      expect(await store.readTurn(state.id, 'm-1', { ttlMs: 60_000 })).toEqual({
+        result: null,
+        state,
+        lock: { acquired: true },
+      });
+      expect(await store.readTurn(state.id, 'm-2', { ttlMs: 60_000 })).toEqual({
+        result: null,
+        state,
+        lock: { acquired: false, heldBy: 'm-1' },
+      });
+      const turn = turnOn(state, 'm-1');
+      expect(await store.commitTurn(turn)).toEqual({ ok: true });
+      // A replay is answered from its stored result, and takes no lock.
+      expect(await store.readTurn(state.id, 'm-1', { ttlMs: 60_000 })).toEqual({
+        result: turn.result,
+        state: turn.state,
+      });
+      expect(await store.lockTurn(state.id, 'm-3', 60_000)).toEqual({ acquired: true });
+    });
+
     it('releases the turn lock in the same step as the commit of its turn', async () => {
       const { state, greeting, events } = started();
       await store.create(state, greeting, events);

@@ -12,6 +12,7 @@ import {
   type StartClaim,
   type StartClaimResult,
   type TurnCommit,
+  type TurnRead,
 } from '../../ports/dialogue-store';
 
 type Expiring<T> = { value: T; expiresAt: number };
@@ -141,6 +142,13 @@ export class InMemoryDialogueStore implements DialogueStore {
   async turnResult(dialogueId: string, messageId: string): Promise<TurnResult | null> {
     const result = this.live(this.results, resultKey(dialogueId, messageId));
     return result ? structuredClone(result) : null;
+  }
+
+  async readTurn(dialogueId: string, messageId: string, lock?: { ttlMs: number }): Promise<TurnRead> {
+    const result = await this.turnResult(dialogueId, messageId);
+    const state = await this.load(dialogueId);
+    if (result || !lock) return { result, state };
+    return { result, state, lock: await this.lockTurn(dialogueId, messageId, lock.ttlMs) };
   }
 
   async commitTurn(commit: TurnCommit): Promise<CommitResult> {

@@ -13,6 +13,7 @@ import {
   type EndCommit,
   type ExpireResult,
   type TurnCommit,
+  type TurnRead,
 } from '../../ports/dialogue-store';
 import { asStoreCall } from './redis-failure';
 import { afterWrite, closeRedis, connectRedis, pingRedis, type RedisClient, type RedisTarget } from './connection';
@@ -159,6 +160,18 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
 return {0, redis.call('GET', KEYS[1])}
 `;
 
+/**
+ * KEYS: result, state, lock. ARGV: messageId, ttlMs ('' reads only). Answers {result, state} and,
+ * when asked to lock and there is no result, 1 (taken) or 0 and the holder, as LOCK_TURN does.
+ */
+const READ_TURN = `
+local result = redis.call('GET', KEYS[1])
+local state = redis.call('HGET', KEYS[2], 's')
+if result or ARGV[2] == '' then return {result, state} end
+if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) then return {false, state, 1} end
+return {false, state, 0, redis.call('GET', KEYS[3])}
+`;
+
 /** KEYS: lock. ARGV: messageId, ttlMs. Only the holder may extend it; answers 1 when it did. */
 const RENEW_TURN = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -178,6 +191,7 @@ type Scripts = {
   parleyEnd(...args: Array<string | number>): Promise<'ok' | 'missing' | 'version' | 'active'>;
   parleyExpired(...args: Array<string | number>): Promise<string[]>;
   parleyLockTurn(...args: Array<string | number>): Promise<[1] | [0, string]>;
+  parleyReadTurn(...args: Array<string | number>): Promise<[string | null, string | null, (0 | 1)?, string?]>;
   parleyUnlockTurn(...args: Array<string | number>): Promise<number>;
   parleyRenewTurn(...args: Array<string | number>): Promise<number>;
   parleyAckOutbox(...args: Array<string | number>): Promise<number>;
@@ -190,6 +204,7 @@ const SCRIPTS: Array<[keyof Scripts, number, string]> = [
   ['parleyEnd', 8, END],
   ['parleyExpired', 1, EXPIRED],
   ['parleyLockTurn', 1, LOCK_TURN],
+  ['parleyReadTurn', 3, READ_TURN],
   ['parleyUnlockTurn', 1, UNLOCK_TURN],
   ['parleyRenewTurn', 1, RENEW_TURN],
   ['parleyAckOutbox', 2, ACK_OUTBOX_LUA],
@@ -374,6 +389,24 @@ export class RedisDialogueStore implements DialogueStore {
       this.scripts.parleyLockTurn(this.keys.turnLock(dialogueId), messageId, Math.max(1, Math.ceil(ttlMs))),
     );
     return answer[0] === 1 ? { acquired: true } : { acquired: false, heldBy: answer[1] };
+  }
+
+  async readTurn(dialogueId: string, messageId: string, lock?: { ttlMs: number }): Promise<TurnRead> {
+    const [result, state, locked, heldBy] = await this.call(() =>
+      this.scripts.parleyReadTurn(
+        this.keys.turnResult(dialogueId, messageId),
+        this.keys.state(dialogueId),
+        this.keys.turnLock(dialogueId),
+        messageId,
+        lock ? Math.max(1, Math.ceil(lock.ttlMs)) : '',
+      ),
+    );
+    const read: TurnRead = {
+      result: result === null ? null : decode<TurnResult>(result),
+      state: state === null ? null : decode<DialogueState>(state),
+    };
+    if (locked === undefined) return read;
+    return { ...read, lock: locked === 1 ? { acquired: true } : { acquired: false, heldBy: heldBy ?? '' } };
   }
 
   async unlockTurn(dialogueId: string, messageId: string): Promise<void> {
