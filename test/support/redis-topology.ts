@@ -4,7 +4,8 @@
  * 3-primary Redis Cluster, and a primary + one replica watched by three Sentinels (quorum 2).
  * Without `redis-server` on PATH, `REDIS_SERVER_MISSING` says why and the suites skip loudly.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,8 +124,8 @@ export type RedisClusterTopology = {
   target: RedisTarget;
   /** Milliseconds from the first spawn to `cluster_state:ok` on every node. */
   startedInMs: number;
-  /** `redis-cli --cluster <args...>` against the cluster; answers its output. */
-  cli(...args: string[]): string;
+  /** `redis-cli --cluster <args...>` against the cluster, in a child process; answers its output. */
+  cli(...args: string[]): Promise<string>;
   stop(): Promise<void>;
 };
 
@@ -149,9 +150,9 @@ export async function startRedisCluster(): Promise<RedisClusterTopology> {
         ]),
       ),
     );
-    const cli = (...args: string[]) =>
-      execFileSync('redis-cli', ['--cluster', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    cli('create', ...data.map((p) => `${HOST}:${p}`), '--cluster-replicas', '0', '--cluster-yes');
+    const cli = async (...args: string[]) =>
+      (await promisify(execFile)('redis-cli', ['--cluster', ...args], { encoding: 'utf8' })).stdout;
+    await cli('create', ...data.map((p) => `${HOST}:${p}`), '--cluster-replicas', '0', '--cluster-yes');
     for (const port of data) {
       await waitFor(`cluster_state:ok on ${port}`, async () =>
         String(await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
