@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type ParleyEvent, ruleBasedAppraisal } from '@parley/shared';
 import { createLogger, ScriptedProvider, AiGateway } from '@parley/shared/composition';
 import { readSseFrames } from '@parley/shared/http';
-import { InProcessEventBus, sampleAppraiseInput, sampleReplyInput } from '@parley/shared/testing';
+import { InProcessEventBus, sampleAppraiseInput, sampleReplyInput, sampleTurnInput } from '@parley/shared/testing';
 import { createApp } from './app';
 
 const logger = createLogger('ai-generate-test', 'silent');
@@ -131,6 +131,17 @@ describe('ai-generate app', () => {
     const unframed = await deltasOf(0);
     expect(unframed.length).toBeGreaterThan(2);
     expect(framed).toEqual([unframed[0], unframed.slice(1).join('')]);
+  });
+
+  test('a turn frames its reply deltas the same way, each flushed before the reply event', async () => {
+    const { url } = await started({ chunkDelayMs: 0, frameMs: 60_000 });
+    const res = await post(url, 'dialogue.turn', { input: sampleTurnInput() });
+    const frames: Array<{ event: string; data: string }> = [];
+    for await (const frame of readSseFrames(res.body!)) frames.push(frame);
+    expect(frames.map((f) => f.event)).toEqual(['appraisal', 'delta', 'delta', 'reply', 'options', 'done']);
+    const deltas = frames.filter((f) => f.event === 'delta').map((f) => (JSON.parse(f.data) as { text: string }).text);
+    const reply = JSON.parse(frames.find((f) => f.event === 'reply')!.data) as { output: { text: string } };
+    expect(deltas.join('')).toBe(reply.output.text);
   });
 
   test('Accept: text/event-stream also streams; a structured task then sends one done event', async () => {

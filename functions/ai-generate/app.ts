@@ -42,7 +42,7 @@ export function createRoutes(
   router.post(API_ROUTES.runTask.path, ...serviceGuard(options.serviceToken), async (req, res, next) => {
     try {
       if (req.params.task === DIALOGUE_TURN_TASK) {
-        await streamTurn(gateway, req, res, options.logger);
+        await streamTurn(gateway, req, res, options.logger, frame);
         return;
       }
       const spec = taskSpec(req.params.task as string);
@@ -97,19 +97,37 @@ export type DeltaFrameSettings = { windowMs: number; maxChars: number };
 const DEFAULT_FRAME: DeltaFrameSettings = { windowMs: 4, maxChars: 4096 };
 
 /** One `dialogue.turn` as SSE, one event per step result; a failure after the stream opened is an `error` event. */
-async function streamTurn(gateway: AiClient, req: Request, res: Response, logger: Logger | undefined): Promise<void> {
+async function streamTurn(
+  gateway: AiClient,
+  req: Request,
+  res: Response,
+  logger: Logger | undefined,
+  frame: DeltaFrameSettings,
+): Promise<void> {
   const body = parseInput(TaskRequestSchema, req.body ?? {});
   const input = parseInput(DialogueTurnInputSchema, body.input, 'input');
   const client = abortOnClientGone(res);
   const sse = openSse(res);
+  // The reply's deltas are framed as a task's are; every other step's event flushes them first.
+  const framer = new DeltaFramer({ ...frame, send: (text) => sse.send('delta', { text }) });
   try {
-    for await (const { type, ...data } of gateway.turn(input, { signal: client.signal, ...requestTrace(req) }))
-      sse.send(type, data);
+    for await (const event of gateway.turn(input, { signal: client.signal, ...requestTrace(req) })) {
+      if (event.type === 'delta') framer.push(event.text);
+      else {
+        framer.flush();
+        const { type, ...data } = event;
+        sse.send(type, data);
+      }
+    }
   } catch (err) {
     const known = toParleyError(err);
     if (!known) logger?.error({ err, task: DIALOGUE_TURN_TASK }, 'AI task failed');
-    if (known?.code !== 'Aborted') sse.send('error', errorBody(known ?? new ParleyError('internal error')));
+    if (known?.code !== 'Aborted') {
+      framer.flush();
+      sse.send('error', errorBody(known ?? new ParleyError('internal error')));
+    }
   } finally {
+    framer.close();
     sse.end();
   }
 }

@@ -49,7 +49,7 @@ afterAll(async () => {
   }
 });
 
-async function gatewayUrl(provider: AiProvider = new ScriptedProvider({ chunkDelayMs: 10 })) {
+async function gatewayUrl(provider: AiProvider = new ScriptedProvider({ chunkDelayMs: 10 }), frameMs?: number) {
   const bus = new InProcessEventBus();
   const events: ParleyEvent[] = [];
   bus.subscribe(async (e) => {
@@ -62,7 +62,7 @@ async function gatewayUrl(provider: AiProvider = new ScriptedProvider({ chunkDel
     source: '/parley/ai-generate',
     logger,
   });
-  const app = createApp({ gateway, logger });
+  const app = createApp({ gateway, logger, ...(frameMs === undefined ? {} : { frameMs }) });
   return { url: await listen(createServer(app)), gateway, events };
 }
 
@@ -190,7 +190,8 @@ describe('dialogue.turn: one request for the whole turn', () => {
     events.map((e) => ('output' in e ? { type: e.type, output: e.output } : e));
 
   test('streams appraisal, the deltas, reply, options and done in one request, as the in-process gateway runs it', async () => {
-    const { url, gateway } = await gatewayUrl(new ScriptedProvider({ chunkDelayMs: 0 }));
+    // One frame per delta: the events over HTTP are then the in-process gateway's, one for one.
+    const { url, gateway } = await gatewayUrl(new ScriptedProvider({ chunkDelayMs: 0 }), 0);
     let requests = 0;
     servers.at(-1)!.on('request', () => requests++);
     const got = await collect(new HttpAiClient({ baseUrl: url }).turn(sampleTurnInput()));
