@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 
 export type Started = { name: string; url: string; child: ChildProcess; coldStartMs: number; stderr: () => string };
 
@@ -16,6 +17,19 @@ function readyOnce(url: string): Promise<boolean> {
 }
 
 /**
+ * Node flags for a bundle: with `BENCH_CPU_PROF=<dir>` each process runs under `--cpu-prof` and writes
+ * its `.cpuprofile` into `<dir>/<name>/` when it exits (the bench stops every bundle with SIGTERM, which
+ * each `main.ts` turns into a normal exit, so the profile is written).
+ */
+function nodeFlags(name: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return [];
+  const own = path.resolve(dir, name);
+  mkdirSync(own, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${own}`];
+}
+
+/**
  * Start a bundle as its own process and time it from spawn to the first 200 on `/readyz` (polled
  * every 2 ms). Its stdout (JSON logs) is discarded, as a log shipper would take it away.
  */
@@ -26,7 +40,7 @@ export async function startBundle(
   env: Record<string, string>,
 ): Promise<Started> {
   const started = performance.now();
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...nodeFlags(name), script], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -10,6 +10,7 @@ const entries = [
   ['bench/run-bench.ts', 'dist/bench/index.js'],
   ['bench/baseline-server.ts', 'dist/bench/baseline-server.js'],
   ['bench/express-hello.ts', 'dist/bench/express-hello.js'],
+  ['bench/profile-top.ts', 'dist/bench/profile-top.js'],
   ...(existsSync('bench/llama-bench.ts') ? [['bench/llama-bench.ts', 'dist/bench/llama-bench.js']] : []),
 ];
 await Promise.all(
