@@ -141,6 +141,12 @@ export class AiGateway implements AiClient {
   private readonly now: () => number;
   private readonly newId: () => string;
   private readonly pending = new Set<Promise<void>>();
+  /**
+   * Step inputs that `turn` built from a turn input it has just validated: `planTurn` derives them by
+   * pure code, so parsing them again (character, history and all, three or four times a turn) would
+   * only re-check our own output.
+   */
+  private readonly planned = new WeakSet<object>();
 
   constructor(options: {
     /** One provider, or the chain tried in order. */
@@ -184,7 +190,7 @@ export class AiGateway implements AiClient {
       }
       throw new AiFailed(`AI task ${task} ended without an answer`);
     }
-    const parsed = parseInput(spec.input, input, 'input') as AiTaskInput<T>;
+    const parsed = this.checked(spec.input, input) as AiTaskInput<T>;
     const clock = { started: this.now() };
     const record = this.newRecord();
     let ok = false;
@@ -214,7 +220,7 @@ export class AiGateway implements AiClient {
   ): AsyncGenerator<AiStreamEvent<T>> {
     const spec = taskSpec(task);
     if (!spec.streams) throw new BadRequest(`AI task ${task} does not stream`);
-    const parsed = parseInput(spec.input, input, 'input') as AiTaskInput<T>;
+    const parsed = this.checked(spec.input, input) as AiTaskInput<T>;
     const clock = { started: this.now() };
     const record = this.newRecord();
     // The output schema's length limit: the stream stops there, so deltas and output always agree.
@@ -299,7 +305,24 @@ export class AiGateway implements AiClient {
 
   /** `dialogue.turn`: the turn's tasks one after the other, each with its own checks, fallbacks and report. */
   async *turn(input: DialogueTurnInput, options: AiCallOptions = {}): AsyncGenerator<DialogueTurnEvent> {
-    yield* runTurnSteps(this, parseInput(DialogueTurnInputSchema, input, 'input'), options);
+    const planned: Pick<AiClient, 'run' | 'stream'> = {
+      run: (task, stepInput, stepOptions) => {
+        this.planned.add(stepInput);
+        return this.run(task, stepInput, stepOptions);
+      },
+      stream: (task, stepInput, stepOptions) => {
+        this.planned.add(stepInput);
+        return this.stream(task, stepInput, stepOptions);
+      },
+    };
+    yield* runTurnSteps(planned, parseInput(DialogueTurnInputSchema, input, 'input'), options);
+  }
+
+  /** A task's input, parsed unless `turn` planned it from an input it had parsed. */
+  private checked(schema: z.ZodType, input: unknown): unknown {
+    return typeof input === 'object' && input !== null && this.planned.has(input)
+      ? input
+      : parseInput(schema, input, 'input');
   }
 
   /** The first provider of the chain is the one readiness waits for; the others are there for its outages. */
