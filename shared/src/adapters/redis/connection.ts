@@ -101,8 +101,9 @@ export function connectRedis(target: RedisTarget | string, options: RedisConnect
       sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 500),
       // A primary demoted by a failover answers writes with READONLY: reconnect, the Sentinels name the new one.
       reconnectOnError: (err) => err.message.startsWith('READONLY'),
-      // Learn of a failover from the Sentinels' +switch-master, not only from a broken connection.
-      failoverDetector: true,
+      // No `failoverDetector`: in ioredis 5.11 a +switch-master that arrives while the client is asking the
+      // Sentinels for the primary ends the client for good ("Connection is closed."). A killed primary
+      // closes the connection and a demoted one answers READONLY: both reconnect through the Sentinels.
     });
   } else {
     client = new Redis(t.url, node);
