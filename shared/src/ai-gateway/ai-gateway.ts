@@ -23,7 +23,7 @@ import {
 import type { Turn } from '../domain/dialogue';
 import { buildEvent, TraceparentSchema } from '../domain/events';
 import type { Logger } from '../ports/logger';
-import { parseInput } from '../domain/parse-input';
+import { parsedWith, parseInput } from '../domain/parse-input';
 import type { AiCallOptions, AiClient, AiStreamEvent } from '../ports/ai-client';
 import type {
   AiProvider,
@@ -315,12 +315,18 @@ export class AiGateway implements AiClient {
         return this.stream(task, stepInput, stepOptions);
       },
     };
-    yield* runTurnSteps(planned, parseInput(DialogueTurnInputSchema, input, 'input'), options);
+    const parsed = parsedWith(DialogueTurnInputSchema, input)
+      ? input
+      : parseInput(DialogueTurnInputSchema, input, 'input');
+    yield* runTurnSteps(planned, parsed, options);
   }
 
-  /** A task's input, parsed unless `turn` planned it from an input it had parsed. */
+  /**
+   * A task's input, parsed unless `turn` planned it from an input it had parsed, or the caller (the
+   * ai-generate route, which checks it to answer 400 before opening a stream) already parsed it.
+   */
   private checked(schema: z.ZodType, input: unknown): unknown {
-    return typeof input === 'object' && input !== null && this.planned.has(input)
+    return (typeof input === 'object' && input !== null && this.planned.has(input)) || parsedWith(schema, input)
       ? input
       : parseInput(schema, input, 'input');
   }
