@@ -1,6 +1,7 @@
 // Summarize V8 `.cpuprofile` files (written by `node --cpu-prof`, e.g. under `BENCH_CPU_PROF`): self time
 // per function, summed over every node with the same function name, file and line, top N.
-// Usage: node dist/bench/profile-top.js [--top 10] <file.cpuprofile | dir>...  (see docs/performance.md)
+// Usage: node dist/bench/profile-top.js [--top 10] [--busy] [--skip-ms 3000] <file.cpuprofile | dir>...
+// (`--busy`: leave out idle and `(program)`; `--skip-ms`: leave out start-up). See docs/performance.md.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import path from 'node:path';
@@ -48,9 +49,14 @@ function frameWhere(url: string, lineNumber: number, columnNumber: number): stri
  * Self time by function (name + file basename + 1-based line), largest first. Time per sample comes
  * from `timeDeltas` (microseconds; each delta belongs to the sample it precedes); `(idle)`, `(program)`
  * and `(garbage collector)` are kept, as V8 names them, so the shares add up to the whole profile;
- * `idleMs` is the `(idle)` row's time.
+ * `idleMs` is the `(idle)` row's time. `skipMs` leaves out the profile's first milliseconds (start-up:
+ * loading and compiling the bundle), so what remains is the process serving requests.
  */
-export function profileTop(profile: CpuProfile, top: number): { totalMs: number; idleMs: number; rows: TopRow[] } {
+export function profileTop(
+  profile: CpuProfile,
+  top: number,
+  skipMs = 0,
+): { totalMs: number; idleMs: number; rows: TopRow[] } {
   const key = new Map<number, string>();
   for (const n of profile.nodes) {
     const { functionName, url, lineNumber, columnNumber } = n.callFrame;
@@ -60,7 +66,10 @@ export function profileTop(profile: CpuProfile, top: number): { totalMs: number;
   const selfUs = new Map<string, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
+  let at = 0;
   for (let i = 0; i < samples.length; i++) {
+    at += deltas[i] ?? 0;
+    if (at < skipMs * 1000) continue;
     const k = key.get(samples[i]!) ?? '(unknown)\t';
     // The next delta is the time until the next sample, i.e. how long this one stood for.
     const us = deltas[i + 1] ?? 0;
@@ -87,19 +96,21 @@ function profileFiles(arg: string): string[] {
 function main(argv: string[]): void {
   let top = 10;
   let busyOnly = false;
+  let skipMs = 0;
   const inputs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--top') top = Number(argv[++i]);
     else if (argv[i] === '--busy') busyOnly = true;
+    else if (argv[i] === '--skip-ms') skipMs = Number(argv[++i]);
     else inputs.push(argv[i]!);
   }
   if (inputs.length === 0) {
-    console.error('usage: profile-top [--top N] [--busy] <file.cpuprofile | dir>...');
+    console.error('usage: profile-top [--top N] [--busy] [--skip-ms N] <file.cpuprofile | dir>...');
     process.exit(2);
   }
   for (const file of inputs.flatMap(profileFiles)) {
     const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-    const { totalMs, idleMs: idle, rows } = profileTop(profile, top + (busyOnly ? 2 : 0));
+    const { totalMs, idleMs: idle, rows } = profileTop(profile, top + (busyOnly ? 2 : 0), skipMs);
     const shown = busyOnly ? rows.filter((r) => r.fn !== '(idle)' && r.fn !== '(program)').slice(0, top) : rows;
     const busy = totalMs - idle;
     console.log(`\n${file}: ${totalMs.toFixed(0)} ms sampled, ${busy.toFixed(0)} ms not idle`);
