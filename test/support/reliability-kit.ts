@@ -158,14 +158,23 @@ export async function startConsumer(exchange: string) {
 
 export const PLAYER = { 'x-player-id': 'player-reliability' };
 
+/**
+ * Starts a dialogue as a careful game client does: with an Idempotency-Key, retrying a 503 (retryable: e.g. a
+ * Redis command timing out on a busy machine) with the same key, so a retry can never open a second dialogue.
+ */
 export async function createDialogue(url: string): Promise<string> {
-  const res = await postJson(
-    `${url}/v1/dialogues`,
-    { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' },
-    PLAYER,
-  );
-  if (res.status !== 201) throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
-  return (res.body as { dialogue: { id: string } }).dialogue.id;
+  const headers = { ...PLAYER, 'idempotency-key': `start-${randomUUID()}` };
+  for (let attempt = 1; ; attempt++) {
+    const res = await postJson(
+      `${url}/v1/dialogues`,
+      { characterId: 'innkeeper-mara', goalId: 'learn-rumour', strategyId: 'flatter' },
+      headers,
+    );
+    if (res.status === 201) return (res.body as { dialogue: { id: string } }).dialogue.id;
+    if (res.status !== 503 || attempt >= 5)
+      throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
+    await sleep(500);
+  }
 }
 
 export function turnBody(messageId: string) {
