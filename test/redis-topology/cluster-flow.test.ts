@@ -6,7 +6,7 @@
  * the client). No acknowledged turn may be lost, and every dialogue keeps taking turns.
  */
 import { randomUUID } from 'node:crypto';
-import { createLogger, dialogueKeys } from '@parley/shared/composition';
+import { afterWrite, closeRedis, connectRedis, createLogger, dialogueKeys } from '@parley/shared/composition';
 import { getJson, postJson } from '../support/http';
 import { AMQP_URL, sleep, startReplica, turnBody } from '../support/reliability-kit';
 import { ask, describeWithRedisServer, startRedisCluster, type RedisClusterTopology } from '../support/redis-topology';
@@ -74,6 +74,36 @@ describeWithRedisServer('dialogues on Redis Cluster', () => {
     });
     expect((await turn(pod.url, id, 'after-end', headers)).status).toBe(409);
   });
+
+  test('a write waits for a replica of the node that holds its slot (WAIT in the same pipeline)', async () => {
+    // Only the third primary gets a replica: writes to its slots are acknowledged, the others time out.
+    // (Before the resharding: a primary left without slots becomes a replica of the one that took them.)
+    const withReplica = topology.ports[2]!;
+    await topology.addReplica(withReplica);
+    const redis = connectRedis({ ...topology.target, waitReplicas: 1, waitTimeoutMs: 200 });
+    try {
+      const slots = (await ask(withReplica, 'CLUSTER', 'SLOTS')) as Array<[number, number, ...unknown[]]>;
+      // A CLUSTER SLOTS entry lists the primary, then its replicas.
+      const hasReplica = async (key: string) => {
+        const slot = Number(await ask(withReplica, 'CLUSTER', 'KEYSLOT', key));
+        return slots.find(([a, b]) => slot >= a && slot <= b)!.length > 3;
+      };
+      const keys = Array.from({ length: 30 }, (_, i) => `${keyPrefix}wait:{k${i}}`);
+      const outcomes = await Promise.all(
+        keys.map(async (key) => ({
+          replicated: await hasReplica(key),
+          answer: await afterWrite(redis, (pipeline) => pipeline.set(key, '1')).then(
+            (reply) => String(reply),
+            (err: Error) => err.name,
+          ),
+        })),
+      );
+      expect(outcomes.some((o) => o.replicated) && outcomes.some((o) => !o.replicated)).toBe(true);
+      for (const o of outcomes) expect(o.answer).toBe(o.replicated ? 'OK' : 'ReplicaAckTimeout');
+    } finally {
+      await closeRedis(redis);
+    }
+  }, 60_000);
 
   test('a resharding of one primary mid-load: the load is served, no acknowledged turn lost', async () => {
     const PLAYERS = 24;

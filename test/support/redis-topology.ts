@@ -124,6 +124,8 @@ export type RedisClusterTopology = {
   target: RedisTarget;
   /** Milliseconds from the first spawn to `cluster_state:ok` on every node. */
   startedInMs: number;
+  /** Starts a fourth node as a replica of the primary on `primaryPort`; resolves once its link is up. */
+  addReplica(primaryPort: number): Promise<number>;
   /** `redis-cli --cluster <args...>` against the cluster, in a child process; answers its output. */
   cli(...args: string[]): Promise<string>;
   stop(): Promise<void>;
@@ -165,6 +167,36 @@ export async function startRedisCluster(): Promise<RedisClusterTopology> {
       target: { mode: 'cluster', nodes, waitReplicas: 0 },
       startedInMs: Date.now() - started,
       cli,
+      async addReplica(primaryPort) {
+        const [port, bus] = (await freePorts(2)) as [number, number];
+        await processes.start(port, [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--cluster-port',
+          String(bus),
+          '--cluster-node-timeout',
+          '2000',
+        ]);
+        const primaryId = String(await ask(primaryPort, 'CLUSTER', 'MYID'));
+        await cli(
+          'add-node',
+          `${HOST}:${port}`,
+          `${HOST}:${primaryPort}`,
+          '--cluster-slave',
+          '--cluster-master-id',
+          primaryId,
+        );
+        await waitFor(`replica ${port} of ${primaryPort} in sync`, async () =>
+          String(await ask(port, 'INFO', 'replication')).includes('master_link_status:up'),
+        );
+        // And the cluster lists it beside its primary (CLUSTER SLOTS: primary, then replicas).
+        await waitFor(`replica ${port} in CLUSTER SLOTS`, async () =>
+          ((await ask(primaryPort, 'CLUSTER', 'SLOTS')) as unknown[][]).some((entry) => entry.length > 3),
+        );
+        return port;
+      },
       stop: () => processes.stop(),
     };
   } catch (err) {
